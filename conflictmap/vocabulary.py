@@ -1,0 +1,93 @@
+"""The controlled vocabularies of the events file.
+
+Event types follow ACLED's event types and sub-types where they fit, so a
+curated file can later be merged with ACLED exports; three kinds the reporting
+needs and ACLED lacks (a statement or claim, a movement towards a destination,
+a displacement of civilians) are added, and ``control-change`` gathers ACLED's
+territory sub-types under one name analysts search for.
+``ACLED_EQUIVALENT`` maps each (type, sub_type) back to ACLED's wording.
+"""
+
+from __future__ import annotations
+
+EVENT_TYPES: dict[str, dict[str, str]] = {
+    "battle": {
+        "armed-clash": "Battles / Armed clash",
+    },
+    "control-change": {
+        "government-regains-territory": "Battles / Government regains territory",
+        "non-state-actor-overtakes-territory": "Battles / Non-state actor overtakes territory",
+        "non-violent-transfer-of-territory": "Strategic developments / Non-violent transfer of territory",
+        "territory-captured": "Battles / (actor neither government nor non-state, e.g. a foreign coalition)",
+    },
+    "explosion-remote-violence": {
+        "air-drone-strike": "Explosions/Remote violence / Air/drone strike",
+        "shelling-artillery-missile-attack": "Explosions/Remote violence / Shelling/artillery/missile attack",
+        "remote-explosive-landmine-ied": "Explosions/Remote violence / Remote explosive/landmine/IED",
+        "suicide-bomb": "Explosions/Remote violence / Suicide bomb",
+        "grenade": "Explosions/Remote violence / Grenade",
+        "chemical-weapon": "Explosions/Remote violence / Chemical weapon",
+    },
+    "violence-against-civilians": {
+        "attack": "Violence against civilians / Attack",
+        "abduction-forced-disappearance": "Violence against civilians / Abduction/forced disappearance",
+        "sexual-violence": "Violence against civilians / Sexual violence",
+    },
+    "protest": {
+        "peaceful-protest": "Protests / Peaceful protest",
+        "protest-with-intervention": "Protests / Protest with intervention",
+        "excessive-force-against-protesters": "Protests / Excessive force against protesters",
+    },
+    "riot": {
+        "violent-demonstration": "Riots / Violent demonstration",
+        "mob-violence": "Riots / Mob violence",
+    },
+    "strategic-development": {
+        "agreement": "Strategic developments / Agreement",
+        "arrests": "Strategic developments / Arrests",
+        "change-to-group-activity": "Strategic developments / Change to group/activity",
+        "headquarters-or-base-established": "Strategic developments / Headquarters or base established",
+        "looting-property-destruction": "Strategic developments / Looting/property destruction",
+        "other": "Strategic developments / Other",
+    },
+    # Kinds the reporting needs that ACLED has no type for.
+    "movement": {
+        "advance": "(conflictmap) forces advance towards a destination",
+        "retreat": "(conflictmap) forces pushed back or withdrawing to a destination",
+    },
+    "statement": {
+        "claim": "(conflictmap) a claim of fact by a party",
+        "accusation": "(conflictmap) one party accuses another",
+        "warning": "(conflictmap) a stated intent or warning",
+    },
+    "displacement": {
+        "civilian-displacement": "(conflictmap) civilians leaving their homes",
+    },
+}
+
+TYPE_LABELS = {
+    "battle": "Battle",
+    "control-change": "Control change",
+    "explosion-remote-violence": "Explosion / remote violence",
+    "violence-against-civilians": "Violence against civilians",
+    "protest": "Protest",
+    "riot": "Riot",
+    "strategic-development": "Strategic development",
+    "movement": "Movement",
+    "statement": "Statement / claim",
+    "displacement": "Displacement",
+}
+
+ROLES = ("actor", "target", "claimant", "affected", "subject")
+
+# How a date was pinned down. "reported" means the text gives no date for the
+# event itself, only for the report of it: the event happened on or before.
+DATE_PRECISIONS = ("day", "range", "week", "month", "reported")
+
+# How well a place is known, from a surveyed point to a whole region.
+PLACE_PRECISIONS = ("point", "town", "area", "region", "country")
+
+# Default uncertainty radius (km) when the gazetteer gives none.
+DEFAULT_RADIUS_KM = {"point": 1.0, "town": 5.0, "area": 25.0, "region": 80.0, "country": 250.0}
+
+CONFIDENCES = ("high", "medium", "low")
