@@ -91,3 +91,7 @@ PLACE_PRECISIONS = ("point", "town", "area", "region", "country")
 DEFAULT_RADIUS_KM = {"point": 1.0, "town": 5.0, "area": 25.0, "region": 80.0, "country": 250.0}
 
 CONFIDENCES = ("high", "medium", "low")
+
+ACLED_LABEL: dict[tuple[str, str], str] = {
+    (t, s): label for t, subs in EVENT_TYPES.items() for s, label in subs.items() if not label.startswith("(")
+}

@@ -1,0 +1,117 @@
+"""Flatten a validated events file into tables.
+
+Everything downstream (geocoding, filtering, figures, exports) works on these
+pandas tables, never on the YAML structure, so a future importer (ACLED's CSV,
+a database) only has to produce the same columns. Actors and sources are kept
+in long tables keyed by event id rather than as lists inside cells: that is
+what filters and joins need at a million rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from conflictmap.events import EventsFile
+from conflictmap.vocabulary import ACLED_LABEL, TYPE_LABELS
+
+# Roles that make a faction "the one doing it", in order of preference.
+PRIMARY_ROLES = ("actor", "claimant", "subject", "affected", "target")
+
+EVENT_COLUMNS = [
+    "id", "title", "type", "type_label", "sub_type", "acled_type",
+    "date_start", "date_end", "date_precision", "date_basis",
+    "confidence", "description", "notes",
+    "primary_faction", "side", "factions",
+    "place_name", "place_precision", "place_country", "place_gazetteer_id", "place_note",
+    "place_lat", "place_lon", "place_radius_km", "place_coord_source",
+    "dest_name", "dest_precision", "dest_country", "dest_gazetteer_id", "dest_note",
+    "dest_lat", "dest_lon", "dest_radius_km", "dest_coord_source",
+    "search_text", "source_line",
+]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The tables one events file becomes. ``events`` is indexed by event id."""
+
+    title: str
+    events: pd.DataFrame
+    actors: pd.DataFrame      # event_id, faction, role
+    sources: pd.DataFrame     # event_id, document, paragraph, quote, publisher, doc_title, published, url, file
+    factions: pd.DataFrame    # index faction id: name, side, colour, aliases
+    documents: pd.DataFrame   # index document id: publisher, title, published, url, file
+    file: str = ""
+    report: pd.DataFrame = field(default_factory=pd.DataFrame)  # geocoding problems, filled by geocode
+
+    def with_events(self, events: pd.DataFrame, report: pd.DataFrame | None = None) -> "Dataset":
+        return Dataset(self.title, events, self.actors, self.sources, self.factions, self.documents,
+                       self.file, self.report if report is None else report)
+
+
+def dataset_from_events_file(ef: EventsFile) -> Dataset:
+    factions = pd.DataFrame.from_dict(
+        {fid: {"name": f["name"], "side": f["side"], "colour": f["colour"], "aliases": "|".join(f["aliases"])}
+         for fid, f in ef.factions.items()}, orient="index")
+    factions.index.name = "faction"
+    documents = pd.DataFrame.from_dict(
+        {did: {"publisher": d["publisher"], "title": d["title"], "published": d["published"],
+               "url": d["url"], "file": d["file"]} for did, d in ef.documents.items()}, orient="index")
+    documents.index.name = "document"
+
+    rows, actor_rows, source_rows = [], [], []
+    for event in ef.events:
+        eid = event["id"]
+        actor_rows += [{"event_id": eid, "faction": a["faction"], "role": a["role"]} for a in event["actors"]]
+        for s in event["sources"]:
+            doc = ef.documents[s["document"]]
+            source_rows.append({"event_id": eid, "document": s["document"], "paragraph": s["paragraph"],
+                                "quote": s["quote"], "note": s["note"], "publisher": doc["publisher"],
+                                "doc_title": doc["title"], "published": doc["published"], "url": doc["url"],
+                                "file": doc["file"]})
+        primary = _primary_faction(event["actors"])
+        row = {
+            "id": eid, "title": event["title"], "type": event["type"], "type_label": TYPE_LABELS[event["type"]],
+            "sub_type": event["sub_type"], "acled_type": ACLED_LABEL.get((event["type"], event["sub_type"])),
+            "date_start": event["date"]["start"], "date_end": event["date"]["end"],
+            "date_precision": event["date"]["precision"], "date_basis": event["date"]["basis"],
+            "confidence": event["confidence"], "description": event["description"], "notes": event["notes"],
+            "primary_faction": primary, "side": ef.factions[primary]["side"] if primary else None,
+            "factions": "|".join(dict.fromkeys(a["faction"] for a in event["actors"])),
+            "search_text": " ".join([event["title"], event["description"]] + [s["quote"] for s in event["sources"]]).casefold(),
+            "source_line": ef.lines.get(eid),
+        }
+        row.update(_place_columns("place", event["place"]))
+        row.update(_place_columns("dest", event["destination"]))
+        rows.append(row)
+
+    events = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    for col in ("date_start", "date_end"):
+        events[col] = pd.to_datetime(events[col])
+    events = events.set_index("id", drop=False)
+    events.index.name = None
+    actors = pd.DataFrame(actor_rows, columns=["event_id", "faction", "role"])
+    sources = pd.DataFrame(source_rows, columns=["event_id", "document", "paragraph", "quote", "note", "publisher",
+                                                 "doc_title", "published", "url", "file"])
+    return Dataset(ef.title, events, actors, sources, factions, documents, file=str(ef.path))
+
+
+def _primary_faction(actors: list[dict]) -> str | None:
+    for role in PRIMARY_ROLES:
+        for a in actors:
+            if a["role"] == role:
+                return a["faction"]
+    return None
+
+
+def _place_columns(prefix: str, place: dict | None) -> dict:
+    place = place or {}
+    coords = place.get("coordinates") or {}
+    return {
+        f"{prefix}_name": place.get("name"), f"{prefix}_precision": place.get("precision"),
+        f"{prefix}_country": place.get("country"), f"{prefix}_gazetteer_id": place.get("gazetteer_id"),
+        f"{prefix}_note": place.get("note"),
+        f"{prefix}_lat": coords.get("lat"), f"{prefix}_lon": coords.get("lon"),
+        f"{prefix}_radius_km": coords.get("radius_km"), f"{prefix}_coord_source": coords.get("source"),
+    }

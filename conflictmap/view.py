@@ -1,0 +1,145 @@
+"""The view state (filters, selection) and the filtered view of a dataset.
+
+The state is a small immutable value that round-trips through a URL query
+string, so a view can be shared as a link and restored exactly. Parsing never
+fails: unknown factions, types or bad dates are dropped and reported as
+notices for the page to show, because a stale link must still open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+
+from conflictmap.table import Dataset
+from conflictmap.vocabulary import EVENT_TYPES
+
+LANE_MODES = ("faction", "side")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    factions: tuple[str, ...] = ()
+    sides: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    query: str = ""
+    event: str | None = None
+    lanes: str = "faction"
+    notices: tuple[str, ...] = field(default=(), compare=False)
+
+    def to_query(self) -> str:
+        """The canonical query string, '' for the default view (no '?')."""
+        params = []
+        if self.factions:
+            params.append(("faction", ",".join(self.factions)))
+        if self.sides:
+            params.append(("side", ",".join(self.sides)))
+        if self.types:
+            params.append(("type", ",".join(self.types)))
+        if self.date_from:
+            params.append(("from", self.date_from.isoformat()))
+        if self.date_to:
+            params.append(("to", self.date_to.isoformat()))
+        if self.query:
+            params.append(("q", self.query))
+        if self.event:
+            params.append(("event", self.event))
+        if self.lanes != "faction":
+            params.append(("lanes", self.lanes))
+        return urlencode(params, safe=",")
+
+    def replace(self, **changes) -> "ViewState":
+        return replace(self, **changes)
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.factions or self.sides or self.types or self.date_from or self.date_to or self.query)
+
+
+def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
+    """Read ``?faction=..&type=..`` into a ViewState, keeping only values the dataset knows."""
+    params = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    notices: list[str] = []
+
+    def values(name: str) -> list[str]:
+        out = []
+        for raw in params.get(name, []):
+            out += [v.strip() for v in raw.split(",") if v.strip()]
+        return list(dict.fromkeys(out))
+
+    def known(name: str, label: str, allowed) -> tuple[str, ...]:
+        kept = []
+        for v in values(name):
+            if v in allowed:
+                kept.append(v)
+            else:
+                notices.append(f"Ignored unknown {label} '{v}' in the link.")
+        return tuple(kept)
+
+    def date(name: str) -> dt.date | None:
+        raw = values(name)
+        if not raw:
+            return None
+        try:
+            return dt.date.fromisoformat(raw[0])
+        except ValueError:
+            notices.append(f"Ignored '{name}={raw[0]}' in the link: not a date (YYYY-MM-DD).")
+            return None
+
+    factions = known("faction", "faction", set(dataset.factions.index))
+    sides = known("side", "side", set(dataset.factions["side"]))
+    types = known("type", "event type", set(EVENT_TYPES))
+    date_from, date_to = date("from"), date("to")
+    if date_from and date_to and date_from > date_to:
+        notices.append(f"Swapped the dates in the link: 'from' {date_from} was after 'to' {date_to}.")
+        date_from, date_to = date_to, date_from
+    query = " ".join(values("q"))[:200]
+    event = None
+    for v in values("event")[:1]:
+        if v in dataset.events.index:
+            event = v
+        else:
+            notices.append(f"Ignored unknown event '{v}' in the link.")
+    lanes = (values("lanes") or ["faction"])[0]
+    if lanes not in LANE_MODES:
+        notices.append(f"Ignored lanes '{lanes}' in the link (use faction or side).")
+        lanes = "faction"
+    return ViewState(factions, sides, types, date_from, date_to, query, event, lanes, tuple(notices))
+
+
+def filter_mask(dataset: Dataset, state: ViewState) -> pd.Series:
+    """Boolean mask over ``dataset.events``: True for rows the view shows."""
+    ev = dataset.events
+    mask = pd.Series(True, index=ev.index)
+    if state.factions:
+        ids = dataset.actors.loc[dataset.actors["faction"].isin(state.factions), "event_id"]
+        mask &= ev.index.isin(ids)
+    if state.sides:
+        faction_ids = dataset.factions.index[dataset.factions["side"].isin(state.sides)]
+        ids = dataset.actors.loc[dataset.actors["faction"].isin(faction_ids), "event_id"]
+        mask &= ev.index.isin(ids)
+    if state.types:
+        mask &= ev["type"].isin(state.types)
+    # A date range overlaps the window when it ends on/after `from` and starts on/before `to`.
+    if state.date_from:
+        mask &= ev["date_end"] >= pd.Timestamp(state.date_from)
+    if state.date_to:
+        mask &= ev["date_start"] <= pd.Timestamp(state.date_to)
+    if state.query:
+        for term in state.query.casefold().split():
+            mask &= ev["search_text"].str.contains(term, regex=False)
+    return mask
+
+
+def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    return dataset.events[filter_mask(dataset, state)]
+
+
+def events_in_time_order(events: pd.DataFrame) -> list[str]:
+    """Event ids by start date, then end date, then id: the order arrow keys step through."""
+    return list(events.sort_values(["date_start", "date_end", "id"]).index)

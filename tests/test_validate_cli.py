@@ -1,0 +1,155 @@
+"""`conflictmap validate` on deliberately broken copies of the real events file.
+
+Each break must give exit 1, a FILE:LINE: message naming the field, no
+traceback, and leave the broken file byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conflictmap.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events.yaml"
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A copy of events.yaml beside a copy of seeds/, so quotes still resolve."""
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    target = tmp_path / "events.yaml"
+    shutil.copy(EVENTS, target)
+    return target
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def break_file(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_bundled_events_file_is_valid(capsys):
+    code, out, err = run(capsys, "validate", EVENTS)
+    assert code == 0, err
+    assert "valid (14 events" in out
+
+
+BREAKS = [
+    # (description, old, new, expected field, needle to find the expected line)
+    ("impossible date", "day: 2017-10-22", "day: 2017-02-30", "date.day", "2017-02-30"),
+    ("not a date", "day: 2017-10-11", "day: last week", "date.day", "last week"),
+    ("end before start", "end: 2017-10-15", "end: 2017-10-01", "date.end", "2017-10-01"),
+    ("bad precision", "precision: week", "precision: fortnight", "date.precision", "fortnight"),
+    ("unknown faction", "{faction: sdf, role: actor}", "{faction: kurds, role: actor}", "actors[0].faction", "kurds"),
+    ("unknown role", "{faction: sdf, role: actor}", "{faction: sdf, role: hero}", "actors[0].role", "hero"),
+    ("unknown type", "type: battle", "type: skirmish", "type", "skirmish"),
+    ("wrong sub-type", "sub_type: armed-clash", "sub_type: advance", "sub_type", "sub_type: advance"),
+    ("misquote", "Kurdish-led, Syrian Democratic Forces (SDF)", "Kurdish-led, Syrian Defence Forces (SDF)", "quote", "Syrian Defence Forces"),
+    ("wrong paragraph", "paragraph: 7", "paragraph: 8", "paragraph", "paragraph: 8"),
+    ("title wrong type", "title: Raqqa falls to the SDF", "title: [Raqqa, falls]", "title", "title: [Raqqa"),
+    ("unknown field", "confidence: high", "confidance: high", "confidance", "confidance"),
+    ("bad colour", '"#E69F00"', "orange", "colour", "colour: orange"),
+    ("bad confidence", "confidence: medium", "confidence: sure", "confidence", "confidence: sure"),
+    ("unknown document", "document: memo-2017-10-26", "document: reuters", "document", "reuters"),
+]
+
+
+@pytest.mark.parametrize("desc,old,new,field,needle", BREAKS, ids=[b[0] for b in BREAKS])
+def test_broken_copy_reports_file_line_field(copy, capsys, desc, old, new, field, needle):
+    break_file(copy, old, new)
+    before = copy.read_bytes()
+    code, out, err = run(capsys, "validate", copy)
+    assert code == 1
+    expected_line = line_of(copy, needle)
+    lines = err.strip().splitlines()
+    assert any(l.startswith(f"{copy}:{expected_line}:") and field in l for l in lines), err
+    assert "Traceback" not in err
+    assert copy.read_bytes() == before
+
+
+def test_duplicate_id(copy, capsys):
+    break_file(copy, "id: sdf-final-assault-on-raqqa", "id: raqqa-falls-to-sdf")
+    code, _, err = run(capsys, "validate", copy)
+    assert code == 1
+    second = [n for n, l in enumerate(copy.read_text().splitlines(), 1) if "id: raqqa-falls-to-sdf" in l][1]
+    assert f"{copy}:{second}: events[2].id: duplicate id 'raqqa-falls-to-sdf' (first used on line" in err
+
+
+def test_coordinates_out_of_range(copy, capsys):
+    break_file(copy, "      name: Mekhan\n      precision: town\n",
+               "      name: Mekhan\n      precision: town\n      coordinates: {lat: 134.9, lon: 40.5, source: test}\n")
+    code, _, err = run(capsys, "validate", copy)
+    assert code == 1
+    assert re.search(rf"^{re.escape(str(copy))}:\d+: events\[6\]\.place\.coordinates\.lat: 134\.9 is out of range", err, re.M), err
+
+
+def test_missing_required_field(copy, capsys):
+    break_file(copy, "    confidence: high\n\n  - id: daesh-pushed", "\n  - id: daesh-pushed")
+    code, _, err = run(capsys, "validate", copy)
+    assert code == 1
+    assert "events[2]: missing required field 'confidence'" in err
+
+
+def test_invalid_yaml(copy, capsys):
+    break_file(copy, "  - id: raqqa-falls-to-sdf", "  - id: [raqqa-falls-to-sdf")
+    code, _, err = run(capsys, "validate", copy)
+    assert code == 1
+    assert re.match(rf"{re.escape(str(copy))}:\d+: invalid YAML", err), err
+
+
+def test_non_utf8_bytes(copy, capsys):
+    data = copy.read_bytes().replace(b"Mekhan", b"Mekh\xe2n", 1)
+    copy.write_bytes(data)
+    code, _, err = run(capsys, "validate", copy)
+    assert code == 1
+    expected = data[: data.index(b"Mekh\xe2n")].count(b"\n") + 1
+    assert err.startswith(f"{copy}:{expected}: not valid UTF-8"), err
+    assert copy.read_bytes() == data
+
+
+def test_duplicate_key(copy, capsys):
+    break_file(copy, "    confidence: high\n", "    confidence: high\n    confidence: low\n")
+    code, _, err = run(capsys, "validate", copy)
+    assert code == 1 and "duplicate key" in err
+
+
+def test_missing_file(tmp_path, capsys):
+    code, _, err = run(capsys, "validate", tmp_path / "nope.yaml")
+    assert code == 1 and "nope.yaml:0: file not found" in err
+
+
+def test_empty_and_scalar_files(tmp_path, capsys):
+    for text in ("", "just text\n", "- a\n- b\n"):
+        f = tmp_path / "e.yaml"
+        f.write_text(text)
+        code, _, err = run(capsys, "validate", f)
+        assert code == 1 and err.startswith(f"{f}:1:"), (text, err)
+
+
+def test_real_process_has_no_traceback(copy):
+    """Through the installed entry point, as a user runs it."""
+    break_file(copy, "day: 2017-10-22", "day: 2017-22-10")
+    proc = subprocess.run([sys.executable, "-m", "conflictmap.cli", "validate", str(copy)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and f"{copy}:" in proc.stderr
