@@ -35,8 +35,27 @@ def offline_resolver(name: str, country: str | None = None, gazetteer_id: str | 
     import geodata  # lazily: the table code needs no gazetteer
 
     if gazetteer_id:
-        return geodata.lookup_id(gazetteer_id).as_record()
-    return geodata.resolve(name, country=country).as_record()
+        return gazetteer_entry(gazetteer_id, name)
+    record = geodata.resolve(name, country=country).as_record()
+    if record["status"] == "resolved" and record.get("source") == "supplement" and not record.get("path"):
+        record["path"] = gazetteer_entry(record["id"], name).get("path")  # areas keep their outline
+    return record
+
+
+def gazetteer_entry(gazetteer_id: str, name: str) -> dict:
+    """A place pinned by id in the events file: no name matching, no guessing."""
+    from geodata.gazetteer import default_gazetteer
+
+    df = default_gazetteer().df
+    rows = df[df["id"].astype(str) == str(gazetteer_id).removeprefix("geonames:")]
+    if rows.empty:
+        return {"query": name, "status": "unresolved", "lat": None, "lon": None, "candidates": []}
+    row = rows.iloc[0]
+    path = row.get("path")
+    return {"query": name, "status": "resolved", "lat": float(row["lat"]), "lon": float(row["lon"]),
+            "name": row["name"], "country": row["country"], "source": row["source"], "id": str(row["id"]),
+            "score": 1.0, "match": "id", "radius_km": float(row["radius_km"]),
+            "path": path if isinstance(path, (list, tuple)) else None, "candidates": []}
 
 
 def default_resolver() -> Resolver:

@@ -1,0 +1,23 @@
+// Arrow keys step through events in time order (the Previous/Next buttons do the work,
+// so keyboard and mouse share one code path). Ignored while typing in a field.
+document.addEventListener("keydown", function (event) {
+  var target = event.target;
+  var tag = target && target.tagName ? target.tagName.toLowerCase() : "";
+  if (tag === "input" || tag === "textarea" || tag === "select" || (target && target.isContentEditable)) return;
+  if (event.altKey || event.ctrlKey || event.metaKey) return;
+  var keys = {
+    ArrowRight: "next-event", ArrowLeft: "prev-event",
+    ArrowDown: "next-event", ArrowUp: "prev-event",
+    " ": "next-step", PageDown: "next-step", PageUp: "prev-step", Home: "first-step", End: "last-step"
+  };
+  var id = keys[event.key];
+  if (!id) return;
+  // In a briefing the arrows move between steps, not events.
+  if (document.getElementById("next-step")) {
+    id = { "next-event": "next-step", "prev-event": "prev-step" }[id] || id;
+  }
+  var button = document.getElementById(id);
+  if (!button) return;
+  event.preventDefault();
+  button.click();
+});

@@ -1,0 +1,27 @@
+"""CLI commands that need the app: ``serve``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("serve", help="serve the map and timeline in the browser (offline by default)")
+    p.add_argument("events", nargs="?", type=Path, default=None, metavar="EVENTS",
+                   help="events file (default: ./events.yaml, else the bundled one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8050)
+    p.add_argument("--debug", action="store_true", help="Dash debug mode (reloader, error overlay); never in production")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from conflictmap.cli import default_events_path
+    from dashboard.app import create_app
+
+    events = args.events or default_events_path()
+    app = create_app(events)
+    print(f"conflictmap: serving {events} at http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
