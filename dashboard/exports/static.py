@@ -1,0 +1,46 @@
+"""PNG, SVG and PDF: the map above the timeline, one file per view (or per briefing step)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conflictmap.briefing import Briefing
+from conflictmap.output import atomic_path
+from conflictmap.table import Dataset
+from conflictmap.view import ViewState
+from dashboard.exports.common import markdown_to_text, visible_events
+from dashboard.exports.render import composite_figure, render
+
+
+def views(dataset: Dataset, state: ViewState, briefing: Briefing | None):
+    """(figure, label) per image: the one view, or each briefing step."""
+    if briefing is None:
+        visible = visible_events(dataset, state)
+        subtitle = _filters_text(state)
+        return [composite_figure(dataset, visible, state, subtitle=subtitle)]
+    figs = []
+    for k, step in enumerate(briefing.steps, 1):
+        st = step.view_state()
+        figs.append(composite_figure(dataset, visible_events(dataset, st), st, featured=step.events,
+                                     title=briefing.title,
+                                     subtitle=f"Step {k} of {len(briefing.steps)}: {markdown_to_text(step.heading)}"))
+    return figs
+
+
+def _filters_text(state: ViewState) -> str:
+    q = state.to_query()
+    return f"Filtered view: ?{q}" if state.is_filtered else "All events"
+
+
+def step_paths(out: Path, n: int) -> list[Path]:
+    return [out.with_name(f"{out.stem}-step{k:02d}{out.suffix}") for k in range(1, n + 1)]
+
+
+def write_static(dataset: Dataset, fmt: str, out: Path, state: ViewState, briefing: Briefing | None, protect) -> list[Path]:
+    figs = views(dataset, state, briefing)
+    blobs = render(figs, fmt, scale=1.0)
+    targets = [out] if briefing is None else step_paths(out, len(figs))
+    for target, blob in zip(targets, blobs):
+        with atomic_path(target, protect) as tmp:
+            tmp.write_bytes(blob)
+    return targets
