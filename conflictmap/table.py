@@ -38,7 +38,7 @@ class Dataset:
 
     title: str
     events: pd.DataFrame
-    actors: pd.DataFrame      # event_id, faction, role
+    actors: pd.DataFrame      # event_id, faction, role, event_row (position in events)
     sources: pd.DataFrame     # event_id, document, paragraph, quote, publisher, doc_title, published, url, file
     factions: pd.DataFrame    # index faction id: name, side, colour, aliases
     documents: pd.DataFrame   # index document id: publisher, title, published, url, file
@@ -91,10 +91,21 @@ def dataset_from_events_file(ef: EventsFile) -> Dataset:
         events[col] = pd.to_datetime(events[col])
     events = events.set_index("id", drop=False)
     events.index.name = None
-    actors = pd.DataFrame(actor_rows, columns=["event_id", "faction", "role"])
+    actors = with_event_rows(pd.DataFrame(actor_rows, columns=["event_id", "faction", "role"]), events)
     sources = pd.DataFrame(source_rows, columns=["event_id", "document", "paragraph", "quote", "note", "publisher",
                                                  "doc_title", "published", "url", "file"])
     return Dataset(ef.title, events, actors, sources, factions, documents, file=str(ef.path))
+
+
+def with_event_rows(actors: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Add each actor row's integer position in ``events``.
+
+    Filters then mark rows with a numpy index instead of matching string ids
+    (string ``isin`` costs ~0.7 s at 100k rows; positions cost milliseconds).
+    """
+    actors = actors.copy()
+    actors["event_row"] = events.index.get_indexer(actors["event_id"])
+    return actors
 
 
 def _primary_faction(actors: list[dict]) -> str | None:

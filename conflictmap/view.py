@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
+import numpy as np
 import pandas as pd
 
 from conflictmap.table import Dataset
@@ -126,12 +127,9 @@ def filter_mask(dataset: Dataset, state: ViewState) -> pd.Series:
     ev = dataset.events
     mask = pd.Series(True, index=ev.index)
     if state.factions:
-        ids = dataset.actors.loc[dataset.actors["faction"].isin(state.factions), "event_id"]
-        mask &= ev.index.isin(ids)
+        mask &= _involving(dataset, state.factions)
     if state.sides:
-        faction_ids = dataset.factions.index[dataset.factions["side"].isin(state.sides)]
-        ids = dataset.actors.loc[dataset.actors["faction"].isin(faction_ids), "event_id"]
-        mask &= ev.index.isin(ids)
+        mask &= _involving(dataset, tuple(dataset.factions.index[dataset.factions["side"].isin(state.sides)]))
     if state.types:
         mask &= ev["type"].isin(state.types)
     # A date range overlaps the window when it ends on/after `from` and starts on/before `to`.
@@ -143,6 +141,14 @@ def filter_mask(dataset: Dataset, state: ViewState) -> pd.Series:
         for term in state.query.casefold().split():
             mask &= ev["search_text"].str.contains(term, regex=False)
     return mask
+
+
+def _involving(dataset: Dataset, factions: tuple[str, ...]) -> np.ndarray:
+    """Rows of events in which any of ``factions`` takes part, in any role."""
+    hit = np.zeros(len(dataset.events), dtype=bool)
+    rows = dataset.actors["event_row"].to_numpy()[dataset.actors["faction"].isin(factions).to_numpy()]
+    hit[rows[rows >= 0]] = True
+    return hit
 
 
 def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:

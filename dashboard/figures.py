@@ -85,6 +85,21 @@ def faction_colour(dataset: Dataset, faction: str | None) -> str:
     return "#777777"
 
 
+FIGURE_COLUMNS = [
+    "id", "title", "type", "date_start", "date_end", "date_precision", "primary_faction", "side",
+    "place_name", "dest_name", "place_lat", "place_lon", "dest_lat", "dest_lon", "place_path", "dest_path",
+    "place_gazetteer_id", "dest_gazetteer_id", "map_lat", "map_lon", "map_radius_km", "map_precision",
+]
+
+
+def _prepare(visible: pd.DataFrame) -> pd.DataFrame:
+    """Only the columns figures read, plus hover text: row loops over a wide
+    table of Arrow strings cost more than the figures themselves."""
+    frame = visible[[c for c in FIGURE_COLUMNS if c in visible.columns]].copy()
+    frame["hover"] = [hover_text(r) for r in frame.to_dict(orient="records")]
+    return frame
+
+
 # ---------------------------------------------------------------- the map
 
 def map_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
@@ -92,6 +107,7 @@ def map_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
                featured: tuple[str, ...] = (), frame: tuple[list, list] | None = None) -> go.Figure:
     """The map of ``visible``; ``featured`` events (a briefing step) are emphasised,
     joined in time order, and framed, unless ``frame`` (lat range, lon range) is given."""
+    visible = _prepare(visible)
     placed = visible[visible["map_lat"].notna()]
     fig = go.Figure()
     _add_areas(fig, dataset, placed)
@@ -199,7 +215,7 @@ def _add_movements(fig, dataset, placed):
             lat=[row["place_lat"], row["dest_lat"]], lon=[row["place_lon"], row["dest_lon"]],
             mode="lines+markers", line=dict(width=3, color=colour, dash="dash" if row["date_precision"] in VAGUE_DATES else "solid"),
             marker=dict(size=[0, 16], symbol="arrow", angleref="previous", color=colour),
-            hoverinfo="text", hovertext=hover_text(row), customdata=[row["id"], row["id"]],
+            hoverinfo="text", hovertext=row["hover"], customdata=[row["id"], row["id"]],
             showlegend=False, meta="movement"))
 
 
@@ -267,7 +283,7 @@ def _add_markers(fig, dataset, placed, state, highlighted, featured, ring):
             marker=dict(size=sizes, opacity=opacity, color=faction_colour(dataset, faction),
                         symbol=[symbol_for(t, d) for t, d in zip(rows["type"], rows["date_precision"])],
                         line=dict(width=2, color=faction_colour(dataset, faction))),
-            customdata=list(rows.index), hovertext=[hover_text(r) for _, r in rows.iterrows()], hoverinfo="text",
+            customdata=list(rows.index), hovertext=list(rows["hover"]), hoverinfo="text",
             selectedpoints=selected, selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=0.35)),
             legendgroup=faction, meta="events"))
     if state.event and state.event in placed.index:
@@ -357,6 +373,7 @@ def timeline_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
                           xaxis=dict(visible=False), yaxis=dict(visible=False), height=240, font=FONT,
                           margin=dict(l=10, r=10, t=10, b=10))
         return fig
+    visible = _prepare(visible)
     pos, bands = timeline_positions(dataset, visible, state.lanes)
     dim = bool(featured)
     for faction in list(dataset.factions.index) + [None]:
@@ -387,7 +404,7 @@ def timeline_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
                         opacity=[1.0 if (not dim or i in featured) else 0.3 for i in rows.index],
                         color=colour, symbol=[symbol_for(t, d) for t, d in zip(rows["type"], rows["date_precision"])],
                         line=dict(width=2, color=colour)),
-            customdata=list(rows.index), hovertext=[hover_text(r) for _, r in rows.iterrows()], hoverinfo="text",
+            customdata=list(rows.index), hovertext=list(rows["hover"]), hoverinfo="text",
             selectedpoints=selected, selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=0.3)),
             showlegend=False, meta="events"))
     if state.event and state.event in pos.index:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -104,6 +104,9 @@ class Gazetteer:
     alternate: dict[str, tuple[int, ...]]    # casefolded alternate names, all rows
     focus: KeyIndex                          # keys for FOCUS_COUNTRIES + supplement
     focus_countries: frozenset[str] = FOCUS_COUNTRIES
+    #: primary names folded (no diacritics, ʿ/ʾ, case or punctuation; articles
+    #: kept): "Anah" is the primary name "‘Anah" as much as an alternate is.
+    exact_folded: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def key_index(self, country: str) -> KeyIndex:
         """Key tables for one country (the focus index for focus countries)."""
@@ -220,9 +223,14 @@ def build_key_index(df: pd.DataFrame, positions: Iterable[int]) -> KeyIndex:
 
 def build_index(df: pd.DataFrame, focus_countries: frozenset[str] = FOCUS_COUNTRIES) -> Gazetteer:
     exact: dict[str, list[int]] = defaultdict(list)
+    exact_folded: dict[str, list[int]] = defaultdict(list)
     alternate: dict[str, list[int]] = defaultdict(list)
     for pos, (name, alt) in enumerate(zip(df["name"].tolist(), df["alternatenames"].tolist())):
         exact[name.casefold()].append(pos)
+        if not has_arabic(name):
+            fname = fold(name)
+            if fname:
+                exact_folded[fname].append(pos)
         if alt:
             for a in alt.split("|"):
                 if usable_name(a):
@@ -230,7 +238,8 @@ def build_index(df: pd.DataFrame, focus_countries: frozenset[str] = FOCUS_COUNTR
     focus_pos = [i for i, (cc, src) in enumerate(zip(df["country"].tolist(), df["source"].tolist()))
                  if cc in focus_countries or src == "supplement"]
     return Gazetteer(df=df, exact=_freeze(exact), alternate=_freeze(alternate),
-                     focus=build_key_index(df, focus_pos), focus_countries=focus_countries)
+                     focus=build_key_index(df, focus_pos), focus_countries=focus_countries,
+                     exact_folded=_freeze(exact_folded))
 
 
 def load_gazetteer(csv_path: Path | str = GAZETTEER_CSV,

@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 
 from .errors import InvalidQueryError
 from .gazetteer import FOCUS_COUNTRIES, Gazetteer, KeyIndex, default_gazetteer, haversine_km
-from .normalize import has_arabic, name_key, skeleton_key, split_generic, tokens
+from .normalize import fold, has_arabic, name_key, skeleton_key, split_generic, tokens
 
 __all__ = ["OfflineGazetteer", "Resolution", "Candidate", "MATCH_KINDS", "STATUSES"]
 
@@ -172,6 +172,11 @@ class OfflineGazetteer(Geocoder):
         cf = q.casefold()
         add(gaz.exact.get(cf, ()), 0, "exact", _BASE_SCORE["exact"], q)
         add(gaz.alternate.get(cf, ()), 0, "alternate", _BASE_SCORE["alternate"], q)
+        # A primary name that differs only in diacritics or ʿ/ʾ marks ("Anah" for
+        # "‘Anah") is as strong as a listed alternate: without this an old
+        # namesake listing "Anah" verbatim would outrank the place itself.
+        if not has_arabic(q):
+            add(gaz.exact_folded.get(fold(q), ()), 0, "normalized", _BASE_SCORE["alternate"], q)
         key = name_key(q)
         folded = "".join(tokens(q))
         indexes = self._indexes(hints)

@@ -52,6 +52,15 @@ ARTICLES = frozenset({
 # "Raqqa city" should match "Ar Raqqah".
 _NOISE = frozenset({"city", "town", "village", "ville", "stadt", "the"})
 
+# Scholarly (DMG/ISO 233) letters that stand for an English digraph; anyascii
+# would reduce them to one letter ("Ḫān Šayḫūn" -> "han sayhun", "Ǧisr" ->
+# "gisr"). Only caron/breve-below forms: BGN's cedilla letters (ş, ţ, ḑ) are
+# emphatics, which stay single letters.
+_DIGRAPH_LETTERS = str.maketrans({
+    "ḫ": "kh", "Ḫ": "Kh", "ẖ": "kh", "š": "sh", "Š": "Sh", "ǧ": "j", "Ǧ": "J",
+    "ž": "zh", "Ž": "Zh", "č": "ch", "Č": "Ch", "ġ": "gh", "Ġ": "Gh",
+    "ṯ": "th", "Ṯ": "Th", "ḏ": "dh", "Ḏ": "Dh",
+})
 _APOSTROPHES = re.compile(r"[`'\u2018\u2019\u02bb\u02bc\u02be\u02bf\u00b4\u02b9\u02c8]")
 _SUN = r"(?:th|dh|sh|ts|[tdrzsnl])"
 # "Ezzor", "Arraqqa", "Assukhnah": article fused with a doubled sun letter.
@@ -82,6 +91,11 @@ _VOWELS: tuple[tuple[str, str], ...] = (
     ("ee", "i"), ("ie", "i"), ("ei", "i"), ("ai", "i"), ("ay", "i"), ("ey", "i"),
     ("e", "i"),                                                       # Deir/Dayr, Idleb
 )
+# Doubled glides (shadda on y/w: "Salamiyya", "Qawwas") and English long
+# vowels written double ("Salameeyah") are normalised before the glide rules
+# so they reach the same ending as "Salamiyah"/"Salamiya".
+_GEMINATE_GLIDE = re.compile(r"([yw])\1+")
+_EARLY_VOWELS: tuple[tuple[str, str], ...] = (("ee", "i"), ("oo", "u"))
 _INTERVOCALIC = re.compile(r"(?<=[aeiou])[yw](?=[aeiou])")
 _GLIDE_U = re.compile(r"(?<=[aei])(?:ou|u)(?=[aei])")  # Haouija/Rauah = Hawija/Rawah
 _GLIDE_I = re.compile(r"(?<=[aeou])i(?=[aeou])")  # Madaia/Halfaia = Madaya/Halfaya
@@ -97,7 +111,7 @@ def has_arabic(s: str) -> bool:
 @lru_cache(maxsize=65536)
 def fold(s: str) -> str:
     """Latin, lower-case, punctuation-free form; diacritics and ʿ/ʾ dropped."""
-    s = unicodedata.normalize("NFKC", s)
+    s = unicodedata.normalize("NFKC", s).translate(_DIGRAPH_LETTERS)
     s = _APOSTROPHES.sub("", s)
     s = anyascii(s).lower()
     s = _APOSTROPHES.sub("", s)
@@ -134,6 +148,10 @@ def name_key(s: str) -> str:
         return arabic_key(s)
     k = _PREFIX_BU.sub("bu", "".join(tokens(s)))
     k = _FRENCH_QU.sub("k", k)
+    k = _GEMINATE_GLIDE.sub(r"\1", k)
+    for a, b in _EARLY_VOWELS:
+        if a in k:
+            k = k.replace(a, b)
     k = _GLIDE_U.sub("w", k)
     for a, b in _CONSONANTS:
         if a in k:

@@ -1,0 +1,115 @@
+"""GIF and MP4: play over time, the events appearing day by day on the map and the timeline.
+
+One frame per day of the view's period (at most MAX_FRAMES: longer periods
+step several days per frame), each showing every event that started on or
+before that day, with the window shaded on the timeline. Axes, map frame and
+image size are fixed from the whole period so the frames line up. Frames are
+rendered by the static renderer (kaleido) and assembled by imageio (GIF via
+Pillow, MP4 via imageio-ffmpeg's bundled ffmpeg).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from conflictmap.output import atomic_path
+from conflictmap.table import Dataset
+from conflictmap.view import ViewState
+from dashboard.exports.common import placed, visible_events
+from dashboard.exports.errors import ExportError, MissingDependencyError
+from dashboard.exports.render import Frame, composite_figure, render
+from dashboard.figures import map_figure, timeline_figure
+
+MAX_FRAMES = 40
+WIDTH = 1000
+FRAME_MS = 500
+HOLD_MS = 2500   # the last frame stays up a little
+FPS = 2
+
+
+def frame_days(visible: pd.DataFrame, max_frames: int = MAX_FRAMES) -> list[pd.Timestamp]:
+    first, last = visible["date_start"].min(), visible["date_end"].max()
+    days = pd.date_range(first, last, freq="D")
+    step = max(1, math.ceil(len(days) / max_frames))
+    picked = list(days[::step])
+    if picked[-1] != days[-1]:
+        picked.append(days[-1])
+    return picked
+
+
+def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_frames: int = MAX_FRAMES):
+    from dashboard.towns import town_labels
+
+    visible = visible_events(dataset, state)
+    if visible.empty:
+        raise ExportError("no events match the filters: nothing to animate")
+    shown = placed(visible)
+    towns = town_labels(shown if len(shown) else dataset.events)
+    full_map = map_figure(dataset, visible, state, towns)
+    full_tl = timeline_figure(dataset, visible, state)
+    fixed = Frame(x_range=tuple(full_tl.layout.xaxis.range), lat_range=tuple(full_map.layout.geo.lataxis.range),
+                  lon_range=tuple(full_map.layout.geo.lonaxis.range),
+                  timeline_height=max(140, int(full_tl.layout.height - 110)))
+    figs = []
+    for day in frame_days(visible, max_frames):
+        now = visible[visible["date_start"] <= day]
+        st = state.replace(date_from=state.date_from or visible["date_start"].min().date(), date_to=day.date(), event=None)
+        figs.append(composite_figure(dataset, now, st, width=width, frame=fixed, towns=towns,
+                                     subtitle=f"Events up to {day:%a %d %b %Y} ({len(now)} of {len(visible)})"))
+    return figs
+
+
+def _frames_as_arrays(pngs: list[bytes], multiple: int = 1):
+    import numpy as np
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(p)).convert("RGB") for p in pngs]
+    w = max(i.width for i in images)
+    h = max(i.height for i in images)
+    w, h = math.ceil(w / multiple) * multiple, math.ceil(h / multiple) * multiple
+    out = []
+    for im in images:
+        canvas = Image.new("RGB", (w, h), "white")
+        canvas.paste(im, (0, 0))
+        out.append(np.asarray(canvas))
+    return out
+
+
+def write_animation(dataset: Dataset, fmt: str, out: Path, state: ViewState, protect) -> list[Path]:
+    try:
+        import imageio.v3 as iio
+    except ImportError:
+        raise MissingDependencyError("gif/mp4 export needs imageio: pip install imageio") from None
+    figs = frame_figures(dataset, state)
+    pngs = render(figs, "png")
+    if fmt == "gif":
+        frames = _frames_as_arrays(pngs)
+        durations = [FRAME_MS] * (len(frames) - 1) + [HOLD_MS]
+        with atomic_path(out, protect) as tmp:
+            iio.imwrite(tmp, frames, extension=".gif", duration=durations, loop=0)
+        return [out]
+    try:
+        import imageio_ffmpeg  # noqa: F401  (ships its own ffmpeg binary)
+        import imageio.v2 as iio2
+    except ImportError:
+        raise MissingDependencyError("mp4 export needs imageio-ffmpeg: pip install imageio-ffmpeg") from None
+    frames = _frames_as_arrays(pngs, multiple=16)
+    hold = max(1, round(HOLD_MS / 1000 * FPS))
+    with atomic_path(out, protect) as tmp:
+        staging = tmp.with_suffix(".mp4")  # imageio picks ffmpeg by the file extension
+        writer = iio2.get_writer(str(staging), format="FFMPEG", mode="I", fps=FPS, codec="libx264",
+                                 pixelformat="yuv420p", macro_block_size=16, quality=7,
+                                 output_params=["-movflags", "+faststart"])
+        try:
+            for f in frames + [frames[-1]] * (hold - 1):
+                writer.append_data(f)
+            writer.close()
+            os.replace(staging, tmp)
+        finally:
+            staging.unlink(missing_ok=True)
+    return [out]
