@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from conflictmap.briefing import Briefing, BriefingStep, list_briefings, load_briefing, briefing_path
 from conflictmap.pipeline import load_dataset
@@ -61,6 +61,7 @@ def layout(app: Dash, dataset: Dataset, briefings: dict[str, Briefing]) -> html.
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
         dcc.Store(id="map-selection", data=[]),
+        dcc.Store(id="hovered-event"),
         dcc.Interval(id="play-timer", interval=1500, disabled=True),
         html.Header([
             html.H1(["conflictmap ", html.Span(dataset.title, className="dataset-title")]),
@@ -116,9 +117,10 @@ def layout(app: Dash, dataset: Dataset, briefings: dict[str, Briefing]) -> html.
                 dcc.Link("Leave the briefing: explore all events", href="/", className="leave"),
             ], className="presenter", **{"aria-label": "Briefing"}),
             html.Main([
-                dcc.Graph(id="map", config=graph_config, className="map-graph", responsive=True,
+                dcc.Graph(id="map", config=graph_config, className="map-graph", responsive=True, clear_on_unhover=True,
                           style={"height": "62vh", "minHeight": "380px"}),
-                dcc.Graph(id="timeline", config={**graph_config, "scrollZoom": False}, className="timeline-graph"),
+                dcc.Graph(id="timeline", config={**graph_config, "scrollZoom": False}, className="timeline-graph",
+                          clear_on_unhover=True),
             ], className="views"),
             html.Section(id="event-detail", className="detail", tabIndex="0", **{"aria-label": "Event details"}),
         ], className="body"),
@@ -224,6 +226,12 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
             running = bool(disabled)
         label = "⏸ Pause" if running else "▶ Play over time"
         return (not running), label, ("⏸ Pause" if running else "▶ Play this step over time")
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="conflictmap", function_name="linkHover"),
+        Output("hovered-event", "data"), Input("map", "hoverData"), Input("timeline", "hoverData"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(Output("map-selection", "data"), Input("map", "selectedData"), prevent_initial_call=True)
     def remember_map_selection(selected):

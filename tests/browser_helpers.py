@@ -69,8 +69,11 @@ def severe_logs(driver) -> list[dict]:
 
 def click_point(driver, graph: str, event_id: str) -> None:
     """Click the drawn marker of ``event_id`` with a real mouse event at its screen position."""
-    from selenium.webdriver.common.action_chains import ActionChains
+    click_at(driver, *point_position(driver, graph, event_id))
 
+
+def point_position(driver, graph: str, event_id: str) -> tuple[float, float]:
+    """Viewport coordinates of the drawn marker of ``event_id`` on ``graph``."""
     xy = driver.execute_script("""
       const [graph, id] = arguments;
       const gd = document.querySelector('#' + graph + ' .js-plotly-plot');
@@ -90,7 +93,14 @@ def click_point(driver, graph: str, event_id: str) -> None:
       return null;
     """, graph, event_id)
     assert xy, f"no marker for {event_id} on #{graph}"
-    click_at(driver, xy[0], xy[1])
+    return xy[0], xy[1]
+
+
+def move_to(driver, x: float, y: float) -> None:
+    actions = viewport_actions(driver)
+    actions.w3c_actions.pointer_action.move_to_location(int(x) - 30, int(y) - 30)
+    actions.w3c_actions.pointer_action.move_to_location(int(x), int(y))
+    actions.perform()
 
 
 def viewport_actions(driver):

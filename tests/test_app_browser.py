@@ -215,3 +215,47 @@ def test_phone_width_stacks_the_layout(dash_duo, app_url):
         assert driver.find_elements("css selector", "#timeline .scatterlayer .point")
     finally:
         driver.set_window_size(1400, 1000)
+
+
+def marker_size(driver, graph: str, event_id: str) -> float:
+    return driver.execute_script("""
+      const [graph, id] = arguments;
+      const gd = document.querySelector('#' + graph + ' .js-plotly-plot');
+      for (const t of gd.data) {
+        if (t.meta !== 'events') continue;
+        const k = t.customdata.indexOf(id);
+        if (k >= 0) return Array.isArray(t.marker.size) ? t.marker.size[k] : t.marker.size;
+      }
+      return null;
+    """, graph, event_id)
+
+
+def test_hover_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
+    from browser_helpers import point_position, move_to
+
+    driver = open_page(dash_duo)
+    event_id = "al-omar-oil-field-captured"
+    before = marker_size(driver, "timeline", event_id)
+    move_to(driver, *point_position(driver, "map", event_id))
+    wait_for(lambda: marker_size(driver, "timeline", event_id) > before, message="timeline marker grows")
+    assert dash_duo.driver.execute_script("return 1") == 1
+
+
+def test_box_select_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
+    from browser_helpers import point_position, drag
+
+    driver = open_page(dash_duo)
+    # Choose the modebar's box select, then drag a box around Raqqa's markers.
+    driver.execute_script("document.querySelector('#map .modebar-btn[data-val=\"select\"]').click()")
+    raqqa = [e for e in DATASET.events.index if DATASET.events.at[e, "place_name"] == "Raqqa"]
+    xs, ys = zip(*[point_position(driver, "map", e) for e in raqqa])
+    drag(driver, min(xs) - 25, min(ys) - 25, max(xs) + 25, max(ys) + 25)
+
+    def dimmed_on_timeline():
+        return driver.execute_script("""
+          const gd = document.querySelector('#timeline .js-plotly-plot');
+          return gd.data.filter(t => t.meta === 'events' && t.selectedpoints)
+                        .flatMap(t => t.selectedpoints.map(k => t.customdata[k]));
+        """)
+    selected = wait_for(dimmed_on_timeline, message="timeline highlights the selection")
+    assert set(selected) == set(raqqa)
