@@ -26,13 +26,20 @@ def default_events_path() -> Path:
 
 
 def cmd_validate(args) -> int:
+    from conflictmap.briefing import is_briefing_file, load_briefing
     from conflictmap.events import load_events
+    from conflictmap.table import dataset_from_events_file
 
     status = EXIT_OK
     for path in args.files:
         try:
-            ef = load_events(path)
-            kind = f"{len(ef.events)} events, {len(ef.factions)} factions"
+            if is_briefing_file(path):
+                events_path = args.events or path.resolve().parent.parent / "events.yaml"
+                briefing = load_briefing(path, dataset_from_events_file(load_events(events_path)))
+                kind = f"briefing, {len(briefing.steps)} steps over {events_path}"
+            else:
+                ef = load_events(path)
+                kind = f"{len(ef.events)} events, {len(ef.factions)} factions"
         except EventsFileError as exc:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
@@ -127,8 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conflictmap", description="Curated conflict events as a linked, offline map and timeline.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help="check events files; prints FILE:LINE: field: message per problem")
+    p = sub.add_parser("validate", help="check events and briefing files; prints FILE:LINE: field: message per problem")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--events", type=Path, help="the events file briefings refer to (default: events.yaml above briefings/)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("geocode", help="write the geocoded events table (.csv, .geojson or .parquet)")

@@ -153,3 +153,18 @@ def test_real_process_has_no_traceback(copy):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and f"{copy}:" in proc.stderr
+
+
+def test_validate_checks_briefings_against_the_events_file(copy, capsys):
+    folder = copy.parent / "briefings"
+    folder.mkdir()
+    good = folder / "story.yaml"
+    shutil.copy(ROOT / "briefings" / "deir-ez-zor-october-2017.yaml", good)
+    code, out, err = run(capsys, "validate", good)
+    assert code == 0, err
+    assert "briefing, 6 steps" in out
+    break_file(good, "events: [al-omar-oil-field-captured", "events: [al-omar-field-captured")
+    code, out, err = run(capsys, "validate", good)
+    assert code == 1
+    line = line_of(good, "al-omar-field-captured")
+    assert f"{good}:{line}: steps[2].events[0]: unknown event id 'al-omar-field-captured'" in err
