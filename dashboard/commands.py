@@ -1,4 +1,4 @@
-"""CLI commands that need the app: ``serve``."""
+"""CLI commands that need the app: ``serve`` and ``export``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=8050)
     p.add_argument("--debug", action="store_true", help="Dash debug mode (reloader, error overlay); never in production")
     p.set_defaults(func=cmd_serve)
+
+    from dashboard.exports.cli import register as register_export
+
+    register_export(sub)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from .errors import GazetteerError
-from .normalize import fold, has_arabic, name_key, skeleton_key, tokens
+from .normalize import consonant_key, fold, has_arabic, name_key, skeleton_key, tokens
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GAZETTEER_CSV = DATA_DIR / "gazetteer.csv.gz"
@@ -34,6 +34,10 @@ COLUMNS = [
     "population", "lat", "lon", "timezone", "kind", "radius_km", "path", "outline",
     "citation",
 ]
+
+#: Shortest consonant key worth indexing: two consonants (Hawl, Hillah: "hl")
+#: are shared by too many places to say anything.
+MIN_CONSONANTS = 3
 
 SUPPLEMENT_KINDS = frozenset({"point", "town", "field", "area", "region"})
 # Weight given to supplement entries in ranking, standing in for population:
@@ -90,6 +94,9 @@ class KeyIndex:
     by_skeleton: dict[str, tuple[int, ...]]  # skeleton_key -> row positions
     fuzzy_keys: tuple[str, ...]              # latin name_keys, for rapidfuzz
     key_names: dict[str, str]                # name_key -> one original spelling
+    #: consonant_key of Latin spellings -> rows; bridges Arabic-script queries
+    #: to places GeoNames lists without an Arabic name.
+    by_consonants: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,6 +204,7 @@ def build_key_index(df: pd.DataFrame, positions: Iterable[int]) -> KeyIndex:
     by_fold: dict[str, list[int]] = defaultdict(list)
     by_key: dict[str, list[int]] = defaultdict(list)
     by_skel: dict[str, list[int]] = defaultdict(list)
+    by_cons: dict[str, list[int]] = defaultdict(list)
     fuzzy: set[str] = set()
     key_names: dict[str, str] = {}
     names = df["name"].tolist()
@@ -217,8 +225,12 @@ def build_key_index(df: pd.DataFrame, positions: Iterable[int]) -> KeyIndex:
                 sk = skeleton_key(sp)
                 if len(sk) >= 2:
                     by_skel[sk].append(pos)
+                ck = consonant_key(sp)
+                if len(ck) >= MIN_CONSONANTS:
+                    by_cons[ck].append(pos)
     return KeyIndex(by_fold=_freeze(by_fold), by_key=_freeze(by_key), by_skeleton=_freeze(by_skel),
-                    fuzzy_keys=tuple(sorted(fuzzy)), key_names=key_names)
+                    fuzzy_keys=tuple(sorted(fuzzy)), key_names=key_names,
+                    by_consonants=_freeze(by_cons))
 
 
 def build_index(df: pd.DataFrame, focus_countries: frozenset[str] = FOCUS_COUNTRIES) -> Gazetteer:

@@ -30,8 +30,8 @@ from geopy.point import Point
 from rapidfuzz import fuzz, process
 
 from .errors import InvalidQueryError
-from .gazetteer import FOCUS_COUNTRIES, Gazetteer, KeyIndex, default_gazetteer, haversine_km
-from .normalize import fold, has_arabic, name_key, skeleton_key, split_generic, tokens
+from .gazetteer import FOCUS_COUNTRIES, MIN_CONSONANTS, Gazetteer, KeyIndex, default_gazetteer, haversine_km
+from .normalize import consonant_key, fold, has_arabic, name_key, skeleton_key, split_generic, tokens
 
 __all__ = ["OfflineGazetteer", "Resolution", "Candidate", "MATCH_KINDS", "STATUSES"]
 
@@ -41,6 +41,9 @@ STATUSES = ("resolved", "ambiguous", "unresolved")
 _BASE_SCORE = {"exact": 1.0, "alternate": 0.98, "folded": 0.96, "normalized": 0.93}
 _FOCUS_FACTOR = 10.0
 _HINT_FACTOR = 30.0
+# Tier of cross-script consonant matches: any far-apart second place makes
+# the answer ambiguous, whatever the populations.
+_CONSONANT_TIER = 4
 
 RECORD_KEYS = ("query", "status", "lat", "lon", "name", "country", "source", "id", "score",
                "match", "radius_km", "candidates")
@@ -175,8 +178,12 @@ class OfflineGazetteer(Geocoder):
         # A primary name that differs only in diacritics or ʿ/ʾ marks ("Anah" for
         # "‘Anah") is as strong as a listed alternate: without this an old
         # namesake listing "Anah" verbatim would outrank the place itself.
+        # Only in the focus countries (or the hinted one), like the other
+        # spelling-tolerant tiers: abroad it would let garbled names land on
+        # obscure villages ("Main" -> Jordan's Mā‘īn).
         if not has_arabic(q):
-            add(gaz.exact_folded.get(fold(q), ()), 0, "normalized", _BASE_SCORE["alternate"], q)
+            add([p for p in gaz.exact_folded.get(fold(q), ()) if self._country(p) in region],
+                0, "normalized", _BASE_SCORE["alternate"], q)
         key = name_key(q)
         folded = "".join(tokens(q))
         indexes = self._indexes(hints)
@@ -202,6 +209,14 @@ class OfflineGazetteer(Geocoder):
                 # breaks near-ties (Qataniyah is Al Qahtaniyah, not populous Qatana).
                 best = max(v[2] for v in fuzzy.values())
                 found.update({p: v for p, v in fuzzy.items() if v[2] >= best - self.fuzzy_tie})
+        if not in_region() and has_arabic(q):
+            # Arabic script for a place GeoNames lists only in Latin letters:
+            # compare consonants across scripts. Weak evidence, so resolve()
+            # only accepts it when every hit is one place (tier 4).
+            ck = consonant_key(q)
+            if len(ck) >= MIN_CONSONANTS:
+                for idx in indexes:
+                    add(idx.by_consonants.get(ck, ()), _CONSONANT_TIER, "fuzzy", 0.8, q)
         cands = [Candidate(pos, m, sc, n, self._weight(pos, m, sc, hints), tier)
                  for pos, (tier, m, sc, n) in found.items()]
         # A country hint is the caller's knowledge: places there outrank all
@@ -319,6 +334,8 @@ class OfflineGazetteer(Geocoder):
         rivals = [c for c in distinct[1:]
                   if c.tier == top.tier and c.weight * self.dominance > top.weight
                   and (not top_hinted or self._country(c.pos) in hints)]
+        if top.tier >= _CONSONANT_TIER:
+            rivals = list(distinct[1:])
         # A name that also fits a Syrian/Iraqi (or hinted-country) place is never
         # silently moved abroad: such a namesake makes a foreign winner ambiguous.
         region = self.focus_countries | hints

@@ -28,7 +28,7 @@ from anyascii import anyascii
 
 __all__ = [
     "ARTICLES", "GENERIC_HEADS", "fold", "tokens", "name_key", "skeleton_key", "arabic_key",
-    "split_generic",
+    "split_generic", "consonant_key",
     "match_keys", "has_arabic",
 ]
 
@@ -230,3 +230,53 @@ def split_generic(s: str) -> tuple[str, str]:
 def match_keys(s: str) -> tuple[str, str]:
     """(name_key, skeleton_key) for a query or a gazetteer name."""
     return name_key(s), skeleton_key(s)
+
+
+# Arabic letters -> the consonant classes of :func:`consonant_key`. Vowel
+# letters (ا و ي ى), hamza, ʿayn and tāʾ marbūṭa carry no consonant a Latin
+# spelling reliably writes, so they map to nothing.
+_AR_CONSONANT = str.maketrans({
+    "ب": "b", "ت": "t", "ث": "t", "ج": "j", "ح": "h", "خ": "h", "د": "t", "ذ": "t",
+    "ر": "r", "ز": "s", "س": "s", "ش": "s", "ص": "s", "ض": "t", "ط": "t", "ظ": "s",
+    "ع": "", "غ": "g", "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n",
+    "ه": "h", "و": "", "ي": "", "ا": "", "ء": "",
+})
+_AR_LETTERS_ONLY = re.compile(r"^[\u0621-\u064A\s]+$")
+
+
+@lru_cache(maxsize=65536)
+def consonant_key(s: str) -> str:
+    """Consonant classes of a name, comparable across scripts.
+
+    Bridges Arabic script and Latin spellings when GeoNames lists no Arabic
+    form of a place ("الدجيل" and "Ad Dujayl" both give "tjl"). Coarse by
+    design (t/d/th/dh/ṭ/ḍ -> t, s/z/sh/ṣ -> s, h/kh/ḥ -> h, k/q -> k), so
+    callers must treat a hit as weak evidence. Returns "" for Arabic-script
+    text with letters outside the Arabic alphabet (Kurdish, Persian extras),
+    whose consonants this mapping does not cover.
+    """
+    if has_arabic(s):
+        if re.search(r"[A-Za-z]", s):
+            return ""
+        t = _HARAKAT.sub("", unicodedata.normalize("NFKC", s))
+        if not _AR_LETTERS_ONLY.match(t):
+            return ""
+        # Tāʾ marbūṭa before another word is pronounced and written "-at"
+        # (معرة النعمان = Maʿarrat al-Nuʿmān); at the end it is silent.
+        words = t.split()
+        words = [w[:-1] + "ت" if w.endswith("ة") and i < len(words) - 1 else w
+                 for i, w in enumerate(words)]
+        out = []
+        for w in " ".join(words).translate(_AR_MAP).split():
+            if w.startswith("ال") and len(w) > 3:
+                w = w[2:]
+            # Final ه (incl. tāʾ marbūṭa, unified to ه) is "-ah"/"-eh" in Latin,
+            # whose h name_key drops.
+            out.append(w.rstrip("ه").translate(_AR_CONSONANT))
+        k = "".join(out)
+    else:
+        k = name_key(s)
+        for a, b in (("kh", "h"), ("sh", "s"), ("gh", "g"), ("th", "t"), ("dh", "d")):
+            k = k.replace(a, b)
+        k = re.sub(r"[aeiouwy]", "", k.replace("d", "t").replace("z", "s").replace("q", "k"))
+    return _DOUBLE.sub(r"\1", k)

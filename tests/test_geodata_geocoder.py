@@ -364,3 +364,42 @@ def test_resolve_online_without_network_raises_typed_error(tmp_path):
     nom = Nominatim(user_agent="conflictmap-test", adapter_factory=_NoNetworkAdapter)
     with pytest.raises(OnlineGeocodingUnavailable):
         resolve_online("Raqqa", cache_path=tmp_path / "c.json", geocoder=nom)
+
+
+# -- rules added from an independent held-out evaluation ----------------------
+
+@pytest.mark.parametrize("query,expected", [
+    ("Ḫān Šayḫūn", "Khān Shaykhūn"), ("Ǧisr aš-Šuġūr", "Jisr ash Shughūr"),
+    ("Salamiyya", "As Salamīyah"),
+    ("الدجيل", "Ad Dujayl"), ("الحمدانية", "Al-Hamdaniya"),   # no Arabic alternate listed
+])
+def test_held_out_spelling_classes_resolve(geo, query, expected):
+    res = geo.resolve(query)
+    assert res.status == "resolved", (query, res.status)
+    assert res.location.raw["name"] == expected
+
+
+def test_primary_name_up_to_diacritics_beats_namesake_alternate(geo):
+    # "Anah" is listed verbatim only on the old town (‘Anat al Qadīmah); the
+    # primary name ‘Anah of the present town must count as much.
+    res = geo.resolve("Anah", country="IQ")
+    assert res.status == "resolved" and res.location.raw["name"] == "‘Anah"
+
+
+def test_diacritic_folded_primary_is_not_used_abroad(geo):
+    # garbled "Main" must not land on Jordan's Mā‘īn via the folded-primary tier
+    res = geo.resolve("Main")
+    assert not (res.status == "resolved" and res.location.raw["country"] == "JO")
+
+
+def test_cross_script_consonant_matches_refuse_to_guess(small):
+    # Arabic script with no Arabic alternate: two far-apart Latin namesakes
+    # with the same consonants -> ambiguous, never a silent pick by population.
+    res = small.resolve("كفر سلطان")
+    assert res.status == "ambiguous"
+    assert res.location is None
+
+
+def test_arabic_made_up_names_stay_unresolved(geo):
+    for q in ["تل زمروق", "دير الخوابي", "عين قرنش", "كفر دليبة", "خربة النويجز"]:
+        assert geo.resolve(q).status != "resolved", q
