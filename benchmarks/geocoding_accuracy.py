@@ -42,6 +42,8 @@ from geodata.gazetteer import default_gazetteer, haversine_km  # noqa: E402
 from geodata.geocoder import resolve  # noqa: E402
 
 TESTSET = ROOT / "benchmarks" / "data" / "transliteration_testset.csv"
+# Written independently (by someone who had not read the geocoder) and never tuned on.
+INDEPENDENT = ROOT / "benchmarks" / "data" / "independent_heldout.csv"
 FIELDS = ["query", "expected_id", "expected_name", "country", "lat", "lon", "part", "split"]
 WITHIN_KM = 10.0
 
@@ -321,6 +323,10 @@ def main(argv=None) -> int:
         regenerate()
     with open(TESTSET, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    independent = []
+    if INDEPENDENT.exists():
+        with open(INDEPENDENT, encoding="utf-8") as fh:
+            independent = list(csv.DictReader(fh))
 
     t0 = time.perf_counter()
     gaz = default_gazetteer()
@@ -338,6 +344,8 @@ def main(argv=None) -> int:
         "generated/tune": [r for r in rows if r["split"] == "tune"],
         "generated/holdout": [r for r in rows if r["split"] == "holdout"],
     }
+    if independent:
+        groups["independent held-out"] = independent
     print(f"gazetteer load + warm-up: {load_s:.2f}s; test set: {len(rows)} rows")
     ok = True
     for name, sub in groups.items():
@@ -346,13 +354,14 @@ def main(argv=None) -> int:
         print(report(f"naive exact [{name}]", base))
         ratio = ours["seconds"] / max(base["seconds"], 1e-9)
         print(f"{'':28} time ratio resolve/naive = {ratio:.0f}x")
-        if name == "all":
-            acc = ours["within"] / max(ours["real"], 1)
-            ok = acc >= 0.98 and ours["madeup_placed"] == 0
+        acc = ours["within"] / max(ours["real"], 1)
+        met = acc >= 0.98 and ours["madeup_placed"] == 0
+        print(f"{'':28} target (>=98% within 10 km, no made-up name placed): {'met' if met else 'NOT met'}")
+        if name in ("all", "independent held-out"):
             for f in ours["failures"][: args.failures]:
                 print("   FAIL", f)
-    print("TARGET MET" if ok else "TARGET NOT MET (>=98% within 10 km and 0 made-up placed)")
-    return 0 if ok else 1
+    # A benchmark reports; it does not pass or fail (the unit tests do that).
+    return 0
 
 
 if __name__ == "__main__":

@@ -26,6 +26,13 @@ from dashboard.towns import town_labels
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
+DOWNLOAD_FORMATS = {
+    "html": "Offline page (HTML, map + timeline)", "png": "Image (PNG)", "pdf": "PDF", "svg": "SVG",
+    "pptx": "Slides (PPTX)", "csv": "Table (CSV)", "geojson": "GeoJSON", "kml": "KML (Google Earth)",
+    "timelinejs": "TimelineJS (JSON)", "gif": "Animation (GIF)", "mp4": "Animation (MP4)",
+}
+SUFFIX = {"timelinejs": "json"}
+
 
 def create_app(events: Path | str | None = None, dataset: Dataset | None = None,
                briefings: dict[str, Briefing] | None = None) -> Dash:
@@ -97,6 +104,13 @@ def layout(app: Dash, dataset: Dataset, briefings: dict[str, Briefing]) -> html.
                 ], className="stepper"),
                 html.Button("▶ Play over time", id="play", className="button",
                             title="Sweep the date window through the period, a day at a time"),
+                html.Label("Download this view", htmlFor="download-format"),
+                html.Div([
+                    dcc.Dropdown(id="download-format", clearable=False, value="html", searchable=False,
+                                 options=_options(DOWNLOAD_FORMATS.items())),
+                    html.Button("Download", id="download-button", className="button"),
+                ], className="download"),
+                dcc.Download(id="download"),
                 html.P("Tip: ← → step through events in time; drag across the timeline to filter dates; "
                        "box or lasso on the map to highlight.", className="hint"),
                 html.Div([html.H2("Briefings"), html.Ul([
@@ -226,6 +240,24 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
             running = bool(disabled)
         label = "⏸ Pause" if running else "▶ Play over time"
         return (not running), label, ("⏸ Pause" if running else "▶ Play this step over time")
+
+    @app.callback(Output("download", "data"), Output("notices", "children", allow_duplicate=True),
+                  Input("download-button", "n_clicks"), State("download-format", "value"), State("url", "search"),
+                  prevent_initial_call=True)
+    def download(_clicks, fmt, search):
+        """The current filtered view, exported by the same code as `conflictmap export`."""
+        import tempfile
+
+        from dashboard.exports import ExportError, export
+
+        state = parse_view_state(search, dataset)
+        with tempfile.TemporaryDirectory(prefix="conflictmap-") as tmp:
+            target = Path(tmp) / f"conflictmap.{SUFFIX.get(fmt, fmt)}"
+            try:
+                written = export(dataset, fmt, target, state)
+            except ExportError as exc:
+                return no_update, [html.P(f"Download failed: {exc}", className="notice")]
+            return dcc.send_bytes(written[0].read_bytes(), written[0].name), no_update
 
     app.clientside_callback(
         ClientsideFunction(namespace="conflictmap", function_name="linkHover"),

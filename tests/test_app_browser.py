@@ -259,3 +259,18 @@ def test_box_select_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
         """)
     selected = wait_for(dimmed_on_timeline, message="timeline highlights the selection")
     assert set(selected) == set(raqqa)
+
+
+def test_download_button_exports_the_filtered_view(dash_duo, app_url, tmp_path):
+    import json
+
+    driver = open_page(dash_duo, "?faction=us-coalition")
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    choose_option(driver, "download-format", "GeoJSON")
+    driver.find_element("id", "download-button").click()
+    files = wait_for(lambda: [p for p in tmp_path.iterdir() if p.suffix == ".geojson"], timeout=30, message="download")
+    collection = json.loads(files[0].read_text(encoding="utf-8"))
+    shown = filter_events(DATASET, ViewState(factions=("us-coalition",)))
+    placed = set(shown.index[shown["map_lat"].notna()])
+    assert {f["id"] for f in collection["features"]} == placed
+    assert "Middle East Monitor" in json.dumps(collection)
