@@ -206,11 +206,11 @@ def test_phone_width_stacks_the_layout(dash_duo, app_url):
     try:
         open_page(dash_duo)
         rects = driver.execute_script("""
-          return ['.filters', '#map', '#timeline', '#event-detail'].map(s => {
+          return ['#map', '#timeline', '#event-detail', '.filters'].map(s => {
             const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.width]; });
         """)
         tops = [r[1] for r in rects]
-        assert tops == sorted(tops), rects  # one column, in reading order
+        assert tops == sorted(tops), rects  # one column: map first, then timeline, details, filters
         assert all(r[2] <= 400 for r in rects)
         assert driver.find_elements("css selector", "#timeline .scatterlayer .point")
     finally:
