@@ -69,6 +69,7 @@ def layout(app: Dash, dataset: Dataset, briefings: dict[str, Briefing]) -> html.
         dcc.Location(id="url", refresh="callback-nav"),
         dcc.Store(id="map-selection", data=[]),
         dcc.Store(id="hovered-event"),
+        dcc.Store(id="cluster-zoom"),
         dcc.Interval(id="play-timer", interval=1500, disabled=True),
         html.Header([
             html.H1(["conflictmap ", html.Span(dataset.title, className="dataset-title")]),
@@ -263,6 +264,11 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
         ClientsideFunction(namespace="conflictmap", function_name="linkHover"),
         Output("hovered-event", "data"), Input("map", "hoverData"), Input("timeline", "hoverData"),
         prevent_initial_call=True,
+    )
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="conflictmap", function_name="expandCluster"),
+        Output("cluster-zoom", "data"), Input("map", "clickData"), prevent_initial_call=True,
     )
 
     @app.callback(Output("map-selection", "data"), Input("map", "selectedData"), prevent_initial_call=True)

@@ -147,7 +147,8 @@ def map_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
         fig.add_trace(dict(type="scattergeo", 
             lat=towns["lat"], lon=towns["lon"], text=towns["label"], mode="markers+text",
             textposition="top right", marker=dict(size=4, color="#555"), textfont=dict(size=12, color="#444"),
-            hoverinfo="text", hovertext=towns["hover"], name="Towns (GeoNames)", showlegend=False, meta="towns"))
+            # Not hoverable: a town's dot must never steal a click from an event or a cluster on top of it.
+            hoverinfo="skip", name="Towns (GeoNames)", showlegend=False, meta="towns"))
     framed = placed[placed.index.isin(featured)] if placed.index.isin(featured).any() else placed
     frame = frame or geometry.bounds(
         list(framed["map_lat"]) + list(framed["dest_lat"].dropna()) + list(framed["place_lat"].dropna()),
@@ -244,8 +245,8 @@ def _add_movements(fig, dataset, placed):
             lat=[row["place_lat"], row["dest_lat"]], lon=[row["place_lon"], row["dest_lon"]],
             mode="lines+markers", line=dict(width=3, color=colour, dash="dash" if row["date_precision"] in VAGUE_DATES else "solid"),
             marker=dict(size=[0, 16], symbol="arrow", angleref="previous", color=colour),
-            hoverinfo="text", hovertext=row["hover"], customdata=[row["id"], row["id"]],
-            showlegend=False, meta="movement"))
+            # The event's own marker takes hover and clicks; the arrow's ends would shadow clusters.
+            hoverinfo="skip", customdata=[row["id"], row["id"]], showlegend=False, meta="movement"))
 
 
 def _marker_positions(placed: pd.DataFrame, ring: float = 0.09) -> pd.DataFrame:

@@ -274,3 +274,24 @@ def test_download_button_exports_the_filtered_view(dash_duo, app_url, tmp_path):
     placed = set(shown.index[shown["map_lat"].notna()])
     assert {f["id"] for f in collection["features"]} == placed
     assert "Middle East Monitor" in json.dumps(collection)
+
+
+def test_clicking_a_cluster_badge_zooms_in_on_it(dash_duo, app_url):
+    from browser_helpers import click_at
+
+    driver = open_page(dash_duo)
+    badge = driver.execute_script("""
+      const gd = document.querySelector('#map .js-plotly-plot');
+      gd.scrollIntoView({block: 'center'});
+      const t = gd.data.findIndex(tr => tr.meta === 'cluster');
+      const node = Array.from(gd.querySelectorAll('.trace')).find(n => n.__data__ && n.__data__[0] &&
+        n.__data__[0].trace && n.__data__[0].trace.index === t);
+      const r = node.querySelector('path.point').getBoundingClientRect();
+      return [r.left + r.width / 2, r.top + r.height / 2];
+    """)
+    scale = lambda: driver.execute_script(
+        "return document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale")
+    before = scale()
+    click_at(driver, *badge)
+    wait_for(lambda: scale() >= 4 * before, message="map zoomed on the cluster")
+    assert "event" not in query_of(driver)  # a badge is not an event

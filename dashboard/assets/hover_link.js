@@ -27,6 +27,22 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       });
       if (indices.length) window.Plotly.restyle(gd, { "marker.size": sizes }, indices);
       return id;
+    },
+    // Clicking a cluster's count badge zooms the map in on it, so its events separate.
+    expandCluster: function (click) {
+      var gd = document.querySelector("#map .js-plotly-plot");
+      if (!click || !click.points || !click.points.length || !gd || !window.Plotly) {
+        return window.dash_clientside.no_update;
+      }
+      var point = click.points[0];
+      var trace = gd.data[point.curveNumber];
+      if (!trace || trace.meta !== "cluster") return window.dash_clientside.no_update;
+      var geo = gd._fullLayout.geo;
+      var scale = (geo && geo.projection && geo.projection.scale) || 1;
+      window.Plotly.relayout(gd, {
+        "geo.center.lat": point.lat, "geo.center.lon": point.lon, "geo.projection.scale": scale * 4
+      });
+      return scale * 4;
     }
   }
 });
