@@ -77,10 +77,9 @@ def cmd_locate(args) -> int:
     import geodata
 
     for name in args.names:
-        resolution = geodata.resolve(name, country=args.country)
-        record = resolution.as_record()
+        record = geodata.resolve(name, country=args.country).as_record()
         if args.online and record["status"] == "unresolved":
-            record = _online_record(name, args)
+            record = _online_record(name, args, offline=record)
         if args.json:
             print(json.dumps(record, ensure_ascii=False, default=str), flush=True)
         else:
@@ -88,22 +87,16 @@ def cmd_locate(args) -> int:
     return EXIT_OK
 
 
-def _online_record(name, args) -> dict:
+def _online_record(name: str, args, offline: dict) -> dict:
+    """Ask Nominatim; if the network or service fails, say so and keep the offline answer."""
     import geodata.online as online
+    from geodata.errors import GeocodingError
 
     try:
         return online.resolve_online(name, country=args.country, cache_path=args.cache).as_record()
-    except ConflictmapError:
-        raise
-    except Exception as exc:  # an online failure must not lose the offline answer
-        print(f"online geocoding unavailable: {exc}", file=sys.stderr)
-        return geodata_unresolved(name)
-
-
-def geodata_unresolved(name: str) -> dict:
-    import geodata
-
-    return geodata.resolve(name).as_record()
+    except GeocodingError as exc:
+        print(f"conflictmap: online geocoding unavailable for {name!r}: {exc}", file=sys.stderr)
+        return offline
 
 
 def _locate_line(r: dict) -> str:
@@ -124,7 +117,7 @@ def _resolver(args):
     def resolver(name, country=None, gazetteer_id=None):
         record = offline_resolver(name, country, gazetteer_id)
         if record["status"] == "unresolved" and not gazetteer_id:
-            return _online_record(name, args)
+            return _online_record(name, args, offline=record)
         return record
 
     return resolver
