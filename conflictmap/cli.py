@@ -77,7 +77,11 @@ def cmd_locate(args) -> int:
     import geodata
 
     for name in args.names:
-        record = geodata.resolve(name, country=args.country).as_record()
+        try:
+            record = geodata.resolve(name, country=args.country).as_record()
+        except geodata.InvalidQueryError as exc:
+            # One bad name must not cost the others their answers: still one object per name.
+            record = unresolved_record(name, str(exc))
         if args.online and record["status"] == "unresolved":
             record = _online_record(name, args, offline=record)
         if args.json:
@@ -85,6 +89,12 @@ def cmd_locate(args) -> int:
         else:
             print(_locate_line(record))
     return EXIT_OK
+
+
+def unresolved_record(name: str, error: str) -> dict:
+    return {"query": name, "status": "unresolved", "lat": None, "lon": None, "name": None, "country": None,
+            "source": None, "id": None, "score": None, "match": None, "radius_km": None, "candidates": [],
+            "error": error}
 
 
 def _online_record(name: str, args, offline: dict) -> dict:

@@ -53,7 +53,7 @@ class _Checker:
 
     def __init__(self, doc: YamlDocument):
         self.doc = doc
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = list(doc.problems)
 
     def add(self, path: tuple, message: str) -> None:
         self.problems.append(Problem(self.doc.file, self.doc.line(path), dotted(path), message))
@@ -63,7 +63,7 @@ class _Checker:
             self.add(path, f"must be a mapping of fields, got {_kind(value)}")
             return None
         for key in required:
-            if key not in value or value[key] is None:
+            if (key not in value or value[key] is None) and path + (key,) not in self.doc.unreadable:
                 self.add(path, f"missing required field '{key}'")
         allowed = set(required) | set(optional)
         for key in value:

@@ -20,11 +20,22 @@ from conflictmap.errors import EventsFileError, Problem
 Path_ = tuple  # a path into the document: ("events", 3, "date", "start")
 
 
+# Limits that keep a hostile or broken file from exhausting the machine:
+# YAML aliases can expand exponentially ("billion laughs"), and deep nesting
+# overflows Python's stack. Real events files are far below both.
+MAX_NODES = 200_000
+MAX_DEPTH = 60
+
+
 @dataclass
 class YamlDocument:
     file: str
     data: Any
     lines: dict[tuple, int] = field(default_factory=dict)
+    # Problems found while reading (unreadable values, duplicate keys); the
+    # validator reports them together with its own, so one run lists all.
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: set[tuple] = field(default_factory=set)
 
     def line(self, path: tuple) -> int:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -42,9 +53,9 @@ def read_text(path: Path | str) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise EventsFileError([Problem(str(path), 0, "", "file not found")]) from None
+        raise EventsFileError([Problem(str(path), 1, "", "file not found")]) from None
     except OSError as exc:
-        raise EventsFileError([Problem(str(path), 0, "", f"cannot read: {exc.strerror}")]) from None
+        raise EventsFileError([Problem(str(path), 1, "", f"cannot read: {exc.strerror}")]) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -59,6 +70,8 @@ def load_yaml(path: Path | str) -> YamlDocument:
 
 
 def parse_yaml(text: str, file: str) -> YamlDocument:
+    """Compose and build ``text``; syntax errors raise, value errors are kept in ``doc.problems``."""
+    text = text.lstrip("\ufeff")  # a UTF-8 byte-order mark is not content
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -66,48 +79,76 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         line = mark.line + 1 if mark else 1
         problem = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         raise EventsFileError([Problem(file, line, "", f"invalid YAML: {problem}")]) from None
-    except yaml.YAMLError as exc:  # e.g. control characters in the stream
-        raise EventsFileError([Problem(file, 1, "", f"invalid YAML: {exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # control characters such as NUL
+        line = text.count("\n", 0, exc.position) + 1
+        raise EventsFileError([Problem(file, line, "", f"invalid YAML: control character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} is not allowed "
+                                                         f"(column {exc.position - text.rfind(chr(10), 0, exc.position)})")]) from None
+    except yaml.YAMLError as exc:
+        raise EventsFileError([Problem(file, 1, "", f"invalid YAML: {' '.join(str(exc).split())}")]) from None
+    except RecursionError:
+        raise EventsFileError([Problem(file, 1, "", f"invalid YAML: nested more than Python can read")]) from None
     doc = YamlDocument(file=file, data=None)
     if node is None:
         doc.lines[()] = 1
         return doc
-    problems: list[Problem] = []
-    constructor = yaml.constructor.SafeConstructor()
-    doc.data = _build(node, (), doc, constructor, problems)
-    if problems:
-        raise EventsFileError(problems)
+    builder = _Builder(doc)
+    try:
+        doc.data = builder.build(node, ())
+    except _TooBig as exc:
+        raise EventsFileError([Problem(file, exc.line, "", str(exc))]) from None
     return doc
 
 
-def _build(node, path, doc, constructor, problems):
-    doc.lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(doc.file, key_node.start_mark.line + 1, _dotted(path), "keys must be plain text"))
-                continue
-            # The raw text, not the YAML 1.1 value: a key written `on:` or
-            # `no:` must stay a name, not become True/False.
-            key = key_node.value
-            if key == "<<" and key_node.tag.endswith(":merge"):
-                problems.append(Problem(doc.file, key_node.start_mark.line + 1, _dotted(path), "YAML merge keys (<<) are not supported"))
-                continue
-            key = str(key)
-            if key in out:
-                problems.append(Problem(doc.file, key_node.start_mark.line + 1, _dotted(path + (key,)),
-                                        f"duplicate key (first given on line {doc.lines[path + (key,)]})"))
-                continue
-            out[key] = _build(value_node, path + (key,), doc, constructor, problems)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), doc, constructor, problems) for i, item in enumerate(node.value)]
-    try:
-        return constructor.construct_object(node)
-    except (yaml.constructor.ConstructorError, ValueError) as exc:
-        problems.append(Problem(doc.file, node.start_mark.line + 1, _dotted(path), f"cannot read value {node.value!r}: {exc}"))
-        return None
+class _TooBig(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+
+class _Builder:
+    def __init__(self, doc: YamlDocument):
+        self.doc = doc
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.nodes = 0
+
+    def problem(self, node, path, message):
+        self.doc.problems.append(Problem(self.doc.file, node.start_mark.line + 1, _dotted(path), message))
+
+    def build(self, node, path):
+        doc = self.doc
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooBig(node.start_mark.line + 1, f"file too large: more than {MAX_NODES:,} values "
+                                                    "(YAML aliases may be expanding without limit)")
+        if len(path) > MAX_DEPTH:
+            raise _TooBig(node.start_mark.line + 1, f"{_dotted(path[:3])}...: nested deeper than {MAX_DEPTH} levels")
+        doc.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            out = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.problem(key_node, path, "keys must be plain text")
+                    continue
+                # The raw text, not the YAML 1.1 value: a key written `on:` or
+                # `no:` must stay a name, not become True/False.
+                key = str(key_node.value)
+                if key == "<<" and key_node.tag.endswith(":merge"):
+                    self.problem(key_node, path, "YAML merge keys (<<) are not supported")
+                    continue
+                if key in out:
+                    self.problem(key_node, path + (key,),
+                                 f"duplicate key (first given on line {doc.lines[path + (key,)]}); the first is kept")
+                    continue
+                out[key] = self.build(value_node, path + (key,))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        try:
+            return self.constructor.construct_object(node)
+        except (yaml.constructor.ConstructorError, ValueError) as exc:
+            self.problem(node, path, f"cannot read value {node.value!r}: {exc}")
+            doc.unreadable.add(path)
+            return None
 
 
 def _dotted(path: tuple) -> str:

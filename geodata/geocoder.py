@@ -331,6 +331,10 @@ class OfflineGazetteer(Geocoder):
                 distinct.append(c)
         hints = _hint_set(country)
         top_hinted = self._country(top.pos) in hints
+        if hints and not top_hinted:
+            # The caller said which country; a match elsewhere is a different
+            # place (e.g. "Anbar" in Iraq is not the Turkish village Ambar).
+            return Resolution(q, "unresolved", None, tuple(self._location(c) for c in distinct[: self.max_candidates]))
         rivals = [c for c in distinct[1:]
                   if c.tier == top.tier and c.weight * self.dominance > top.weight
                   and (not top_hinted or self._country(c.pos) in hints)]

@@ -135,7 +135,7 @@ def test_duplicate_key(copy, capsys):
 
 def test_missing_file(tmp_path, capsys):
     code, _, err = run(capsys, "validate", tmp_path / "nope.yaml")
-    assert code == 1 and "nope.yaml:0: file not found" in err
+    assert code == 1 and "nope.yaml:1: file not found" in err
 
 
 def test_empty_and_scalar_files(tmp_path, capsys):
@@ -168,3 +168,48 @@ def test_validate_checks_briefings_against_the_events_file(copy, capsys):
     assert code == 1
     line = line_of(good, "al-omar-field-captured")
     assert f"{good}:{line}: steps[2].events[0]: unknown event id 'al-omar-field-captured'" in err
+
+
+def test_locate_json_prints_one_object_per_name_even_for_bad_names(capsys):
+    import json
+
+    code, out, err = run(capsys, "locate", "--json", "Homs", "", "Xylophonia", "Mosul")
+    assert code == 0
+    records = [json.loads(line) for line in out.strip().splitlines()]
+    assert [r["query"] for r in records] == ["Homs", "", "Xylophonia", "Mosul"]
+    assert [r["status"] for r in records] == ["resolved", "unresolved", "unresolved", "resolved"]
+    for r in records:
+        assert {"query", "status", "lat", "lon", "name", "country", "source", "id", "score"} <= set(r)
+
+
+def test_country_hint_never_resolves_abroad(capsys):
+    import json
+
+    code, out, _ = run(capsys, "locate", "--json", "--country", "IQ", "Anbar", "Raqqa", "Ramadi")
+    records = [json.loads(line) for line in out.strip().splitlines()]
+    assert records[0]["status"] != "resolved" or records[0]["country"] == "IQ"
+    assert records[1]["status"] == "unresolved"  # Raqqa is in Syria
+    assert records[2]["status"] == "resolved" and records[2]["country"] == "IQ"
+
+
+def test_validate_reports_every_problem_even_after_an_unreadable_value(copy, capsys):
+    break_file(copy, "day: 2017-10-22", "day: 2017-02-30")
+    break_file(copy, "confidence: medium", "confidence: sure")
+    break_file(copy, "{faction: sdf, role: actor}", "{faction: kurds, role: actor}")
+    code, _, err = run(capsys, "validate", copy)
+    assert code == 1
+    assert "2017-02-30" in err and "'sure'" in err and "'kurds'" in err
+    assert "missing required field 'day'" not in err
+
+
+def test_hostile_yaml_is_refused_quickly(tmp_path, capsys):
+    laughs = tmp_path / "laughs.yaml"
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for k in range(1, 9):
+        lines.append(f"a{k}: &a{k} [" + ", ".join([f"*a{k-1}"] * 10) + "]")
+    laughs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("events: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    for f in (laughs, deep):
+        code, _, err = run(capsys, "validate", f)
+        assert code == 1 and err.startswith(f"{f}:") and "Traceback" not in err
