@@ -9,6 +9,7 @@ would win and an analyst's edit would vanish).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,13 @@ Path_ = tuple  # a path into the document: ("events", 3, "date", "start")
 # YAML aliases can expand exponentially ("billion laughs"), and deep nesting
 # overflows Python's stack. Real events files are far below both.
 MAX_NODES = 200_000
+
+# libyaml's parser (when PyYAML was built with it) reads a 3,000-event file
+# 10x faster than the pure-Python one, with the same line marks.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# What YAML forbids in a stream (the pure-Python reader's rule); checked first
+# so the message names the right line whichever parser runs.
+_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 MAX_DEPTH = 60
 
 
@@ -72,8 +80,14 @@ def load_yaml(path: Path | str) -> YamlDocument:
 def parse_yaml(text: str, file: str) -> YamlDocument:
     """Compose and build ``text``; syntax errors raise, value errors are kept in ``doc.problems``."""
     text = text.lstrip("\ufeff")  # a UTF-8 byte-order mark is not content
+    bad = _NON_PRINTABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - text.rfind("\n", 0, bad.start())
+        raise EventsFileError([Problem(file, line, "", f"invalid YAML: control character U+{ord(bad.group()):04X} "
+                                                       f"is not allowed (column {column})")])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

@@ -10,6 +10,7 @@ its report, shaded ring = how far the true place may be from the point.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 
@@ -249,35 +250,58 @@ def _add_movements(fig, dataset, placed):
             hoverinfo="skip", customdata=[row["id"], row["id"]], showlegend=False, meta="movement"))
 
 
+MAX_SPREAD = 16  # beyond this a ring of markers is no longer readable
+
+
 def _marker_positions(placed: pd.DataFrame, ring: float = 0.09) -> pd.DataFrame:
     """Spread events that would overlap at the start zoom onto a ring around their cluster.
 
-    Greedy clustering within ``ring`` degrees (a supercluster-like pass that is
-    enough for curated files); each marker keeps a leader line to its own true
-    point, so spreading never moves where an event is said to be.
+    Greedy clustering within ``ring`` degrees, as map libraries' supercluster
+    does per zoom level: a grid of ``ring``-sized cells finds the clusters near
+    a point, and running sums keep each centre, so it is linear in the number
+    of events. Each marker keeps a leader line to its own true point, so
+    spreading never moves where an event is said to be.
     """
-    clusters: list[list] = []  # [centre lat, centre lon, [ids]]
-    for eid in placed.sort_values(["date_start", "id"]).index:
-        lat, lon = placed.at[eid, "map_lat"], placed.at[eid, "map_lon"]
-        for c in clusters:
-            if abs(c[0] - lat) < ring and abs(c[1] - lon) < ring:
-                c[2].append(eid)
-                c[0] = sum(placed.at[i, "map_lat"] for i in c[2]) / len(c[2])
-                c[1] = sum(placed.at[i, "map_lon"] for i in c[2]) / len(c[2])
+    order = placed.sort_values(["date_start", "id"])
+    ids = list(order.index)
+    lats = order["map_lat"].to_numpy(dtype=float)
+    lons = order["map_lon"].to_numpy(dtype=float)
+    clusters: list[list] = []  # [sum lat, sum lon, members]
+    grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for k, (lat, lon) in enumerate(zip(lats, lons)):
+        cell = (int(math.floor(lat / ring)), int(math.floor(lon / ring)))
+        home = None
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                for c in grid.get((cell[0] + dy, cell[1] + dx), ()):
+                    n = len(clusters[c][2])
+                    if abs(clusters[c][0] / n - lat) < ring and abs(clusters[c][1] / n - lon) < ring:
+                        home = c
+                        break
+                if home is not None:
+                    break
+            if home is not None:
                 break
+        if home is None:
+            clusters.append([0.0, 0.0, []])
+            home = len(clusters) - 1
+            grid[cell].append(home)
+        clusters[home][0] += lat
+        clusters[home][1] += lon
+        clusters[home][2].append(k)
+    rows = {}
+    for sum_lat, sum_lon, members in clusters:
+        n = len(members)
+        centre_lat, centre_lon = sum_lat / n, sum_lon / n
+        if n == 1 or n > MAX_SPREAD:
+            # Too many to spread readably: they stay at their true points under the count badge.
+            spots = [(lats[k], lons[k]) for k in members]
         else:
-            clusters.append([lat, lon, [eid]])
-    out = {}
-    for centre_lat, centre_lon, ids in clusters:
-        if len(ids) == 1:
-            out[ids[0]] = (placed.at[ids[0], "map_lat"], placed.at[ids[0], "map_lon"], centre_lat, centre_lon, 1)
-            continue
-        for eid, (la, lo) in zip(ids, geometry.spread(centre_lat, centre_lon, len(ids), ring * 0.6)):
-            out[eid] = (la, lo, centre_lat, centre_lon, len(ids))
-    pos = pd.DataFrame.from_dict(out, orient="index", columns=["lat", "lon", "centre_lat", "centre_lon", "group"])
-    pos["true_lat"] = placed.loc[pos.index, "map_lat"]
-    pos["true_lon"] = placed.loc[pos.index, "map_lon"]
-    return pos
+            spots = geometry.spread(centre_lat, centre_lon, n, ring * 0.6)
+        for k, (la, lo) in zip(members, spots):
+            rows[ids[k]] = (la, lo, centre_lat, centre_lon, n, lats[k], lons[k])
+    return pd.DataFrame.from_dict(rows, orient="index",
+                                  columns=["lat", "lon", "centre_lat", "centre_lon", "group", "true_lat", "true_lon"])
 
 
 def _add_markers(fig, dataset, placed, state, highlighted, featured, ring):
@@ -344,25 +368,31 @@ def lanes_for(dataset: Dataset, visible: pd.DataFrame, mode: str) -> tuple[list[
         lane_of = visible["side"].fillna("Unattributed")
         order = list(dict.fromkeys(dataset.factions["side"]))
     else:
-        lane_of = visible["primary_faction"].map(lambda f: dataset.factions.at[f, "name"] if isinstance(f, str) and f in dataset.factions.index else "Unattributed")
+        lane_of = visible["primary_faction"].map(dict(zip(dataset.factions.index, dataset.factions["name"]))).fillna("Unattributed")
         order = list(dataset.factions["name"])
     present = set(lane_of)
     return [lane for lane in order + ["Unattributed"] if lane in present], lane_of
 
 
+MAX_ROWS_PER_LANE = 12  # past this, overlapping events share rows: a lane must stay on screen
+
+
 def _pack_rows(spans: list[tuple[str, pd.Timestamp, pd.Timestamp]]) -> dict[str, int]:
-    """Greedy interval packing inside a lane so overlapping events get their own row."""
-    rows_end: list[pd.Timestamp] = []
+    """Interval partitioning inside a lane so overlapping events get their own row.
+
+    A heap of row end times hands each event the row that frees first
+    (O(n log n)); past ``MAX_ROWS_PER_LANE`` rows events share the row that
+    frees first rather than growing the lane without bound.
+    """
+    free: list[tuple[pd.Timestamp, int]] = []  # (end, row)
     out = {}
     for eid, start, end in sorted(spans, key=lambda s: (s[1], s[2], s[0])):
-        for k, last in enumerate(rows_end):
-            if start > last:
-                rows_end[k] = end
-                out[eid] = k
-                break
+        if free and (free[0][0] < start or len(free) >= MAX_ROWS_PER_LANE):
+            _, row = heapq.heappop(free)
         else:
-            rows_end.append(end)
-            out[eid] = len(rows_end) - 1
+            row = len(free)
+        heapq.heappush(free, (end, row))
+        out[eid] = row
     return out
 
 
@@ -384,8 +414,8 @@ def timeline_positions(dataset: Dataset, visible: pd.DataFrame, mode: str) -> tu
     for lane in lanes:
         ids = visible.index[lane_of == lane]
         # Pad each span by the marker's width (~1.5 days) and a report's lead-in so neighbours don't touch.
-        packed = _pack_rows([(i, start[i] - pd.Timedelta(days=4 if visible.at[i, "date_precision"] == "reported" else 1),
-                              end[i] + pd.Timedelta(days=1)) for i in ids])
+        lead = pd.to_timedelta((visible.loc[ids, "date_precision"] == "reported").map({True: 4, False: 1}), unit="D")
+        packed = _pack_rows(list(zip(ids, start[ids] - lead, end[ids] + pd.Timedelta(days=1))))
         n_rows = max(packed.values(), default=0) + 1
         for i in ids:
             y[i] = top + 0.5 + packed[i] * ROW_STEP
@@ -393,6 +423,15 @@ def timeline_positions(dataset: Dataset, visible: pd.DataFrame, mode: str) -> tu
         bands.append((lane, top, bottom))
         top = bottom
     return pd.DataFrame({"x": mid, "y": y, "start": start, "end": end, "lane": lane_of}), bands
+
+
+def _segments(x0, x1, y) -> tuple[list, list]:
+    """Horizontal segments as one line trace: x0->x1 at y, separated by gaps."""
+    xs, ys = [], []
+    for a, b, level in zip(x0, x1, y):
+        xs += [a, b, None]
+        ys += [level, level, None]
+    return xs, ys
 
 
 def timeline_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
@@ -413,14 +452,10 @@ def timeline_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
         colour = faction_colour(dataset, faction)
         p = pos.loc[rows.index]
         # Spans for date ranges, a dotted lead-in for "on or before the report".
-        span_x, span_y, lead_x, lead_y = [], [], [], []
-        for eid, r in rows.iterrows():
-            if r["date_precision"] == "reported":
-                lead_x += [p.at[eid, "start"] - pd.Timedelta(days=4), p.at[eid, "x"], None]
-                lead_y += [p.at[eid, "y"], p.at[eid, "y"], None]
-            elif r["date_start"] != r["date_end"]:
-                span_x += [p.at[eid, "start"], p.at[eid, "end"], None]
-                span_y += [p.at[eid, "y"], p.at[eid, "y"], None]
+        reported = (rows["date_precision"] == "reported").to_numpy()
+        ranged = (rows["date_start"] != rows["date_end"]).to_numpy() & ~reported
+        span_x, span_y = _segments(p["start"][ranged], p["end"][ranged], p["y"][ranged])
+        lead_x, lead_y = _segments(p["start"][reported] - pd.Timedelta(days=4), p["x"][reported], p["y"][reported])
         if span_x:
             fig.add_trace(dict(type="scatter", x=span_x, y=span_y, mode="lines", line=dict(width=12, color=_rgba(colour, 0.35)),
                                      hoverinfo="skip", showlegend=False, meta="span"))
