@@ -230,8 +230,8 @@ def _events(c: _Checker, value, documents, factions):
         destination = _place(c, m.get("destination"), path + ("destination",))
         if event_type == "movement" and m.get("destination") is None:
             c.add(path, "a movement needs a 'destination'")
-        if m.get("destination") is not None and event_type != "movement":
-            c.add(path + ("destination",), "only movements have a destination")
+        if m.get("destination") is not None and event_type not in ("movement", "displacement"):
+            c.add(path + ("destination",), "only movements and displacements have a destination")
         actors = _actors(c, m.get("actors"), path + ("actors",), factions)
         sources = _sources(c, m.get("sources"), path + ("sources",), documents)
         event = {
@@ -293,12 +293,22 @@ def _place(c: _Checker, value, path):
     gid = m.get("gazetteer_id")
     if gid is not None and not isinstance(gid, (str, int)):
         c.add(path + ("gazetteer_id",), "must be a GeoNames id or a supplement id")
+    elif gid is not None and not _gazetteer_has(str(gid)):
+        c.add(path + ("gazetteer_id",), f"{gid!r} is not in the gazetteer (a GeoNames id like '172955' or a supplement id like 'cm:mahkan')")
     return {
         "name": c.text(m.get("name"), path + ("name",)),
         "precision": c.choice(m.get("precision"), path + ("precision",), PLACE_PRECISIONS),
         "country": country, "gazetteer_id": None if gid is None else str(gid),
         "coordinates": coords, "note": m.get("note"),
     }
+
+
+def _gazetteer_has(gazetteer_id: str) -> bool:
+    """Whether a pinned id exists; the gazetteer is loaded only when a file pins one."""
+    from geodata.gazetteer import default_gazetteer
+
+    ids = default_gazetteer().df["id"].astype(str)
+    return bool((ids == gazetteer_id.removeprefix("geonames:")).any())
 
 
 def _actors(c: _Checker, value, path, factions):

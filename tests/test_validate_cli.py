@@ -213,3 +213,15 @@ def test_hostile_yaml_is_refused_quickly(tmp_path, capsys):
     for f in (laughs, deep):
         code, _, err = run(capsys, "validate", f)
         assert code == 1 and err.startswith(f"{f}:") and "Traceback" not in err
+
+
+def test_pinned_gazetteer_id_must_exist(copy, capsys):
+    break_file(copy, "      name: Mekhan\n      precision: town\n",
+               "      name: Mekhan\n      precision: town\n      gazetteer_id: \"999999999\"\n")
+    code, _, err = run(capsys, "validate", copy)
+    assert code == 1 and "gazetteer_id: '999999999' is not in the gazetteer" in err
+    shutil.copy(ROOT / "events.yaml", copy)
+    break_file(copy, "      name: Mekhan\n      precision: town\n",
+               "      name: Mekhan\n      precision: town\n      gazetteer_id: cm:mahkan\n")
+    code, _, err = run(capsys, "validate", copy)
+    assert code == 0, err

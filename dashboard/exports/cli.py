@@ -50,7 +50,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     state = parse_view_state(query_string(args), dataset)
     if state.notices:
         for notice in state.notices:
-            print(f"conflictmap: {notice.replace('in the link', 'in the options')}", file=sys.stderr)
+            # The app ignores a stale link's unknown values; a command is told exactly, and refuses.
+            problem = notice.replace("Ignored unknown", "unknown").replace("Ignored ", "").replace(" in the link", "")
+            print(f"conflictmap export: {problem.rstrip('.')}; nothing written", file=sys.stderr)
         return 1
     briefing = load_briefing(briefing_path(args.briefing, args.events), dataset) if args.briefing else None
     written = export(dataset, args.format, args.output, state, briefing)

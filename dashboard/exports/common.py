@@ -40,7 +40,8 @@ class Attribution:
 
 def attribution(dataset: Dataset) -> Attribution:
     articles, publishers = [], []
-    for _, doc in dataset.documents.iterrows():
+    quoted = set(dataset.sources["document"])  # credit what is cited, not every document listed
+    for _, doc in dataset.documents[dataset.documents.index.isin(quoted)].iterrows():
         published = _iso(doc["published"])
         cite = f"{doc['publisher']}, “{doc['title']}”, {published}"
         if isinstance(doc.get("url"), str) and doc["url"]:

@@ -112,12 +112,15 @@ def composite_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState, 
     heading = _esc(title or dataset.title)
     if subtitle:
         heading += f"<br><span style='font-size:14px;color:#444'>{_esc(subtitle)}</span>"
+    # An annotation rather than layout.title: a two-line title anchored at the
+    # top was clipped by the page edge; this one is placed in the top margin.
+    annotations.append(dict(text=heading, xref="paper", yref="paper", x=0, y=1 + (TOP - 8) / plot_h,
+                            xanchor="left", yanchor="top", align="left", showarrow=False, font=dict(size=20)))
     fig.update_layout(
         geo=geo, xaxis=xaxis, yaxis=yaxis, shapes=tlay.get("shapes", []), annotations=annotations,
         legend={**mlay.get("legend", {}), "y": 1.0, "yanchor": "bottom", "x": 0},
         legend2={**mlay.get("legend2", {}), "y": (tl_h + GAP) / plot_h, "yanchor": "bottom", "x": 0},
-        title=dict(text=heading, x=0.01, xanchor="left", y=1 - 14 / height, yanchor="top", yref="container",
-                   font=dict(size=20)),
+
         font=FONT, width=width, height=height, paper_bgcolor="white", plot_bgcolor="white",
         margin=dict(l=20, r=20, t=TOP, b=BOTTOM, autoexpand=True), showlegend=True,
     )
