@@ -129,6 +129,8 @@ def layout(app: Dash, dataset: Dataset, briefings: dict[str, Briefing]) -> html.
                     html.Button("Last »", id="last-step", className="button", title="Last step (End)"),
                 ], className="stepper"),
                 html.Button("▶ Play this step over time", id="play-step", className="button"),
+                html.Button("⛶ Full screen (F)", id="fullscreen", className="button",
+                            title="Full screen for the projector; Esc leaves"),
                 dcc.Link("Leave the briefing: explore all events", href="/", className="leave"),
             ], className="presenter", **{"aria-label": "Briefing"}),
             html.Main([

@@ -103,3 +103,11 @@ def test_play_sweeps_the_date_window(page):
     wait_for(lambda: window() not in (None, first), timeout=10, message="window moved")
     assert first >= step.date_from.isoformat()
     driver.find_element("id", "play-step").click()  # pause
+
+
+def test_full_screen_button_enters_full_screen(page):
+    driver = page("?step=1")
+    driver.find_element("id", "fullscreen").click()
+    wait_for(lambda: driver.execute_script("return !!document.fullscreenElement"), message="full screen")
+    driver.find_element("id", "fullscreen").click()
+    wait_for(lambda: driver.execute_script("return !document.fullscreenElement"), message="left full screen")

@@ -10,6 +10,11 @@ document.addEventListener("keydown", function (event) {
     ArrowDown: "next-event", ArrowUp: "prev-event",
     " ": "next-step", PageDown: "next-step", PageUp: "prev-step", Home: "first-step", End: "last-step"
   };
+  if (event.key === "f" || event.key === "F") {
+    var full = document.getElementById("fullscreen");
+    if (full && full.offsetParent !== null) { event.preventDefault(); full.click(); }
+    return;
+  }
   var id = keys[event.key];
   if (!id) return;
   // In a briefing the arrows move between steps, not events.
@@ -21,4 +26,14 @@ document.addEventListener("keydown", function (event) {
   if (!button || button.offsetParent === null) return;
   event.preventDefault();
   button.click();
+});
+
+// Full screen for presenting: the browser's own Fullscreen API, no server involved.
+document.addEventListener("click", function (event) {
+  if (!event.target || event.target.id !== "fullscreen") return;
+  if (document.fullscreenElement) {
+    document.exitFullscreen();
+  } else if (document.documentElement.requestFullscreen) {
+    document.documentElement.requestFullscreen();
+  }
 });
