@@ -86,6 +86,8 @@ def load_briefing(path: Path | str, dataset: Dataset) -> Briefing:
         raise EventsFileError(c.problems)
     if root.get("format") not in (None, "conflictmap/briefing@1"):
         c.add(("format",), f"unsupported format {root.get('format')!r} (this version reads conflictmap/briefing@1)")
+    title = c.text(root.get("title"), ("title",))
+    summary = c.text(root.get("summary"), ("summary",), required=False)
     steps = []
     raw_steps = root.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
@@ -108,8 +110,7 @@ def load_briefing(path: Path | str, dataset: Dataset) -> Briefing:
             view=_view(c, m.get("view"), p + ("view",)), line=doc.line(p)))
     if c.problems:
         raise EventsFileError(c.problems)
-    return Briefing(name=path.stem, title=c.text(root.get("title"), ("title",)) or path.stem, steps=tuple(steps),
-                    path=path, summary=root.get("summary") or "")
+    return Briefing(name=path.stem, title=title or path.stem, steps=tuple(steps), path=path, summary=summary or "")
 
 
 def _id_list(c: _Checker, value, path, known: set[str], label: str) -> tuple[str, ...]:

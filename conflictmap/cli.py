@@ -31,11 +31,19 @@ def cmd_validate(args) -> int:
     from conflictmap.table import dataset_from_events_file
 
     status = EXIT_OK
+    datasets: dict[Path, object] = {}  # each events file is read once, however many briefings use it
+
+    def dataset_for(events_path: Path):
+        key = events_path.resolve()
+        if key not in datasets:
+            datasets[key] = dataset_from_events_file(load_events(events_path))
+        return datasets[key]
+
     for path in args.files:
         try:
             if is_briefing_file(path):
                 events_path = args.events or path.resolve().parent.parent / "events.yaml"
-                briefing = load_briefing(path, dataset_from_events_file(load_events(events_path)))
+                briefing = load_briefing(path, dataset_for(events_path))
                 kind = f"briefing, {len(briefing.steps)} steps over {events_path}"
             else:
                 ef = load_events(path)
@@ -67,7 +75,8 @@ def cmd_geocode(args) -> int:
 
         with atomic_path(Path(args.report), protect=(Path(args.file),)) as tmp:
             report.to_csv(tmp, index=False)
-    unplaced = dataset.events["place_name"].notna() & dataset.events["place_lat"].isna()
+    named = dataset.events["place_name"].notna() | dataset.events["dest_name"].notna()
+    unplaced = named & dataset.events["map_lat"].isna()
     print(f"geocoding: {len(report)} place(s) unresolved or ambiguous, {int(unplaced.sum())} event(s) not on the map",
           file=sys.stderr)
     return EXIT_OK
@@ -180,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. `conflictmap locate ... | head`: the reader left; not an error
+        sys.stderr.close()
+        return EXIT_OK
     except EventsFileError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -192,10 +206,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"conflictmap: {exc}", file=sys.stderr)
             return EXIT_INVALID
         raise
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
 
 
 if __name__ == "__main__":

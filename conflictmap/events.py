@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conflictmap.errors import EventsFileError, Problem
-from conflictmap.seeds import SourceDocument, load_source_document, normalise_quote
+from conflictmap.seeds import SourceDocument, load_source_document
 from conflictmap.vocabulary import (
     CONFIDENCES,
     DATE_PRECISIONS,
@@ -75,7 +75,7 @@ class _Checker:
         if value is None:
             return None
         if not isinstance(value, str) or (required and not value.strip()):
-            self.add(path, f"must be non-empty text, got {_kind(value)}")
+            self.add(path, f"must be {'non-empty ' if required else ''}text, got {_kind(value)}")
             return None
         return value.strip()
 
@@ -121,18 +121,15 @@ def validate(doc: YamlDocument, base_dir: Path) -> EventsFile:
         raise EventsFileError(c.problems)
     if root.get("format") not in (None, "conflictmap/events@1"):
         c.add(("format",), f"unsupported format {root.get('format')!r} (this version reads conflictmap/events@1)")
+    title = c.text(root.get("title"), ("title",))
     documents = _documents(c, root.get("documents"), base_dir)
     factions = _factions(c, root.get("factions"))
     events, lines = _events(c, root.get("events"), documents, factions)
     if c.problems:
         raise EventsFileError(c.problems)
     meta = {k: {kk: vv for kk, vv in v.items() if kk != "text"} for k, v in documents.items()}
-    for key, source in documents.items():
-        meta[key]["source_document"] = source["text"]
-    return EventsFile(
-        path=Path(doc.file), title=c.text(root.get("title"), ("title",)) or Path(doc.file).stem,
-        documents=meta, factions=factions, events=events, lines=lines,
-    )
+    return EventsFile(path=Path(doc.file), title=title or Path(doc.file).stem,
+                      documents=meta, factions=factions, events=events, lines=lines)
 
 
 def _documents(c: _Checker, value, base_dir: Path) -> dict[str, dict]:
@@ -163,7 +160,7 @@ def _documents(c: _Checker, value, base_dir: Path) -> dict[str, dict]:
         out[str(key)] = {
             "file": file, "publisher": c.text(m.get("publisher"), path + ("publisher",)),
             "title": c.text(m.get("title"), path + ("title",)), "published": published,
-            "url": url, "note": m.get("note"), "text": text,
+            "url": url, "note": c.text(m.get("note"), path + ("note",), required=False), "text": text,
         }
     return out
 
@@ -192,7 +189,7 @@ def _factions(c: _Checker, value) -> dict[str, dict]:
         out[str(key)] = {
             "name": c.text(m.get("name"), path + ("name",)), "side": c.text(m.get("side"), path + ("side",)),
             "colour": colour, "aliases": [a.strip() for a in aliases],
-            "description": m.get("description"),
+            "description": c.text(m.get("description"), path + ("description",), required=False),
         }
     return out
 
@@ -239,7 +236,7 @@ def _events(c: _Checker, value, documents, factions):
             "type": event_type, "sub_type": sub_type, "actors": actors, "place": place,
             "destination": destination, "description": c.text(m.get("description"), path + ("description",)),
             "sources": sources, "confidence": c.choice(m.get("confidence"), path + ("confidence",), CONFIDENCES),
-            "notes": m.get("notes"),
+            "notes": c.text(m.get("notes"), path + ("notes",), required=False),
         }
         events.append(event)
         if isinstance(event_id, str):
@@ -299,7 +296,7 @@ def _place(c: _Checker, value, path):
         "name": c.text(m.get("name"), path + ("name",)),
         "precision": c.choice(m.get("precision"), path + ("precision",), PLACE_PRECISIONS),
         "country": country, "gazetteer_id": None if gid is None else str(gid),
-        "coordinates": coords, "note": m.get("note"),
+        "coordinates": coords, "note": c.text(m.get("note"), path + ("note",), required=False),
     }
 
 
@@ -322,11 +319,15 @@ def _actors(c: _Checker, value, path, factions):
         if m is None:
             continue
         faction = m.get("faction")
-        if faction is not None and faction not in factions:
+        if faction is not None and not isinstance(faction, str):
+            c.add(path + (i, "faction"), f"must be a faction id, got {_kind(faction)}")
+            faction = None
+        elif faction is not None and faction not in factions:
             known = ", ".join(sorted(factions)) or "none defined"
             c.add(path + (i, "faction"), f"unknown faction {faction!r} (known: {known})")
         role = c.choice(m.get("role"), path + (i, "role"), ROLES)
-        out.append({"faction": faction, "role": role, "note": m.get("note")})
+        out.append({"faction": faction, "role": role,
+                    "note": c.text(m.get("note"), path + (i, "note"), required=False)})
     return out
 
 
@@ -342,7 +343,10 @@ def _sources(c: _Checker, value, path, documents):
         if m is None:
             continue
         document, paragraph, quote = m.get("document"), m.get("paragraph"), c.text(m.get("quote"), p + ("quote",))
-        if document is not None and document not in documents:
+        if document is not None and not isinstance(document, str):
+            c.add(p + ("document",), f"must be a document id, got {_kind(document)}")
+            document = None
+        elif document is not None and document not in documents:
             c.add(p + ("document",), f"unknown document {document!r} (known: {', '.join(sorted(documents)) or 'none'})")
         if paragraph is not None and (isinstance(paragraph, bool) or not isinstance(paragraph, int) or paragraph < 1):
             c.add(p + ("paragraph",), f"must be a paragraph number from 1, got {paragraph!r}")
@@ -354,7 +358,8 @@ def _sources(c: _Checker, value, path, documents):
                 c.add(p + ("quote",), f"quote not found verbatim in {source.path.name}")
             elif paragraph is not None and paragraph != found:
                 c.add(p + ("paragraph",), f"quote is in paragraph {found}, not {paragraph}")
-        out.append({"document": document, "paragraph": paragraph, "quote": quote, "note": m.get("note")})
+        out.append({"document": document, "paragraph": paragraph, "quote": quote,
+                    "note": c.text(m.get("note"), p + ("note",), required=False)})
     return out
 
 
@@ -365,4 +370,4 @@ def _kind(value) -> str:
         type(value), type(value).__name__)
 
 
-__all__ = ["EventsFile", "load_events", "validate", "normalise_quote"]
+__all__ = ["EventsFile", "load_events", "validate"]

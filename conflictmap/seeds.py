@@ -43,13 +43,17 @@ class SourceDocument:
 
 
 def load_source_document(path: Path | str) -> SourceDocument:
-    path = Path(path).resolve()
-    return _load(path, path.stat().st_mtime_ns if path.exists() else 0)
+    try:
+        path = Path(path).resolve()
+        mtime = path.stat().st_mtime_ns if path.exists() else 0
+    except (OSError, ValueError) as exc:
+        raise EventsFileError([Problem(str(path), 1, "", f"cannot read: {exc}")]) from None
+    return _load(path, mtime)
 
 
 @lru_cache(maxsize=32)
 def _load(path: Path, _mtime: int) -> SourceDocument:
-    text = read_text(path)
+    text = read_text(path).lstrip("\ufeff").replace("\r\n", "\n")
     header: dict = {}
     body = text
     if text.startswith("---\n"):

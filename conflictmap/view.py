@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import quote, unquote_plus
 
 import numpy as np
 import pandas as pd
@@ -38,11 +38,11 @@ class ViewState:
         """The canonical query string, '' for the default view (no '?')."""
         params = []
         if self.factions:
-            params.append(("faction", ",".join(self.factions)))
+            params.append(("faction", _join(self.factions)))
         if self.sides:
-            params.append(("side", ",".join(self.sides)))
+            params.append(("side", _join(self.sides)))
         if self.types:
-            params.append(("type", ",".join(self.types)))
+            params.append(("type", _join(self.types)))
         if self.date_from:
             params.append(("from", self.date_from.isoformat()))
         if self.date_to:
@@ -55,7 +55,9 @@ class ViewState:
             params.append(("lanes", self.lanes))
         if self.step is not None:
             params.append(("step", str(self.step)))
-        return urlencode(params, safe=",")
+        # Each list item is quoted on its own, so a comma inside a value (a side
+        # named "US-backed, Kurdish-led") survives the round trip.
+        return "&".join(f"{k}={quote(v, safe=',') if k in _FREE_TEXT else v}" for k, v in params)
 
     def replace(self, **changes) -> "ViewState":
         return replace(self, **changes)
@@ -65,16 +67,36 @@ class ViewState:
         return bool(self.factions or self.sides or self.types or self.date_from or self.date_to or self.query)
 
 
+_FREE_TEXT = {"q"}
+
+
+def _join(values) -> str:
+    return ",".join(quote(v, safe="") for v in values)
+
+
+def _parse_query(search: str) -> dict[str, list[str]]:
+    """name -> values; list parameters split on raw commas before unquoting each item."""
+    out: dict[str, list[str]] = {}
+    for pair in search.split("&"):
+        if not pair:
+            continue
+        name, _, raw = pair.partition("=")
+        name = unquote_plus(name)
+        if name in _FREE_TEXT:
+            items = [unquote_plus(raw)]
+        else:
+            items = [unquote_plus(v) for v in raw.split(",")]
+        out.setdefault(name, []).extend(v for v in items if v.strip())
+    return out
+
+
 def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
     """Read ``?faction=..&type=..`` into a ViewState, keeping only values the dataset knows."""
-    params = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    params = _parse_query((search or "").lstrip("?"))
     notices: list[str] = []
 
     def values(name: str) -> list[str]:
-        out = []
-        for raw in params.get(name, []):
-            out += [v.strip() for v in raw.split(",") if v.strip()]
-        return list(dict.fromkeys(out))
+        return list(dict.fromkeys(v.strip() for v in params.get(name, [])))
 
     def known(name: str, label: str, allowed) -> tuple[str, ...]:
         kept = []
@@ -115,7 +137,7 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
         lanes = "faction"
     step = None
     for v in values("step")[:1]:
-        if v.isdigit() and int(v) >= 1:
+        if v.isdecimal() and v.isascii() and int(v) >= 1:
             step = int(v)
         else:
             notices.append(f"Ignored step '{v}' in the link (steps are numbered from 1).")

@@ -62,8 +62,8 @@ def read_text(path: Path | str) -> str:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise EventsFileError([Problem(str(path), 1, "", "file not found")]) from None
-    except OSError as exc:
-        raise EventsFileError([Problem(str(path), 1, "", f"cannot read: {exc.strerror}")]) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise EventsFileError([Problem(str(path), 1, "", f"cannot read: {getattr(exc, 'strerror', None) or exc}")]) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -87,6 +87,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         raise EventsFileError([Problem(file, line, "", f"invalid YAML: control character U+{ord(bad.group()):04X} "
                                                        f"is not allowed (column {column})")])
     try:
+        _check_depth(text, file)
         node = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -113,6 +114,24 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     return doc
 
 
+def _check_depth(text: str, file: str) -> None:
+    """Refuse deep nesting before composing: libyaml's composer recurses in C
+    and would crash the process rather than raise."""
+    depth = 0
+    for event in yaml.parse(text, Loader=SAFE_LOADER):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise EventsFileError([Problem(file, event.start_mark.line + 1, "",
+                                               f"nested deeper than {MAX_DEPTH} levels")])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+# Only plain data: a tag for anything else (!!python/..., !!set, !!omap) is refused.
+CORE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+
+
 class _TooBig(Exception):
     def __init__(self, line: int, message: str):
         super().__init__(message)
@@ -137,6 +156,11 @@ class _Builder:
         if len(path) > MAX_DEPTH:
             raise _TooBig(node.start_mark.line + 1, f"{_dotted(path[:3])}...: nested deeper than {MAX_DEPTH} levels")
         doc.lines[path] = node.start_mark.line + 1
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (
+                "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+            self.problem(node, path, f"unsupported YAML tag {node.tag!r}")
+            doc.unreadable.add(path)
+            return None
         if isinstance(node, yaml.MappingNode):
             out = {}
             for key_node, value_node in node.value:
@@ -157,10 +181,16 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if node.tag not in CORE_TAGS:
+            self.problem(node, path, f"unsupported YAML tag {node.tag!r}: write plain text, numbers or dates")
+            doc.unreadable.add(path)
+            return None
         try:
             return self.constructor.construct_object(node)
-        except (yaml.constructor.ConstructorError, ValueError) as exc:
-            self.problem(node, path, f"cannot read value {node.value!r}: {exc}")
+        except Exception as exc:  # any constructor failure is the file's problem, not a crash
+            kind = node.tag.rsplit(":", 1)[-1]
+            detail = str(exc) if isinstance(exc, ValueError) else f"not a valid {kind}"
+            self.problem(node, path, f"cannot read value {node.value!r}: {detail}")
             doc.unreadable.add(path)
             return None
 

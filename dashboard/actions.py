@@ -20,7 +20,7 @@ from dashboard import geometry
 def apply_action(dataset: Dataset, state: ViewState, trigger: str, values: dict) -> ViewState:
     """The view state after one user action; a plain function so it is tested without a browser."""
     if trigger == "clear-all":
-        return ViewState(event=state.event, lanes=state.lanes)
+        return ViewState(event=state.event, lanes=state.lanes, step=state.step)
     if trigger in ("map", "timeline"):
         clicked = clicked_event_id(values[trigger])
         return state.replace(event=clicked) if clicked else state
@@ -45,6 +45,7 @@ def apply_action(dataset: Dataset, state: ViewState, trigger: str, values: dict)
         factions=tuple(values["faction-filter"] or ()), sides=tuple(values["side-filter"] or ()),
         types=tuple(values["type-filter"] or ()), date_from=day(values["start"]), date_to=day(values["end"]),
         query=(values["search"] or "").strip(), event=state.event, lanes=values["lane-mode"] or "faction",
+        step=state.step,
     )
     # Round-trip through the URL parser so only values the dataset knows survive.
     return parse_view_state(new.to_query(), dataset)
@@ -75,30 +76,44 @@ def step_frame(step: BriefingStep):
     if step.view.fit or step.view.lat is None:
         return None
     half = 6.0 / step.view.zoom
-    return geometry.bounds([step.view.lat - half, step.view.lat + half], [step.view.lon, step.view.lon], pad_deg=0)
+    return geometry.bounds([step.view.lat - half, step.view.lat + half], [step.view.lon, step.view.lon],
+                           pad_deg=0, min_span_deg=0)
+
+
+def play_period(dataset: Dataset, briefing: Briefing | None, state: ViewState) -> tuple[dt.date, dt.date]:
+    """The dates play sweeps: a briefing step's window, else the whole dataset's period."""
+    first = dataset.events["date_start"].min().date()
+    last = dataset.events["date_end"].max().date()
+    if briefing is not None:
+        _, step = current_step(briefing, state)
+        return step.date_from or first, step.date_to or last
+    return first, last
+
+
+def play_finished(dataset: Dataset, briefing: Briefing | None, state: ViewState) -> bool:
+    return state.date_to is not None and state.date_to >= play_period(dataset, briefing, state)[1]
+
+
+def _next_day(state: ViewState, start: dt.date, end: dt.date) -> dt.date:
+    if state.date_to is None or state.date_to >= end or state.date_to < start:
+        return start
+    return state.date_to + dt.timedelta(days=1)
 
 
 def briefing_action(dataset: Dataset, briefing: Briefing, state: ViewState, trigger: str) -> ViewState:
     number, step = current_step(briefing, state)
     last = len(briefing.steps)
     if trigger == "play-timer":
-        start = step.date_from or dataset.events["date_start"].min().date()
-        end = step.date_to or dataset.events["date_end"].max().date()
-        played_to = state.date_to
-        nxt = start if played_to is None or played_to >= end else played_to + pd.Timedelta(days=1).to_pytimedelta()
-        return ViewState(step=number, date_from=start, date_to=nxt)
+        start, end = play_period(dataset, briefing, state)
+        return ViewState(step=number, date_from=start, date_to=_next_day(state, start, end))
     target = {"first-step": 1, "prev-step": number - 1, "next-step": number + 1, "last-step": last}[trigger]
     return ViewState(step=min(max(target, 1), last))
 
 
 def play_tick(dataset: Dataset, state: ViewState) -> ViewState:
     """One day forward: the window grows from the first event's start to the next day."""
-    first = dataset.events["date_start"].min().date()
-    last = dataset.events["date_end"].max().date()
-    if state.date_to is None or state.date_to >= last:
-        return state.replace(date_from=first, date_to=first, event=None)
-    return state.replace(date_from=state.date_from or first,
-                         date_to=state.date_to + pd.Timedelta(days=1).to_pytimedelta(), event=None)
+    start, end = play_period(dataset, None, state)
+    return state.replace(date_from=start, date_to=_next_day(state, start, end), event=None)
 
 
 def clicked_event_id(click) -> str | None:

@@ -18,8 +18,8 @@ from conflictmap.briefing import Briefing, briefing_path, list_briefings, load_b
 from conflictmap.pipeline import load_dataset
 from conflictmap.table import Dataset
 from conflictmap.view import filter_events, parse_view_state
-from dashboard.actions import (iso_or_none, apply_action, briefing_action, briefing_for, current_step, play_tick,
-                               presented_state, selected_event_ids, step_frame)
+from dashboard.actions import (apply_action, briefing_action, briefing_for, current_step, iso_or_none,
+                               play_finished, play_tick, presented_state, selected_event_ids, step_frame)
 from dashboard.detail import event_detail
 from dashboard.figures import map_figure, timeline_figure
 from dashboard.layout import layout
@@ -71,13 +71,9 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
         trigger = ctx.triggered_id
         briefing = briefing_for(pathname, briefings)
         if briefing is not None and trigger in ("first-step", "prev-step", "next-step", "last-step", "play-timer"):
-            new = briefing_action(dataset, briefing, state, trigger)
-            query_string = new.to_query()
-            return (("?" + query_string) if query_string else "",) + (no_update,) * 7
+            return with_controls(briefing_action(dataset, briefing, state, trigger))
         if trigger == "play-timer":
-            new = play_tick(dataset, state)
-            query_string = new.to_query()
-            return (("?" + query_string) if query_string else "",) + (no_update,) * 7
+            return with_controls(play_tick(dataset, state))
         if trigger in (None, "url"):
             return (no_update, list(state.factions), list(state.sides), list(state.types),
                     iso_or_none(state.date_from), iso_or_none(state.date_to), state.query, state.lanes)
@@ -89,6 +85,10 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
             "start": start, "end": end, "search": query, "lane-mode": lanes,
             "map": map_click, "timeline": timeline_click, "timeline-selection": timeline_selection,
         })
+        return with_controls(new)
+
+    def with_controls(new):
+        """The new URL and the controls showing it (a callback's own outputs don't re-trigger it)."""
         query_string = new.to_query()
         return (("?" + query_string) if query_string else "", list(new.factions), list(new.sides), list(new.types),
                 iso_or_none(new.date_from), iso_or_none(new.date_to), new.query, new.lanes)
@@ -132,13 +132,12 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
 
     @app.callback(Output("play-timer", "disabled"), Output("play", "children"), Output("play-step", "children"),
                   Input("play", "n_clicks"), Input("play-step", "n_clicks"), Input("url", "search"),
-                  State("play-timer", "disabled"), prevent_initial_call=True)
-    def toggle_play(_play, _play_step, search, disabled):
-        """Play runs until pressed again or the window reaches the end of the period."""
+                  State("play-timer", "disabled"), State("url", "pathname"), prevent_initial_call=True)
+    def toggle_play(_play, _play_step, search, disabled, pathname):
+        """Play runs until pressed again or the window reaches the end of the period (or the step's)."""
         if ctx.triggered_id == "url":
             state = parse_view_state(search, dataset)
-            at_end = state.date_to is not None and pd.Timestamp(state.date_to) >= dataset.events["date_end"].max()
-            running = not disabled and not at_end
+            running = not disabled and not play_finished(dataset, briefing_for(pathname, briefings), state)
         else:
             running = bool(disabled)
         label = "⏸ Pause" if running else "▶ Play over time"

@@ -111,3 +111,23 @@ def test_briefing_validation_reports_unknown_ids_with_lines(ds, tmp_path):
     assert f"{bad}:5: steps[0].events[1]: unknown event id 'no-such-event'" in text
     assert f"{bad}:6: steps[0].factions[0]: unknown faction id 'nobody'" in text
     assert "'to' 2017-10-01 is before 'from' 2017-10-30" in text
+
+
+def test_play_in_a_briefing_stops_at_the_end_of_the_step(ds, briefing):
+    from dashboard.actions import play_finished
+
+    step = briefing.steps[0]
+    state = ViewState(step=1)
+    for _ in range((step.date_to - step.date_from).days + 1):
+        state = briefing_action(ds, briefing, state, "play-timer")
+    assert state.date_to == step.date_to and play_finished(ds, briefing, state)
+    assert not play_finished(ds, briefing, ViewState(step=1, date_to=step.date_from))
+
+
+def test_step_view_zoom_narrows_the_frame(briefing):
+    from conflictmap.briefing import MapView
+    from dashboard.actions import step_frame
+
+    near = step_frame(briefing.steps[0].__class__(**{**briefing.steps[0].__dict__, "view": MapView(False, 35, 40, 20)}))
+    far = step_frame(briefing.steps[0].__class__(**{**briefing.steps[0].__dict__, "view": MapView(False, 35, 40, 2)}))
+    assert (near[0][1] - near[0][0]) < (far[0][1] - far[0][0])
