@@ -66,9 +66,12 @@ def briefing_path(name: str, events_path: Path | str) -> Path:
     return Path(events_path).resolve().parent / "briefings" / f"{name}.yaml"
 
 
-def list_briefings(events_path: Path | str) -> list[str]:
+def briefing_files(events_path: Path | str) -> list[Path]:
+    """The briefing files beside an events file (``briefings/*.yaml`` and ``*.yml``), by name."""
     folder = Path(events_path).resolve().parent / "briefings"
-    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()), key=lambda p: p.name)
 
 
 def is_briefing_file(path: Path | str) -> bool:

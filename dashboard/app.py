@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from conflictmap.briefing import Briefing, briefing_path, list_briefings, load_briefing
+from conflictmap.briefing import Briefing, briefing_files, load_briefing
 from conflictmap.pipeline import load_dataset
 from conflictmap.table import Dataset
 from conflictmap.view import filter_events, parse_view_state
@@ -39,7 +39,7 @@ def create_app(events: Path | str | None = None, dataset: Dataset | None = None,
         dataset = load_dataset(events)
     if briefings is None:
         source = Path(dataset.file)
-        briefings = {name: load_briefing(briefing_path(name, source), dataset) for name in list_briefings(source)}
+        briefings = {path.stem: load_briefing(path, dataset) for path in briefing_files(source)}
     towns = town_labels(dataset.events)
     app = Dash(__name__, assets_folder=str(ASSETS), title=f"conflictmap — {dataset.title}",
                update_title=None, serve_locally=True)
