@@ -304,8 +304,7 @@ def _gazetteer_has(gazetteer_id: str) -> bool:
     """Whether a pinned id exists; the gazetteer is loaded only when a file pins one."""
     from geodata.gazetteer import default_gazetteer
 
-    ids = default_gazetteer().df["id"].astype(str)
-    return bool((ids == gazetteer_id.removeprefix("geonames:")).any())
+    return default_gazetteer().by_id(gazetteer_id) is not None
 
 
 def _actors(c: _Checker, value, path, factions):

@@ -46,11 +46,9 @@ def gazetteer_entry(gazetteer_id: str, name: str) -> dict:
     """A place pinned by id in the events file: no name matching, no guessing."""
     from geodata.gazetteer import default_gazetteer
 
-    df = default_gazetteer().df
-    rows = df[df["id"].astype(str) == str(gazetteer_id).removeprefix("geonames:")]
-    if rows.empty:
+    row = default_gazetteer().by_id(gazetteer_id)
+    if row is None:
         return {"query": name, "status": "unresolved", "lat": None, "lon": None, "candidates": []}
-    row = rows.iloc[0]
     path = row.get("path")
     return {"query": name, "status": "resolved", "lat": float(row["lat"]), "lon": float(row["lon"]),
             "name": row["name"], "country": row["country"], "source": row["source"], "id": str(row["id"]),

@@ -21,7 +21,7 @@ from conflictmap.view import filter_events, parse_view_state
 from dashboard.actions import (apply_action, briefing_action, briefing_for, current_step, iso_or_none,
                                play_finished, play_tick, presented_state, selected_event_ids, step_frame)
 from dashboard.detail import event_detail
-from dashboard.figures import map_figure, timeline_figure
+from dashboard.figures import map_figure, prepare_view, timeline_figure
 from dashboard.layout import layout
 from dashboard.towns import town_labels
 
@@ -125,8 +125,9 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
         unplaced = int(visible["map_lat"].isna().sum())
         if unplaced:
             count.append(html.Span(f" ({unplaced} with no place: timeline only)", className="muted"))
-        return (map_figure(dataset, visible, state, towns, highlighted, featured, frame),
-                timeline_figure(dataset, visible, state, highlighted, featured),
+        view = prepare_view(visible)
+        return (map_figure(dataset, view, state, towns, highlighted, featured, frame),
+                timeline_figure(dataset, view, state, highlighted, featured),
                 count, event_detail(dataset, state.event), [html.P(n, className="notice") for n in notices],
                 root_class, *step_parts)
 

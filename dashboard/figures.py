@@ -122,9 +122,12 @@ FIGURE_COLUMNS = [
 ]
 
 
-def _prepare(visible: pd.DataFrame) -> pd.DataFrame:
+def prepare_view(visible: pd.DataFrame) -> pd.DataFrame:
     """Only the columns figures read, plus hover text: row loops over a wide
-    table of Arrow strings cost more than the figures themselves."""
+    table of Arrow strings cost more than the figures themselves. Callers
+    drawing both views prepare once and pass the result to both."""
+    if "hover" in visible.columns:
+        return visible
     frame = visible[[c for c in FIGURE_COLUMNS if c in visible.columns]].copy()
     frame["hover"] = [hover_text(r) for r in frame.to_dict(orient="records")]
     return frame
@@ -137,7 +140,7 @@ def map_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
                featured: tuple[str, ...] = (), frame: tuple[list, list] | None = None) -> go.Figure:
     """The map of ``visible``; ``featured`` events (a briefing step) are emphasised,
     joined in time order, and framed, unless ``frame`` (lat range, lon range) is given."""
-    visible = _prepare(visible)
+    visible = prepare_view(visible)
     placed = visible[visible["map_lat"].notna()]
     fig = FigureDraft()
     _add_areas(fig, dataset, placed)
@@ -442,7 +445,7 @@ def timeline_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
                           xaxis=dict(visible=False), yaxis=dict(visible=False), height=240, font=FONT,
                           margin=dict(l=10, r=10, t=10, b=10))
         return fig.build()
-    visible = _prepare(visible)
+    visible = prepare_view(visible)
     pos, bands = timeline_positions(dataset, visible, state.lanes)
     dim = bool(featured)
     for faction in list(dataset.factions.index) + [None]:

@@ -122,6 +122,11 @@ class Gazetteer:
             return self.focus
         return _country_index(self, country)
 
+    def by_id(self, gazetteer_id: str) -> pd.Series | None:
+        """The row for a GeoNames id ('172955' or 'geonames:172955') or a supplement id ('cm:...')."""
+        hits = self.df[self.df["id"].astype(str) == str(gazetteer_id).removeprefix("geonames:")]
+        return None if hits.empty else hits.iloc[0]
+
     def weight(self, pos: int) -> float:
         row = self.df.iloc[pos]
         if row["source"] == "supplement":
