@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -116,29 +114,13 @@ def filtering(dataset: Dataset, n: int, runs: int) -> None:
 
 
 def browser(runs: int) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
+    from scripts.screenshot import free_port, offline_chromium, serve_in_background
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "conflictmap.cli", "serve", "--port", str(port)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options)
+    port = free_port()
+    server = serve_in_background(port)
+    driver = offline_chromium()
     driver.set_script_timeout(60)
     try:
-        end = time.time() + 60
-        while time.time() < end:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
         first, trips = [], []
         for k in range(runs):
             driver.get(f"http://127.0.0.1:{port}/?r={k}")

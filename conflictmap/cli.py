@@ -14,7 +14,7 @@ from pathlib import Path
 
 from conflictmap.errors import ConflictmapError, EventsFileError
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID = 0, 1
 
 
 def default_events_path() -> Path:

@@ -18,7 +18,6 @@ import yaml
 
 from conflictmap.errors import EventsFileError, Problem
 
-Path_ = tuple  # a path into the document: ("events", 3, "date", "start")
 
 
 # Limits that keep a hostile or broken file from exhausting the machine:

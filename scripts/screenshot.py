@@ -28,6 +28,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def serve_in_background(port: int, events: Path = ROOT / "events.yaml") -> subprocess.Popen:
+    """`conflictmap serve` on loopback, returning once it accepts connections."""
+    server = subprocess.Popen([sys.executable, "-m", "conflictmap.cli", "serve", str(events), "--port", str(port)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
+def offline_chromium(size: str = "1400,1000", *extra: str) -> webdriver.Chrome:
+    """Headless Debian Chromium that can resolve only loopback (proves the page works offline)."""
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={size}",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1", *extra):
+        options.add_argument(arg)
+    return webdriver.Chrome(options=options)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--query", default="?event=raqqa-falls-to-sdf")
@@ -36,23 +60,11 @@ def main() -> int:
     parser.add_argument("--size", default="1500,1000")
     args = parser.parse_args()
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "conflictmap.cli", "serve", str(ROOT / "events.yaml"),
-                               "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={args.size}",
-                "--hide-scrollbars", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"):
-        options.add_argument(arg)
+    server = serve_in_background(port)
     driver = None
     try:
         deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.3)
-        driver = webdriver.Chrome(options=options)
+        driver = offline_chromium(args.size, "--hide-scrollbars")
         driver.get(f"http://127.0.0.1:{port}{args.path}{args.query}")
         while time.time() < deadline and not driver.find_elements("css selector", "#map .geo .layer.countries path"):
             time.sleep(0.3)

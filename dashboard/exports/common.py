@@ -127,12 +127,6 @@ def event_record(dataset: Dataset, eid: str, row: pd.Series | None = None) -> di
     return rec
 
 
-def day_text(row) -> str:
-    from dashboard.figures import date_text
-
-    return date_text(row)
-
-
 def markdown_to_text(md: str) -> str:
     """Plain text from the small Markdown subset briefings use (emphasis, links, code)."""
     import re
