@@ -30,11 +30,11 @@ import plotly
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conflictmap.pipeline import load_dataset  # noqa: E402
-from conflictmap.table import Dataset, with_event_rows  # noqa: E402
-from conflictmap.view import ViewState, filter_events, filter_mask  # noqa: E402
-from dashboard.figures import map_figure, timeline_figure  # noqa: E402
-from dashboard.towns import town_labels  # noqa: E402
+from conflictmap.pipeline import load_dataset
+from conflictmap.table import Dataset, with_event_rows
+from conflictmap.view import ViewState, filter_events, filter_mask
+from dashboard.figures import map_figure, timeline_figure
+from dashboard.towns import town_labels
 
 DRAWN_JS = """
 const done = arguments[0];
@@ -63,14 +63,17 @@ def server_side(dataset: Dataset, runs: int) -> None:
     states = {
         "no filter": ViewState(),
         "one faction": ViewState(factions=("syrian-government",)),
-        "date window + event": ViewState(date_from=dt.date(2017, 10, 22), date_to=dt.date(2017, 10, 24),
-                                         event="al-omar-oil-field-captured"),
+        "date window + event": ViewState(
+            date_from=dt.date(2017, 10, 22), date_to=dt.date(2017, 10, 24), event="al-omar-oil-field-captured"
+        ),
     }
     for name, state in states.items():
-        def render():
+
+        def render(state=state):
             visible = filter_events(dataset, state)
             for fig in (map_figure(dataset, visible, state, towns), timeline_figure(dataset, visible, state)):
                 json.dumps(fig.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder)
+
         print(f"  render callback, {name:<22} {median_ms(render, runs):8.1f} ms (median of {runs})")
 
 
@@ -104,13 +107,19 @@ def filtering(dataset: Dataset, n: int, runs: int) -> None:
     actors_by_event: dict[str, list[str]] = {}
     for e, f in zip(big.actors["event_id"], big.actors["faction"]):
         actors_by_event.setdefault(e, []).append(f)
-    state = ViewState(factions=("syrian-government",), date_from=dt.date(2017, 10, 20), date_to=dt.date(2017, 10, 24),
-                      query="government")
+    state = ViewState(
+        factions=("syrian-government",),
+        date_from=dt.date(2017, 10, 20),
+        date_to=dt.date(2017, 10, 24),
+        query="government",
+    )
     fast = median_ms(lambda: filter_mask(big, state), runs)
     slow = median_ms(lambda: naive_filter(records, actors_by_event, state), runs)
     assert int(filter_mask(big, state).sum()) == len(naive_filter(records, actors_by_event, state))
-    print(f"  filter {n:,} rows: table (pandas) {fast:8.1f} ms | naive list of dicts {slow:8.1f} ms | "
-          f"naive/table = {slow / fast:5.1f}x")
+    print(
+        f"  filter {n:,} rows: table (pandas) {fast:8.1f} ms | naive list of dicts {slow:8.1f} ms | "
+        f"naive/table = {slow / fast:5.1f}x"
+    )
 
 
 def browser(runs: int) -> None:
@@ -126,14 +135,19 @@ def browser(runs: int) -> None:
             driver.get(f"http://127.0.0.1:{port}/?r={k}")
             first.append(driver.execute_async_script(DRAWN_JS))
             t = time.perf_counter()
-            driver.execute_script("window.history.pushState({}, '', '/?faction=sdf'); "
-                                  "window.dispatchEvent(new PopStateEvent('popstate'));")
-            while "of 14" not in driver.find_element("id", "event-count").text or \
-                    not driver.find_element("id", "event-count").text.startswith("Showing 2 "):
+            driver.execute_script(
+                "window.history.pushState({}, '', '/?faction=sdf'); "
+                "window.dispatchEvent(new PopStateEvent('popstate'));"
+            )
+            while "of 14" not in driver.find_element("id", "event-count").text or not driver.find_element(
+                "id", "event-count"
+            ).text.startswith("Showing 2 "):
                 time.sleep(0.005)
             trips.append((time.perf_counter() - t) * 1000)
-        print(f"  time to first render (navigation -> map + timeline drawn): median {statistics.median(first):7.0f} ms "
-              f"(min {min(first):.0f}, max {max(first):.0f}, {runs} loads)")
+        print(
+            f"  time to first render (navigation -> map + timeline drawn): median {statistics.median(first):7.0f} ms "
+            f"(min {min(first):.0f}, max {max(first):.0f}, {runs} loads)"
+        )
         print(f"  URL change -> new count on screen (callback round trip): median {statistics.median(trips):7.0f} ms")
     finally:
         driver.quit()

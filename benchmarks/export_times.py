@@ -17,9 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from conflictmap.briefing import briefing_path, load_briefing  # noqa: E402
-from conflictmap.pipeline import load_dataset  # noqa: E402
-from dashboard.exports import FORMATS, export  # noqa: E402
+from conflictmap.briefing import briefing_path, load_briefing
+from conflictmap.pipeline import load_dataset
+from dashboard.exports import FORMATS, export
 
 SUFFIX = {"timelinejs": "json"}
 

@@ -38,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geodata.gazetteer import default_gazetteer, haversine_km  # noqa: E402
-from geodata.geocoder import resolve  # noqa: E402
+from geodata.gazetteer import default_gazetteer, haversine_km
+from geodata.geocoder import resolve
 
 TESTSET = ROOT / "benchmarks" / "data" / "transliteration_testset.csv"
 # Written independently (by someone who had not read the geocoder) and never tuned on.
@@ -52,15 +52,61 @@ HAND: list[tuple[str, str, list[str]]] = [
     ("Aleppo", "SY", ["Aleppo", "Halab", "Ḩalab", "حلب", "Alep", "Haleb"]),
     ("Homs", "SY", ["Homs", "Hims", "Ḩimş", "حمص", "Hums"]),
     ("Ḩamāh", "SY", ["Hama", "Hamah", "Ḩamāh", "حماة", "Hamat"]),
-    ("Deir ez-Zor", "SY", ["Deir Ez-Zor", "Dayr az Zawr", "Deir el-Zor", "Deir Ezzor", "دير الزور",
-                           "Deir al-Zour", "Dair az-Zor", "Deir-ez-Zor", "Der Ezzor", "Deir Ezzour",
-                           "Dayr al-Zawr", "Deir al-Zor"]),
-    ("Ar Raqqah", "SY", ["Raqqa", "Ar Raqqah", "Rakka", "Al-Raqqa", "الرقة", "Raqqah", "ar-Raqqa",
-                         "Er Raqqa", "Al Rakka", "Raka"]),
-    ("Al Mayādīn", "SY", ["Al-Maydeen", "Mayadin", "Al Mayadin", "Mayadeen", "Al-Mayadin",
-                          "Al Mayadeen", "Meyadine", "الميادين", "El Mayadin", "Mayādīn"]),
-    ("Ālbū Kamāl", "SY", ["Boukamal", "Abu Kamal", "Albu Kamal", "Bukamal", "Al-Bukamal",
-                          "Abou Kamal", "البوكمال", "Albukamal", "Al Bu Kamal", "Abu Kemal"]),
+    (
+        "Deir ez-Zor",
+        "SY",
+        [
+            "Deir Ez-Zor",
+            "Dayr az Zawr",
+            "Deir el-Zor",
+            "Deir Ezzor",
+            "دير الزور",
+            "Deir al-Zour",
+            "Dair az-Zor",
+            "Deir-ez-Zor",
+            "Der Ezzor",
+            "Deir Ezzour",
+            "Dayr al-Zawr",
+            "Deir al-Zor",
+        ],
+    ),
+    (
+        "Ar Raqqah",
+        "SY",
+        ["Raqqa", "Ar Raqqah", "Rakka", "Al-Raqqa", "الرقة", "Raqqah", "ar-Raqqa", "Er Raqqa", "Al Rakka", "Raka"],
+    ),
+    (
+        "Al Mayādīn",
+        "SY",
+        [
+            "Al-Maydeen",
+            "Mayadin",
+            "Al Mayadin",
+            "Mayadeen",
+            "Al-Mayadin",
+            "Al Mayadeen",
+            "Meyadine",
+            "الميادين",
+            "El Mayadin",
+            "Mayādīn",
+        ],
+    ),
+    (
+        "Ālbū Kamāl",
+        "SY",
+        [
+            "Boukamal",
+            "Abu Kamal",
+            "Albu Kamal",
+            "Bukamal",
+            "Al-Bukamal",
+            "Abou Kamal",
+            "البوكمال",
+            "Albukamal",
+            "Al Bu Kamal",
+            "Abu Kemal",
+        ],
+    ),
     ("Mosul", "IQ", ["Mosul", "Al Mawsil", "Mossoul", "الموصل", "Mawsil", "Al-Mosul", "Moussoul"]),
     ("Baghdad", "IQ", ["Baghdad", "Bagdad", "بغداد", "Baghdād"]),
     ("Tikrīt", "IQ", ["Tikrit", "Tekrit", "تكريت", "Tikreet"]),
@@ -68,19 +114,27 @@ HAND: list[tuple[str, str, list[str]]] = [
     ("Ramadi", "IQ", ["Ramadi", "Ar Ramadi", "Al-Ramadi", "الرمادي", "Er Ramadi"]),
     ("Kirkuk", "IQ", ["Kirkuk", "Karkuk", "Kirkouk", "كركوك"]),
     ("Erbil", "IQ", ["Erbil", "Arbil", "Irbil", "Hawler", "Hewlêr", "أربيل"]),
-    ("Al Qāmishlī", "SY", ["Qamishli", "Al Qamishli", "Kamishli", "Qamishlo", "القامشلي",
-                           "Al-Qamishli", "Kameshli"]),
-    ("Al Ḩasakah", "SY", ["Hasakah", "Al-Hasakah", "Hassakeh", "Al Hasaka", "الحسكة", "Hasaka",
-                          "El Hassake", "Hassakah"]),
+    ("Al Qāmishlī", "SY", ["Qamishli", "Al Qamishli", "Kamishli", "Qamishlo", "القامشلي", "Al-Qamishli", "Kameshli"]),
+    (
+        "Al Ḩasakah",
+        "SY",
+        ["Hasakah", "Al-Hasakah", "Hassakeh", "Al Hasaka", "الحسكة", "Hasaka", "El Hassake", "Hassakah"],
+    ),
     ("Idlib", "SY", ["Idlib", "Idleb", "إدلب", "Edlib"]),
-    ("Latakia", "SY", ["Latakia", "Lattakia", "Al Ladhiqiyah", "Lattaquié", "اللاذقية", "Ladhiqiyah",
-                       "Al-Lathqiyah", "Lattaquie"]),
+    (
+        "Latakia",
+        "SY",
+        ["Latakia", "Lattakia", "Al Ladhiqiyah", "Lattaquié", "اللاذقية", "Ladhiqiyah", "Al-Lathqiyah", "Lattaquie"],
+    ),
     ("Ţarţūs", "SY", ["Tartus", "Tartous", "طرطوس", "Tortosa", "Tartoos"]),
     ("Dar‘ā", "SY", ["Daraa", "Deraa", "Dar'a", "درعا", "Dara'a", "Darʿā"]),
     ("Tadmur", "SY", ["Palmyra", "Tadmur", "Tadmor", "تدمر"]),
     ("Manbij", "SY", ["Manbij", "Menbij", "منبج", "Manbej", "Membij"]),
-    ("‘Ayn al ‘Arab", "SY", ["Kobani", "Ayn al-Arab", "Kobanê", "Ain al-Arab", "عين العرب",
-                             "Kobane", "Ain al Arab", "Ayn al Arab"]),
+    (
+        "‘Ayn al ‘Arab",
+        "SY",
+        ["Kobani", "Ayn al-Arab", "Kobanê", "Ain al-Arab", "عين العرب", "Kobane", "Ain al Arab", "Ayn al Arab"],
+    ),
     ("‘Afrīn", "SY", ["Afrin", "Efrîn", "عفرين", "Afreen"]),
     ("Jarābulus", "SY", ["Jarabulus", "Jarablus", "Djerablous", "جرابلس", "Jerablus"]),
     ("Al Bāb", "SY", ["Al-Bab", "Al Bab", "al-Bāb", "الباب", "El Bab"]),
@@ -103,23 +157,47 @@ HAND: list[tuple[str, str, list[str]]] = [
     ("Al ‘Ashārah", "SY", ["Al-Ashara", "Ashara", "Al Asharah", "العشارة"]),
     ("Ash Shaddādah", "SY", ["Shaddadi", "Al-Shaddadi", "Ash Shaddadi", "Chaddadi", "الشدادي"]),
     ("Tall Abyaḑ", "SY", ["Tal Abyad", "Tell Abyad", "Tal Abiad", "تل أبيض"]),
-    ("Jisr ash Shughūr", "SY", ["Jisr al-Shughur", "Jisr ash-Shughur", "Jisr Shughur",
-                                "جسر الشغور", "Jisr al-Choughour"]),
+    (
+        "Jisr ash Shughūr",
+        "SY",
+        ["Jisr al-Shughur", "Jisr ash-Shughur", "Jisr Shughur", "جسر الشغور", "Jisr al-Choughour"],
+    ),
     ("Dūmā", "SY", ["Douma", "Duma", "دوما"]),
     ("Damascus", "SY", ["Damascus", "Dimashq", "Damas", "دمشق", "Ash Sham"]),
     ("cm:mahkan", "SY", ["Mekhan", "Mahkan", "Muhkan", "محكان"]),
-    ("cm:al-omar-oil-field", "SY", ["Al-Omar oil field", "Omar oil field", "al-Omar oilfield",
-                                    "حقل العمر"]),
+    ("cm:al-omar-oil-field", "SY", ["Al-Omar oil field", "Omar oil field", "al-Omar oilfield", "حقل العمر"]),
     ("cm:euphrates-valley-sy", "SY", ["Euphrates valley", "Euphrates River valley"]),
-    ("cm:deir-ez-zor-governorate", "SY", ["Deir ez-Zor province", "Deir Ez-Zor Governorate",
-                                          "Dayr az Zawr Governorate"]),
+    (
+        "cm:deir-ez-zor-governorate",
+        "SY",
+        ["Deir ez-Zor province", "Deir Ez-Zor Governorate", "Dayr az Zawr Governorate"],
+    ),
     ("cm:raqqa-governorate", "SY", ["Raqqa province", "Raqqa Governorate", "محافظة الرقة"]),
 ]
 
-_PREFIXES = ["Tell", "Tal", "Khirbet", "Ayn", "Ain", "Deir", "Kafr", "Bir", "Jisr", "Qasr", "Umm",
-             "Ras", "Wadi", "Hawsh", "Mazraat", "Nahr", "Jabal", "Abu", "Beit", ""]
-_ONSETS = ["b", "d", "f", "gh", "h", "j", "k", "kh", "l", "m", "n", "q", "r", "s", "sh", "t",
-           "th", "w", "z"]
+_PREFIXES = [
+    "Tell",
+    "Tal",
+    "Khirbet",
+    "Ayn",
+    "Ain",
+    "Deir",
+    "Kafr",
+    "Bir",
+    "Jisr",
+    "Qasr",
+    "Umm",
+    "Ras",
+    "Wadi",
+    "Hawsh",
+    "Mazraat",
+    "Nahr",
+    "Jabal",
+    "Abu",
+    "Beit",
+    "",
+]
+_ONSETS = ["b", "d", "f", "gh", "h", "j", "k", "kh", "l", "m", "n", "q", "r", "s", "sh", "t", "th", "w", "z"]
 _NUCLEI = ["a", "aa", "i", "ee", "u", "ou", "ay", "aw"]
 _SUFFIXES = ["", "", "a", "ah", "iyah", "iyeh", "an", "at", "oun"]
 
@@ -154,21 +232,40 @@ def _variants(name: str, rng: random.Random) -> set[str]:
         first = core[0].lower()
         pre = "Ash" if core.lower().startswith("sh") else f"A{first}"
         out.add(f"{pre}-{core}")
-    subs = [("ou", "u"), ("u", "ou"), ("i", "ee"), ("ee", "i"), ("q", "k"), ("k", "q"),
-            ("sh", "ch"), ("j", "dj"), ("ah", "a"), ("ah", "eh"), ("a", "e"), ("iyah", "ia"),
-            ("iyah", "iya"), ("y", "i"), ("w", "u"), ("kh", "h"), ("-", " "), (" ", "-"), (" ", ""),
-            ("ay", "ei"), ("aw", "o")]
+    subs = [
+        ("ou", "u"),
+        ("u", "ou"),
+        ("i", "ee"),
+        ("ee", "i"),
+        ("q", "k"),
+        ("k", "q"),
+        ("sh", "ch"),
+        ("j", "dj"),
+        ("ah", "a"),
+        ("ah", "eh"),
+        ("a", "e"),
+        ("iyah", "ia"),
+        ("iyah", "iya"),
+        ("y", "i"),
+        ("w", "u"),
+        ("kh", "h"),
+        ("-", " "),
+        (" ", "-"),
+        (" ", ""),
+        ("ay", "ei"),
+        ("aw", "o"),
+    ]
     for a, b in subs:
         if a in core:
             idx = [i for i in range(len(core)) if core.startswith(a, i)]
             i = rng.choice(idx)
-            out.add(core[:i] + b + core[i + len(a):])
+            out.add(core[:i] + b + core[i + len(a) :])
     # Doubling / undoubling a consonant.
     cons = [i for i, c in enumerate(core) if c.isalpha() and c.lower() not in "aeiouy"]
     if cons:
         i = rng.choice(cons)
         if i + 1 < len(core) and core[i + 1] == core[i]:
-            out.add(core[:i] + core[i + 1:])
+            out.add(core[:i] + core[i + 1 :])
         else:
             out.add(core[:i] + core[i] + core[i:])
     out.add(core.lower())
@@ -211,8 +308,13 @@ def regenerate(path: Path = TESTSET, seed: int = 20171026) -> None:
             if hits.empty:
                 raise SystemExit(f"hand-set place not in gazetteer: {expected} ({country})")
             r = hits.sort_values("population", ascending=False).iloc[0]
-        return {"expected_id": r["id"], "expected_name": r["name"], "country": r["country"],
-                "lat": f"{float(r['lat']):.5f}", "lon": f"{float(r['lon']):.5f}"}
+        return {
+            "expected_id": r["id"],
+            "expected_name": r["name"],
+            "country": r["country"],
+            "lat": f"{float(r['lat']):.5f}",
+            "lon": f"{float(r['lon']):.5f}",
+        }
 
     for expected, country, spellings in HAND:
         base = row_for(expected, country)
@@ -226,24 +328,38 @@ def regenerate(path: Path = TESTSET, seed: int = 20171026) -> None:
     carriers: dict[str, list[tuple[float, float]]] = {}
     for _, r in df.iterrows():
         for n in [r["name"]] + (r["alternatenames"].split("|") if r["alternatenames"] else []):
-            carriers.setdefault(_strip_diacritics(n).casefold(), []).append(
-                (float(r["lat"]), float(r["lon"])))
+            carriers.setdefault(_strip_diacritics(n).casefold(), []).append((float(r["lat"]), float(r["lon"])))
     for _, r in focus.sort_values("id").iterrows():
         plain = _strip_diacritics(r["name"]).casefold()
-        if any(haversine_km(la, lo, float(r["lat"]), float(r["lon"])) > WITHIN_KM
-               for la, lo in carriers.get(plain, [])):
+        if any(
+            haversine_km(la, lo, float(r["lat"]), float(r["lon"])) > WITHIN_KM for la, lo in carriers.get(plain, [])
+        ):
             continue
         split = _id_split(str(r["id"]))
-        base = {"expected_id": r["id"], "expected_name": r["name"], "country": r["country"],
-                "lat": f"{float(r['lat']):.5f}", "lon": f"{float(r['lon']):.5f}"}
+        base = {
+            "expected_id": r["id"],
+            "expected_name": r["name"],
+            "country": r["country"],
+            "lat": f"{float(r['lat']):.5f}",
+            "lon": f"{float(r['lon']):.5f}",
+        }
         vs = sorted(_variants(r["name"], rng))
         for q in rng.sample(vs, min(len(vs), 8)):
             rows.append({"query": q, **base, "part": "generated", "split": split})
 
     for i, q in enumerate(_madeup(rng, gaz, 300)):
-        rows.append({"query": q, "expected_id": "", "expected_name": "", "country": "",
-                     "lat": "", "lon": "", "part": "madeup",
-                     "split": "tune" if i % 2 == 0 else "holdout"})
+        rows.append(
+            {
+                "query": q,
+                "expected_id": "",
+                "expected_name": "",
+                "country": "",
+                "lat": "",
+                "lon": "",
+                "part": "madeup",
+                "split": "tune" if i % 2 == 0 else "holdout",
+            }
+        )
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -265,7 +381,9 @@ def naive_baseline(gaz):
         if pos is None:
             return None
         return float(gaz.df.iat[pos, gaz.df.columns.get_loc("lat")]), float(
-            gaz.df.iat[pos, gaz.df.columns.get_loc("lon")])
+            gaz.df.iat[pos, gaz.df.columns.get_loc("lon")]
+        )
+
     return lookup
 
 
@@ -309,10 +427,12 @@ def _ours(q: str, country: str | None = None):
 
 def report(label: str, c: dict) -> str:
     real = max(c["real"], 1)
-    return (f"{label:<28} n={c['real']:>5}  within{WITHIN_KM:.0f}km={c['within'] / real:6.1%}  "
-            f"false={c['false_placement']:>3}  ambiguous={c['ambiguous']:>3}  "
-            f"unresolved={c['unresolved']:>4}  madeup_placed={c['madeup_placed']}/{c['madeup']}  "
-            f"time={c['seconds'] * 1000:.0f}ms")
+    return (
+        f"{label:<28} n={c['real']:>5}  within{WITHIN_KM:.0f}km={c['within'] / real:6.1%}  "
+        f"false={c['false_placement']:>3}  ambiguous={c['ambiguous']:>3}  "
+        f"unresolved={c['unresolved']:>4}  madeup_placed={c['madeup_placed']}/{c['madeup']}  "
+        f"time={c['seconds'] * 1000:.0f}ms"
+    )
 
 
 def main(argv=None) -> int:

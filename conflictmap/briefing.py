@@ -43,8 +43,12 @@ class BriefingStep:
 
     def view_state(self, event: str | None = None) -> ViewState:
         """The filters this step shows: its window and factions; its first featured event selected."""
-        return ViewState(factions=self.factions, date_from=self.date_from, date_to=self.date_to,
-                         event=event if event is not None else (self.events[0] if self.events else None))
+        return ViewState(
+            factions=self.factions,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            event=event if event is not None else (self.events[0] if self.events else None),
+        )
 
 
 @dataclass(frozen=True)
@@ -107,10 +111,18 @@ def load_briefing(path: Path | str, dataset: Dataset) -> Briefing:
         date_from, date_to = c.date(m.get("from"), p + ("from",)), c.date(m.get("to"), p + ("to",))
         if date_from and date_to and date_from > date_to:
             c.add(p + ("to",), f"'to' {date_to} is before 'from' {date_from}")
-        steps.append(BriefingStep(
-            heading=c.text(m.get("heading"), p + ("heading",)) or "", text=c.text(m.get("text"), p + ("text",)) or "",
-            events=events, date_from=date_from, date_to=date_to, factions=factions,
-            view=_view(c, m.get("view"), p + ("view",)), line=doc.line(p)))
+        steps.append(
+            BriefingStep(
+                heading=c.text(m.get("heading"), p + ("heading",)) or "",
+                text=c.text(m.get("text"), p + ("text",)) or "",
+                events=events,
+                date_from=date_from,
+                date_to=date_to,
+                factions=factions,
+                view=_view(c, m.get("view"), p + ("view",)),
+                line=doc.line(p),
+            )
+        )
     if c.problems:
         raise EventsFileError(c.problems)
     return Briefing(name=path.stem, title=title or path.stem, steps=tuple(steps), path=path, summary=summary or "")
@@ -134,13 +146,15 @@ def _view(c: _Checker, value, path) -> MapView:
     m = c.mapping(value, path, required=("lat", "lon", "zoom"))
     if m is None:
         return MapView()
-    return MapView(fit=False, lat=c.number(m.get("lat"), path + ("lat",), -90, 90),
-                   lon=c.number(m.get("lon"), path + ("lon",), -180, 180),
-                   zoom=c.number(m.get("zoom"), path + ("zoom",), 0.5, 200))
+    return MapView(
+        fit=False,
+        lat=c.number(m.get("lat"), path + ("lat",), -90, 90),
+        lon=c.number(m.get("lon"), path + ("lon",), -180, 180),
+        zoom=c.number(m.get("zoom"), path + ("zoom",), 0.5, 200),
+    )
 
 
 def _problem(name, message):
     from conflictmap.errors import Problem
 
     return Problem(str(name), 0, "", message)
-

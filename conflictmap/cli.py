@@ -68,8 +68,10 @@ def cmd_geocode(args) -> int:
     report = dataset.report
     for row in report.itertuples():
         detail = f": {row.candidates}" if row.candidates else ""
-        print(f"{args.file}:{row.line}: events[{row.event_id}].{row.field}: {row.status} place {row.name!r}{detail}",
-              file=sys.stderr)
+        print(
+            f"{args.file}:{row.line}: events[{row.event_id}].{row.field}: {row.status} place {row.name!r}{detail}",
+            file=sys.stderr,
+        )
     if args.report:
         from conflictmap.output import atomic_path
 
@@ -77,8 +79,10 @@ def cmd_geocode(args) -> int:
             report.to_csv(tmp, index=False)
     named = dataset.events["place_name"].notna() | dataset.events["dest_name"].notna()
     unplaced = named & dataset.events["map_lat"].isna()
-    print(f"geocoding: {len(report)} place(s) unresolved or ambiguous, {int(unplaced.sum())} event(s) not on the map",
-          file=sys.stderr)
+    print(
+        f"geocoding: {len(report)} place(s) unresolved or ambiguous, {int(unplaced.sum())} event(s) not on the map",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -101,9 +105,21 @@ def cmd_locate(args) -> int:
 
 
 def unresolved_record(name: str, error: str) -> dict:
-    return {"query": name, "status": "unresolved", "lat": None, "lon": None, "name": None, "country": None,
-            "source": None, "id": None, "score": None, "match": None, "radius_km": None, "candidates": [],
-            "error": error}
+    return {
+        "query": name,
+        "status": "unresolved",
+        "lat": None,
+        "lon": None,
+        "name": None,
+        "country": None,
+        "source": None,
+        "id": None,
+        "score": None,
+        "match": None,
+        "radius_km": None,
+        "candidates": [],
+        "error": error,
+    }
 
 
 def _online_record(name: str, args, offline: dict) -> dict:
@@ -120,7 +136,9 @@ def _online_record(name: str, args, offline: dict) -> dict:
 
 def _locate_line(r: dict) -> str:
     if r["status"] == "resolved":
-        return f"{r['query']}\t{r['lat']:.5f}, {r['lon']:.5f}\t{r['name']} ({r['country']}) [{r['source']}:{r['id']}, {r['match']}, score {r['score']:.2f}]"
+        where = f"{r['lat']:.5f}, {r['lon']:.5f}"
+        how = f"[{r['source']}:{r['id']}, {r['match']}, score {r['score']:.2f}]"
+        return f"{r['query']}\t{where}\t{r['name']} ({r['country']}) {how}"
     if r["status"] == "ambiguous":
         options = "; ".join(f"{c['name']} ({c['country']}) {c['lat']:.3f},{c['lon']:.3f}" for c in r["candidates"])
         return f"{r['query']}\tambiguous: {options}"
@@ -143,12 +161,16 @@ def _resolver(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="conflictmap", description="Curated conflict events as a linked, offline map and timeline.")
+    parser = argparse.ArgumentParser(
+        prog="conflictmap", description="Curated conflict events as a linked, offline map and timeline."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check events and briefing files; prints FILE:LINE: field: message per problem")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    p.add_argument("--events", type=Path, help="the events file briefings refer to (default: events.yaml above briefings/)")
+    p.add_argument(
+        "--events", type=Path, help="the events file briefings refer to (default: events.yaml above briefings/)"
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("geocode", help="write the geocoded events table (.csv, .geojson or .parquet)")
@@ -170,9 +192,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _online_args(p):
-    p.add_argument("--online", action="store_true",
-                   help="fall back to OpenStreetMap Nominatim for names the gazetteer lacks (needs network; off by default)")
-    p.add_argument("--cache", type=Path, default=None, help="online geocoding cache file (default: ~/.cache/conflictmap/geocode.json)")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="fall back to OpenStreetMap Nominatim for names the gazetteer lacks (needs network; off by default)",
+    )
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="online geocoding cache file (default: ~/.cache/conflictmap/geocode.json)",
+    )
 
 
 def _register_app_commands(sub):

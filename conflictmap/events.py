@@ -128,8 +128,14 @@ def validate(doc: YamlDocument, base_dir: Path) -> EventsFile:
     if c.problems:
         raise EventsFileError(c.problems)
     meta = {k: {kk: vv for kk, vv in v.items() if kk != "text"} for k, v in documents.items()}
-    return EventsFile(path=Path(doc.file), title=title or Path(doc.file).stem,
-                      documents=meta, factions=factions, events=events, lines=lines)
+    return EventsFile(
+        path=Path(doc.file),
+        title=title or Path(doc.file).stem,
+        documents=meta,
+        factions=factions,
+        events=events,
+        lines=lines,
+    )
 
 
 def _documents(c: _Checker, value, base_dir: Path) -> dict[str, dict]:
@@ -158,9 +164,13 @@ def _documents(c: _Checker, value, base_dir: Path) -> dict[str, dict]:
             except EventsFileError as exc:
                 c.add(path + ("file",), f"cannot read source document {file}: {exc.problems[0].message}")
         out[str(key)] = {
-            "file": file, "publisher": c.text(m.get("publisher"), path + ("publisher",)),
-            "title": c.text(m.get("title"), path + ("title",)), "published": published,
-            "url": url, "note": c.text(m.get("note"), path + ("note",), required=False), "text": text,
+            "file": file,
+            "publisher": c.text(m.get("publisher"), path + ("publisher",)),
+            "title": c.text(m.get("title"), path + ("title",)),
+            "published": published,
+            "url": url,
+            "note": c.text(m.get("note"), path + ("note",), required=False),
+            "text": text,
         }
     return out
 
@@ -187,8 +197,10 @@ def _factions(c: _Checker, value) -> dict[str, dict]:
         if colour is not None and not (isinstance(colour, str) and COLOUR_RE.match(colour)):
             c.add(path + ("colour",), f"{colour!r} is not a colour like '#0072B2'")
         out[str(key)] = {
-            "name": c.text(m.get("name"), path + ("name",)), "side": c.text(m.get("side"), path + ("side",)),
-            "colour": colour, "aliases": [a.strip() for a in aliases],
+            "name": c.text(m.get("name"), path + ("name",)),
+            "side": c.text(m.get("side"), path + ("side",)),
+            "colour": colour,
+            "aliases": [a.strip() for a in aliases],
             "description": c.text(m.get("description"), path + ("description",), required=False),
         }
     return out
@@ -232,10 +244,17 @@ def _events(c: _Checker, value, documents, factions):
         actors = _actors(c, m.get("actors"), path + ("actors",), factions)
         sources = _sources(c, m.get("sources"), path + ("sources",), documents)
         event = {
-            "id": event_id, "title": c.text(m.get("title"), path + ("title",)), "date": date,
-            "type": event_type, "sub_type": sub_type, "actors": actors, "place": place,
-            "destination": destination, "description": c.text(m.get("description"), path + ("description",)),
-            "sources": sources, "confidence": c.choice(m.get("confidence"), path + ("confidence",), CONFIDENCES),
+            "id": event_id,
+            "title": c.text(m.get("title"), path + ("title",)),
+            "date": date,
+            "type": event_type,
+            "sub_type": sub_type,
+            "actors": actors,
+            "place": place,
+            "destination": destination,
+            "description": c.text(m.get("description"), path + ("description",)),
+            "sources": sources,
+            "confidence": c.choice(m.get("confidence"), path + ("confidence",), CONFIDENCES),
             "notes": c.text(m.get("notes"), path + ("notes",), required=False),
         }
         events.append(event)
@@ -271,12 +290,16 @@ def _date(c: _Checker, value, path):
 def _place(c: _Checker, value, path):
     if value is None:
         return None
-    m = c.mapping(value, path, required=("name", "precision"), optional=("country", "gazetteer_id", "coordinates", "note"))
+    m = c.mapping(
+        value, path, required=("name", "precision"), optional=("country", "gazetteer_id", "coordinates", "note")
+    )
     if m is None:
         return None
     coords = None
     if m.get("coordinates") is not None:
-        cm = c.mapping(m["coordinates"], path + ("coordinates",), required=("lat", "lon", "source"), optional=("radius_km",))
+        cm = c.mapping(
+            m["coordinates"], path + ("coordinates",), required=("lat", "lon", "source"), optional=("radius_km",)
+        )
         if cm is not None:
             coords = {
                 "lat": c.number(cm.get("lat"), path + ("coordinates", "lat"), -90, 90),
@@ -291,12 +314,17 @@ def _place(c: _Checker, value, path):
     if gid is not None and not isinstance(gid, (str, int)):
         c.add(path + ("gazetteer_id",), "must be a GeoNames id or a supplement id")
     elif gid is not None and not _gazetteer_has(str(gid)):
-        c.add(path + ("gazetteer_id",), f"{gid!r} is not in the gazetteer (a GeoNames id like '172955' or a supplement id like 'cm:mahkan')")
+        c.add(
+            path + ("gazetteer_id",),
+            f"{gid!r} is not in the gazetteer (a GeoNames id like '172955' or a supplement id like 'cm:mahkan')",
+        )
     return {
         "name": c.text(m.get("name"), path + ("name",)),
         "precision": c.choice(m.get("precision"), path + ("precision",), PLACE_PRECISIONS),
-        "country": country, "gazetteer_id": None if gid is None else str(gid),
-        "coordinates": coords, "note": c.text(m.get("note"), path + ("note",), required=False),
+        "country": country,
+        "gazetteer_id": None if gid is None else str(gid),
+        "coordinates": coords,
+        "note": c.text(m.get("note"), path + ("note",), required=False),
     }
 
 
@@ -325,8 +353,9 @@ def _actors(c: _Checker, value, path, factions):
             known = ", ".join(sorted(factions)) or "none defined"
             c.add(path + (i, "faction"), f"unknown faction {faction!r} (known: {known})")
         role = c.choice(m.get("role"), path + (i, "role"), ROLES)
-        out.append({"faction": faction, "role": role,
-                    "note": c.text(m.get("note"), path + (i, "note"), required=False)})
+        out.append(
+            {"faction": faction, "role": role, "note": c.text(m.get("note"), path + (i, "note"), required=False)}
+        )
     return out
 
 
@@ -357,8 +386,14 @@ def _sources(c: _Checker, value, path, documents):
                 c.add(p + ("quote",), f"quote not found verbatim in {source.path.name}")
             elif paragraph is not None and paragraph != found:
                 c.add(p + ("paragraph",), f"quote is in paragraph {found}, not {paragraph}")
-        out.append({"document": document, "paragraph": paragraph, "quote": quote,
-                    "note": c.text(m.get("note"), p + ("note",), required=False)})
+        out.append(
+            {
+                "document": document,
+                "paragraph": paragraph,
+                "quote": quote,
+                "note": c.text(m.get("note"), p + ("note",), required=False),
+            }
+        )
     return out
 
 
@@ -366,7 +401,8 @@ def _kind(value) -> str:
     if value is None:
         return "nothing"
     return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}.get(
-        type(value), type(value).__name__)
+        type(value), type(value).__name__
+    )
 
 
 __all__ = ["EventsFile", "load_events", "validate"]

@@ -50,10 +50,21 @@ def gazetteer_entry(gazetteer_id: str, name: str) -> dict:
     if row is None:
         return {"query": name, "status": "unresolved", "lat": None, "lon": None, "candidates": []}
     path = row.get("path")
-    return {"query": name, "status": "resolved", "lat": float(row["lat"]), "lon": float(row["lon"]),
-            "name": row["name"], "country": row["country"], "source": row["source"], "id": str(row["id"]),
-            "score": 1.0, "match": "id", "radius_km": float(row["radius_km"]),
-            "path": path if isinstance(path, (list, tuple)) else None, "candidates": []}
+    return {
+        "query": name,
+        "status": "resolved",
+        "lat": float(row["lat"]),
+        "lon": float(row["lon"]),
+        "name": row["name"],
+        "country": row["country"],
+        "source": row["source"],
+        "id": str(row["id"]),
+        "score": 1.0,
+        "match": "id",
+        "radius_km": float(row["radius_km"]),
+        "path": path if isinstance(path, (list, tuple)) else None,
+        "candidates": [],
+    }
 
 
 def default_resolver() -> Resolver:
@@ -89,30 +100,51 @@ def geocode_places(events: pd.DataFrame, prefix: str, resolver: Resolver) -> tup
     places.columns = list(PLACE_KEY)
     places = places.astype(object).where(places.notna(), None)
     unique = places.dropna(subset=["name"]).drop_duplicates()
-    records = {tuple(row): _resolve_one(dict(zip(PLACE_KEY, row)), resolver)
-               for row in unique.itertuples(index=False, name=None)}
+    records = {
+        tuple(row): _resolve_one(dict(zip(PLACE_KEY, row)), resolver)
+        for row in unique.itertuples(index=False, name=None)
+    }
     empty = dict.fromkeys(GEO_FIELDS)
-    geo_rows = [records.get(tuple(row), empty) if row[0] is not None else empty
-                for row in places.itertuples(index=False, name=None)]
+    geo_rows = [
+        records.get(tuple(row), empty) if row[0] is not None else empty
+        for row in places.itertuples(index=False, name=None)
+    ]
     geo = pd.DataFrame(geo_rows, columns=list(GEO_FIELDS) + ["candidates_text"], index=events.index)
     for col in ("lat", "lon", "radius_km", "score"):
         geo[col] = pd.to_numeric(geo[col], errors="coerce").astype("float64")
     bad = geo["status"].notna() & (geo["status"] != "resolved")
-    report = pd.DataFrame({
-        "event_id": events.loc[bad, "id"], "field": "place" if prefix == "place" else "destination",
-        "name": events.loc[bad, f"{prefix}_name"], "status": geo.loc[bad, "status"],
-        "candidates": geo.loc[bad, "candidates_text"], "line": events.loc[bad, "source_line"],
-    }).reset_index(drop=True)
+    report = pd.DataFrame(
+        {
+            "event_id": events.loc[bad, "id"],
+            "field": "place" if prefix == "place" else "destination",
+            "name": events.loc[bad, f"{prefix}_name"],
+            "status": geo.loc[bad, "status"],
+            "candidates": geo.loc[bad, "candidates_text"],
+            "line": events.loc[bad, "source_line"],
+        }
+    ).reset_index(drop=True)
     return geo, report
 
 
 def _resolve_one(place: dict, resolver: Resolver) -> dict:
     if place["lat"] is not None and place["lon"] is not None:
         # Coordinates written in the events file win; their cited source is the file's.
-        radius = place["radius_km"] if place["radius_km"] is not None else DEFAULT_RADIUS_KM.get(place["precision"], 5.0)
-        return {"status": "resolved", "lat": place["lat"], "lon": place["lon"], "radius_km": radius,
-                "source": f"events file: {place['coord_source']}", "gazetteer_id": None, "match": "explicit",
-                "score": 1.0, "matched_name": place["name"], "path": None, "candidates_text": ""}
+        radius = (
+            place["radius_km"] if place["radius_km"] is not None else DEFAULT_RADIUS_KM.get(place["precision"], 5.0)
+        )
+        return {
+            "status": "resolved",
+            "lat": place["lat"],
+            "lon": place["lon"],
+            "radius_km": radius,
+            "source": f"events file: {place['coord_source']}",
+            "gazetteer_id": None,
+            "match": "explicit",
+            "score": 1.0,
+            "matched_name": place["name"],
+            "path": None,
+            "candidates_text": "",
+        }
     return _geo_record(resolver(place["name"], place["country"], place["gazetteer_id"]), place["precision"])
 
 
@@ -127,11 +159,19 @@ def _geo_record(record: dict, precision: str | None) -> dict:
         radius = max(radius, DEFAULT_RADIUS_KM[precision])
     candidates = record.get("candidates") or []
     return {
-        "status": status, "lat": record.get("lat") if resolved else None, "lon": record.get("lon") if resolved else None,
-        "radius_km": radius if resolved else None, "source": record.get("source"),
-        "gazetteer_id": None if record.get("id") is None else str(record.get("id")), "match": record.get("match"),
-        "score": record.get("score"), "matched_name": record.get("name"), "path": record.get("path"),
-        "candidates_text": "; ".join(f"{c.get('name')} ({c.get('country')}, {c.get('lat'):.3f},{c.get('lon'):.3f})"
-                                     for c in candidates if c.get("lat") is not None),
+        "status": status,
+        "lat": record.get("lat") if resolved else None,
+        "lon": record.get("lon") if resolved else None,
+        "radius_km": radius if resolved else None,
+        "source": record.get("source"),
+        "gazetteer_id": None if record.get("id") is None else str(record.get("id")),
+        "match": record.get("match"),
+        "score": record.get("score"),
+        "matched_name": record.get("name"),
+        "path": record.get("path"),
+        "candidates_text": "; ".join(
+            f"{c.get('name')} ({c.get('country')}, {c.get('lat'):.3f},{c.get('lon'):.3f})"
+            for c in candidates
+            if c.get("lat") is not None
+        ),
     }
-

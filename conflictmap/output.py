@@ -82,9 +82,14 @@ def geojson(events: pd.DataFrame) -> dict:
         if not _finite(lat) or not _finite(lon):
             continue
         props = {k: _plain(v) for k, v in row.items()}
-        features.append({"type": "Feature", "id": row["id"],
-                         "geometry": {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]},
-                         "properties": props})
+        features.append(
+            {
+                "type": "Feature",
+                "id": row["id"],
+                "geometry": {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]},
+                "properties": props,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

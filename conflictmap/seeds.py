@@ -64,6 +64,6 @@ def _load(path: Path, _mtime: int) -> SourceDocument:
             header = yaml.safe_load(text[4:end]) or {}
         except yaml.YAMLError as exc:
             raise EventsFileError([Problem(str(path), 1, "", f"provenance header is not valid YAML: {exc}")]) from None
-        body = text[end + 5:]
+        body = text[end + 5 :]
     paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n", body) if p.strip())
     return SourceDocument(path=path, header=header, paragraphs=paragraphs)

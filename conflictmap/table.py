@@ -20,15 +20,42 @@ from conflictmap.vocabulary import ACLED_LABEL, TYPE_LABELS
 PRIMARY_ROLES = ("actor", "claimant", "subject", "affected", "target")
 
 EVENT_COLUMNS = [
-    "id", "title", "type", "type_label", "sub_type", "acled_type",
-    "date_start", "date_end", "date_precision", "date_basis",
-    "confidence", "description", "notes",
-    "primary_faction", "side", "factions",
-    "place_name", "place_precision", "place_country", "place_gazetteer_id", "place_note",
-    "place_lat", "place_lon", "place_radius_km", "place_coord_source",
-    "dest_name", "dest_precision", "dest_country", "dest_gazetteer_id", "dest_note",
-    "dest_lat", "dest_lon", "dest_radius_km", "dest_coord_source",
-    "search_text", "source_line",
+    "id",
+    "title",
+    "type",
+    "type_label",
+    "sub_type",
+    "acled_type",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "date_basis",
+    "confidence",
+    "description",
+    "notes",
+    "primary_faction",
+    "side",
+    "factions",
+    "place_name",
+    "place_precision",
+    "place_country",
+    "place_gazetteer_id",
+    "place_note",
+    "place_lat",
+    "place_lon",
+    "place_radius_km",
+    "place_coord_source",
+    "dest_name",
+    "dest_precision",
+    "dest_country",
+    "dest_gazetteer_id",
+    "dest_note",
+    "dest_lat",
+    "dest_lon",
+    "dest_radius_km",
+    "dest_coord_source",
+    "search_text",
+    "source_line",
 ]
 
 
@@ -38,26 +65,48 @@ class Dataset:
 
     title: str
     events: pd.DataFrame
-    actors: pd.DataFrame      # event_id, faction, role, event_row (position in events)
-    sources: pd.DataFrame     # event_id, document, paragraph, quote, publisher, doc_title, published, url, file
-    factions: pd.DataFrame    # index faction id: name, side, colour, aliases
-    documents: pd.DataFrame   # index document id: publisher, title, published, url, file
+    actors: pd.DataFrame  # event_id, faction, role, event_row (position in events)
+    sources: pd.DataFrame  # event_id, document, paragraph, quote, publisher, doc_title, published, url, file
+    factions: pd.DataFrame  # index faction id: name, side, colour, aliases
+    documents: pd.DataFrame  # index document id: publisher, title, published, url, file
     file: str = ""
     report: pd.DataFrame = field(default_factory=pd.DataFrame)  # geocoding problems, filled by geocode
 
-    def with_events(self, events: pd.DataFrame, report: pd.DataFrame | None = None) -> "Dataset":
-        return Dataset(self.title, events, self.actors, self.sources, self.factions, self.documents,
-                       self.file, self.report if report is None else report)
+    def with_events(self, events: pd.DataFrame, report: pd.DataFrame | None = None) -> Dataset:
+        return Dataset(
+            self.title,
+            events,
+            self.actors,
+            self.sources,
+            self.factions,
+            self.documents,
+            self.file,
+            self.report if report is None else report,
+        )
 
 
 def dataset_from_events_file(ef: EventsFile) -> Dataset:
     factions = pd.DataFrame.from_dict(
-        {fid: {"name": f["name"], "side": f["side"], "colour": f["colour"], "aliases": "|".join(f["aliases"])}
-         for fid, f in ef.factions.items()}, orient="index")
+        {
+            fid: {"name": f["name"], "side": f["side"], "colour": f["colour"], "aliases": "|".join(f["aliases"])}
+            for fid, f in ef.factions.items()
+        },
+        orient="index",
+    )
     factions.index.name = "faction"
     documents = pd.DataFrame.from_dict(
-        {did: {"publisher": d["publisher"], "title": d["title"], "published": d["published"],
-               "url": d["url"], "file": d["file"]} for did, d in ef.documents.items()}, orient="index")
+        {
+            did: {
+                "publisher": d["publisher"],
+                "title": d["title"],
+                "published": d["published"],
+                "url": d["url"],
+                "file": d["file"],
+            }
+            for did, d in ef.documents.items()
+        },
+        orient="index",
+    )
     documents.index.name = "document"
 
     rows, actor_rows, source_rows = [], [], []
@@ -66,20 +115,41 @@ def dataset_from_events_file(ef: EventsFile) -> Dataset:
         actor_rows += [{"event_id": eid, "faction": a["faction"], "role": a["role"]} for a in event["actors"]]
         for s in event["sources"]:
             doc = ef.documents[s["document"]]
-            source_rows.append({"event_id": eid, "document": s["document"], "paragraph": s["paragraph"],
-                                "quote": s["quote"], "note": s["note"], "publisher": doc["publisher"],
-                                "doc_title": doc["title"], "published": doc["published"], "url": doc["url"],
-                                "file": doc["file"]})
+            source_rows.append(
+                {
+                    "event_id": eid,
+                    "document": s["document"],
+                    "paragraph": s["paragraph"],
+                    "quote": s["quote"],
+                    "note": s["note"],
+                    "publisher": doc["publisher"],
+                    "doc_title": doc["title"],
+                    "published": doc["published"],
+                    "url": doc["url"],
+                    "file": doc["file"],
+                }
+            )
         primary = _primary_faction(event["actors"])
         row = {
-            "id": eid, "title": event["title"], "type": event["type"], "type_label": TYPE_LABELS[event["type"]],
-            "sub_type": event["sub_type"], "acled_type": ACLED_LABEL.get((event["type"], event["sub_type"])),
-            "date_start": event["date"]["start"], "date_end": event["date"]["end"],
-            "date_precision": event["date"]["precision"], "date_basis": event["date"]["basis"],
-            "confidence": event["confidence"], "description": event["description"], "notes": event["notes"],
-            "primary_faction": primary, "side": ef.factions[primary]["side"] if primary else None,
+            "id": eid,
+            "title": event["title"],
+            "type": event["type"],
+            "type_label": TYPE_LABELS[event["type"]],
+            "sub_type": event["sub_type"],
+            "acled_type": ACLED_LABEL.get((event["type"], event["sub_type"])),
+            "date_start": event["date"]["start"],
+            "date_end": event["date"]["end"],
+            "date_precision": event["date"]["precision"],
+            "date_basis": event["date"]["basis"],
+            "confidence": event["confidence"],
+            "description": event["description"],
+            "notes": event["notes"],
+            "primary_faction": primary,
+            "side": ef.factions[primary]["side"] if primary else None,
             "factions": "|".join(dict.fromkeys(a["faction"] for a in event["actors"])),
-            "search_text": " ".join([event["title"], event["description"]] + [s["quote"] for s in event["sources"]]).casefold(),
+            "search_text": " ".join(
+                [event["title"], event["description"]] + [s["quote"] for s in event["sources"]]
+            ).casefold(),
             "source_line": ef.lines.get(eid),
         }
         row.update(_place_columns("place", event["place"]))
@@ -92,8 +162,21 @@ def dataset_from_events_file(ef: EventsFile) -> Dataset:
     events = events.set_index("id", drop=False)
     events.index.name = None
     actors = with_event_rows(pd.DataFrame(actor_rows, columns=["event_id", "faction", "role"]), events)
-    sources = pd.DataFrame(source_rows, columns=["event_id", "document", "paragraph", "quote", "note", "publisher",
-                                                 "doc_title", "published", "url", "file"])
+    sources = pd.DataFrame(
+        source_rows,
+        columns=[
+            "event_id",
+            "document",
+            "paragraph",
+            "quote",
+            "note",
+            "publisher",
+            "doc_title",
+            "published",
+            "url",
+            "file",
+        ],
+    )
     return Dataset(ef.title, events, actors, sources, factions, documents, file=str(ef.path))
 
 
@@ -120,9 +203,13 @@ def _place_columns(prefix: str, place: dict | None) -> dict:
     place = place or {}
     coords = place.get("coordinates") or {}
     return {
-        f"{prefix}_name": place.get("name"), f"{prefix}_precision": place.get("precision"),
-        f"{prefix}_country": place.get("country"), f"{prefix}_gazetteer_id": place.get("gazetteer_id"),
+        f"{prefix}_name": place.get("name"),
+        f"{prefix}_precision": place.get("precision"),
+        f"{prefix}_country": place.get("country"),
+        f"{prefix}_gazetteer_id": place.get("gazetteer_id"),
         f"{prefix}_note": place.get("note"),
-        f"{prefix}_lat": coords.get("lat"), f"{prefix}_lon": coords.get("lon"),
-        f"{prefix}_radius_km": coords.get("radius_km"), f"{prefix}_coord_source": coords.get("source"),
+        f"{prefix}_lat": coords.get("lat"),
+        f"{prefix}_lon": coords.get("lon"),
+        f"{prefix}_radius_km": coords.get("radius_km"),
+        f"{prefix}_coord_source": coords.get("source"),
     }

@@ -59,7 +59,7 @@ class ViewState:
         # named "US-backed, Kurdish-led") survives the round trip.
         return "&".join(f"{k}={quote(v, safe=',') if k in _FREE_TEXT else v}" for k, v in params)
 
-    def replace(self, **changes) -> "ViewState":
+    def replace(self, **changes) -> ViewState:
         return replace(self, **changes)
 
     @property

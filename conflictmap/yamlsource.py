@@ -18,8 +18,6 @@ import yaml
 
 from conflictmap.errors import EventsFileError, Problem
 
-
-
 # Limits that keep a hostile or broken file from exhausting the machine:
 # YAML aliases can expand exponentially ("billion laughs"), and deep nesting
 # overflows Python's stack. Real events files are far below both.
@@ -30,7 +28,7 @@ MAX_NODES = 200_000
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # What YAML forbids in a stream (the pure-Python reader's rule); checked first
 # so the message names the right line whichever parser runs.
-_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MAX_DEPTH = 60
 
 
@@ -62,7 +60,9 @@ def read_text(path: Path | str) -> str:
     except FileNotFoundError:
         raise EventsFileError([Problem(str(path), 1, "", "file not found")]) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        raise EventsFileError([Problem(str(path), 1, "", f"cannot read: {getattr(exc, 'strerror', None) or exc}")]) from None
+        raise EventsFileError(
+            [Problem(str(path), 1, "", f"cannot read: {getattr(exc, 'strerror', None) or exc}")]
+        ) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -83,8 +83,16 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - text.rfind("\n", 0, bad.start())
-        raise EventsFileError([Problem(file, line, "", f"invalid YAML: control character U+{ord(bad.group()):04X} "
-                                                       f"is not allowed (column {column})")])
+        raise EventsFileError(
+            [
+                Problem(
+                    file,
+                    line,
+                    "",
+                    f"invalid YAML: control character U+{ord(bad.group()):04X} is not allowed (column {column})",
+                )
+            ]
+        )
     try:
         _check_depth(text, file)
         node = yaml.compose(text, Loader=SAFE_LOADER)
@@ -95,8 +103,17 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         raise EventsFileError([Problem(file, line, "", f"invalid YAML: {problem}")]) from None
     except yaml.reader.ReaderError as exc:  # control characters such as NUL
         line = text.count("\n", 0, exc.position) + 1
-        raise EventsFileError([Problem(file, line, "", f"invalid YAML: control character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} is not allowed "
-                                                         f"(column {exc.position - text.rfind(chr(10), 0, exc.position)})")]) from None
+        raise EventsFileError(
+            [
+                Problem(
+                    file,
+                    line,
+                    "",
+                    f"invalid YAML: control character U+{_codepoint(exc.character):04X} is not allowed "
+                    f"(column {exc.position - text.rfind(chr(10), 0, exc.position)})",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise EventsFileError([Problem(file, 1, "", f"invalid YAML: {' '.join(str(exc).split())}")]) from None
     except RecursionError:
@@ -121,8 +138,9 @@ def _check_depth(text: str, file: str) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise EventsFileError([Problem(file, event.start_mark.line + 1, "",
-                                               f"nested deeper than {MAX_DEPTH} levels")])
+                raise EventsFileError(
+                    [Problem(file, event.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels")]
+                )
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 
@@ -150,13 +168,17 @@ class _Builder:
         doc = self.doc
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _TooBig(node.start_mark.line + 1, f"file too large: more than {MAX_NODES:,} values "
-                                                    "(YAML aliases may be expanding without limit)")
+            raise _TooBig(
+                node.start_mark.line + 1,
+                f"file too large: more than {MAX_NODES:,} values (YAML aliases may be expanding without limit)",
+            )
         if len(path) > MAX_DEPTH:
             raise _TooBig(node.start_mark.line + 1, f"{_dotted(path[:3])}...: nested deeper than {MAX_DEPTH} levels")
         doc.lines[path] = node.start_mark.line + 1
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (
-                "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+            "tag:yaml.org,2002:map",
+            "tag:yaml.org,2002:seq",
+        ):
             self.problem(node, path, f"unsupported YAML tag {node.tag!r}")
             doc.unreadable.add(path)
             return None
@@ -173,8 +195,11 @@ class _Builder:
                     self.problem(key_node, path, "YAML merge keys (<<) are not supported")
                     continue
                 if key in out:
-                    self.problem(key_node, path + (key,),
-                                 f"duplicate key (first given on line {doc.lines[path + (key,)]}); the first is kept")
+                    self.problem(
+                        key_node,
+                        path + (key,),
+                        f"duplicate key (first given on line {doc.lines[path + (key,)]}); the first is kept",
+                    )
                     continue
                 out[key] = self.build(value_node, path + (key,))
             return out
@@ -203,3 +228,7 @@ def _dotted(path: tuple) -> str:
 
 
 dotted = _dotted
+
+
+def _codepoint(character) -> int:
+    return character if isinstance(character, int) else ord(character)

@@ -37,14 +37,20 @@ def apply_action(dataset: Dataset, state: ViewState, trigger: str, values: dict)
         else:
             k = 0 if trigger == "next-event" else len(order) - 1
         return state.replace(event=order[k])
+
     # A filter control changed: take all control values (they are the user's intent).
     def day(v):
         return dt.date.fromisoformat(v[:10]) if v else None
 
     new = ViewState(
-        factions=tuple(values["faction-filter"] or ()), sides=tuple(values["side-filter"] or ()),
-        types=tuple(values["type-filter"] or ()), date_from=day(values["start"]), date_to=day(values["end"]),
-        query=(values["search"] or "").strip(), event=state.event, lanes=values["lane-mode"] or "faction",
+        factions=tuple(values["faction-filter"] or ()),
+        sides=tuple(values["side-filter"] or ()),
+        types=tuple(values["type-filter"] or ()),
+        date_from=day(values["start"]),
+        date_to=day(values["end"]),
+        query=(values["search"] or "").strip(),
+        event=state.event,
+        lanes=values["lane-mode"] or "faction",
         step=state.step,
     )
     # Round-trip through the URL parser so only values the dataset knows survive.
@@ -76,8 +82,9 @@ def step_frame(step: BriefingStep):
     if step.view.fit or step.view.lat is None:
         return None
     half = 6.0 / step.view.zoom
-    return geometry.bounds([step.view.lat - half, step.view.lat + half], [step.view.lon, step.view.lon],
-                           pad_deg=0, min_span_deg=0)
+    return geometry.bounds(
+        [step.view.lat - half, step.view.lat + half], [step.view.lon, step.view.lon], pad_deg=0, min_span_deg=0
+    )
 
 
 def play_period(dataset: Dataset, briefing: Briefing | None, state: ViewState) -> tuple[dt.date, dt.date]:
@@ -101,7 +108,7 @@ def _next_day(state: ViewState, start: dt.date, end: dt.date) -> dt.date:
 
 
 def briefing_action(dataset: Dataset, briefing: Briefing, state: ViewState, trigger: str) -> ViewState:
-    number, step = current_step(briefing, state)
+    number, _step = current_step(briefing, state)
     last = len(briefing.steps)
     if trigger == "play-timer":
         start, end = play_period(dataset, briefing, state)

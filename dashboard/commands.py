@@ -8,11 +8,19 @@ from pathlib import Path
 
 def register(sub) -> None:
     p = sub.add_parser("serve", help="serve the map and timeline in the browser (offline by default)")
-    p.add_argument("events", nargs="?", type=Path, default=None, metavar="EVENTS",
-                   help="events file (default: ./events.yaml, else the bundled one)")
+    p.add_argument(
+        "events",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="EVENTS",
+        help="events file (default: ./events.yaml, else the bundled one)",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8050)
-    p.add_argument("--debug", action="store_true", help="Dash debug mode (reloader, error overlay); never in production")
+    p.add_argument(
+        "--debug", action="store_true", help="Dash debug mode (reloader, error overlay); never in production"
+    )
     p.set_defaults(func=cmd_serve)
 
     from dashboard.exports.cli import register as register_export

@@ -94,8 +94,10 @@ def place_text(row) -> str:
 
 
 def hover_text(row) -> str:
-    return (f"<b>{_esc(row['title'])}</b><br>{date_text(row)}<br>{_esc(place_text(row))}"
-            f"<br><i>{TYPE_LABELS.get(row['type'], row['type'])}</i>")
+    return (
+        f"<b>{_esc(row['title'])}</b><br>{date_text(row)}<br>{_esc(place_text(row))}"
+        f"<br><i>{TYPE_LABELS.get(row['type'], row['type'])}</i>"
+    )
 
 
 def _esc(text: str) -> str:
@@ -105,7 +107,7 @@ def _esc(text: str) -> str:
 
 def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
 
 
@@ -116,9 +118,28 @@ def faction_colour(dataset: Dataset, faction: str | None) -> str:
 
 
 FIGURE_COLUMNS = [
-    "id", "title", "type", "date_start", "date_end", "date_precision", "primary_faction", "side",
-    "place_name", "dest_name", "place_lat", "place_lon", "dest_lat", "dest_lon", "place_path", "dest_path",
-    "place_gazetteer_id", "dest_gazetteer_id", "map_lat", "map_lon", "map_radius_km", "map_precision",
+    "id",
+    "title",
+    "type",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "primary_faction",
+    "side",
+    "place_name",
+    "dest_name",
+    "place_lat",
+    "place_lon",
+    "dest_lat",
+    "dest_lon",
+    "place_path",
+    "dest_path",
+    "place_gazetteer_id",
+    "dest_gazetteer_id",
+    "map_lat",
+    "map_lon",
+    "map_radius_km",
+    "map_precision",
 ]
 
 
@@ -135,9 +156,16 @@ def prepare_view(visible: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- the map
 
-def map_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
-               towns: pd.DataFrame | None = None, highlighted: tuple[str, ...] = (),
-               featured: tuple[str, ...] = (), frame: tuple[list, list] | None = None) -> go.Figure:
+
+def map_figure(
+    dataset: Dataset,
+    visible: pd.DataFrame,
+    state: ViewState,
+    towns: pd.DataFrame | None = None,
+    highlighted: tuple[str, ...] = (),
+    featured: tuple[str, ...] = (),
+    frame: tuple[list, list] | None = None,
+) -> go.Figure:
     """The map of ``visible``; ``featured`` events (a briefing step) are emphasised,
     joined in time order, and framed, unless ``frame`` (lat range, lon range) is given."""
     visible = prepare_view(visible)
@@ -148,25 +176,52 @@ def map_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
     _add_movements(fig, dataset, placed)
     _add_narrative_path(fig, placed, featured)
     if towns is not None and len(towns):
-        fig.add_trace(dict(type="scattergeo", 
-            lat=towns["lat"], lon=towns["lon"], text=towns["label"], mode="markers+text",
-            textposition="top right", marker=dict(size=4, color="#555"), textfont=dict(size=12, color="#444"),
-            # Not hoverable: a town's dot must never steal a click from an event or a cluster on top of it.
-            hoverinfo="skip", name="Towns (GeoNames)", showlegend=False, meta="towns"))
+        fig.add_trace(
+            dict(
+                type="scattergeo",
+                lat=towns["lat"],
+                lon=towns["lon"],
+                text=towns["label"],
+                mode="markers+text",
+                textposition="top right",
+                marker=dict(size=4, color="#555"),
+                textfont=dict(size=12, color="#444"),
+                # Not hoverable: a town's dot must never steal a click from an event or a cluster on top of it.
+                hoverinfo="skip",
+                name="Towns (GeoNames)",
+                showlegend=False,
+                meta="towns",
+            )
+        )
     framed = placed[placed.index.isin(featured)] if placed.index.isin(featured).any() else placed
     frame = frame or geometry.bounds(
         list(framed["map_lat"]) + list(framed["dest_lat"].dropna()) + list(framed["place_lat"].dropna()),
-        list(framed["map_lon"]) + list(framed["dest_lon"].dropna()) + list(framed["place_lon"].dropna()))
+        list(framed["map_lon"]) + list(framed["dest_lon"].dropna()) + list(framed["place_lon"].dropna()),
+    )
     # Markers sharing a place spread on a ring sized to the frame, so they separate at the start zoom.
     ring = (frame[0][1] - frame[0][0]) * 0.06 if frame else 0.09
     _add_markers(fig, dataset, placed, state, highlighted, featured, ring)
     _add_type_legend(fig, placed)
     geo = dict(
-        scope="world", projection=dict(type="mercator"), resolution=50,
-        showland=True, landcolor="#f1eee8", showocean=True, oceancolor="#d7e6f2",
-        showlakes=True, lakecolor="#d7e6f2", showrivers=True, rivercolor="#4f8fc9", riverwidth=1.6,
-        showcountries=True, countrycolor="#7a7a7a", countrywidth=1.2,
-        showcoastlines=True, coastlinecolor="#7a7a7a", showframe=False, bgcolor="rgba(0,0,0,0)",
+        scope="world",
+        projection=dict(type="mercator"),
+        resolution=50,
+        showland=True,
+        landcolor="#f1eee8",
+        showocean=True,
+        oceancolor="#d7e6f2",
+        showlakes=True,
+        lakecolor="#d7e6f2",
+        showrivers=True,
+        rivercolor="#4f8fc9",
+        riverwidth=1.6,
+        showcountries=True,
+        countrycolor="#7a7a7a",
+        countrywidth=1.2,
+        showcoastlines=True,
+        coastlinecolor="#7a7a7a",
+        showframe=False,
+        bgcolor="rgba(0,0,0,0)",
     )
     if frame:
         geo["lataxis"] = dict(range=frame[0])
@@ -175,12 +230,29 @@ def map_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
         geo["lataxis"] = dict(range=[28, 40])
         geo["lonaxis"] = dict(range=[34, 50])
     fig.update_layout(
-        geo=geo, margin=dict(l=0, r=30, t=36, b=36), font=FONT, dragmode="pan",
+        geo=geo,
+        margin=dict(l=0, r=30, t=36, b=36),
+        font=FONT,
+        dragmode="pan",
         modebar=dict(orientation="v"),
-        legend=dict(title=dict(text="Faction "), orientation="h", x=0, y=1, yanchor="bottom",
-                    bgcolor="rgba(255,255,255,0.9)", font=dict(size=14)),
-        legend2=dict(title=dict(text="Type "), orientation="h", x=0, y=0, yanchor="top",
-                     bgcolor="rgba(255,255,255,0.9)", font=dict(size=13)),
+        legend=dict(
+            title=dict(text="Faction "),
+            orientation="h",
+            x=0,
+            y=1,
+            yanchor="bottom",
+            bgcolor="rgba(255,255,255,0.9)",
+            font=dict(size=14),
+        ),
+        legend2=dict(
+            title=dict(text="Type "),
+            orientation="h",
+            x=0,
+            y=0,
+            yanchor="top",
+            bgcolor="rgba(255,255,255,0.9)",
+            font=dict(size=13),
+        ),
         hoverlabel=dict(font=dict(size=15)),
         # Same filters keep the user's zoom; new filters re-frame on the events.
         uirevision=state.replace(event=None).to_query() or "all",
@@ -200,10 +272,19 @@ def _add_areas(fig, dataset, placed):
             if key in seen or not isinstance(path, (list, tuple)) or len(path) < 2:
                 continue
             seen.add(key)
-            fig.add_trace(dict(type="scattergeo", 
-                lat=[p[0] for p in path], lon=[p[1] for p in path], mode="lines",
-                line=dict(width=18, color=_rgba("#4f8fc9", 0.28)), hoverinfo="text",
-                hovertext=f"{_esc(row[f'{prefix}_name'])} (area, approximate)", showlegend=False, meta="area"))
+            fig.add_trace(
+                dict(
+                    type="scattergeo",
+                    lat=[p[0] for p in path],
+                    lon=[p[1] for p in path],
+                    mode="lines",
+                    line=dict(width=18, color=_rgba("#4f8fc9", 0.28)),
+                    hoverinfo="text",
+                    hovertext=f"{_esc(row[f'{prefix}_name'])} (area, approximate)",
+                    showlegend=False,
+                    meta="area",
+                )
+            )
 
 
 def _add_narrative_path(fig, placed, featured):
@@ -211,20 +292,34 @@ def _add_narrative_path(fig, placed, featured):
     stops = placed[placed.index.isin(featured)].sort_values(["date_start", "date_end", "id"])
     if len(stops) < 2:
         return
-    fig.add_trace(dict(type="scattergeo", 
-        lat=list(stops["map_lat"]), lon=list(stops["map_lon"]), mode="lines+markers",
-        line=dict(width=2.5, color="#333", dash="dot"),
-        marker=dict(size=[0] + [14] * (len(stops) - 1), symbol="arrow", angleref="previous", color="#333"),
-        hoverinfo="skip", showlegend=False, meta="narrative"))
+    fig.add_trace(
+        dict(
+            type="scattergeo",
+            lat=list(stops["map_lat"]),
+            lon=list(stops["map_lon"]),
+            mode="lines+markers",
+            line=dict(width=2.5, color="#333", dash="dot"),
+            marker=dict(size=[0] + [14] * (len(stops) - 1), symbol="arrow", angleref="previous", color="#333"),
+            hoverinfo="skip",
+            showlegend=False,
+            meta="narrative",
+        )
+    )
 
 
 def _add_halos(fig, dataset, placed):
-    """A ring sized to each place's uncertainty radius; dotted and nearly clear where the place is only an area or region."""
+    """A ring sized to each place's uncertainty radius.
+
+    Dotted and nearly clear where the place is only an area or region."""
     for (faction, approx), rows in placed.groupby(
-            [placed["primary_faction"], placed["map_precision"].isin(APPROXIMATE_PLACES)]):
+        [placed["primary_faction"], placed["map_precision"].isin(APPROXIMATE_PLACES)]
+    ):
         lats, lons, seen = [], [], set()
         for _, row in rows.iterrows():
-            radius, key = row["map_radius_km"], (round(row["map_lat"], 3), round(row["map_lon"], 3), row["map_radius_km"])
+            radius, key = (
+                row["map_radius_km"],
+                (round(row["map_lat"], 3), round(row["map_lon"], 3), row["map_radius_km"]),
+            )
             if not radius or not math.isfinite(radius) or key in seen:
                 continue
             seen.add(key)
@@ -234,10 +329,20 @@ def _add_halos(fig, dataset, placed):
         if not lats:
             continue
         colour = faction_colour(dataset, faction)
-        fig.add_trace(dict(type="scattergeo", 
-            lat=lats, lon=lons, mode="lines", fill="toself", fillcolor=_rgba(colour, 0.035 if approx else 0.14),
-            line=dict(width=1.5, color=_rgba(colour, 0.75), dash="dot" if approx else "solid"),
-            hoverinfo="skip", showlegend=False, meta="halo"))
+        fig.add_trace(
+            dict(
+                type="scattergeo",
+                lat=lats,
+                lon=lons,
+                mode="lines",
+                fill="toself",
+                fillcolor=_rgba(colour, 0.035 if approx else 0.14),
+                line=dict(width=1.5, color=_rgba(colour, 0.75), dash="dot" if approx else "solid"),
+                hoverinfo="skip",
+                showlegend=False,
+                meta="halo",
+            )
+        )
 
 
 def _add_movements(fig, dataset, placed):
@@ -245,12 +350,21 @@ def _add_movements(fig, dataset, placed):
     moves = placed[placed["place_lat"].notna() & placed["dest_lat"].notna()]
     for _, row in moves.iterrows():
         colour = faction_colour(dataset, row["primary_faction"])
-        fig.add_trace(dict(type="scattergeo", 
-            lat=[row["place_lat"], row["dest_lat"]], lon=[row["place_lon"], row["dest_lon"]],
-            mode="lines+markers", line=dict(width=3, color=colour, dash="dash" if row["date_precision"] in VAGUE_DATES else "solid"),
-            marker=dict(size=[0, 16], symbol="arrow", angleref="previous", color=colour),
-            # The event's own marker takes hover and clicks; the arrow's ends would shadow clusters.
-            hoverinfo="skip", customdata=[row["id"], row["id"]], showlegend=False, meta="movement"))
+        fig.add_trace(
+            dict(
+                type="scattergeo",
+                lat=[row["place_lat"], row["dest_lat"]],
+                lon=[row["place_lon"], row["dest_lon"]],
+                mode="lines+markers",
+                line=dict(width=3, color=colour, dash="dash" if row["date_precision"] in VAGUE_DATES else "solid"),
+                marker=dict(size=[0, 16], symbol="arrow", angleref="previous", color=colour),
+                # The event's own marker takes hover and clicks; the arrow's ends would shadow clusters.
+                hoverinfo="skip",
+                customdata=[row["id"], row["id"]],
+                showlegend=False,
+                meta="movement",
+            )
+        )
 
 
 MAX_SPREAD = 16  # beyond this a ring of markers is no longer readable
@@ -272,7 +386,7 @@ def _marker_positions(placed: pd.DataFrame, ring: float = 0.09) -> pd.DataFrame:
     clusters: list[list] = []  # [sum lat, sum lon, members]
     grid: dict[tuple[int, int], list[int]] = defaultdict(list)
     for k, (lat, lon) in enumerate(zip(lats, lons)):
-        cell = (int(math.floor(lat / ring)), int(math.floor(lon / ring)))
+        cell = (math.floor(lat / ring), math.floor(lon / ring))
         home = None
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
@@ -303,8 +417,9 @@ def _marker_positions(placed: pd.DataFrame, ring: float = 0.09) -> pd.DataFrame:
             spots = geometry.spread(centre_lat, centre_lon, n, ring * 0.6)
         for k, (la, lo) in zip(members, spots):
             rows[ids[k]] = (la, lo, centre_lat, centre_lon, n, lats[k], lons[k])
-    return pd.DataFrame.from_dict(rows, orient="index",
-                                  columns=["lat", "lon", "centre_lat", "centre_lon", "group", "true_lat", "true_lon"])
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=["lat", "lon", "centre_lat", "centre_lon", "group", "true_lat", "true_lon"]
+    )
 
 
 def _add_markers(fig, dataset, placed, state, highlighted, featured, ring):
@@ -317,15 +432,34 @@ def _add_markers(fig, dataset, placed, state, highlighted, featured, ring):
         for _, p in spread_rows.iterrows():
             lats += [p["true_lat"], p["lat"], None]
             lons += [p["true_lon"], p["lon"], None]
-        fig.add_trace(dict(type="scattergeo", lat=lats, lon=lons, mode="lines", line=dict(width=1, color="#666"),
-                                    hoverinfo="skip", showlegend=False, meta="leaders"))
+        fig.add_trace(
+            dict(
+                type="scattergeo",
+                lat=lats,
+                lon=lons,
+                mode="lines",
+                line=dict(width=1, color="#666"),
+                hoverinfo="skip",
+                showlegend=False,
+                meta="leaders",
+            )
+        )
         centres = spread_rows.drop_duplicates(["centre_lat", "centre_lon"])
-        fig.add_trace(dict(type="scattergeo", 
-            lat=centres["centre_lat"], lon=centres["centre_lon"], mode="markers+text", text=centres["group"].astype(str),
-            marker=dict(size=20, color="white", line=dict(width=1.5, color="#333")),
-            textfont=dict(size=12, color="#111"), hoverinfo="text",
-            hovertext=[f"{n} events here — zoom in or click one" for n in centres["group"]],
-            showlegend=False, meta="cluster"))
+        fig.add_trace(
+            dict(
+                type="scattergeo",
+                lat=centres["centre_lat"],
+                lon=centres["centre_lon"],
+                mode="markers+text",
+                text=centres["group"].astype(str),
+                marker=dict(size=20, color="white", line=dict(width=1.5, color="#333")),
+                textfont=dict(size=12, color="#111"),
+                hoverinfo="text",
+                hovertext=[f"{n} events here — zoom in or click one" for n in centres["group"]],
+                showlegend=False,
+                meta="cluster",
+            )
+        )
     dim = bool(featured)
     for faction in dataset.factions.index:
         rows = placed[placed["primary_faction"] == faction]
@@ -335,35 +469,83 @@ def _add_markers(fig, dataset, placed, state, highlighted, featured, ring):
         sizes = [22 if (dim and i in featured) else 16 for i in rows.index]
         opacity = [1.0 if (not dim or i in featured) else 0.3 for i in rows.index]
         selected = [k for k, i in enumerate(rows.index) if i in highlighted] if highlighted else None
-        fig.add_trace(dict(type="scattergeo", 
-            lat=p["lat"], lon=p["lon"], mode="markers", name=dataset.factions.at[faction, "name"],
-            marker=dict(size=sizes, opacity=opacity, color=faction_colour(dataset, faction),
-                        symbol=[symbol_for(t, d) for t, d in zip(rows["type"], rows["date_precision"])],
-                        line=dict(width=2, color=faction_colour(dataset, faction))),
-            customdata=list(rows.index), hovertext=list(rows["hover"]), hoverinfo="text",
-            selectedpoints=selected, selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=0.35)),
-            legendgroup=faction, meta="events"))
+        fig.add_trace(
+            dict(
+                type="scattergeo",
+                lat=p["lat"],
+                lon=p["lon"],
+                mode="markers",
+                name=dataset.factions.at[faction, "name"],
+                marker=dict(
+                    size=sizes,
+                    opacity=opacity,
+                    color=faction_colour(dataset, faction),
+                    symbol=[symbol_for(t, d) for t, d in zip(rows["type"], rows["date_precision"])],
+                    line=dict(width=2, color=faction_colour(dataset, faction)),
+                ),
+                customdata=list(rows.index),
+                hovertext=list(rows["hover"]),
+                hoverinfo="text",
+                selectedpoints=selected,
+                selected=dict(marker=dict(opacity=1.0)),
+                unselected=dict(marker=dict(opacity=0.35)),
+                legendgroup=faction,
+                meta="events",
+            )
+        )
     if state.event and state.event in placed.index:
         p = pos.loc[state.event]
-        fig.add_trace(dict(type="scattergeo", 
-            lat=[p["lat"]], lon=[p["lon"]], mode="markers",
-            marker=dict(size=34, symbol="circle-open", color=SELECTED_COLOUR, line=dict(width=3, color=SELECTED_COLOUR)),
-            customdata=[state.event], hoverinfo="skip", showlegend=False, meta="selected"))
+        fig.add_trace(
+            dict(
+                type="scattergeo",
+                lat=[p["lat"]],
+                lon=[p["lon"]],
+                mode="markers",
+                marker=dict(
+                    size=34, symbol="circle-open", color=SELECTED_COLOUR, line=dict(width=3, color=SELECTED_COLOUR)
+                ),
+                customdata=[state.event],
+                hoverinfo="skip",
+                showlegend=False,
+                meta="selected",
+            )
+        )
 
 
 def _add_type_legend(fig, placed):
     for event_type in sorted(set(placed["type"])):
-        fig.add_trace(dict(type="scattergeo", lat=[None], lon=[None], mode="markers", name=TYPE_LABELS.get(event_type, event_type),
-                                    marker=dict(symbol=TYPE_SYMBOLS.get(event_type, "circle"), size=12, color="#555"),
-                                    legend="legend2", hoverinfo="skip", meta="type-key"))
+        fig.add_trace(
+            dict(
+                type="scattergeo",
+                lat=[None],
+                lon=[None],
+                mode="markers",
+                name=TYPE_LABELS.get(event_type, event_type),
+                marker=dict(symbol=TYPE_SYMBOLS.get(event_type, "circle"), size=12, color="#555"),
+                legend="legend2",
+                hoverinfo="skip",
+                meta="type-key",
+            )
+        )
     if len(placed):
         for name, symbol in (("exact day", "circle"), ("vague date (hollow)", "circle-open")):
-            fig.add_trace(dict(type="scattergeo", lat=[None], lon=[None], mode="markers", name=name,
-                                        marker=dict(symbol=symbol, size=12, color="#555", line=dict(width=2, color="#555")),
-                                        legend="legend2", hoverinfo="skip", meta="type-key"))
+            fig.add_trace(
+                dict(
+                    type="scattergeo",
+                    lat=[None],
+                    lon=[None],
+                    mode="markers",
+                    name=name,
+                    marker=dict(symbol=symbol, size=12, color="#555", line=dict(width=2, color="#555")),
+                    legend="legend2",
+                    hoverinfo="skip",
+                    meta="type-key",
+                )
+            )
 
 
 # ---------------------------------------------------------------- the timeline
+
 
 def lanes_for(dataset: Dataset, visible: pd.DataFrame, mode: str) -> tuple[list[str], pd.Series]:
     """Lane names in file order, and each visible event's lane."""
@@ -371,7 +553,11 @@ def lanes_for(dataset: Dataset, visible: pd.DataFrame, mode: str) -> tuple[list[
         lane_of = visible["side"].fillna("Unattributed")
         order = list(dict.fromkeys(dataset.factions["side"]))
     else:
-        lane_of = visible["primary_faction"].map(dict(zip(dataset.factions.index, dataset.factions["name"]))).fillna("Unattributed")
+        lane_of = (
+            visible["primary_faction"]
+            .map(dict(zip(dataset.factions.index, dataset.factions["name"])))
+            .fillna("Unattributed")
+        )
         order = list(dataset.factions["name"])
     present = set(lane_of)
     return [lane for lane in order + ["Unattributed"] if lane in present], lane_of
@@ -402,7 +588,9 @@ def _pack_rows(spans: list[tuple[str, pd.Timestamp, pd.Timestamp]]) -> dict[str,
 ROW_STEP = 0.55  # vertical distance between rows inside a lane (y units)
 
 
-def timeline_positions(dataset: Dataset, visible: pd.DataFrame, mode: str) -> tuple[pd.DataFrame, list[tuple[str, float, float]]]:
+def timeline_positions(
+    dataset: Dataset, visible: pd.DataFrame, mode: str
+) -> tuple[pd.DataFrame, list[tuple[str, float, float]]]:
     """x (the point drawn), y (lane row), span start/end for every visible event, and lane bands.
 
     Each lane gets as many rows as its overlapping events need, so markers
@@ -437,13 +625,23 @@ def _segments(x0, x1, y) -> tuple[list, list]:
     return xs, ys
 
 
-def timeline_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
-                    highlighted: tuple[str, ...] = (), featured: tuple[str, ...] = ()) -> go.Figure:
+def timeline_figure(
+    dataset: Dataset,
+    visible: pd.DataFrame,
+    state: ViewState,
+    highlighted: tuple[str, ...] = (),
+    featured: tuple[str, ...] = (),
+) -> go.Figure:
     fig = FigureDraft()
     if visible.empty:
-        fig.update_layout(annotations=[dict(text="No events match the filters", showarrow=False, font=dict(size=18))],
-                          xaxis=dict(visible=False), yaxis=dict(visible=False), height=240, font=FONT,
-                          margin=dict(l=10, r=10, t=10, b=10))
+        fig.update_layout(
+            annotations=[dict(text="No events match the filters", showarrow=False, font=dict(size=18))],
+            xaxis=dict(visible=False),
+            yaxis=dict(visible=False),
+            height=240,
+            font=FONT,
+            margin=dict(l=10, r=10, t=10, b=10),
+        )
         return fig.build()
     visible = prepare_view(visible)
     pos, bands = timeline_positions(dataset, visible, state.lanes)
@@ -460,45 +658,135 @@ def timeline_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState,
         span_x, span_y = _segments(p["start"][ranged], p["end"][ranged], p["y"][ranged])
         lead_x, lead_y = _segments(p["start"][reported] - pd.Timedelta(days=4), p["x"][reported], p["y"][reported])
         if span_x:
-            fig.add_trace(dict(type="scatter", x=span_x, y=span_y, mode="lines", line=dict(width=12, color=_rgba(colour, 0.35)),
-                                     hoverinfo="skip", showlegend=False, meta="span"))
+            fig.add_trace(
+                dict(
+                    type="scatter",
+                    x=span_x,
+                    y=span_y,
+                    mode="lines",
+                    line=dict(width=12, color=_rgba(colour, 0.35)),
+                    hoverinfo="skip",
+                    showlegend=False,
+                    meta="span",
+                )
+            )
         if lead_x:
-            fig.add_trace(dict(type="scatter", x=lead_x, y=lead_y, mode="lines", line=dict(width=2.5, dash="dot", color=_rgba(colour, 0.8)),
-                                     hoverinfo="skip", showlegend=False, meta="lead-in"))
+            fig.add_trace(
+                dict(
+                    type="scatter",
+                    x=lead_x,
+                    y=lead_y,
+                    mode="lines",
+                    line=dict(width=2.5, dash="dot", color=_rgba(colour, 0.8)),
+                    hoverinfo="skip",
+                    showlegend=False,
+                    meta="lead-in",
+                )
+            )
         selected = [k for k, i in enumerate(rows.index) if i in highlighted] if highlighted else None
-        fig.add_trace(dict(type="scatter", 
-            x=p["x"], y=p["y"], mode="markers", name=dataset.factions.at[faction, "name"] if faction else "Unattributed",
-            marker=dict(size=[20 if (dim and i in featured) else 15 for i in rows.index],
-                        opacity=[1.0 if (not dim or i in featured) else 0.3 for i in rows.index],
-                        color=colour, symbol=[symbol_for(t, d) for t, d in zip(rows["type"], rows["date_precision"])],
-                        line=dict(width=2, color=colour)),
-            customdata=list(rows.index), hovertext=list(rows["hover"]), hoverinfo="text",
-            selectedpoints=selected, selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=0.3)),
-            showlegend=False, meta="events"))
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=p["x"],
+                y=p["y"],
+                mode="markers",
+                name=dataset.factions.at[faction, "name"] if faction else "Unattributed",
+                marker=dict(
+                    size=[20 if (dim and i in featured) else 15 for i in rows.index],
+                    opacity=[1.0 if (not dim or i in featured) else 0.3 for i in rows.index],
+                    color=colour,
+                    symbol=[symbol_for(t, d) for t, d in zip(rows["type"], rows["date_precision"])],
+                    line=dict(width=2, color=colour),
+                ),
+                customdata=list(rows.index),
+                hovertext=list(rows["hover"]),
+                hoverinfo="text",
+                selectedpoints=selected,
+                selected=dict(marker=dict(opacity=1.0)),
+                unselected=dict(marker=dict(opacity=0.3)),
+                showlegend=False,
+                meta="events",
+            )
+        )
     if state.event and state.event in pos.index:
-        fig.add_trace(dict(type="scatter", x=[pos.at[state.event, "x"]], y=[pos.at[state.event, "y"]], mode="markers",
-                                 marker=dict(size=30, symbol="circle-open", color=SELECTED_COLOUR, line=dict(width=3)),
-                                 customdata=[state.event], hoverinfo="skip", showlegend=False, meta="selected"))
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=[pos.at[state.event, "x"]],
+                y=[pos.at[state.event, "y"]],
+                mode="markers",
+                marker=dict(size=30, symbol="circle-open", color=SELECTED_COLOUR, line=dict(width=3)),
+                customdata=[state.event],
+                hoverinfo="skip",
+                showlegend=False,
+                meta="selected",
+            )
+        )
     span_start, span_end = pos["start"].min() - pd.Timedelta(days=2), pos["end"].max() + pd.Timedelta(days=2)
     if state.date_from or state.date_to:
-        fig.add_shape(type="rect", xref="x", yref="paper", y0=0, y1=1, x0=pd.Timestamp(state.date_from) if state.date_from else span_start,
-                      x1=pd.Timestamp(state.date_to) + pd.Timedelta(days=1) if state.date_to else span_end,
-                      fillcolor="#ffd54f", opacity=0.18, line=dict(width=0), layer="below")
+        fig.add_shape(
+            type="rect",
+            xref="x",
+            yref="paper",
+            y0=0,
+            y1=1,
+            x0=pd.Timestamp(state.date_from) if state.date_from else span_start,
+            x1=pd.Timestamp(state.date_to) + pd.Timedelta(days=1) if state.date_to else span_end,
+            fillcolor="#ffd54f",
+            opacity=0.18,
+            line=dict(width=0),
+            layer="below",
+        )
     fig.update_layout(
-        height=140 + 44 * bands[-1][2], margin=dict(l=10, r=20, t=10, b=10), font=FONT,
-        plot_bgcolor="white", paper_bgcolor="white", dragmode="select", selectdirection="h", clickmode="event",
-        hovermode="closest", hoverlabel=dict(font=dict(size=15)),
-        xaxis=dict(type="date", range=[span_start, span_end], showgrid=True, gridcolor="#e6e6e6",
-                   tickformat="%a %d %b\n%Y", rangeslider=dict(visible=True, thickness=0.12),
-                   rangeselector=dict(buttons=[dict(count=7, label="1 week", step="day", stepmode="backward"),
-                                               dict(count=14, label="2 weeks", step="day", stepmode="backward"),
-                                               dict(step="all", label="All")])),
-        yaxis=dict(tickmode="array", tickvals=[(a + b) / 2 for _, a, b in bands], ticktext=[n for n, _, _ in bands],
-                   range=[bands[-1][2], 0], showgrid=False, zeroline=False, fixedrange=True, automargin=True),
+        height=140 + 44 * bands[-1][2],
+        margin=dict(l=10, r=20, t=10, b=10),
+        font=FONT,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        dragmode="select",
+        selectdirection="h",
+        clickmode="event",
+        hovermode="closest",
+        hoverlabel=dict(font=dict(size=15)),
+        xaxis=dict(
+            type="date",
+            range=[span_start, span_end],
+            showgrid=True,
+            gridcolor="#e6e6e6",
+            tickformat="%a %d %b\n%Y",
+            rangeslider=dict(visible=True, thickness=0.12),
+            rangeselector=dict(
+                buttons=[
+                    dict(count=7, label="1 week", step="day", stepmode="backward"),
+                    dict(count=14, label="2 weeks", step="day", stepmode="backward"),
+                    dict(step="all", label="All"),
+                ]
+            ),
+        ),
+        yaxis=dict(
+            tickmode="array",
+            tickvals=[(a + b) / 2 for _, a, b in bands],
+            ticktext=[n for n, _, _ in bands],
+            range=[bands[-1][2], 0],
+            showgrid=False,
+            zeroline=False,
+            fixedrange=True,
+            automargin=True,
+        ),
         uirevision=state.replace(event=None).to_query() or "all",
     )
     for k, (_, a, b) in enumerate(bands):
         if k % 2 == 0:
-            fig.add_shape(type="rect", xref="paper", yref="y", x0=0, x1=1, y0=a, y1=b, fillcolor="#f0f0f0",
-                          line=dict(width=0), layer="below")
+            fig.add_shape(
+                type="rect",
+                xref="paper",
+                yref="y",
+                x0=0,
+                x1=1,
+                y0=a,
+                y1=b,
+                fillcolor="#f0f0f0",
+                line=dict(width=0),
+                layer="below",
+            )
     return fig.build()

@@ -30,12 +30,18 @@ def spread(lat: float, lon: float, n: int, step_deg: float = 0.09) -> list[tuple
         return [(lat, lon)]
     ring = step_deg * (1 + n / 8)
     dlon_scale = 1 / max(math.cos(math.radians(lat)), 1e-6)
-    return [(lat + ring * math.sin(2 * math.pi * k / n + math.pi / 2),
-             lon + ring * dlon_scale * math.cos(2 * math.pi * k / n + math.pi / 2)) for k in range(n)]
+    return [
+        (
+            lat + ring * math.sin(2 * math.pi * k / n + math.pi / 2),
+            lon + ring * dlon_scale * math.cos(2 * math.pi * k / n + math.pi / 2),
+        )
+        for k in range(n)
+    ]
 
 
-def bounds(lats, lons, pad_deg: float = 0.6, min_span_deg: float = 2.5,
-           aspect: float = 2.0) -> tuple[list[float], list[float]] | None:
+def bounds(
+    lats, lons, pad_deg: float = 0.6, min_span_deg: float = 2.5, aspect: float = 2.0
+) -> tuple[list[float], list[float]] | None:
     """(lat range, lon range) framing the points with a margin, or None if none.
 
     The lon span is widened to about ``aspect`` times the lat span so the map

@@ -5,14 +5,31 @@ Why its own package: geocoding decides where an event is drawn, so its data
 guess are kept together and tested together. See :mod:`geodata.geocoder`.
 """
 
-from .errors import (CacheError, GazetteerError, GeocodingError, InvalidQueryError,
-                     OnlineGeocodingDisabled, OnlineGeocodingFailed, OnlineGeocodingUnavailable)
+from .errors import (
+    CacheError,
+    GazetteerError,
+    GeocodingError,
+    InvalidQueryError,
+    OnlineGeocodingDisabled,
+    OnlineGeocodingFailed,
+    OnlineGeocodingUnavailable,
+)
 from .gazetteer import Gazetteer, default_gazetteer, load_gazetteer
 from .geocoder import OfflineGazetteer, Resolution, default_geocoder, resolve
 
 __all__ = [
-    "OfflineGazetteer", "Resolution", "resolve", "default_geocoder",
-    "Gazetteer", "load_gazetteer", "default_gazetteer",
-    "GeocodingError", "GazetteerError", "InvalidQueryError", "CacheError",
-    "OnlineGeocodingDisabled", "OnlineGeocodingUnavailable", "OnlineGeocodingFailed",
+    "CacheError",
+    "Gazetteer",
+    "GazetteerError",
+    "GeocodingError",
+    "InvalidQueryError",
+    "OfflineGazetteer",
+    "OnlineGeocodingDisabled",
+    "OnlineGeocodingFailed",
+    "OnlineGeocodingUnavailable",
+    "Resolution",
+    "default_gazetteer",
+    "default_geocoder",
+    "load_gazetteer",
+    "resolve",
 ]

@@ -9,6 +9,7 @@ would poison the next run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -32,10 +33,8 @@ def atomic_write_json(path: Path | str, data: Any) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         if isinstance(exc, (OSError, TypeError, ValueError)):
             raise CacheError(f"cannot write cache {path}: {exc}") from exc
         raise

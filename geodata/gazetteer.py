@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 import yaml
@@ -30,8 +30,21 @@ SUPPLEMENT_YAML = DATA_DIR / "supplement.yaml"
 FOCUS_COUNTRIES = frozenset({"SY", "IQ"})
 
 COLUMNS = [
-    "id", "source", "name", "asciiname", "alternatenames", "country", "admin1",
-    "population", "lat", "lon", "timezone", "kind", "radius_km", "path", "outline",
+    "id",
+    "source",
+    "name",
+    "asciiname",
+    "alternatenames",
+    "country",
+    "admin1",
+    "population",
+    "lat",
+    "lon",
+    "timezone",
+    "kind",
+    "radius_km",
+    "path",
+    "outline",
     "citation",
 ]
 
@@ -42,8 +55,7 @@ MIN_CONSONANTS = 3
 SUPPLEMENT_KINDS = frozenset({"point", "town", "field", "area", "region"})
 # Weight given to supplement entries in ranking, standing in for population:
 # they were added on purpose, so they should beat an obscure namesake.
-_SUPPLEMENT_WEIGHT = {"point": 5_000, "town": 10_000, "field": 20_000, "area": 100_000,
-                      "region": 500_000}
+_SUPPLEMENT_WEIGHT = {"point": 5_000, "town": 10_000, "field": 20_000, "area": 100_000, "region": 500_000}
 
 _LOWER_ASCII = re.compile(r"^[a-z0-9 '`.\-]+$")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]")
@@ -75,9 +87,7 @@ def usable_name(name: str) -> bool:
         return True
     if not _LATIN.search(name):
         return False
-    if _LOWER_ASCII.match(name):
-        return False
-    return True
+    return not _LOWER_ASCII.match(name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,11 +99,11 @@ class KeyIndex:
     for names that only matter when a hint asks for them.
     """
 
-    by_fold: dict[str, tuple[int, ...]]      # letters only, no article/diacritics -> rows
-    by_key: dict[str, tuple[int, ...]]       # name_key -> row positions
+    by_fold: dict[str, tuple[int, ...]]  # letters only, no article/diacritics -> rows
+    by_key: dict[str, tuple[int, ...]]  # name_key -> row positions
     by_skeleton: dict[str, tuple[int, ...]]  # skeleton_key -> row positions
-    fuzzy_keys: tuple[str, ...]              # latin name_keys, for rapidfuzz
-    key_names: dict[str, str]                # name_key -> one original spelling
+    fuzzy_keys: tuple[str, ...]  # latin name_keys, for rapidfuzz
+    key_names: dict[str, str]  # name_key -> one original spelling
     #: consonant_key of Latin spellings -> rows; bridges Arabic-script queries
     #: to places GeoNames lists without an Arabic name.
     by_consonants: dict[str, tuple[int, ...]] = field(default_factory=dict)
@@ -107,9 +117,9 @@ class Gazetteer:
     """
 
     df: pd.DataFrame
-    exact: dict[str, tuple[int, ...]]        # casefolded primary name, all rows
-    alternate: dict[str, tuple[int, ...]]    # casefolded alternate names, all rows
-    focus: KeyIndex                          # keys for FOCUS_COUNTRIES + supplement
+    exact: dict[str, tuple[int, ...]]  # casefolded primary name, all rows
+    alternate: dict[str, tuple[int, ...]]  # casefolded alternate names, all rows
+    focus: KeyIndex  # keys for FOCUS_COUNTRIES + supplement
     focus_countries: frozenset[str] = FOCUS_COUNTRIES
     #: primary names folded (no diacritics, ʿ/ʾ, case or punctuation; articles
     #: kept): "Anah" is the primary name "‘Anah" as much as an alternate is.
@@ -147,9 +157,19 @@ def _country_index(gaz: Gazetteer, country: str) -> KeyIndex:
 
 def _read_geonames(path: Path) -> pd.DataFrame:
     try:
-        df = pd.read_csv(path, dtype={"geonameid": str, "admin1": str, "alternatenames": str,
-                                      "timezone": str, "name": str, "asciiname": str},
-                         keep_default_na=False, na_values=[])
+        df = pd.read_csv(
+            path,
+            dtype={
+                "geonameid": str,
+                "admin1": str,
+                "alternatenames": str,
+                "timezone": str,
+                "name": str,
+                "asciiname": str,
+            },
+            keep_default_na=False,
+            na_values=[],
+        )
     except (OSError, ValueError) as exc:
         raise GazetteerError(f"cannot read gazetteer {path}: {exc}") from exc
     df = df.rename(columns={"geonameid": "id"})
@@ -187,17 +207,26 @@ def read_supplement(path: Path) -> list[dict]:
 def _supplement_frame(entries: list[dict]) -> pd.DataFrame:
     rows = []
     for e in entries:
-        rows.append({
-            "id": str(e["id"]), "source": "supplement", "name": e["name"],
-            "asciiname": fold(e["name"]),
-            "alternatenames": "|".join(e.get("alternatenames") or []),
-            "country": e["country"], "admin1": str(e.get("admin1") or ""),
-            "population": int(e.get("population") or 0),
-            "lat": float(e["lat"]), "lon": float(e["lon"]), "timezone": "",
-            "kind": e["kind"], "radius_km": float(e["radius_km"]),
-            "path": e.get("path"), "outline": e.get("outline"),
-            "citation": " ".join(str(e["source"]).split()),
-        })
+        rows.append(
+            {
+                "id": str(e["id"]),
+                "source": "supplement",
+                "name": e["name"],
+                "asciiname": fold(e["name"]),
+                "alternatenames": "|".join(e.get("alternatenames") or []),
+                "country": e["country"],
+                "admin1": str(e.get("admin1") or ""),
+                "population": int(e.get("population") or 0),
+                "lat": float(e["lat"]),
+                "lon": float(e["lon"]),
+                "timezone": "",
+                "kind": e["kind"],
+                "radius_km": float(e["radius_km"]),
+                "path": e.get("path"),
+                "outline": e.get("outline"),
+                "citation": " ".join(str(e["source"]).split()),
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -233,9 +262,14 @@ def build_key_index(df: pd.DataFrame, positions: Iterable[int]) -> KeyIndex:
                 ck = consonant_key(sp)
                 if len(ck) >= MIN_CONSONANTS:
                     by_cons[ck].append(pos)
-    return KeyIndex(by_fold=_freeze(by_fold), by_key=_freeze(by_key), by_skeleton=_freeze(by_skel),
-                    fuzzy_keys=tuple(sorted(fuzzy)), key_names=key_names,
-                    by_consonants=_freeze(by_cons))
+    return KeyIndex(
+        by_fold=_freeze(by_fold),
+        by_key=_freeze(by_key),
+        by_skeleton=_freeze(by_skel),
+        fuzzy_keys=tuple(sorted(fuzzy)),
+        key_names=key_names,
+        by_consonants=_freeze(by_cons),
+    )
 
 
 def build_index(df: pd.DataFrame, focus_countries: frozenset[str] = FOCUS_COUNTRIES) -> Gazetteer:
@@ -252,15 +286,24 @@ def build_index(df: pd.DataFrame, focus_countries: frozenset[str] = FOCUS_COUNTR
             for a in alt.split("|"):
                 if usable_name(a):
                     alternate[a.casefold()].append(pos)
-    focus_pos = [i for i, (cc, src) in enumerate(zip(df["country"].tolist(), df["source"].tolist()))
-                 if cc in focus_countries or src == "supplement"]
-    return Gazetteer(df=df, exact=_freeze(exact), alternate=_freeze(alternate),
-                     focus=build_key_index(df, focus_pos), focus_countries=focus_countries,
-                     exact_folded=_freeze(exact_folded))
+    focus_pos = [
+        i
+        for i, (cc, src) in enumerate(zip(df["country"].tolist(), df["source"].tolist()))
+        if cc in focus_countries or src == "supplement"
+    ]
+    return Gazetteer(
+        df=df,
+        exact=_freeze(exact),
+        alternate=_freeze(alternate),
+        focus=build_key_index(df, focus_pos),
+        focus_countries=focus_countries,
+        exact_folded=_freeze(exact_folded),
+    )
 
 
-def load_gazetteer(csv_path: Path | str = GAZETTEER_CSV,
-                   supplement_path: Path | str | None = SUPPLEMENT_YAML) -> Gazetteer:
+def load_gazetteer(
+    csv_path: Path | str = GAZETTEER_CSV, supplement_path: Path | str | None = SUPPLEMENT_YAML
+) -> Gazetteer:
     """Load and index a gazetteer. Pure: same files in, equal gazetteer out."""
     frames = [_read_geonames(Path(csv_path))[COLUMNS]]
     if supplement_path is not None:

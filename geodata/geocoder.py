@@ -20,9 +20,10 @@ where made-up or unlisted names would otherwise land on a real town.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
@@ -33,7 +34,7 @@ from .errors import InvalidQueryError
 from .gazetteer import FOCUS_COUNTRIES, MIN_CONSONANTS, Gazetteer, KeyIndex, default_gazetteer, haversine_km
 from .normalize import consonant_key, fold, has_arabic, name_key, skeleton_key, split_generic, tokens
 
-__all__ = ["OfflineGazetteer", "Resolution", "Candidate", "MATCH_KINDS", "STATUSES"]
+__all__ = ["MATCH_KINDS", "STATUSES", "Candidate", "OfflineGazetteer", "Resolution"]
 
 MATCH_KINDS = ("exact", "alternate", "normalized", "fuzzy")
 STATUSES = ("resolved", "ambiguous", "unresolved")
@@ -45,8 +46,20 @@ _HINT_FACTOR = 30.0
 # the answer ambiguous, whatever the populations.
 _CONSONANT_TIER = 4
 
-RECORD_KEYS = ("query", "status", "lat", "lon", "name", "country", "source", "id", "score",
-               "match", "radius_km", "candidates")
+RECORD_KEYS = (
+    "query",
+    "status",
+    "lat",
+    "lon",
+    "name",
+    "country",
+    "source",
+    "id",
+    "score",
+    "match",
+    "radius_km",
+    "candidates",
+)
 
 
 @dataclass(frozen=True)
@@ -102,8 +115,7 @@ class Resolution:
             "path": raw.get("path"),
             "outline": raw.get("outline"),
             "candidates": [
-                {k: c.raw.get(k) for k in ("name", "lat", "lon", "country", "id", "source",
-                                           "score", "match")}
+                {k: c.raw.get(k) for k in ("name", "lat", "lon", "country", "id", "source", "score", "match")}
                 for c in self.candidates
             ],
         }
@@ -122,13 +134,22 @@ class OfflineGazetteer(Geocoder):
         heaviest far-away rival.
     """
 
-    def __init__(self, gazetteer: Gazetteer | None = None, *,
-                 focus_countries: Iterable[str] = FOCUS_COUNTRIES,
-                 fuzzy_threshold: float = 90.0, ambiguity_km: float = 25.0,
-                 dominance: float = 4.0, max_candidates: int = 5, min_view_ratio: float = 60.0,
-                 fuzzy_tie: float = 0.01, skeleton_bonus: float = 8.0,
-                 short_penalty: float = 2.0,
-                 timeout=DEFAULT_SENTINEL, user_agent: str | None = None):
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None = None,
+        *,
+        focus_countries: Iterable[str] = FOCUS_COUNTRIES,
+        fuzzy_threshold: float = 90.0,
+        ambiguity_km: float = 25.0,
+        dominance: float = 4.0,
+        max_candidates: int = 5,
+        min_view_ratio: float = 60.0,
+        fuzzy_tie: float = 0.01,
+        skeleton_bonus: float = 8.0,
+        short_penalty: float = 2.0,
+        timeout=DEFAULT_SENTINEL,
+        user_agent: str | None = None,
+    ):
         super().__init__(timeout=timeout, user_agent=user_agent or "conflictmap-offline")
         self._gazetteer = gazetteer
         self.focus_countries = frozenset(c.upper() for c in focus_countries)
@@ -147,8 +168,7 @@ class OfflineGazetteer(Geocoder):
 
     # -- candidate search -------------------------------------------------
 
-    def candidates(self, query: str, country_codes: Sequence[str] | str | None = None
-                   ) -> list[Candidate]:
+    def candidates(self, query: str, country_codes: Sequence[str] | str | None = None) -> list[Candidate]:
         """All plausible rows for ``query``: best tier first, heaviest first within a tier.
 
         Tiers: 0 exact/alternate name, 1 same letters after folding (article,
@@ -182,19 +202,22 @@ class OfflineGazetteer(Geocoder):
         # spelling-tolerant tiers: abroad it would let garbled names land on
         # obscure villages ("Main" -> Jordan's Mā‘īn).
         if not has_arabic(q):
-            add([p for p in gaz.exact_folded.get(fold(q), ()) if self._country(p) in region],
-                0, "normalized", _BASE_SCORE["alternate"], q)
+            add(
+                [p for p in gaz.exact_folded.get(fold(q), ()) if self._country(p) in region],
+                0,
+                "normalized",
+                _BASE_SCORE["alternate"],
+                q,
+            )
         key = name_key(q)
         folded = "".join(tokens(q))
         indexes = self._indexes(hints)
         if not in_region() and len(key) >= 2:
             for idx in indexes:
-                add(idx.by_fold.get(folded, ()), 1, "normalized", _BASE_SCORE["folded"],
-                    idx.key_names.get(key, q))
+                add(idx.by_fold.get(folded, ()), 1, "normalized", _BASE_SCORE["folded"], idx.key_names.get(key, q))
         if not in_region() and len(key) >= 2:
             for idx in indexes:
-                add(idx.by_key.get(key, ()), 2, "normalized", _BASE_SCORE["normalized"],
-                    idx.key_names.get(key, q))
+                add(idx.by_key.get(key, ()), 2, "normalized", _BASE_SCORE["normalized"], idx.key_names.get(key, q))
         if not in_region() and not has_arabic(q) and len(key) >= 4:
             fuzzy: dict[int, tuple[int, str, float, str]] = {}
 
@@ -202,6 +225,7 @@ class OfflineGazetteer(Geocoder):
                 for pos in positions:
                     if pos not in found and (pos not in fuzzy or score > fuzzy[pos][2]):
                         fuzzy[pos] = (tier, match, score, matched)
+
             for idx in indexes:
                 self._fuzzy(q, key, skeleton_key(q), idx, add_fuzzy)
             if fuzzy:
@@ -217,12 +241,14 @@ class OfflineGazetteer(Geocoder):
             if len(ck) >= MIN_CONSONANTS:
                 for idx in indexes:
                     add(idx.by_consonants.get(ck, ()), _CONSONANT_TIER, "fuzzy", 0.8, q)
-        cands = [Candidate(pos, m, sc, n, self._weight(pos, m, sc, hints), tier)
-                 for pos, (tier, m, sc, n) in found.items()]
+        cands = [
+            Candidate(pos, m, sc, n, self._weight(pos, m, sc, hints), tier) for pos, (tier, m, sc, n) in found.items()
+        ]
         # A country hint is the caller's knowledge: places there outrank all
         # others whatever their tier.
-        cands.sort(key=lambda c: (bool(hints) and self._country(c.pos) not in hints,
-                                  c.tier, -c.weight, -c.score, c.pos))
+        cands.sort(
+            key=lambda c: (bool(hints) and self._country(c.pos) not in hints, c.tier, -c.weight, -c.score, c.pos)
+        )
         return cands
 
     def _indexes(self, hints: frozenset[str]) -> list[KeyIndex]:
@@ -244,16 +270,19 @@ class OfflineGazetteer(Geocoder):
 
     def _latlon(self, pos: int) -> tuple[float, float]:
         df = self.gazetteer.df
-        return (float(df.iat[pos, df.columns.get_loc("lat")]),
-                float(df.iat[pos, df.columns.get_loc("lon")]))
+        return (float(df.iat[pos, df.columns.get_loc("lat")]), float(df.iat[pos, df.columns.get_loc("lon")]))
 
     def _fuzzy(self, query: str, key: str, skel: str, idx: KeyIndex, add) -> None:
         """Near-miss spellings: rapidfuzz on name keys plus skeleton collisions,
         verified on two views and on the distinctive part of the name."""
         # A short key (<=5 letters) has less evidence per letter: stricter.
         threshold = self.fuzzy_threshold + (self.short_penalty if len(key) <= 5 else 0.0)
-        hits = [(k2, r) for k2, r, _ in process.extract(
-            key, idx.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=threshold - 8.0, limit=20)]
+        hits = [
+            (k2, r)
+            for k2, r, _ in process.extract(
+                key, idx.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=threshold - 8.0, limit=20
+            )
+        ]
         gaz = self.gazetteer
         for pos in idx.by_skeleton.get(skel, ()):
             for sp in gaz.spellings(pos):
@@ -280,8 +309,7 @@ class OfflineGazetteer(Geocoder):
                     best = max(best, self._evidence(q_rest, s_rest))
             if best < threshold:
                 continue
-            add(positions, 3, "fuzzy", round(min(best, 100.0) / 100.0 * 0.9, 4),
-                idx.key_names.get(k2, k2))
+            add(positions, 3, "fuzzy", round(min(best, 100.0) / 100.0 * 0.9, 4), idx.key_names.get(k2, k2))
 
     def _evidence(self, q: str, candidate: str) -> float:
         """Similarity (0-100+) of two spellings, from two views that must agree:
@@ -300,9 +328,11 @@ class OfflineGazetteer(Geocoder):
         # syllable (Tallawa/Tallawiya) is a different name even when consonants agree.
         # Likewise a different ending (-a vs -iya -> "i") is morphology, not spelling.
         same_shape = abs(len(kq) - len(kc)) <= 1 and kq[-1:] == kc[-1:]
-        return max(key_ratio, surface) + (
-            self.skeleton_bonus if skel_ratio == 100 and same_shape else 0.0) - (
-            6.0 if skel_ratio < 75 else 0.0)
+        return (
+            max(key_ratio, surface)
+            + (self.skeleton_bonus if skel_ratio == 100 and same_shape else 0.0)
+            - (6.0 if skel_ratio < 75 else 0.0)
+        )
 
     def _weight(self, pos: int, match: str, score: float, hints: frozenset[str]) -> float:
         gaz = self.gazetteer
@@ -326,8 +356,7 @@ class OfflineGazetteer(Geocoder):
         distinct = [top]
         for c in cands[1:]:
             lat, lon = self._latlon(c.pos)
-            if all(haversine_km(lat, lon, *self._latlon(d.pos)) > self.ambiguity_km
-                   for d in distinct):
+            if all(haversine_km(lat, lon, *self._latlon(d.pos)) > self.ambiguity_km for d in distinct):
                 distinct.append(c)
         hints = _hint_set(country)
         top_hinted = self._country(top.pos) in hints
@@ -335,9 +364,13 @@ class OfflineGazetteer(Geocoder):
             # The caller said which country; a match elsewhere is a different
             # place (e.g. "Anbar" in Iraq is not the Turkish village Ambar).
             return Resolution(q, "unresolved", None, tuple(self._location(c) for c in distinct[: self.max_candidates]))
-        rivals = [c for c in distinct[1:]
-                  if c.tier == top.tier and c.weight * self.dominance > top.weight
-                  and (not top_hinted or self._country(c.pos) in hints)]
+        rivals = [
+            c
+            for c in distinct[1:]
+            if c.tier == top.tier
+            and c.weight * self.dominance > top.weight
+            and (not top_hinted or self._country(c.pos) in hints)
+        ]
         if top.tier >= _CONSONANT_TIER:
             rivals = list(distinct[1:])
         # A name that also fits a Syrian/Iraqi (or hinted-country) place is never
@@ -368,13 +401,17 @@ class OfflineGazetteer(Geocoder):
     def _location(self, c: Candidate) -> Location:
         row = self.gazetteer.df.iloc[c.pos]
         raw = {k: _plain(v) for k, v in row.items()}
-        raw.update({
-            "match": c.match, "score": round(float(c.score), 4), "matched_name": c.matched_name,
-            "weight": round(float(c.weight), 3), "precision": row["kind"],
-            "radius_km": float(row["radius_km"]),
-        })
-        return Location(f"{row['name']}, {row['country']}",
-                        Point(float(row["lat"]), float(row["lon"])), raw)
+        raw.update(
+            {
+                "match": c.match,
+                "score": round(float(c.score), 4),
+                "matched_name": c.matched_name,
+                "weight": round(float(c.weight), 3),
+                "precision": row["kind"],
+                "radius_km": float(row["radius_km"]),
+            }
+        )
+        return Location(f"{row['name']}, {row['country']}", Point(float(row["lat"]), float(row["lon"])), raw)
 
 
 def _plain(v):

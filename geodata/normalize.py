@@ -27,26 +27,76 @@ from functools import lru_cache
 from anyascii import anyascii
 
 __all__ = [
-    "ARTICLES", "GENERIC_HEADS", "fold", "tokens", "name_key", "skeleton_key", "arabic_key",
-    "split_generic", "consonant_key",
-    "match_keys", "has_arabic",
+    "ARTICLES",
+    "GENERIC_HEADS",
+    "arabic_key",
+    "consonant_key",
+    "fold",
+    "has_arabic",
+    "match_keys",
+    "name_key",
+    "skeleton_key",
+    "split_generic",
+    "tokens",
 ]
 
 _ARABIC_CHARS = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 _HARAKAT = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
-_AR_MAP = str.maketrans({
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي",
-    "ة": "ه", "ۀ": "ه", "ؤ": "و", "ء": "", "ک": "ك", "گ": "ك", "پ": "ب",
-    "چ": "ج", "ژ": "ز", "ڤ": "ف",
-})
+_AR_MAP = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ی": "ي",
+        "ئ": "ي",
+        "ة": "ه",
+        "ۀ": "ه",
+        "ؤ": "و",
+        "ء": "",
+        "ک": "ك",
+        "گ": "ك",
+        "پ": "ب",
+        "چ": "ج",
+        "ژ": "ز",
+        "ڤ": "ف",
+    }
+)
 
 #: Arabic definite article in its common romanisations, incl. sun-letter
 #: assimilated forms (ad-, ar-, as-, ...) and French/Levantine e- forms.
-ARTICLES = frozenset({
-    "al", "el", "il", "ul", "l", "ad", "ed", "adh", "edh", "ar", "er", "as", "es",
-    "ash", "esh", "at", "et", "ath", "eth", "az", "ez", "an", "en", "ad", "ed",
-    "ats", "ets", "ag", "eg",
-})
+ARTICLES = frozenset(
+    {
+        "al",
+        "el",
+        "il",
+        "ul",
+        "l",
+        "ad",
+        "ed",
+        "adh",
+        "edh",
+        "ar",
+        "er",
+        "as",
+        "es",
+        "ash",
+        "esh",
+        "at",
+        "et",
+        "ath",
+        "eth",
+        "az",
+        "ez",
+        "an",
+        "en",
+        "ats",
+        "ets",
+        "ag",
+        "eg",
+    }
+)
 
 # Generic words that are not part of the distinctive name; a query
 # "Raqqa city" should match "Ar Raqqah".
@@ -56,11 +106,27 @@ _NOISE = frozenset({"city", "town", "village", "ville", "stadt", "the"})
 # would reduce them to one letter ("Ḫān Šayḫūn" -> "han sayhun", "Ǧisr" ->
 # "gisr"). Only caron/breve-below forms: BGN's cedilla letters (ş, ţ, ḑ) are
 # emphatics, which stay single letters.
-_DIGRAPH_LETTERS = str.maketrans({
-    "ḫ": "kh", "Ḫ": "Kh", "ẖ": "kh", "š": "sh", "Š": "Sh", "ǧ": "j", "Ǧ": "J",
-    "ž": "zh", "Ž": "Zh", "č": "ch", "Č": "Ch", "ġ": "gh", "Ġ": "Gh",
-    "ṯ": "th", "Ṯ": "Th", "ḏ": "dh", "Ḏ": "Dh",
-})
+_DIGRAPH_LETTERS = str.maketrans(
+    {
+        "ḫ": "kh",
+        "Ḫ": "Kh",
+        "ẖ": "kh",
+        "š": "sh",
+        "Š": "Sh",
+        "ǧ": "j",
+        "Ǧ": "J",
+        "ž": "zh",
+        "Ž": "Zh",
+        "č": "ch",
+        "Č": "Ch",
+        "ġ": "gh",
+        "Ġ": "Gh",
+        "ṯ": "th",
+        "Ṯ": "Th",
+        "ḏ": "dh",
+        "Ḏ": "Dh",
+    }
+)
 _APOSTROPHES = re.compile(r"[`'\u2018\u2019\u02bb\u02bc\u02be\u02bf\u00b4\u02b9\u02c8]")
 _SUN = r"(?:th|dh|sh|ts|[tdrzsnl])"
 # "Ezzor", "Arraqqa", "Assukhnah": article fused with a doubled sun letter.
@@ -71,25 +137,46 @@ _FUSED_AL = re.compile(r"^[ae]l(?=[bcfghjkmpqvwy][a-z]{2,})")
 # Ordered rewrite rules applied to the joined latin string. Order matters:
 # multi-letter graphs before single letters. Plain replacements are kept as
 # str.replace (an order of magnitude faster than re.sub on 10^5 names).
-_FRENCH_QU = re.compile(r"qu(?=[eiy])")                # Lattaquie -> lattakie
-_PREFIX_BU = re.compile(r"^(?:a|e)?l?b(?:ou|u|o)")     # Abu/Albu/Abou/Bou Kamal -> bu
+_FRENCH_QU = re.compile(r"qu(?=[eiy])")  # Lattaquie -> lattakie
+_PREFIX_BU = re.compile(r"^(?:a|e)?l?b(?:ou|u|o)")  # Abu/Albu/Abou/Bou Kamal -> bu
 _CONSONANTS: tuple[tuple[str, str], ...] = (
-    ("tsch", "sh"), ("tch", "sh"), ("sch", "sh"), ("ch", "sh"),   # French/German sh
-    ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("dz", "j"),          # Djerablous
-    ("ph", "f"), ("gh", "g"), ("th", "t"), ("dh", "d"),
-    ("ck", "k"), ("q", "k"), ("c", "k"), ("x", "ks"),
+    ("tsch", "sh"),
+    ("tch", "sh"),
+    ("sch", "sh"),
+    ("ch", "sh"),  # French/German sh
+    ("dzh", "j"),
+    ("dj", "j"),
+    ("zh", "j"),
+    ("dz", "j"),  # Djerablous
+    ("ph", "f"),
+    ("gh", "g"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ck", "k"),
+    ("q", "k"),
+    ("c", "k"),
+    ("x", "ks"),
 )
 _GLIDES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"w(?=[^aeiouy]|$)"), "u"),             # Zawr -> zaur
-    (re.compile(r"y(?=[^aeiou]|$)"), "i"),              # Dayr -> dair
+    (re.compile(r"w(?=[^aeiouy]|$)"), "u"),  # Zawr -> zaur
+    (re.compile(r"y(?=[^aeiou]|$)"), "i"),  # Dayr -> dair
     (re.compile(r"(?<=[^aeiou])i?y(?=[aeiou])"), "i"),  # Ladhiqiyah -> ladhiqiah
-    (re.compile(r"(?<=[nlrs])e$"), ""),                 # French silent e: Mayadine
-    (re.compile(r"eh?$"), "a"),                         # Hassakeh, Raqqeh
+    (re.compile(r"(?<=[nlrs])e$"), ""),  # French silent e: Mayadine
+    (re.compile(r"eh?$"), "a"),  # Hassakeh, Raqqeh
 )
 _VOWELS: tuple[tuple[str, str], ...] = (
-    ("ou", "u"), ("oo", "u"), ("au", "u"), ("aw", "u"), ("o", "u"),  # Mossoul, Tadmor
-    ("ee", "i"), ("ie", "i"), ("ei", "i"), ("ai", "i"), ("ay", "i"), ("ey", "i"),
-    ("e", "i"),                                                       # Deir/Dayr, Idleb
+    ("ou", "u"),
+    ("oo", "u"),
+    ("au", "u"),
+    ("aw", "u"),
+    ("o", "u"),  # Mossoul, Tadmor
+    ("ee", "i"),
+    ("ie", "i"),
+    ("ei", "i"),
+    ("ai", "i"),
+    ("ay", "i"),
+    ("ey", "i"),
+    ("e", "i"),  # Deir/Dayr, Idleb
 )
 # Doubled glides (shadda on y/w: "Salamiyya", "Qawwas") and English long
 # vowels written double ("Salameeyah") are normalised before the glide rules
@@ -99,9 +186,9 @@ _EARLY_VOWELS: tuple[tuple[str, str], ...] = (("ee", "i"), ("oo", "u"))
 _INTERVOCALIC = re.compile(r"(?<=[aeiou])[yw](?=[aeiou])")
 _GLIDE_U = re.compile(r"(?<=[aei])(?:ou|u)(?=[aei])")  # Haouija/Rauah = Hawija/Rawah
 _GLIDE_I = re.compile(r"(?<=[aeou])i(?=[aeou])")  # Madaia/Halfaia = Madaya/Halfaya
-_FINAL_H = re.compile(r"(?<=[aiu])h$")          # final -ah/-ih
-_CLUSTER = re.compile(r"(?<=[aiu])[aiu]+")      # vowel clusters -> first vowel
-_DOUBLE = re.compile(r"(.)\1+")                # doubled letters
+_FINAL_H = re.compile(r"(?<=[aiu])h$")  # final -ah/-ih
+_CLUSTER = re.compile(r"(?<=[aiu])[aiu]+")  # vowel clusters -> first vowel
+_DOUBLE = re.compile(r"(.)\1+")  # doubled letters
 
 
 def has_arabic(s: str) -> bool:
@@ -132,11 +219,11 @@ def tokens(s: str) -> list[str]:
     for t in kept:
         m = _FUSED_SUN.match(t)
         if m and len(t) - m.end(1) >= 3:
-            t = t[m.end(1):]
+            t = t[m.end(1) :]
         else:
             m = _FUSED_AL.match(t)
             if m:
-                t = t[m.end():]
+                t = t[m.end() :]
         out.append(t)
     return out
 
@@ -206,13 +293,58 @@ def arabic_key(s: str) -> str:
 
 #: Generic heads of Levantine toponyms ("Tell X", "Ayn X"): shared by
 #: thousands of places, so they carry no evidence in fuzzy comparison.
-GENERIC_HEADS = frozenset({
-    "ayn", "ain", "ein", "bir", "tell", "tal", "tall", "tel", "deir", "dayr", "dair", "der",
-    "khirbet", "khirbat", "kherbet", "kafr", "kfar", "kafar", "jisr", "qasr", "umm", "um",
-    "ras", "wadi", "jabal", "jebel", "hawsh", "hosh", "mazraat", "mazraa", "nahr", "abu", "beit",
-    "bayt", "qaryat", "sheikh", "shaykh", "shaikh", "birkat", "qalaat", "qalat", "tall", "hay",
-    "maarat", "marat", "maarrat", "sabkhat", "bab", "mazraah",
-})
+GENERIC_HEADS = frozenset(
+    {
+        "ayn",
+        "ain",
+        "ein",
+        "bir",
+        "tell",
+        "tal",
+        "tall",
+        "tel",
+        "deir",
+        "dayr",
+        "dair",
+        "der",
+        "khirbet",
+        "khirbat",
+        "kherbet",
+        "kafr",
+        "kfar",
+        "kafar",
+        "jisr",
+        "qasr",
+        "umm",
+        "um",
+        "ras",
+        "wadi",
+        "jabal",
+        "jebel",
+        "hawsh",
+        "hosh",
+        "mazraat",
+        "mazraa",
+        "nahr",
+        "abu",
+        "beit",
+        "bayt",
+        "qaryat",
+        "sheikh",
+        "shaykh",
+        "shaikh",
+        "birkat",
+        "qalaat",
+        "qalat",
+        "hay",
+        "maarat",
+        "marat",
+        "maarrat",
+        "sabkhat",
+        "bab",
+        "mazraah",
+    }
+)
 
 
 def split_generic(s: str) -> tuple[str, str]:
@@ -235,12 +367,39 @@ def match_keys(s: str) -> tuple[str, str]:
 # Arabic letters -> the consonant classes of :func:`consonant_key`. Vowel
 # letters (ا و ي ى), hamza, ʿayn and tāʾ marbūṭa carry no consonant a Latin
 # spelling reliably writes, so they map to nothing.
-_AR_CONSONANT = str.maketrans({
-    "ب": "b", "ت": "t", "ث": "t", "ج": "j", "ح": "h", "خ": "h", "د": "t", "ذ": "t",
-    "ر": "r", "ز": "s", "س": "s", "ش": "s", "ص": "s", "ض": "t", "ط": "t", "ظ": "s",
-    "ع": "", "غ": "g", "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n",
-    "ه": "h", "و": "", "ي": "", "ا": "", "ء": "",
-})
+_AR_CONSONANT = str.maketrans(
+    {
+        "ب": "b",
+        "ت": "t",
+        "ث": "t",
+        "ج": "j",
+        "ح": "h",
+        "خ": "h",
+        "د": "t",
+        "ذ": "t",
+        "ر": "r",
+        "ز": "s",
+        "س": "s",
+        "ش": "s",
+        "ص": "s",
+        "ض": "t",
+        "ط": "t",
+        "ظ": "s",
+        "ع": "",
+        "غ": "g",
+        "ف": "f",
+        "ق": "k",
+        "ك": "k",
+        "ل": "l",
+        "م": "m",
+        "ن": "n",
+        "ه": "h",
+        "و": "",
+        "ي": "",
+        "ا": "",
+        "ء": "",
+    }
+)
 _AR_LETTERS_ONLY = re.compile(r"^[\u0621-\u064A\s]+$")
 
 
@@ -264,8 +423,7 @@ def consonant_key(s: str) -> str:
         # Tāʾ marbūṭa before another word is pronounced and written "-at"
         # (معرة النعمان = Maʿarrat al-Nuʿmān); at the end it is silent.
         words = t.split()
-        words = [w[:-1] + "ت" if w.endswith("ة") and i < len(words) - 1 else w
-                 for i, w in enumerate(words)]
+        words = [w[:-1] + "ت" if w.endswith("ة") and i < len(words) - 1 else w for i, w in enumerate(words)]
         out = []
         for w in " ".join(words).translate(_AR_MAP).split():
             if w.startswith("ال") and len(w) > 3:

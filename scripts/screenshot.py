@@ -30,8 +30,12 @@ def free_port() -> int:
 
 def serve_in_background(port: int, events: Path = ROOT / "events.yaml") -> subprocess.Popen:
     """`conflictmap serve` on loopback, returning once it accepts connections."""
-    server = subprocess.Popen([sys.executable, "-m", "conflictmap.cli", "serve", str(events), "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "conflictmap.cli", "serve", str(events), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -46,8 +50,15 @@ def offline_chromium(size: str = "1400,1000", *extra: str) -> webdriver.Chrome:
     """Headless Debian Chromium that can resolve only loopback (proves the page works offline)."""
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={size}",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1", *extra):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--window-size={size}",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+        *extra,
+    ):
         options.add_argument(arg)
     return webdriver.Chrome(options=options)
 

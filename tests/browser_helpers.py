@@ -28,9 +28,14 @@ def count_text(driver) -> str:
 
 def wait_idle(driver, timeout=15.0):
     """Dash marks the page as loading while callbacks run."""
-    wait_for(lambda: not driver.find_elements("css selector", "[data-dash-is-loading='true']")
-             and driver.find_elements("css selector", "#map .geo .layer.countries path"),
-             timeout, message="Dash idle with map drawn")
+    wait_for(
+        lambda: (
+            not driver.find_elements("css selector", "[data-dash-is-loading='true']")
+            and driver.find_elements("css selector", "#map .geo .layer.countries path")
+        ),
+        timeout,
+        message="Dash idle with map drawn",
+    )
     time.sleep(0.3)
 
 
@@ -59,8 +64,9 @@ def selected_on(driver, graph: str) -> list[str]:
 def non_loopback_resources(driver) -> list[str]:
     urls = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     urls.append(driver.current_url)
-    return [u for u in urls if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-            and urlsplit(u).hostname not in LOOPBACK]
+    return [
+        u for u in urls if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).hostname not in LOOPBACK
+    ]
 
 
 def severe_logs(driver) -> list[dict]:
@@ -74,7 +80,8 @@ def click_point(driver, graph: str, event_id: str) -> None:
 
 def point_position(driver, graph: str, event_id: str) -> tuple[float, float]:
     """Viewport coordinates of the drawn marker of ``event_id`` on ``graph``."""
-    xy = driver.execute_script("""
+    xy = driver.execute_script(
+        """
       const [graph, id] = arguments;
       const gd = document.querySelector('#' + graph + ' .js-plotly-plot');
       gd.scrollIntoView({block: 'center'});
@@ -85,13 +92,17 @@ def point_position(driver, graph: str, event_id: str) -> tuple[float, float]:
         const k = tr.customdata.indexOf(id);
         if (k < 0) continue;
         const pts = gd.calcdata[t][0].trace.uid;
-        const node = Array.from(gd.querySelectorAll('.trace')).find(n => n.__data__ && n.__data__[0] && n.__data__[0].trace && n.__data__[0].trace.uid === pts);
+        const node = Array.from(gd.querySelectorAll('.trace')).find(
+          n => n.__data__ && n.__data__[0] && n.__data__[0].trace && n.__data__[0].trace.uid === pts);
         const point = node.querySelectorAll('path.point')[k];
         const r = point.getBoundingClientRect();
         return [r.left + r.width / 2, r.top + r.height / 2];
       }
       return null;
-    """, graph, event_id)
+    """,
+        graph,
+        event_id,
+    )
     assert xy, f"no marker for {event_id} on #{graph}"
     return xy[0], xy[1]
 

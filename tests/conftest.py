@@ -54,9 +54,7 @@ def _ensure_chromedriver_on_path() -> None:
     # selenium 4.2 has no Selenium Manager: webdriver.Chrome() finds the
     # driver as `chromedriver` on PATH.
     if shutil.which("chromedriver") is None and os.path.exists(CHROMEDRIVER):
-        os.environ["PATH"] = (
-            os.path.dirname(CHROMEDRIVER) + os.pathsep + os.environ.get("PATH", "")
-        )
+        os.environ["PATH"] = os.path.dirname(CHROMEDRIVER) + os.pathsep + os.environ.get("PATH", "")
 
 
 _ensure_chromedriver_on_path()

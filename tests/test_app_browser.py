@@ -11,12 +11,22 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from browser_helpers import (
+    click_point,
+    count_text,
+    drag,
+    map_event_ids,
+    non_loopback_resources,
+    selected_on,
+    severe_logs,
+    timeline_event_ids,
+    wait_for,
+    wait_idle,
+)
 from selenium.webdriver.common.keys import Keys
 
-from browser_helpers import (click_point, drag, count_text, map_event_ids, non_loopback_resources, selected_on,
-                             severe_logs, timeline_event_ids, wait_for, wait_idle)
 from conflictmap.pipeline import load_dataset
-from conflictmap.view import ViewState, filter_events, events_in_time_order
+from conflictmap.view import ViewState, events_in_time_order, filter_events
 from dashboard.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -79,8 +89,12 @@ def test_faction_filter_from_the_dropdown_changes_markers_count_and_url(dash_duo
 def choose_option(driver, dropdown_id: str, label: str) -> None:
     """Open a Dash 4 dropdown (a button with a listbox popover) and tick one option."""
     driver.find_element("id", dropdown_id).click()
-    option = wait_for(lambda: [o for o in driver.find_elements("css selector", "[role=listbox] [role=option]")
-                               if o.text.strip() == label], message=f"option {label}")[0]
+    option = wait_for(
+        lambda: [
+            o for o in driver.find_elements("css selector", "[role=listbox] [role=option]") if o.text.strip() == label
+        ],
+        message=f"option {label}",
+    )[0]
     option.click()
     driver.find_element("tag name", "body").send_keys(Keys.ESCAPE)
 
@@ -89,14 +103,16 @@ def test_url_faction_shows_fewer_events(dash_duo, app_url):
     for faction in DATASET.factions.index:
         driver = open_page(dash_duo, f"?faction={faction}")
         want = expected(factions=(faction,))
-        wait_for(lambda: f"Showing {want} of {TOTAL} events" in count_text(driver), message=faction)
+        wait_for(lambda d=driver, w=want: f"Showing {w} of {TOTAL} events" in count_text(d), message=faction)
         assert want < TOTAL
 
 
 def test_url_date_window_shows_overlapping_events(dash_duo, app_url):
     driver = open_page(dash_duo, "?from=2017-10-22&to=2017-10-22")
     sunday = pd_ts("2017-10-22")
-    overlapping = set(DATASET.events.index[(DATASET.events["date_start"] <= sunday) & (DATASET.events["date_end"] >= sunday)])
+    overlapping = set(
+        DATASET.events.index[(DATASET.events["date_start"] <= sunday) & (DATASET.events["date_end"] >= sunday)]
+    )
     wait_for(lambda: f"Showing {len(overlapping)} of {TOTAL} events" in count_text(driver), message="date count")
     wait_idle(driver)
     assert set(timeline_event_ids(driver)) == overlapping
@@ -107,6 +123,7 @@ def test_url_date_window_shows_overlapping_events(dash_duo, app_url):
 
 def pd_ts(s):
     import pandas as pd
+
     return pd.Timestamp(s)
 
 
@@ -128,8 +145,10 @@ def test_clicking_a_timeline_point_opens_details_and_highlights_on_map(dash_duo,
     event_id = "al-omar-oil-field-captured"
     click_point(driver, "timeline", event_id)
     wait_for(lambda: query_of(driver).get("event") == [event_id], message="event in URL")
-    wait_for(lambda: DATASET.events.at[event_id, "title"] in driver.find_element("id", "event-detail").text,
-             message="detail panel")
+    wait_for(
+        lambda: DATASET.events.at[event_id, "title"] in driver.find_element("id", "event-detail").text,
+        message="detail panel",
+    )
     wait_for(lambda: selected_on(driver, "map") == [event_id], message="map highlight")
 
 
@@ -155,7 +174,9 @@ def test_permalink_round_trips_and_back_button_restores(dash_duo, app_url):
     driver.back()
     wait_for(lambda: f"Showing {want} of {TOTAL} events" in count_text(driver), message="back restores")
     assert query_of(driver)["faction"] == ["syrian-government"]
-    wait_for(lambda: "Syrian government" in driver.find_element("id", "faction-filter").text, message="control restored")
+    wait_for(
+        lambda: "Syrian government" in driver.find_element("id", "faction-filter").text, message="control restored"
+    )
 
 
 def test_unknown_url_values_show_a_notice_not_an_error(dash_duo, app_url):
@@ -217,7 +238,8 @@ def test_phone_width_stacks_the_layout(dash_duo, app_url):
 
 
 def marker_size(driver, graph: str, event_id: str) -> float:
-    return driver.execute_script("""
+    return driver.execute_script(
+        """
       const [graph, id] = arguments;
       const gd = document.querySelector('#' + graph + ' .js-plotly-plot');
       for (const t of gd.data) {
@@ -226,11 +248,14 @@ def marker_size(driver, graph: str, event_id: str) -> float:
         if (k >= 0) return Array.isArray(t.marker.size) ? t.marker.size[k] : t.marker.size;
       }
       return null;
-    """, graph, event_id)
+    """,
+        graph,
+        event_id,
+    )
 
 
 def test_hover_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
-    from browser_helpers import point_position, move_to
+    from browser_helpers import move_to, point_position
 
     driver = open_page(dash_duo)
     event_id = "al-omar-oil-field-captured"
@@ -241,7 +266,7 @@ def test_hover_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
 
 
 def test_box_select_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
-    from browser_helpers import point_position, drag
+    from browser_helpers import drag, point_position
 
     driver = open_page(dash_duo)
     # Choose the modebar's box select, then drag a box around Raqqa's markers.
@@ -256,6 +281,7 @@ def test_box_select_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
           return gd.data.filter(t => t.meta === 'events' && t.selectedpoints)
                         .flatMap(t => t.selectedpoints.map(k => t.customdata[k]));
         """)
+
     selected = wait_for(dimmed_on_timeline, message="timeline highlights the selection")
     assert set(selected) == set(raqqa)
 
@@ -288,8 +314,12 @@ def test_clicking_a_cluster_badge_zooms_in_on_it(dash_duo, app_url):
       const r = node.querySelector('path.point').getBoundingClientRect();
       return [r.left + r.width / 2, r.top + r.height / 2];
     """)
-    scale = lambda: driver.execute_script(
-        "return document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale")
+
+    def scale():
+        return driver.execute_script(
+            "return document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale"
+        )
+
     before = scale()
     click_at(driver, *badge)
     wait_for(lambda: scale() >= 4 * before, message="map zoomed on the cluster")

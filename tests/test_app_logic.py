@@ -10,8 +10,16 @@ import pytest
 from conflictmap.briefing import briefing_path, load_briefing
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import ViewState, events_in_time_order
-from dashboard.actions import (apply_action, briefing_action, brushed_dates, clicked_event_id, current_step, play_tick,
-                           presented_state, selected_event_ids)
+from dashboard.actions import (
+    apply_action,
+    briefing_action,
+    brushed_dates,
+    clicked_event_id,
+    current_step,
+    play_tick,
+    presented_state,
+    selected_event_ids,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,8 +35,18 @@ def briefing(ds):
 
 
 def controls(**over):
-    base = {"faction-filter": [], "side-filter": [], "type-filter": [], "start": None, "end": None, "search": "",
-            "lane-mode": "faction", "map": None, "timeline": None, "timeline-selection": None}
+    base = {
+        "faction-filter": [],
+        "side-filter": [],
+        "type-filter": [],
+        "start": None,
+        "end": None,
+        "search": "",
+        "lane-mode": "faction",
+        "map": None,
+        "timeline": None,
+        "timeline-selection": None,
+    }
     base.update(over)
     return base
 
@@ -44,8 +62,12 @@ def test_clicks_select_the_event_and_keep_filters(ds):
 
 
 def test_control_changes_keep_only_known_values(ds):
-    new = apply_action(ds, ViewState(event="raqqa-falls-to-sdf"), "faction-filter",
-                       controls(**{"faction-filter": ["sdf", "ghosts"], "start": "2017-10-20T00:00:00", "search": " oil "}))
+    new = apply_action(
+        ds,
+        ViewState(event="raqqa-falls-to-sdf"),
+        "faction-filter",
+        controls(**{"faction-filter": ["sdf", "ghosts"], "start": "2017-10-20T00:00:00", "search": " oil "}),
+    )
     assert new.factions == ("sdf",) and new.date_from == dt.date(2017, 10, 20) and new.query == "oil"
     assert new.event == "raqqa-falls-to-sdf"
 
@@ -69,7 +91,10 @@ def test_prev_next_walk_the_visible_events_in_time(ds):
 def test_brushed_dates_cover_the_days_touched():
     sel = {"range": {"x": ["2017-10-20 06:00:00", "2017-10-23 18:00"]}}
     assert brushed_dates(sel) == (dt.date(2017, 10, 20), dt.date(2017, 10, 23))
-    assert brushed_dates({"range": {"x": ["2017-10-20", "2017-10-22"]}}) == (dt.date(2017, 10, 20), dt.date(2017, 10, 21))
+    assert brushed_dates({"range": {"x": ["2017-10-20", "2017-10-22"]}}) == (
+        dt.date(2017, 10, 20),
+        dt.date(2017, 10, 21),
+    )
     assert brushed_dates(None) is None and brushed_dates({"points": []}) is None
 
 
@@ -91,7 +116,7 @@ def test_briefing_steps_clamp_and_step_state(ds, briefing):
     assert briefing_action(ds, briefing, ViewState(step=n), "next-step").step == n
     assert briefing_action(ds, briefing, ViewState(step=1), "prev-step").step == 1
     assert briefing_action(ds, briefing, ViewState(step=2), "last-step").step == n
-    number, step = current_step(briefing, ViewState(step=99))
+    number, _step = current_step(briefing, ViewState(step=99))
     assert number == n
     shown = presented_state(briefing.steps[2], ViewState(step=3))
     assert (shown.date_from, shown.date_to) == (briefing.steps[2].date_from, briefing.steps[2].date_to)
@@ -103,8 +128,11 @@ def test_briefing_validation_reports_unknown_ids_with_lines(ds, tmp_path):
 
     bad = tmp_path / "briefings" / "bad.yaml"
     bad.parent.mkdir()
-    bad.write_text("title: T\nsteps:\n  - heading: H\n    text: t\n    events: [raqqa-falls-to-sdf, no-such-event]\n"
-                   "    factions: [nobody]\n    from: 2017-10-30\n    to: 2017-10-01\n", encoding="utf-8")
+    bad.write_text(
+        "title: T\nsteps:\n  - heading: H\n    text: t\n    events: [raqqa-falls-to-sdf, no-such-event]\n"
+        "    factions: [nobody]\n    from: 2017-10-30\n    to: 2017-10-01\n",
+        encoding="utf-8",
+    )
     with pytest.raises(EventsFileError) as err:
         load_briefing(bad, ds)
     text = str(err.value)

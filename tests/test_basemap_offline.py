@@ -119,26 +119,20 @@ def test_basemap_draws_offline_from_local_topojson(dash_duo):
         time.sleep(0.25)
     assert severe == [], f"browser console errors while drawing the map: {severe}"
     for name in layers:
-        assert stats.get(name) and max(stats[name]) > 1000, (
-            f"geo layer {name!r} not drawn: path d lengths {stats}"
-        )
+        assert stats.get(name) and max(stats[name]) > 1000, f"geo layer {name!r} not drawn: path d lengths {stats}"
     assert len(dash_duo.find_elements("#map .scattergeo .point")) == len(RIVER_POINTS)
 
-    distances = dash_duo.driver.execute_script(
-        RIVER_DISTANCE_JS, [[lon, lat] for _, lon, lat in RIVER_POINTS]
-    )
+    distances = dash_duo.driver.execute_script(RIVER_DISTANCE_JS, [[lon, lat] for _, lon, lat in RIVER_POINTS])
     for (name, _, _), (dist, tenth_degree) in zip(RIVER_POINTS, distances):
         assert dist < tenth_degree, (
-            f"no river drawn within ~9 km of {name}: nearest is {dist:.1f}px away, "
-            f"0.1 degree = {tenth_degree:.1f}px"
+            f"no river drawn within ~9 km of {name}: nearest is {dist:.1f}px away, 0.1 degree = {tenth_degree:.1f}px"
         )
 
     severe += dash_duo.get_logs()  # SEVERE browser console entries
     assert severe == [], f"browser console errors: {severe}"
 
     resources = dash_duo.driver.execute_script(
-        "return [location.href].concat("
-        "performance.getEntriesByType('resource').map(e => e.name))"
+        "return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name))"
     )
     remote = [u for u in resources if urlsplit(u).hostname not in LOOPBACK]
     assert remote == [], f"page loaded non-loopback resources: {remote}"

@@ -6,9 +6,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from browser_helpers import count_text, non_loopback_resources, severe_logs, wait_for, wait_idle
 from selenium.webdriver.common.keys import Keys
 
-from browser_helpers import count_text, non_loopback_resources, severe_logs, wait_for, wait_idle
 from conflictmap.briefing import briefing_path, load_briefing
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import filter_events
@@ -42,6 +42,7 @@ def page(dash_duo):
         dash_duo.driver.get(f"{dash_duo.server_url}/briefing/{NAME}{query}")
         wait_idle(dash_duo.driver)
         return dash_duo.driver
+
     return open_
 
 
@@ -56,7 +57,9 @@ def test_url_step_opens_that_step_and_right_arrow_goes_to_the_next(page):
     assert sorted(featured_on_map(driver)) == sorted(placed_featured)
     driver.find_element("tag name", "body").send_keys(Keys.ARROW_RIGHT)
     wait_for(lambda: step_of(driver) == 4, message="step 4 in URL")
-    wait_for(lambda: driver.find_element("id", "step-heading").text == BRIEFING.steps[3].heading, message="step 4 heading")
+    wait_for(
+        lambda: driver.find_element("id", "step-heading").text == BRIEFING.steps[3].heading, message="step 4 heading"
+    )
     assert non_loopback_resources(driver) == [] and severe_logs(driver) == []
 
 
@@ -84,10 +87,14 @@ def test_step_text_renders_markdown_but_not_html(page):
 
 def test_out_of_range_step_and_unknown_briefing_show_notices(page, dash_duo):
     driver = page("?step=99")
-    wait_for(lambda: f"Step {len(BRIEFING.steps)} of" in driver.find_element("id", "step-counter").text, message="clamped")
+    wait_for(
+        lambda: f"Step {len(BRIEFING.steps)} of" in driver.find_element("id", "step-counter").text, message="clamped"
+    )
     assert "steps" in driver.find_element("id", "notices").text
     driver.get(f"{dash_duo.server_url}/briefing/no-such-briefing")
-    wait_for(lambda: "No briefing named 'no-such-briefing'" in driver.find_element("id", "notices").text, message="notice")
+    wait_for(
+        lambda: "No briefing named 'no-such-briefing'" in driver.find_element("id", "notices").text, message="notice"
+    )
     assert severe_logs(driver) == []
 
 
@@ -99,6 +106,7 @@ def test_play_sweeps_the_date_window(page):
     def window():
         q = parse_qs(urlsplit(driver.current_url).query)
         return q.get("to", [None])[0]
+
     first = wait_for(window, message="play started")
     wait_for(lambda: window() not in (None, first), timeout=10, message="window moved")
     assert first >= step.date_from.isoformat()

@@ -43,9 +43,16 @@ def test_seed_text_is_the_shared_capture(seed):
 
 def test_article_headline_events_are_curated(ef):
     ids = {e["id"] for e in ef.events}
-    for needed in ("raqqa-falls-to-sdf", "mekhan-positions-captured", "al-omar-oil-field-captured",
-                   "natural-gas-field-captured", "push-south-towards-boukamal", "daesh-pushed-into-euphrates-valley",
-                   "russia-claims-daesh-holds-under-5-percent", "sdf-final-assault-on-raqqa"):
+    for needed in (
+        "raqqa-falls-to-sdf",
+        "mekhan-positions-captured",
+        "al-omar-oil-field-captured",
+        "natural-gas-field-captured",
+        "push-south-towards-boukamal",
+        "daesh-pushed-into-euphrates-valley",
+        "russia-claims-daesh-holds-under-5-percent",
+        "sdf-final-assault-on-raqqa",
+    ):
         assert needed in ids
 
 

@@ -51,10 +51,16 @@ def page(tmp_path_factory):
     driver = webdriver.Chrome(options=options)
     try:
         driver.get(out.as_uri())
-        wait_for(lambda: driver.execute_script("return document.body.dataset.ready === 'true'"), 30,
-                 message="page script finished")
-        wait_for(lambda: driver.find_elements("css selector", "#map .geo .layer.countries path"), 30,
-                 message="base map drawn")
+        wait_for(
+            lambda: driver.execute_script("return document.body.dataset.ready === 'true'"),
+            30,
+            message="page script finished",
+        )
+        wait_for(
+            lambda: driver.find_elements("css selector", "#map .geo .layer.countries path"),
+            30,
+            message="base map drawn",
+        )
         yield driver, dataset
     finally:
         driver.quit()
@@ -81,7 +87,8 @@ def test_base_map_and_points_drawn_offline(page):
     tl_points = driver.find_elements("css selector", "#timeline .scatterlayer .trace .points path.point")
     assert len(tl_points) >= len(dataset.events)
     map_ids = driver.execute_script(
-        "return document.getElementById('map').data.filter(t => t.meta === 'events').flatMap(t => t.customdata)")
+        "return document.getElementById('map').data.filter(t => t.meta === 'events').flatMap(t => t.customdata)"
+    )
     assert sorted(map_ids) == sorted(dataset.events.index[dataset.events["map_lat"].notna()])
     assert _severe(driver) == []
     resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
@@ -93,21 +100,30 @@ def test_base_map_and_points_drawn_offline(page):
 
 def test_click_timeline_point_shows_details_and_highlights_map(page):
     driver, dataset = page
-    trace, k = driver.execute_script("""
+    trace, k = driver.execute_script(
+        """
       const gd = document.getElementById('timeline');
       for (let i = 0; i < gd.data.length; i++) {
         const k = gd.data[i].meta === 'events' ? gd.data[i].customdata.indexOf(arguments[0]) : -1;
         if (k >= 0) return [i, k];
       }
-      return [-1, -1];""", CLICKED)
+      return [-1, -1];""",
+        CLICKED,
+    )
     assert trace >= 0
     point = driver.execute_script(
         "return document.querySelectorAll('#timeline .scatterlayer .trace')[arguments[0]]"
-        ".querySelectorAll('.points path.point')[arguments[1]]", trace, k)
+        ".querySelectorAll('.points path.point')[arguments[1]]",
+        trace,
+        k,
+    )
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", point)
     ActionChains(driver).move_to_element(point).pause(0.3).click().perform()
-    wait_for(lambda: driver.execute_script("return document.body.dataset.selected") == CLICKED, 10,
-             message="the clicked event selected")
+    wait_for(
+        lambda: driver.execute_script("return document.body.dataset.selected") == CLICKED,
+        10,
+        message="the clicked event selected",
+    )
     details = driver.find_element("id", "details").text
     row = dataset.events.loc[CLICKED]
     assert row["title"] in details
@@ -117,7 +133,8 @@ def test_click_timeline_point_shows_details_and_highlights_map(page):
     # Linked: the map shows the same event selected (the ring is on it, the others dimmed).
     assert driver.execute_script("return document.body.dataset.selectedOnMap") == "true"
     ring = driver.execute_script(
-        "const d = document.getElementById('map').data.find(t => t.meta === 'cm-ring'); return [d.lat[0], d.lon[0]];")
+        "const d = document.getElementById('map').data.find(t => t.meta === 'cm-ring'); return [d.lat[0], d.lon[0]];"
+    )
     assert ring[0] is not None and abs(ring[0] - row["map_lat"]) < 1 and abs(ring[1] - row["map_lon"]) < 1
     assert _severe(driver) == []
 

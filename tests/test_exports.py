@@ -30,7 +30,7 @@ EVENTS = REPO / "events.yaml"
 BRIEFING = "deir-ez-zor-october-2017"
 PUBLISHER = "Middle East Monitor"
 PUBLISHED = "2017-10-26"
-RANGE_EVENT = "raqqa-falls-to-sdf"          # 2017-10-16 .. 2017-10-22
+RANGE_EVENT = "raqqa-falls-to-sdf"  # 2017-10-16 .. 2017-10-22
 KML = "{http://www.opengis.net/kml/2.2}"
 
 
@@ -63,6 +63,7 @@ def assert_credits(text: str):
 
 
 # ---------------------------------------------------------------- data formats
+
 
 def test_formats_listed():
     assert FORMATS == ("html", "png", "pdf", "svg", "gif", "mp4", "pptx", "csv", "geojson", "kml", "timelinejs")
@@ -161,7 +162,10 @@ def test_kml(dataset, out_dir):
     assert day.find(f"{KML}TimeSpan") is None
     assert day.findtext(f"{KML}TimeStamp/{KML}when") == dataset.events.at[day_id, "date_start"].date().isoformat()
     lon, lat = (float(v) for v in rng.findtext(f"{KML}Point/{KML}coordinates").split(","))
-    assert abs(lon - dataset.events.at[RANGE_EVENT, "map_lon"]) < 1e-5 and abs(lat - dataset.events.at[RANGE_EVENT, "map_lat"]) < 1e-5
+    assert (
+        abs(lon - dataset.events.at[RANGE_EVENT, "map_lon"]) < 1e-5
+        and abs(lat - dataset.events.at[RANGE_EVENT, "map_lat"]) < 1e-5
+    )
     desc = rng.findtext(f"{KML}description")
     assert dataset.events.at[RANGE_EVENT, "date_basis"] in desc
     assert dataset.sources.loc[dataset.sources["event_id"] == RANGE_EVENT, "quote"].iloc[0] in desc
@@ -209,6 +213,7 @@ def test_html_is_self_contained(dataset, briefing, out_dir):
 
 
 # ---------------------------------------------------------------- images (need Chromium)
+
 
 def _pixel_stddev(img) -> float:
     from PIL import ImageStat
@@ -328,6 +333,7 @@ def test_pptx(dataset, briefing, out_dir):
 
 # ---------------------------------------------------------------- the command line
 
+
 @pytest.fixture
 def run_cli(monkeypatch, capsys):
     """conflictmap.cli.main with the export command registered (whether or not dashboard.commands does it yet)."""
@@ -352,8 +358,20 @@ def run_cli(monkeypatch, capsys):
 
 def test_cli_export_with_filters(run_cli, dataset, tmp_path):
     out = tmp_path / "f.geojson"
-    code, stdout, err = run_cli("export", EVENTS, "--format", "geojson", "-o", out,
-                                "--faction", "syrian-government", "--from", "2017-10-24", "--to", "2017-10-24")
+    code, _stdout, err = run_cli(
+        "export",
+        EVENTS,
+        "--format",
+        "geojson",
+        "-o",
+        out,
+        "--faction",
+        "syrian-government",
+        "--from",
+        "2017-10-24",
+        "--to",
+        "2017-10-24",
+    )
     assert code == 0, err
     ids = {f["id"] for f in json.loads(out.read_text())["features"]}
     from conflictmap.view import filter_events, parse_view_state

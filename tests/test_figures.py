@@ -111,7 +111,7 @@ def test_timeline_spans_cover_ranges_and_rows_never_overlap(ds):
     pos, bands = timeline_positions(ds, ds.events, "faction")
     raqqa = pos.loc["raqqa-falls-to-sdf"]
     assert raqqa["start"].date() == dt.date(2017, 10, 16) and raqqa["end"].date() == dt.date(2017, 10, 23)
-    for lane, rows in pos.groupby("lane"):
+    for _lane, rows in pos.groupby("lane"):
         for a in rows.index:
             for b in rows.index:
                 if a < b and rows.at[a, "y"] == rows.at[b, "y"]:
@@ -148,5 +148,5 @@ def test_user_text_cannot_inject_markup_into_hover(ds):
     events = ds.events.copy()
     events.loc["raqqa-falls-to-sdf", "title"] = "<b onmouseover=x>bold</b>"
     fig = timeline_figure(ds.with_events(events), events, ViewState())
-    hover = [h for t in traces(fig, "events") for h in t.hovertext if "onmouseover" in h][0]
+    hover = next(h for t in traces(fig, "events") for h in t.hovertext if "onmouseover" in h)
     assert "&lt;b onmouseover=x&gt;" in hover

@@ -18,20 +18,44 @@ from geopy.location import Location
 import geodata
 from geodata import cache as cache_mod
 from geodata.cache import JsonCache, atomic_write_json
-from geodata.errors import (CacheError, GazetteerError, InvalidQueryError,
-                            OnlineGeocodingDisabled, OnlineGeocodingUnavailable)
+from geodata.errors import (
+    CacheError,
+    GazetteerError,
+    InvalidQueryError,
+    OnlineGeocodingDisabled,
+    OnlineGeocodingUnavailable,
+)
 from geodata.gazetteer import SUPPLEMENT_YAML, haversine_km, load_gazetteer, read_supplement
 from geodata.geocoder import RECORD_KEYS, OfflineGazetteer, Resolution
 from geodata.online import OnlineFallback
 
-COLUMNS = ["geonameid", "name", "asciiname", "alternatenames", "country", "admin1",
-           "population", "lat", "lon", "timezone"]
+COLUMNS = [
+    "geonameid",
+    "name",
+    "asciiname",
+    "alternatenames",
+    "country",
+    "admin1",
+    "population",
+    "lat",
+    "lon",
+    "timezone",
+]
 
 
 def _row(gid, name, cc, pop, lat, lon, alts=()):
-    return {"geonameid": gid, "name": name, "asciiname": name, "alternatenames": "|".join(alts),
-            "country": cc, "admin1": "01", "population": pop, "lat": lat, "lon": lon,
-            "timezone": "Asia/Damascus"}
+    return {
+        "geonameid": gid,
+        "name": name,
+        "asciiname": name,
+        "alternatenames": "|".join(alts),
+        "country": cc,
+        "admin1": "01",
+        "population": pop,
+        "lat": lat,
+        "lon": lon,
+        "timezone": "Asia/Damascus",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +83,25 @@ def small(tmp_path_factory):
     with gzip.open(csv_path, "wt", encoding="utf-8") as fh:
         pd.DataFrame(rows, columns=COLUMNS).to_csv(fh, index=False)
     sup = d / "s.yaml"
-    sup.write_text(yaml.safe_dump([{
-        "id": "cm:test-field", "name": "Test oil field", "alternatenames": ["حقل تست"],
-        "country": "SY", "kind": "field", "lat": 35.1, "lon": 40.5, "radius_km": 5,
-        "source": "approximate: test"}], allow_unicode=True), encoding="utf-8")
+    sup.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "id": "cm:test-field",
+                    "name": "Test oil field",
+                    "alternatenames": ["حقل تست"],
+                    "country": "SY",
+                    "kind": "field",
+                    "lat": 35.1,
+                    "lon": 40.5,
+                    "radius_km": 5,
+                    "source": "approximate: test",
+                }
+            ],
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return OfflineGazetteer(load_gazetteer(csv_path, sup))
 
 
@@ -72,6 +111,7 @@ def geo():
 
 
 # -- ranking on the small gazetteer ------------------------------------------
+
 
 def test_exact_beats_fuzzy_even_against_population(small):
     res = small.resolve("Tallawiya")
@@ -138,11 +178,19 @@ def test_article_spellings_resolve_near_ground_truth(geo, query):
     assert haversine_km(res.location.latitude, res.location.longitude, lat, lon) < 10
 
 
-@pytest.mark.parametrize("query,expected_id", [
-    ("Dayr az Zawr", "170794"), ("دير الزور", "170794"), ("Deir Ezzor", "170794"),
-    ("Mayadeen", "173480"), ("Abu Kamal", "174448"), ("الرقة", "172955"),
-    ("Hassakeh", None), ("Lattaquié", None),
-])
+@pytest.mark.parametrize(
+    "query,expected_id",
+    [
+        ("Dayr az Zawr", "170794"),
+        ("دير الزور", "170794"),
+        ("Deir Ezzor", "170794"),
+        ("Mayadeen", "173480"),
+        ("Abu Kamal", "174448"),
+        ("الرقة", "172955"),
+        ("Hassakeh", None),
+        ("Lattaquié", None),
+    ],
+)
 def test_transliteration_variants(geo, query, expected_id):
     res = geo.resolve(query)
     assert res.status == "resolved"
@@ -150,10 +198,21 @@ def test_transliteration_variants(geo, query, expected_id):
         assert res.location.raw["id"] == expected_id
 
 
-@pytest.mark.parametrize("query", [
-    "Tell Zahrawiyeh", "Khirbet al-Qaddumiyah", "Ayn al-Baabidah", "Bir Qamaa", "Zarqawiyeh",
-    "Deir Shamsinah", "Kafr Ghadawin", "Umm al-Naqarish", "Xyzzy", "Mazraat Burhun",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Tell Zahrawiyeh",
+        "Khirbet al-Qaddumiyah",
+        "Ayn al-Baabidah",
+        "Bir Qamaa",
+        "Zarqawiyeh",
+        "Deir Shamsinah",
+        "Kafr Ghadawin",
+        "Umm al-Naqarish",
+        "Xyzzy",
+        "Mazraat Burhun",
+    ],
+)
 def test_made_up_names_stay_unresolved(geo, query):
     res = geo.resolve(query)
     assert res.status == "unresolved", res.as_record()
@@ -220,9 +279,22 @@ def test_module_level_resolve_uses_shared_gazetteer():
 
 
 def test_resolving_twenty_names_is_fast(geo):
-    names = list(ARTICLE_PLACES) + ["Aleppo", "Homs", "Hama", "Mosul", "Tikrit", "Kobani",
-                                    "Tabqa", "Palmyra", "Idleb", "Daraa", "Erbil", "Kirkuk",
-                                    "Sinjar", "Haditha"]
+    names = list(ARTICLE_PLACES) + [
+        "Aleppo",
+        "Homs",
+        "Hama",
+        "Mosul",
+        "Tikrit",
+        "Kobani",
+        "Tabqa",
+        "Palmyra",
+        "Idleb",
+        "Daraa",
+        "Erbil",
+        "Kirkuk",
+        "Sinjar",
+        "Haditha",
+    ]
     t0 = time.perf_counter()
     for n in names:
         geo.resolve(n)
@@ -231,12 +303,18 @@ def test_resolving_twenty_names_is_fast(geo):
 
 # -- supplement --------------------------------------------------------------
 
+
 def test_every_supplement_entry_is_sourced_and_sane():
     entries = read_supplement(SUPPLEMENT_YAML)
     ids = [e["id"] for e in entries]
     assert len(ids) == len(set(ids))
-    assert {"cm:mahkan", "cm:al-omar-oil-field", "cm:euphrates-valley-sy",
-            "cm:deir-ez-zor-governorate", "cm:raqqa-governorate"} <= set(ids)
+    assert {
+        "cm:mahkan",
+        "cm:al-omar-oil-field",
+        "cm:euphrates-valley-sy",
+        "cm:deir-ez-zor-governorate",
+        "cm:raqqa-governorate",
+    } <= set(ids)
     for e in entries:
         src = str(e["source"]).strip()
         assert src, e["id"]
@@ -258,6 +336,7 @@ def test_malformed_supplement_is_an_error(tmp_path):
 
 
 # -- online fallback ---------------------------------------------------------
+
 
 class _NoNetworkAdapter(BaseSyncAdapter):
     calls = 0
@@ -311,6 +390,7 @@ def test_online_results_are_cached_on_disk(tmp_path):
 
 # -- cache -------------------------------------------------------------------
 
+
 def test_cache_write_is_atomic_and_leaves_no_temp_files(tmp_path):
     path = tmp_path / "c.json"
     c = JsonCache(path)
@@ -327,6 +407,7 @@ def test_cache_survives_a_failed_write(tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise OSError("disk full")
+
     monkeypatch.setattr(cache_mod.os, "replace", boom)
     with pytest.raises(CacheError):
         c.set("b", 2)
@@ -352,15 +433,16 @@ def test_corrupt_cache_is_a_typed_error(tmp_path):
 
 def test_resolve_online_wraps_answer_in_resolution(tmp_path):
     from geodata.online import resolve_online
+
     nom = Nominatim(user_agent="conflictmap-test", adapter_factory=_FakeNominatimAdapter)
-    rec = resolve_online("Raqqa", country="SY", cache_path=tmp_path / "c.json",
-                         geocoder=nom).as_record()
+    rec = resolve_online("Raqqa", country="SY", cache_path=tmp_path / "c.json", geocoder=nom).as_record()
     assert rec["status"] == "resolved" and rec["source"] == "nominatim"
     assert rec["lat"] == pytest.approx(35.95)
 
 
 def test_resolve_online_without_network_raises_typed_error(tmp_path):
     from geodata.online import resolve_online
+
     nom = Nominatim(user_agent="conflictmap-test", adapter_factory=_NoNetworkAdapter)
     with pytest.raises(OnlineGeocodingUnavailable):
         resolve_online("Raqqa", cache_path=tmp_path / "c.json", geocoder=nom)
@@ -368,11 +450,17 @@ def test_resolve_online_without_network_raises_typed_error(tmp_path):
 
 # -- rules added from an independent held-out evaluation ----------------------
 
-@pytest.mark.parametrize("query,expected", [
-    ("Ḫān Šayḫūn", "Khān Shaykhūn"), ("Ǧisr aš-Šuġūr", "Jisr ash Shughūr"),
-    ("Salamiyya", "As Salamīyah"),
-    ("الدجيل", "Ad Dujayl"), ("الحمدانية", "Al-Hamdaniya"),   # no Arabic alternate listed
-])
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("Ḫān Šayḫūn", "Khān Shaykhūn"),
+        ("Ǧisr aš-Šuġūr", "Jisr ash Shughūr"),
+        ("Salamiyya", "As Salamīyah"),
+        ("الدجيل", "Ad Dujayl"),
+        ("الحمدانية", "Al-Hamdaniya"),  # no Arabic alternate listed
+    ],
+)
 def test_held_out_spelling_classes_resolve(geo, query, expected):
     res = geo.resolve(query)
     assert res.status == "resolved", (query, res.status)

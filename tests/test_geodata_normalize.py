@@ -6,8 +6,7 @@ import pytest
 from geodata.normalize import arabic_key, fold, name_key, skeleton_key, split_generic, tokens
 
 SAME_PLACE = [
-    ["Deir Ez-Zor", "Dayr az Zawr", "Deir el-Zor", "Deir Ezzor", "Deir ez Zor", "Dair al-Zour",
-     "Deir al-Zor"],
+    ["Deir Ez-Zor", "Dayr az Zawr", "Deir el-Zor", "Deir Ezzor", "Deir ez Zor", "Dair al-Zour", "Deir al-Zor"],
     ["Raqqa", "Ar Raqqah", "Rakka", "Al-Raqqa", "Arraqqa", "ar-Raqqah", "Raqqah"],
     ["Boukamal", "Abu Kamal", "Albu Kamal", "Bukamal", "Ālbū Kamāl", "Abou Kamal"],
     ["Mayadin", "Al Mayadin", "Al-Mayadeen", "Al Mayādīn", "Mayadeen"],
@@ -30,10 +29,18 @@ def test_spellings_of_one_place_share_a_key(group):
     assert len(keys) == 1, dict(zip(group, map(name_key, group)))
 
 
-@pytest.mark.parametrize("a,b", [
-    ("Homs", "Hama"), ("Raqqa", "Rakhah"), ("Aleppo", "Idlib"), ("Deir ez-Zor", "Deir Hafer"),
-    ("Mayadin", "Medina"), ("Tal Afar", "Tal Abyad"), ("Kobani", "Kobane Village"),
-])
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ("Homs", "Hama"),
+        ("Raqqa", "Rakhah"),
+        ("Aleppo", "Idlib"),
+        ("Deir ez-Zor", "Deir Hafer"),
+        ("Mayadin", "Medina"),
+        ("Tal Afar", "Tal Abyad"),
+        ("Kobani", "Kobane Village"),
+    ],
+)
 def test_different_places_keep_different_keys(a, b):
     assert name_key(a) != name_key(b)
 
@@ -78,11 +85,16 @@ def test_generic_heads_are_separated():
 
 # -- rules added from an independent held-out evaluation ----------------------
 
-@pytest.mark.parametrize("group", [
-    ["Ḫān Šayḫūn", "Khan Shaykhun", "Khān Shaykhūn"],      # DMG ḫ/š are digraphs
-    ["Ǧisr aš-Šuġūr", "Jisr ash-Shughur", "Jisr ash Shughūr"],  # ǧ = j, ġ = gh
-    ["Dudžail", "Dujail"],                                  # ž (Czech/Slovak) = zh
-], ids=lambda g: g[0])
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        ["Ḫān Šayḫūn", "Khan Shaykhun", "Khān Shaykhūn"],  # DMG ḫ/š are digraphs
+        ["Ǧisr aš-Šuġūr", "Jisr ash-Shughur", "Jisr ash Shughūr"],  # ǧ = j, ġ = gh
+        ["Dudžail", "Dujail"],  # ž (Czech/Slovak) = zh
+    ],
+    ids=lambda g: g[0],
+)
 def test_scholarly_digraph_letters_share_a_key(group):
     keys = {name_key(s) for s in group}
     assert len(keys) == 1, dict(zip(group, map(name_key, group)))
@@ -93,10 +105,14 @@ def test_bgn_cedilla_letters_stay_single_emphatics():
     assert fold("Şāfītā") == "safita" and fold("Ţarţūs") == "tartus"
 
 
-@pytest.mark.parametrize("group", [
-    ["Salamiyya", "Salamiyah", "Salameeyah", "As Salamīyah", "Salamiyeh", "Salamieh"],
-    ["Sulaymaniyya", "Sulaymaniyah", "Sulaimaniya"],
-], ids=lambda g: g[0])
+@pytest.mark.parametrize(
+    "group",
+    [
+        ["Salamiyya", "Salamiyah", "Salameeyah", "As Salamīyah", "Salamiyeh", "Salamieh"],
+        ["Sulaymaniyya", "Sulaymaniyah", "Sulaimaniya"],
+    ],
+    ids=lambda g: g[0],
+)
 def test_doubled_glides_and_long_vowels_reach_the_same_ending(group):
     keys = {name_key(s) for s in group}
     assert len(keys) == 1, dict(zip(group, map(name_key, group)))
@@ -104,6 +120,7 @@ def test_doubled_glides_and_long_vowels_reach_the_same_ending(group):
 
 def test_consonant_key_bridges_arabic_and_latin():
     from geodata.normalize import consonant_key
+
     assert consonant_key("الدجيل") == consonant_key("Ad Dujayl") == "tjl"
     assert consonant_key("الحمدانية") == consonant_key("Al-Hamdaniya")
     assert consonant_key("دير الزور") == consonant_key("Deir ez-Zor")

@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browser_helpers import count_text, non_loopback_resources, severe_logs, wait_idle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +37,13 @@ def wait_http(url: str, timeout: float = 60.0) -> str:
 @pytest.fixture
 def served(tmp_path):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "conflictmap.cli", "serve", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conflictmap.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/")
         yield port, proc
@@ -69,7 +73,7 @@ def test_served_app_draws_offline_in_a_locked_down_browser(served, dash_br):
 
 
 def test_serve_listens_on_loopback_only_by_default(served):
-    port, proc = served
+    port, _proc = served
     html = wait_http(f"http://127.0.0.1:{port}/")
     assert "conflictmap" in html
     # Bound to 127.0.0.1: the machine's other addresses do not answer.
@@ -83,8 +87,12 @@ def test_serve_listens_on_loopback_only_by_default(served):
 def test_serve_reports_a_bad_events_file_without_traceback(tmp_path):
     bad = tmp_path / "events.yaml"
     bad.write_text("events: [\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "conflictmap.cli", "serve", str(bad), "--port", str(free_port())],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "conflictmap.cli", "serve", str(bad), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"{bad}:") and "Traceback" not in proc.stderr
 
@@ -94,8 +102,13 @@ def test_gunicorn_serves_the_same_app(tmp_path):
     assert gunicorn, "gunicorn is a test dependency (pip install -e '.[test]')"
     port = free_port()
     env = dict(os.environ, CONFLICTMAP_EVENTS=str(ROOT / "events.yaml"))
-    proc = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "dashboard.wsgi:server"], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "dashboard.wsgi:server"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         html = wait_http(f"http://127.0.0.1:{port}/")
         assert "conflictmap" in html

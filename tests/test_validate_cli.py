@@ -64,7 +64,13 @@ BREAKS = [
     ("unknown role", "{faction: sdf, role: actor}", "{faction: sdf, role: hero}", "actors[0].role", "hero"),
     ("unknown type", "type: battle", "type: skirmish", "type", "skirmish"),
     ("wrong sub-type", "sub_type: armed-clash", "sub_type: advance", "sub_type", "sub_type: advance"),
-    ("misquote", "Kurdish-led, Syrian Democratic Forces (SDF)", "Kurdish-led, Syrian Defence Forces (SDF)", "quote", "Syrian Defence Forces"),
+    (
+        "misquote",
+        "Kurdish-led, Syrian Democratic Forces (SDF)",
+        "Kurdish-led, Syrian Defence Forces (SDF)",
+        "quote",
+        "Syrian Defence Forces",
+    ),
     ("wrong paragraph", "paragraph: 7", "paragraph: 8", "paragraph", "paragraph: 8"),
     ("title wrong type", "title: Raqqa falls to the SDF", "title: [Raqqa, falls]", "title", "title: [Raqqa"),
     ("unknown field", "confidence: high", "confidance: high", "confidance", "confidance"),
@@ -78,11 +84,11 @@ BREAKS = [
 def test_broken_copy_reports_file_line_field(copy, capsys, desc, old, new, field, needle):
     break_file(copy, old, new)
     before = copy.read_bytes()
-    code, out, err = run(capsys, "validate", copy)
+    code, _out, err = run(capsys, "validate", copy)
     assert code == 1
     expected_line = line_of(copy, needle)
     lines = err.strip().splitlines()
-    assert any(l.startswith(f"{copy}:{expected_line}:") and field in l for l in lines), err
+    assert any(x.startswith(f"{copy}:{expected_line}:") and field in x for x in lines), err
     assert "Traceback" not in err
     assert copy.read_bytes() == before
 
@@ -91,16 +97,21 @@ def test_duplicate_id(copy, capsys):
     break_file(copy, "id: sdf-final-assault-on-raqqa", "id: raqqa-falls-to-sdf")
     code, _, err = run(capsys, "validate", copy)
     assert code == 1
-    second = [n for n, l in enumerate(copy.read_text().splitlines(), 1) if "id: raqqa-falls-to-sdf" in l][1]
+    second = [n for n, x in enumerate(copy.read_text().splitlines(), 1) if "id: raqqa-falls-to-sdf" in x][1]
     assert f"{copy}:{second}: events[2].id: duplicate id 'raqqa-falls-to-sdf' (first used on line" in err
 
 
 def test_coordinates_out_of_range(copy, capsys):
-    break_file(copy, "      name: Mekhan\n      precision: town\n",
-               "      name: Mekhan\n      precision: town\n      coordinates: {lat: 134.9, lon: 40.5, source: test}\n")
+    break_file(
+        copy,
+        "      name: Mekhan\n      precision: town\n",
+        "      name: Mekhan\n      precision: town\n      coordinates: {lat: 134.9, lon: 40.5, source: test}\n",
+    )
     code, _, err = run(capsys, "validate", copy)
     assert code == 1
-    assert re.search(rf"^{re.escape(str(copy))}:\d+: events\[6\]\.place\.coordinates\.lat: 134\.9 is out of range", err, re.M), err
+    assert re.search(
+        rf"^{re.escape(str(copy))}:\d+: events\[6\]\.place\.coordinates\.lat: 134\.9 is out of range", err, re.M
+    ), err
 
 
 def test_missing_required_field(copy, capsys):
@@ -149,8 +160,9 @@ def test_empty_and_scalar_files(tmp_path, capsys):
 def test_real_process_has_no_traceback(copy):
     """Through the installed entry point, as a user runs it."""
     break_file(copy, "day: 2017-10-22", "day: 2017-22-10")
-    proc = subprocess.run([sys.executable, "-m", "conflictmap.cli", "validate", str(copy)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "conflictmap.cli", "validate", str(copy)], capture_output=True, text=True
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and f"{copy}:" in proc.stderr
 
@@ -173,7 +185,7 @@ def test_validate_checks_briefings_against_the_events_file(copy, capsys):
 def test_locate_json_prints_one_object_per_name_even_for_bad_names(capsys):
     import json
 
-    code, out, err = run(capsys, "locate", "--json", "Homs", "", "Xylophonia", "Mosul")
+    code, out, _err = run(capsys, "locate", "--json", "Homs", "", "Xylophonia", "Mosul")
     assert code == 0
     records = [json.loads(line) for line in out.strip().splitlines()]
     assert [r["query"] for r in records] == ["Homs", "", "Xylophonia", "Mosul"]
@@ -185,7 +197,7 @@ def test_locate_json_prints_one_object_per_name_even_for_bad_names(capsys):
 def test_country_hint_never_resolves_abroad(capsys):
     import json
 
-    code, out, _ = run(capsys, "locate", "--json", "--country", "IQ", "Anbar", "Raqqa", "Ramadi")
+    _code, out, _ = run(capsys, "locate", "--json", "--country", "IQ", "Anbar", "Raqqa", "Ramadi")
     records = [json.loads(line) for line in out.strip().splitlines()]
     assert records[0]["status"] != "resolved" or records[0]["country"] == "IQ"
     assert records[1]["status"] == "unresolved"  # Raqqa is in Syria
@@ -206,7 +218,7 @@ def test_hostile_yaml_is_refused_quickly(tmp_path, capsys):
     laughs = tmp_path / "laughs.yaml"
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for k in range(1, 9):
-        lines.append(f"a{k}: &a{k} [" + ", ".join([f"*a{k-1}"] * 10) + "]")
+        lines.append(f"a{k}: &a{k} [" + ", ".join([f"*a{k - 1}"] * 10) + "]")
     laughs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     deep = tmp_path / "deep.yaml"
     deep.write_text("events: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
@@ -216,12 +228,18 @@ def test_hostile_yaml_is_refused_quickly(tmp_path, capsys):
 
 
 def test_pinned_gazetteer_id_must_exist(copy, capsys):
-    break_file(copy, "      name: Mekhan\n      precision: town\n",
-               "      name: Mekhan\n      precision: town\n      gazetteer_id: \"999999999\"\n")
+    break_file(
+        copy,
+        "      name: Mekhan\n      precision: town\n",
+        '      name: Mekhan\n      precision: town\n      gazetteer_id: "999999999"\n',
+    )
     code, _, err = run(capsys, "validate", copy)
     assert code == 1 and "gazetteer_id: '999999999' is not in the gazetteer" in err
     shutil.copy(ROOT / "events.yaml", copy)
-    break_file(copy, "      name: Mekhan\n      precision: town\n",
-               "      name: Mekhan\n      precision: town\n      gazetteer_id: cm:mahkan\n")
+    break_file(
+        copy,
+        "      name: Mekhan\n      precision: town\n",
+        "      name: Mekhan\n      precision: town\n      gazetteer_id: cm:mahkan\n",
+    )
     code, _, err = run(capsys, "validate", copy)
     assert code == 0, err

@@ -21,11 +21,20 @@ def dataset():
 
 
 def test_round_trip_through_the_url(dataset):
-    state = ViewState(factions=("sdf", "daesh"), types=("control-change",), date_from=dt.date(2017, 10, 16),
-                      date_to=dt.date(2017, 10, 22), query="raqqa", event="raqqa-falls-to-sdf", lanes="side")
+    state = ViewState(
+        factions=("sdf", "daesh"),
+        types=("control-change",),
+        date_from=dt.date(2017, 10, 16),
+        date_to=dt.date(2017, 10, 22),
+        query="raqqa",
+        event="raqqa-falls-to-sdf",
+        lanes="side",
+    )
     query = state.to_query()
-    assert query == ("faction=sdf,daesh&type=control-change&from=2017-10-16&to=2017-10-22&q=raqqa"
-                     "&event=raqqa-falls-to-sdf&lanes=side")
+    assert query == (
+        "faction=sdf,daesh&type=control-change&from=2017-10-16&to=2017-10-22&q=raqqa"
+        "&event=raqqa-falls-to-sdf&lanes=side"
+    )
     assert parse_view_state("?" + query, dataset) == state
 
 
@@ -72,7 +81,8 @@ def test_side_filter_uses_the_factions_sides(dataset):
 
 def test_date_window_keeps_events_that_overlap_it(dataset):
     shown = filter_events(dataset, ViewState(date_from=dt.date(2017, 10, 22), date_to=dt.date(2017, 10, 22)))
-    # The oil field (on Sunday) and Raqqa's fall ("last week", 16-22) overlap Sunday; Mekhan (reported Tuesday) does not.
+    # The oil field (on Sunday) and Raqqa's fall ("last week", 16-22) overlap Sunday;
+    # Mekhan (reported Tuesday) does not.
     assert {"al-omar-oil-field-captured", "natural-gas-field-captured", "raqqa-falls-to-sdf"} <= set(shown.index)
     assert "mekhan-positions-captured" not in shown.index
     sunday = pd.Timestamp("2017-10-22")

@@ -29,12 +29,14 @@ from dashboard.exports.errors import BrowserNotFoundError, ExportError, MissingD
 
 FORMATS = ("html", "png", "pdf", "svg", "gif", "mp4", "pptx", "csv", "geojson", "kml", "timelinejs")
 
-__all__ = ["FORMATS", "export", "ExportError", "BrowserNotFoundError", "MissingDependencyError"]
+__all__ = ["FORMATS", "BrowserNotFoundError", "ExportError", "MissingDependencyError", "export"]
 
 
-def export(dataset: Dataset, fmt: str, out: Path, state: ViewState = ViewState(),
-           briefing: Briefing | None = None) -> list[Path]:
+def export(
+    dataset: Dataset, fmt: str, out: Path, state: ViewState | None = None, briefing: Briefing | None = None
+) -> list[Path]:
     """Write ``dataset`` (as ``state`` shows it, or as ``briefing`` tells it) to ``out`` in ``fmt``."""
+    state = state or ViewState()
     fmt = fmt.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
@@ -46,23 +48,31 @@ def export(dataset: Dataset, fmt: str, out: Path, state: ViewState = ViewState()
         visible = visible_events(dataset, state)
         if fmt == "csv":
             from dashboard.exports.tables import write_csv
+
             return write_csv(dataset, visible, out, protect)
         if fmt == "geojson":
             from dashboard.exports.tables import write_geojson
+
             return write_geojson(dataset, visible, out, protect)
         if fmt == "kml":
             from dashboard.exports.kml import write_kml
+
             return write_kml(dataset, visible, out, protect)
         from dashboard.exports.timelinejs import write_timelinejs
+
         return write_timelinejs(dataset, visible, out, protect, title=briefing.title if briefing else None)
     if fmt == "html":
         from dashboard.exports.page import write_html
+
         return write_html(dataset, out, state, briefing, protect)
     if fmt in ("png", "svg", "pdf"):
         from dashboard.exports.static import write_static
+
         return write_static(dataset, fmt, out, state, briefing, protect)
     if fmt in ("gif", "mp4"):
         from dashboard.exports.animation import write_animation
+
         return write_animation(dataset, fmt, out, state, protect)
     from dashboard.exports.deck import write_pptx
+
     return write_pptx(dataset, out, state, briefing, protect)

@@ -28,7 +28,7 @@ from dashboard.figures import map_figure, timeline_figure
 MAX_FRAMES = 40
 WIDTH = 1000
 FRAME_MS = 500
-HOLD_MS = 2500   # the last frame stays up a little
+HOLD_MS = 2500  # the last frame stays up a little
 FPS = 2
 
 
@@ -52,15 +52,29 @@ def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_fr
     towns = town_labels(shown if len(shown) else dataset.events)
     full_map = map_figure(dataset, visible, state, towns)
     full_tl = timeline_figure(dataset, visible, state)
-    fixed = Frame(x_range=tuple(full_tl.layout.xaxis.range), lat_range=tuple(full_map.layout.geo.lataxis.range),
-                  lon_range=tuple(full_map.layout.geo.lonaxis.range),
-                  timeline_height=max(140, int(full_tl.layout.height - 110)))
+    fixed = Frame(
+        x_range=tuple(full_tl.layout.xaxis.range),
+        lat_range=tuple(full_map.layout.geo.lataxis.range),
+        lon_range=tuple(full_map.layout.geo.lonaxis.range),
+        timeline_height=max(140, int(full_tl.layout.height - 110)),
+    )
     figs = []
     for day in frame_days(visible, max_frames):
         now = visible[visible["date_start"] <= day]
-        st = state.replace(date_from=state.date_from or visible["date_start"].min().date(), date_to=day.date(), event=None)
-        figs.append(composite_figure(dataset, now, st, width=width, frame=fixed, towns=towns,
-                                     subtitle=f"Events up to {day:%a %d %b %Y} ({len(now)} of {len(visible)})"))
+        st = state.replace(
+            date_from=state.date_from or visible["date_start"].min().date(), date_to=day.date(), event=None
+        )
+        figs.append(
+            composite_figure(
+                dataset,
+                now,
+                st,
+                width=width,
+                frame=fixed,
+                towns=towns,
+                subtitle=f"Events up to {day:%a %d %b %Y} ({len(now)} of {len(visible)})",
+            )
+        )
     return figs
 
 
@@ -94,17 +108,25 @@ def write_animation(dataset: Dataset, fmt: str, out: Path, state: ViewState, pro
             iio.imwrite(tmp, frames, extension=".gif", duration=durations, loop=0)
         return [out]
     try:
-        import imageio_ffmpeg  # noqa: F401  (ships its own ffmpeg binary)
         import imageio.v2 as iio2
+        import imageio_ffmpeg  # noqa: F401  (ships its own ffmpeg binary)
     except ImportError:
         raise MissingDependencyError("mp4 export needs imageio-ffmpeg: pip install imageio-ffmpeg") from None
     frames = _frames_as_arrays(pngs, multiple=16)
     hold = max(1, round(HOLD_MS / 1000 * FPS))
     with atomic_path(out, protect) as tmp:
         staging = tmp.with_suffix(".mp4")  # imageio picks ffmpeg by the file extension
-        writer = iio2.get_writer(str(staging), format="FFMPEG", mode="I", fps=FPS, codec="libx264",
-                                 pixelformat="yuv420p", macro_block_size=16, quality=7,
-                                 output_params=["-movflags", "+faststart"])
+        writer = iio2.get_writer(
+            str(staging),
+            format="FFMPEG",
+            mode="I",
+            fps=FPS,
+            codec="libx264",
+            pixelformat="yuv420p",
+            macro_block_size=16,
+            quality=7,
+            output_params=["-movflags", "+faststart"],
+        )
         try:
             for f in frames + [frames[-1]] * (hold - 1):
                 writer.append_data(f)

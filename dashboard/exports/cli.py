@@ -17,13 +17,23 @@ from dashboard.exports import FORMATS
 
 
 def register(sub) -> None:
-    p = sub.add_parser("export", help="write the map and timeline (or a briefing) as html, images, slides or data",
-                       description="Export the events as " + ", ".join(FORMATS) + ".")
+    p = sub.add_parser(
+        "export",
+        help="write the map and timeline (or a briefing) as html, images, slides or data",
+        description="Export the events as " + ", ".join(FORMATS) + ".",
+    )
     p.add_argument("events", type=Path, metavar="EVENTS", help="events file")
-    p.add_argument("--format", "-f", required=True, choices=FORMATS, metavar="FORMAT",
-                   help="one of: " + ", ".join(FORMATS))
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
-                   help="output file (png/pdf/svg with --briefing: OUT-stem-step01.png ...)")
+    p.add_argument(
+        "--format", "-f", required=True, choices=FORMATS, metavar="FORMAT", help="one of: " + ", ".join(FORMATS)
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="OUT",
+        help="output file (png/pdf/svg with --briefing: OUT-stem-step01.png ...)",
+    )
     p.add_argument("--briefing", metavar="NAME", help="tell a briefing (briefings/NAME.yaml beside EVENTS)")
     p.add_argument("--faction", metavar="ID,ID", help="only events involving these faction ids")
     p.add_argument("--type", metavar="T,T", help="only these event types")
@@ -34,9 +44,17 @@ def register(sub) -> None:
 
 
 def query_string(args: argparse.Namespace) -> str:
-    params = [(name, value) for name, value in (
-        ("faction", args.faction), ("type", args.type), ("from", args.date_from), ("to", args.date_to), ("q", args.q),
-    ) if value]
+    params = [
+        (name, value)
+        for name, value in (
+            ("faction", args.faction),
+            ("type", args.type),
+            ("from", args.date_from),
+            ("to", args.date_to),
+            ("q", args.q),
+        )
+        if value
+    ]
     return urlencode(params, safe=",")
 
 

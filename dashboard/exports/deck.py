@@ -26,17 +26,36 @@ def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> li
     if briefing is not None:
         for k, step in enumerate(briefing.steps, 1):
             st = step.view_state()
-            out.append({"heading": f"{k}. {markdown_to_text(step.heading)}", "body": markdown_to_text(step.text),
-                        "events": list(step.events),
-                        "figure": composite_figure(dataset, visible_events(dataset, st), st, featured=step.events,
-                                                   title=briefing.title, subtitle=f"Step {k}: {markdown_to_text(step.heading)}")})
+            out.append(
+                {
+                    "heading": f"{k}. {markdown_to_text(step.heading)}",
+                    "body": markdown_to_text(step.text),
+                    "events": list(step.events),
+                    "figure": composite_figure(
+                        dataset,
+                        visible_events(dataset, st),
+                        st,
+                        featured=step.events,
+                        title=briefing.title,
+                        subtitle=f"Step {k}: {markdown_to_text(step.heading)}",
+                    ),
+                }
+            )
         return out
     visible = visible_events(dataset, state)
     for eid, row in visible.iterrows():
         st = state.replace(event=eid)
-        body = "\n\n".join([f"{date_text(row)}. {row['date_basis']}", f"Where: {place_text(row)}", str(row["description"])])
-        out.append({"heading": str(row["title"]), "body": body, "events": [eid],
-                    "figure": composite_figure(dataset, visible, st, featured=(eid,), subtitle=str(row["title"]))})
+        body = "\n\n".join(
+            [f"{date_text(row)}. {row['date_basis']}", f"Where: {place_text(row)}", str(row["description"])]
+        )
+        out.append(
+            {
+                "heading": str(row["title"]),
+                "body": body,
+                "events": [eid],
+                "figure": composite_figure(dataset, visible, st, featured=(eid,), subtitle=str(row["title"])),
+            }
+        )
     return out
 
 
@@ -97,7 +116,9 @@ def write_pptx(dataset: Dataset, out: Path, state: ViewState, briefing: Briefing
         slide.notes_slide.notes_text_frame.text = _notes(dataset, slide_spec["events"])
 
     last = prs.slides.add_slide(blank)
-    box = last.shapes.add_textbox(Inches(0.8), Inches(0.8), prs.slide_width - Inches(1.6), prs.slide_height - Inches(1.6))
+    box = last.shapes.add_textbox(
+        Inches(0.8), Inches(0.8), prs.slide_width - Inches(1.6), prs.slide_height - Inches(1.6)
+    )
     tf = box.text_frame
     tf.word_wrap = True
     tf.text = "Sources and credits"

@@ -32,9 +32,16 @@ def _sub(parent, tag, text=None, **attrib):
 
 
 def _description(dataset: Dataset, eid: str, row) -> str:
-    lines = [f"{date_text(row)}", f"Date basis: {row['date_basis']}", f"Place: {place_text(row)}",
-             f"Type: {row['type_label']}", f"Faction: {faction_name(dataset, row['primary_faction'])}", "",
-             str(row["description"]), ""]
+    lines = [
+        f"{date_text(row)}",
+        f"Date basis: {row['date_basis']}",
+        f"Place: {place_text(row)}",
+        f"Type: {row['type_label']}",
+        f"Faction: {faction_name(dataset, row['primary_faction'])}",
+        "",
+        str(row["description"]),
+        "",
+    ]
     for s in sources_for(dataset, eid):
         lines += [f"“{s['quote']}”", f"— {citation(s)}", ""]
     return "\n".join(lines).strip()
@@ -69,8 +76,17 @@ def kml_document(dataset: Dataset, visible: pd.DataFrame) -> ET.ElementTree:
         if isinstance(row["primary_faction"], str):
             _sub(pm, "styleUrl", f"#faction-{row['primary_faction']}")
         data = _sub(pm, "ExtendedData")
-        for key in ("id", "type", "date_precision", "date_basis", "confidence", "primary_faction", "place_name",
-                    "map_precision", "map_radius_km"):
+        for key in (
+            "id",
+            "type",
+            "date_precision",
+            "date_basis",
+            "confidence",
+            "primary_faction",
+            "place_name",
+            "map_precision",
+            "map_radius_km",
+        ):
             value = row.get(key)
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 continue

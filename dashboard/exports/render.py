@@ -32,7 +32,7 @@ from dashboard.figures import FONT, map_figure, timeline_figure
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 WIDTH = 1200
 MAP_HEIGHT = 560
-TOP, GAP, BOTTOM = 96, 44, 120   # px: title + legend, map-timeline gap, tick labels + attribution
+TOP, GAP, BOTTOM = 96, 44, 120  # px: title + legend, map-timeline gap, tick labels + attribution
 
 
 def find_browser() -> str:
@@ -40,16 +40,20 @@ def find_browser() -> str:
     if env:
         if Path(env).is_file() and os.access(env, os.X_OK):
             return env
-        raise BrowserNotFoundError(f"BROWSER_PATH={env!r} is not an executable browser; "
-                                   "static exports (png, svg, pdf, gif, mp4, pptx) need Chromium or Chrome")
+        raise BrowserNotFoundError(
+            f"BROWSER_PATH={env!r} is not an executable browser; "
+            "static exports (png, svg, pdf, gif, mp4, pptx) need Chromium or Chrome"
+        )
     for name in BROWSER_NAMES:
         path = shutil.which(name)
         if path:
             return path
     if os.access("/usr/bin/chromium", os.X_OK):
         return "/usr/bin/chromium"
-    raise BrowserNotFoundError("static exports (png, svg, pdf, gif, mp4, pptx) need Chromium or Chrome: "
-                               "install it (e.g. apt-get install chromium) or set BROWSER_PATH to its executable")
+    raise BrowserNotFoundError(
+        "static exports (png, svg, pdf, gif, mp4, pptx) need Chromium or Chrome: "
+        "install it (e.g. apt-get install chromium) or set BROWSER_PATH to its executable"
+    )
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,18 @@ class Frame:
     timeline_height: int | None = None
 
 
-def composite_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *, featured: tuple[str, ...] = (),
-                     title: str | None = None, subtitle: str | None = None, width: int = WIDTH,
-                     frame: Frame | None = None, towns: pd.DataFrame | None = None) -> go.Figure:
+def composite_figure(
+    dataset: Dataset,
+    visible: pd.DataFrame,
+    state: ViewState,
+    *,
+    featured: tuple[str, ...] = (),
+    title: str | None = None,
+    subtitle: str | None = None,
+    width: int = WIDTH,
+    frame: Frame | None = None,
+    towns: pd.DataFrame | None = None,
+) -> go.Figure:
     """The map (top) and the timeline (bottom) of one view as one figure, with title and attribution."""
     from dashboard.towns import town_labels
 
@@ -76,7 +89,9 @@ def composite_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState, 
     tfig = timeline_figure(dataset, visible, state, highlighted=highlighted, featured=featured)
     scale = width / WIDTH
     map_h = int(MAP_HEIGHT * scale)
-    tl_h = frame.timeline_height if frame and frame.timeline_height else max(140, int((tfig.layout.height or 240) - 110))
+    tl_h = (
+        frame.timeline_height if frame and frame.timeline_height else max(140, int((tfig.layout.height or 240) - 110))
+    )
     plot_h = map_h + GAP + tl_h
     height = TOP + plot_h + BOTTOM
     split = tl_h / plot_h
@@ -106,23 +121,55 @@ def composite_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState, 
         a.update(xref="paper", yref="paper", x=0.5, y=split / 2)
         annotations.append(a)
     lines = attribution(dataset).lines(with_map=True)
-    annotations.append(dict(text="<br>".join(_esc(l) for l in lines), xref="paper", yref="paper", x=0, y=0,
-                            xanchor="left", yanchor="top", yshift=-58, align="left", showarrow=False,
-                            font=dict(size=11, color="#444")))
+    annotations.append(
+        dict(
+            text="<br>".join(_esc(line) for line in lines),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=0,
+            xanchor="left",
+            yanchor="top",
+            yshift=-58,
+            align="left",
+            showarrow=False,
+            font=dict(size=11, color="#444"),
+        )
+    )
     heading = _esc(title or dataset.title)
     if subtitle:
         heading += f"<br><span style='font-size:14px;color:#444'>{_esc(subtitle)}</span>"
     # An annotation rather than layout.title: a two-line title anchored at the
     # top was clipped by the page edge; this one is placed in the top margin.
-    annotations.append(dict(text=heading, xref="paper", yref="paper", x=0, y=1 + (TOP - 8) / plot_h,
-                            xanchor="left", yanchor="top", align="left", showarrow=False, font=dict(size=20)))
+    annotations.append(
+        dict(
+            text=heading,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=1 + (TOP - 8) / plot_h,
+            xanchor="left",
+            yanchor="top",
+            align="left",
+            showarrow=False,
+            font=dict(size=20),
+        )
+    )
     fig.update_layout(
-        geo=geo, xaxis=xaxis, yaxis=yaxis, shapes=tlay.get("shapes", []), annotations=annotations,
+        geo=geo,
+        xaxis=xaxis,
+        yaxis=yaxis,
+        shapes=tlay.get("shapes", []),
+        annotations=annotations,
         legend={**mlay.get("legend", {}), "y": 1.0, "yanchor": "bottom", "x": 0},
         legend2={**mlay.get("legend2", {}), "y": (tl_h + GAP) / plot_h, "yanchor": "bottom", "x": 0},
-
-        font=FONT, width=width, height=height, paper_bgcolor="white", plot_bgcolor="white",
-        margin=dict(l=20, r=20, t=TOP, b=BOTTOM, autoexpand=True), showlegend=True,
+        font=FONT,
+        width=width,
+        height=height,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin=dict(l=20, r=20, t=TOP, b=BOTTOM, autoexpand=True),
+        showlegend=True,
     )
     return fig
 
@@ -132,8 +179,10 @@ def _esc(text: str) -> str:
 
 
 def _geo_assets_script(folder: Path) -> Path:
-    parts = ["window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};",
-             "window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};"]
+    parts = [
+        "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};",
+        "window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};",
+    ]
     for name in ("world_50m", "world_110m", "asia_50m", "asia_110m"):
         f = TOPOJSON_DIR / f"{name}.json"
         if f.exists():
@@ -161,8 +210,11 @@ def render(figures: list[go.Figure], fmt: str, scale: float = 1.0) -> list[bytes
             async with kaleido.Kaleido(n=1, page_generator=page, path=browser, timeout=120) as k:
                 for fig in figures:
                     lay = fig.layout
-                    out.append(await k.calc_fig(fig, opts=dict(format=fmt, width=lay.width or WIDTH,
-                                                                height=lay.height or 800, scale=scale)))
+                    out.append(
+                        await k.calc_fig(
+                            fig, opts=dict(format=fmt, width=lay.width or WIDTH, height=lay.height or 800, scale=scale)
+                        )
+                    )
         except Exception as exc:
             if type(exc).__name__ in ("ChromeNotFoundError", "BrowserFailedError", "BrowserClosedError"):
                 raise BrowserNotFoundError(f"could not start the browser {browser!r} for static export: {exc}") from exc
@@ -183,7 +235,7 @@ def _run_async(coro):
     def target():
         try:
             result.append(asyncio.run(coro))
-        except BaseException as exc:  # noqa: BLE001 re-raised below
+        except BaseException as exc:
             error.append(exc)
 
     t = threading.Thread(target=target)

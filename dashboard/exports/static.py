@@ -21,9 +21,16 @@ def views(dataset: Dataset, state: ViewState, briefing: Briefing | None):
     figs = []
     for k, step in enumerate(briefing.steps, 1):
         st = step.view_state()
-        figs.append(composite_figure(dataset, visible_events(dataset, st), st, featured=step.events,
-                                     title=briefing.title,
-                                     subtitle=f"Step {k} of {len(briefing.steps)}: {markdown_to_text(step.heading)}"))
+        figs.append(
+            composite_figure(
+                dataset,
+                visible_events(dataset, st),
+                st,
+                featured=step.events,
+                title=briefing.title,
+                subtitle=f"Step {k} of {len(briefing.steps)}: {markdown_to_text(step.heading)}",
+            )
+        )
     return figs
 
 
@@ -36,7 +43,9 @@ def step_paths(out: Path, n: int) -> list[Path]:
     return [out.with_name(f"{out.stem}-step{k:02d}{out.suffix}") for k in range(1, n + 1)]
 
 
-def write_static(dataset: Dataset, fmt: str, out: Path, state: ViewState, briefing: Briefing | None, protect) -> list[Path]:
+def write_static(
+    dataset: Dataset, fmt: str, out: Path, state: ViewState, briefing: Briefing | None, protect
+) -> list[Path]:
     figs = views(dataset, state, briefing)
     blobs = render(figs, fmt, scale=1.0)
     targets = [out] if briefing is None else step_paths(out, len(figs))

@@ -20,12 +20,14 @@ def _source_columns(dataset: Dataset, ids) -> pd.DataFrame:
         rows[eid] = {
             "source_quotes": " | ".join(f"“{q}”" for q in s["quote"]),
             "source_citations": " | ".join(
-                f"{r.publisher}, “{r.doc_title}”, {r.published}, paragraph {r.paragraph}" for r in s.itertuples()),
+                f"{r.publisher}, “{r.doc_title}”, {r.published}, paragraph {r.paragraph}" for r in s.itertuples()
+            ),
             "source_publishers": " | ".join(dict.fromkeys(str(p) for p in s["publisher"])),
             "source_published": " | ".join(dict.fromkeys(str(p) for p in s["published"])),
         }
-    return pd.DataFrame.from_dict(rows, orient="index",
-                                  columns=["source_quotes", "source_citations", "source_publishers", "source_published"])
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=["source_quotes", "source_citations", "source_publishers", "source_published"]
+    )
 
 
 def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:
@@ -46,14 +48,21 @@ def geojson_document(dataset: Dataset, visible: pd.DataFrame) -> dict:
         lat, lon = float(row["map_lat"]), float(row["map_lon"])
         if not (math.isfinite(lat) and math.isfinite(lon)):
             continue
-        features.append({
-            "type": "Feature", "id": str(eid),
-            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-            "properties": event_record(dataset, eid, row),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(eid),
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                "properties": event_record(dataset, eid, row),
+            }
+        )
     attr = attribution(dataset)
-    return {"type": "FeatureCollection", "title": dataset.title,
-            "attribution": attr.lines(with_map=False), "features": features}
+    return {
+        "type": "FeatureCollection",
+        "title": dataset.title,
+        "attribution": attr.lines(with_map=False),
+        "features": features,
+    }
 
 
 def write_geojson(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:

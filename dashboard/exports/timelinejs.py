@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from conflictmap.table import Dataset
 from conflictmap.output import atomic_path
+from conflictmap.table import Dataset
 from dashboard.exports.common import attribution, citation, faction_name, sources_for
 from dashboard.figures import date_text, place_text
 
@@ -26,8 +26,7 @@ def timeline_document(dataset: Dataset, visible: pd.DataFrame, title: str | None
     attr = attribution(dataset)
     events = []
     for eid, row in visible.iterrows():
-        parts = [_p(f"{date_text(row)} — {row['date_basis']}"), _p(f"Where: {place_text(row)}"),
-                 _p(row["description"])]
+        parts = [_p(f"{date_text(row)} — {row['date_basis']}"), _p(f"Where: {place_text(row)}"), _p(row["description"])]
         for s in sources_for(dataset, eid):
             parts.append(f"<blockquote>{html.escape(s['quote'])}</blockquote>")
             parts.append(f"<p><cite>{html.escape(citation(s))}</cite></p>")
@@ -41,11 +40,12 @@ def timeline_document(dataset: Dataset, visible: pd.DataFrame, title: str | None
             event["end_date"] = _date(row["date_end"])
         events.append(event)
     intro = "".join(_p(line) for line in attr.lines(with_map=False))
-    return {"title": {"text": {"headline": html.escape(title or dataset.title), "text": intro}},
-            "events": events}
+    return {"title": {"text": {"headline": html.escape(title or dataset.title), "text": intro}}, "events": events}
 
 
-def write_timelinejs(dataset: Dataset, visible: pd.DataFrame, out: Path, protect, title: str | None = None) -> list[Path]:
+def write_timelinejs(
+    dataset: Dataset, visible: pd.DataFrame, out: Path, protect, title: str | None = None
+) -> list[Path]:
     doc = timeline_document(dataset, visible, title)
     with atomic_path(out, protect) as tmp:
         tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
