@@ -47,6 +47,9 @@ CHROME_ARGS = (
     "--no-first-run",
     "--no-default-browser-check",
     "--window-size=1400,1000",
+    # WebGL (the MapLibre map) in headless Chromium without a GPU: software rendering.
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
 )
 
 
