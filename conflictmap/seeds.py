@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from conflictmap.errors import EventsFileError, Problem
-from conflictmap.yamlsource import read_text
+from conflictmap.inputs import read_text
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
