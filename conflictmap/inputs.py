@@ -73,8 +73,9 @@ def _size_text(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
-def read_bytes(path: Path | str, limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_bytes(path: Path | str, limit: int | None = None) -> bytes:
     """The content of the regular file ``path``, at most ``limit`` bytes, or InputFileError."""
+    limit = MAX_INPUT_BYTES if limit is None else limit
     shown = str(path)
     try:
         st = os.stat(path)
@@ -114,7 +115,7 @@ def _check_kind(shown: str, mode: int) -> None:
     raise InputFileError(shown, _KIND.get(stat.S_IFMT(mode), "is not a regular file"))
 
 
-def read_text(path: Path | str, limit: int = MAX_INPUT_BYTES) -> str:
+def read_text(path: Path | str, limit: int | None = None) -> str:
     """A UTF-8 text file as ``str``; a bad byte is reported with its line and offset."""
     raw = read_bytes(path, limit)
     try:

@@ -229,7 +229,8 @@ def atomic_path(target: Path | str, protect: Iterable[Path | str | None] = ()):
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
     except (OSError, ValueError) as exc:
-        raise OutputError(f"{target}: cannot write in {folder}: {_os_message(exc)}") from None
+        why = "files cannot be created there" if getattr(exc, "errno", None) == errno.ENOENT else _os_message(exc)
+        raise OutputError(f"{target}: cannot write in {folder}: {why}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
