@@ -63,7 +63,7 @@ def cmd_geocode(args) -> int:
         check_distinct,
         check_target,
         input_files,
-        spreadsheet_safe_table,
+        to_csv,
         write_table,
     )
     from conflictmap.pipeline import load_dataset
@@ -85,7 +85,7 @@ def cmd_geocode(args) -> int:
         )
     if args.report:
         with atomic_path(Path(args.report), protect=protect) as tmp:
-            spreadsheet_safe_table(report).to_csv(tmp, index=False)
+            to_csv(report, tmp)
     named = dataset.events["place_name"].notna() | dataset.events["dest_name"].notna()
     unplaced = named & dataset.events["map_lat"].isna()
     print(

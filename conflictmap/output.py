@@ -116,6 +116,8 @@ def check_target(target: Path | str, protect: Iterable[Path | str | None] = ()) 
         st = os.stat(target)
     except FileNotFoundError:
         return target
+    except NotADirectoryError:
+        return target  # a part of the folder path is a file: creating the folder says so
     except (OSError, ValueError) as exc:
         raise OutputError(f"{target}: cannot write: {_os_message(exc)}") from None
     if stat.S_ISDIR(st.st_mode):
@@ -271,15 +273,35 @@ def spreadsheet_safe(value):
     return "'" + value
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _cell(value):
+    if isinstance(value, str):
+        value = _SURROGATE.sub("\ufffd", value)  # a lone surrogate cannot be written as UTF-8
+    return spreadsheet_safe(value)
+
+
 def spreadsheet_safe_table(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with every text cell (and column name) made safe by :func:`spreadsheet_safe`."""
     out = table.copy()
     for col in out.columns:
         if not (pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col])):
             continue
-        out[col] = out[col].map(spreadsheet_safe).astype(object)
-    out.columns = [spreadsheet_safe(c) for c in out.columns]
+        out[col] = pd.Series([_cell(v) for v in out[col]], index=out.index, dtype=object)
+    out.columns = [_cell(c) for c in out.columns]
     return out
+
+
+def to_csv(table: pd.DataFrame, path: Path | str) -> None:
+    """RFC 4180 CSV with formula-safe cells.
+
+    CRLF line ends (the RFC's) also make the writer quote any cell holding a
+    bare CR, which would otherwise split the row for every reader.
+    """
+    spreadsheet_safe_table(table).to_csv(
+        path, index=False, date_format="%Y-%m-%d", encoding="utf-8", lineterminator="\r\n"
+    )
 
 
 def write_table(events: pd.DataFrame, target: Path | str, protect: Iterable[Path | str | None] = ()) -> str:
@@ -290,7 +312,7 @@ def write_table(events: pd.DataFrame, target: Path | str, protect: Iterable[Path
     table = events.reset_index(drop=True)
     with atomic_path(target, protect) as tmp:
         if fmt == "csv":
-            spreadsheet_safe_table(table).to_csv(tmp, index=False, date_format="%Y-%m-%d")
+            to_csv(table, tmp)
         elif fmt == "parquet":
             try:
                 table.to_parquet(tmp, index=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from conflictmap.output import atomic_path, spreadsheet_safe_table
+from conflictmap.output import atomic_path, to_csv
 from conflictmap.table import Dataset
 from dashboard.exports.common import attribution, event_record, placed
 
@@ -40,9 +40,9 @@ def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> li
     for col in table.columns:
         if table[col].map(lambda v: isinstance(v, (list, tuple))).any():
             table[col] = table[col].map(lambda v: json.dumps(v) if isinstance(v, (list, tuple)) else v)
-    table = spreadsheet_safe_table(table.join(_source_columns(dataset, table.index)))
+    table = table.join(_source_columns(dataset, table.index))
     with atomic_path(out, protect) as tmp:
-        table.reset_index(drop=True).to_csv(tmp, index=False, date_format="%Y-%m-%d", encoding="utf-8")
+        to_csv(table.reset_index(drop=True), tmp)
     return [out]
 
 
