@@ -221,7 +221,7 @@ def _online_args(p):
         "--cache",
         type=Path,
         default=None,
-        help="online geocoding cache file (default: ~/.cache/conflictmap/geocode.json)",
+        help="online geocoding cache, an SQLite file (default: ~/.cache/conflictmap/geocode.sqlite)",
     )
 
 
