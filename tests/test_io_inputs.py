@@ -172,11 +172,11 @@ def test_unreadable_file(work, capsys, monkeypatch):
 
 def test_limit_is_enforced_on_what_is_read_not_only_on_stat(tmp_path, monkeypatch):
     """A file whose size stat cannot tell (procfs reports 0) is still cut at the limit."""
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * 500)
     monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", 100)
     monkeypatch.setattr(inputs.os, "fstat", lambda fd: os.stat_result((0o100644, 0, 0, 1, 0, 0, 0, 0, 0, 0)))
     monkeypatch.setattr(inputs.os, "stat", lambda p: os.stat_result((0o100644, 0, 0, 1, 0, 0, 0, 0, 0, 0)))
-    big = tmp_path / "big.txt"
-    big.write_bytes(b"a" * 500)
     with pytest.raises(inputs.InputFileError, match="file too large: more than 100 bytes"):
         inputs.read_bytes(big)
     assert inputs.read_bytes(big, limit=1000) == b"a" * 500
