@@ -45,6 +45,7 @@ from dashboard.eventlist import LIST_PAGE, event_rows
 from dashboard.layout import layout
 from dashboard.mapfigure import frame_bounds, initial_zoom, map_figure, map_traces, placed_events
 from dashboard.mapstyle import map_style, url_source
+from dashboard.security import harden
 from dashboard.timeline import period, strip_figure, timeline_figure
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -87,7 +88,7 @@ def create_app(
 
     app.layout = layout(dataset, briefings, initial_zoom=initial_zoom(dataset), style_url=style_url)
     register_callbacks(app, dataset, briefings, keys, style_url)
-    return app
+    return harden(app)  # after the callbacks: the CSP hashes every inline script they add
 
 
 def presented(dataset: Dataset, briefings, search: str | None, pathname: str | None):

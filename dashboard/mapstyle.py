@@ -90,7 +90,12 @@ def map_style(
     boundaries = sorted({b for b in places["boundary"] if isinstance(b, str)})
     story_points, story_areas = story_features(places, inline_source("admin1.geojson") if boundaries else None)
     story_town_ids = sorted({k.removeprefix("gaz:") for k in places["key"] if k.startswith("gaz:")})
-    sources = {name: {"type": "geojson", "data": source(f"{name}.geojson")} for name in BASE_SOURCES}
+    # maxzoom: tiles are cut up to zoom 10 and over-zoomed past it (the data is no finer), which
+    # keeps MapLibre's tiling work, and the first paint, small; a smaller buffer does the same.
+    sources = {
+        name: {"type": "geojson", "data": source(f"{name}.geojson"), "maxzoom": 10, "buffer": 64}
+        for name in BASE_SOURCES
+    }
     sources["story-points"] = {"type": "geojson", "data": story_points, "promoteId": "key"}
     sources["story-areas"] = {"type": "geojson", "data": story_areas, "promoteId": "key"}
     shown = ["literal", visible_keys] if visible_keys is not None else None

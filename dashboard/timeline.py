@@ -26,8 +26,8 @@ from dashboard.symbols import plotly_symbol
 
 LANE_LABEL_PX = 190  # left margin for lane names, shared by strip and lanes so their x axes line up
 RIGHT_PX = 16
-ROW_PX = 26  # one row of markers inside a lane
-LANE_PAD_PX = 14
+ROW_PX = 24  # one row of markers inside a lane
+LANE_PAD_PX = 9
 MIN_LANES_PX = 120
 MAX_ROWS_PER_LANE = 12  # past this, overlapping events share rows
 MAX_TIMELINE_EVENTS = 2500  # past this, lanes are histograms

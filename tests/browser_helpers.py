@@ -150,8 +150,9 @@ def point_position(driver, graph: str, event_id: str) -> tuple[float, float]:
           const y = ya.d2p(tr.y[k]) + gd._fullLayout.margin.t;
           const top = box.scrollTop, bottom = box.scrollTop + box.clientHeight;
           if (y < top + 15 || y > bottom - 15) box.scrollTop = y - box.clientHeight / 2;
+        } else {
+          gd.scrollIntoView({block: 'nearest'});
         }
-        gd.scrollIntoView({block: 'nearest'});
         const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
         return [r.left + xa.d2p(tr.x[k]), r.top + ya.d2p(tr.y[k])];
       }
@@ -214,3 +215,14 @@ def set_viewport(driver, width: int, height: int) -> None:
     inner = viewport(driver)
     driver.set_window_size(width + (width - inner["width"]), height + (height - inner["height"]))
     wait_for(lambda: viewport(driver) == {"width": width, "height": height}, message="viewport size")
+
+
+def settle_first_page(driver) -> None:
+    """Let the page dash.testing opened finish loading before a test navigates away.
+
+    Leaving a page while MapLibre is still loading its style makes plotly's
+    teardown throw "Style is not done loading" into the console of a page the
+    user has left; waiting keeps each test's console about its own page.
+    """
+    wait_idle(driver)
+    driver.get_log("browser")  # drains the buffer: what follows belongs to the test

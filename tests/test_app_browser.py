@@ -18,6 +18,7 @@ from browser_helpers import (
     non_loopback_resources,
     query_of,
     selected_on,
+    settle_first_page,
     severe_logs,
     timeline_event_ids,
     wait_for,
@@ -42,6 +43,7 @@ def expected(**filters) -> int:
 @pytest.fixture
 def app_url(dash_duo):
     dash_duo.start_server(create_app(dataset=DATASET))
+    settle_first_page(dash_duo.driver)
     return dash_duo.server_url
 
 
