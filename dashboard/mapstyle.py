@@ -249,29 +249,12 @@ def map_style(
             }
         )
     layers += [
-        # Areas are labelled in italics: a corridor along its line (as rivers are), others at their point.
-        {
-            "id": "story-corridor-labels",
-            "type": "symbol",
-            "source": "story-areas",
-            "filter": ["==", ["geometry-type"], "LineString"],
-            "layout": {
-                "text-field": ["get", "label"],
-                "text-font": FONT_ITALIC,
-                "text-size": label_size,
-                "symbol-placement": "line",
-                "text-allow-overlap": True,
-                "text-keep-upright": True,
-                "symbol-spacing": 400,
-                "text-offset": [0, -1.1],
-            },
-            "paint": {"text-color": AREA, "text-halo-color": "#ffffff", "text-halo-width": 2},
-        },
+        # Areas (regions, fields, corridors) are labelled in italics at their point; towns in bold.
         {
             "id": "story-area-labels",
             "type": "symbol",
             "source": "story-points",
-            "filter": ["all", ["==", ["get", "halo"], False], ["!=", ["get", "corridor"], True]],
+            "filter": ["==", ["get", "halo"], False],
             "layout": {
                 "text-field": ["get", "label"],
                 "text-font": FONT_ITALIC,

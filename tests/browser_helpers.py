@@ -46,7 +46,7 @@ def map_ready(driver) -> bool:
     )
 
 
-def wait_idle(driver, timeout=25.0):
+def wait_idle(driver, timeout=60.0):
     """Dash has no callback running, the map has drawn and the timeline has its points."""
     wait_for(
         lambda: (
