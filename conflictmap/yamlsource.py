@@ -17,11 +17,15 @@ from typing import Any
 import yaml
 
 from conflictmap.errors import EventsFileError, Problem
+from conflictmap.yamlerrors import explain as explain_yaml_error
 
 # Limits that keep a hostile or broken file from exhausting the machine:
 # YAML aliases can expand exponentially ("billion laughs"), and deep nesting
-# overflows Python's stack. Real events files are far below both.
-MAX_NODES = 200_000
+# overflows Python's stack. What is capped is what aliases add: a file's own
+# values cost memory in proportion to its size (the size limit of the reader
+# bounds them), but an alias repeats a whole subtree for a few bytes, so a
+# 1 KB file can ask for billions of values. Honest files use few aliases.
+MAX_ALIAS_VALUES = 1_000_000
 
 # libyaml's parser (when PyYAML was built with it) reads a 3,000-event file
 # 10x faster than the pure-Python one, with the same line marks.
@@ -36,11 +40,21 @@ MAX_DEPTH = 60
 class YamlDocument:
     file: str
     data: Any
+    # path -> line of the field's key (for mapping values) or of the value
+    # (list items, the root): where an author looks to fix that field.
     lines: dict[tuple, int] = field(default_factory=dict)
     # Problems found while reading (unreadable values, duplicate keys); the
     # validator reports them together with its own, so one run lists all.
     problems: list[Problem] = field(default_factory=list)
     unreadable: set[tuple] = field(default_factory=set)
+    # The text as read, to explain a value by how it was written (an empty
+    # value whose text went into a comment, an unquoted `no` read as false).
+    text: str = ""
+
+    def source_line(self, number: int) -> str:
+        """Line ``number`` (from 1) of the text as written, or '' past the end."""
+        lines = self.text.split("\n")
+        return lines[number - 1] if 0 < number <= len(lines) else ""
 
     def line(self, path: tuple) -> int:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -94,13 +108,11 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
             ]
         )
     try:
-        _check_depth(text, file)
+        aliases = _check_depth(text, file)
         node = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise EventsFileError([Problem(file, line, "", f"invalid YAML: {problem}")]) from None
+        line, message = explain_yaml_error(text, exc)
+        raise EventsFileError([Problem(file, line, "", f"invalid YAML: {message}")]) from None
     except yaml.reader.ReaderError as exc:  # control characters such as NUL
         line = text.count("\n", 0, exc.position) + 1
         raise EventsFileError(
@@ -118,10 +130,12 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         raise EventsFileError([Problem(file, 1, "", f"invalid YAML: {' '.join(str(exc).split())}")]) from None
     except RecursionError:
         raise EventsFileError([Problem(file, 1, "", "invalid YAML: nested more than Python can read")]) from None
-    doc = YamlDocument(file=file, data=None)
+    doc = YamlDocument(file=file, data=None, text=text)
     if node is None:
         doc.lines[()] = 1
         return doc
+    if aliases:
+        check_aliases(node, file)
     builder = _Builder(doc)
     try:
         doc.data = builder.build(node, ())
@@ -130,12 +144,74 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     return doc
 
 
-def _check_depth(text: str, file: str) -> None:
+def check_aliases(root: yaml.Node, file: str, limit: int = MAX_ALIAS_VALUES) -> None:
+    """Refuse a node graph whose aliases would expand past ``limit`` values, or refer to themselves.
+
+    The composer resolves an alias to the very node its anchor names, so the
+    graph shares subtrees; building it copies each shared subtree once per
+    use. The expanded size of every node is computed over the graph (each
+    node visited once, sizes as Python integers, so a billion-laughs file is
+    measured in microseconds rather than built), and what aliases add (the
+    expanded size less the number of distinct nodes) is compared with the
+    limit. A file without aliases always passes, whatever its size.
+    """
+    done: dict[int, tuple[int, int]] = {}  # node id -> (expanded size, height)
+    repeated: dict[int, list] = {}  # node id -> [node, times used], for nodes used more than once
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            kids = [done[id(k)] for k in _children(node)]
+            done[key] = (1 + sum(k[0] for k in kids), 1 + max((k[1] for k in kids), default=0))
+            continue
+        if key in done:
+            repeated.setdefault(key, [node, 1])[1] += 1
+            continue
+        if key in on_path:
+            raise EventsFileError(
+                [Problem(file, node.start_mark.line + 1, "", "a YAML alias refers to the value that contains it")]
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
+    size, height = done[id(root)]
+    added = size - len(done)
+    if added <= limit and height <= MAX_DEPTH + 1:
+        return
+    # Name the anchored value whose repetition costs most: the line to edit.
+    node, uses = max(repeated.values(), key=lambda r: done[id(r[0])][0] * (r[1] - 1), default=(root, 1))
+    if added > limit:
+        message = (
+            f"YAML aliases would repeat values into {added:,} copies (more than {limit:,}); "
+            f"the anchored value here is used {uses:,} times"
+        )
+    else:
+        message = (
+            f"YAML aliases nest values deeper than {MAX_DEPTH} levels; the anchored value here is used {uses} times"
+        )
+    raise EventsFileError([Problem(file, node.start_mark.line + 1, "", message)])
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_depth(text: str, file: str) -> int:
     """Refuse deep nesting before composing: libyaml's composer recurses in C
-    and would crash the process rather than raise."""
-    depth = 0
+    and would crash the process rather than raise. Returns how many aliases
+    the text uses, so that a file with none skips the alias check."""
+    depth = aliases = 0
     for event in yaml.parse(text, Loader=SAFE_LOADER):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
                 raise EventsFileError(
@@ -143,6 +219,7 @@ def _check_depth(text: str, file: str) -> None:
                 )
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
+    return aliases
 
 
 # Only plain data: a tag for anything else (!!python/..., !!set, !!omap) is refused.
@@ -159,22 +236,15 @@ class _Builder:
     def __init__(self, doc: YamlDocument):
         self.doc = doc
         self.constructor = yaml.constructor.SafeConstructor()
-        self.nodes = 0
 
     def problem(self, node, path, message):
         self.doc.problems.append(Problem(self.doc.file, node.start_mark.line + 1, _dotted(path), message))
 
-    def build(self, node, path):
+    def build(self, node, path, line: int | None = None):
         doc = self.doc
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _TooBig(
-                node.start_mark.line + 1,
-                f"file too large: more than {MAX_NODES:,} values (YAML aliases may be expanding without limit)",
-            )
         if len(path) > MAX_DEPTH:
             raise _TooBig(node.start_mark.line + 1, f"{_dotted(path[:3])}...: nested deeper than {MAX_DEPTH} levels")
-        doc.lines[path] = node.start_mark.line + 1
+        doc.lines[path] = line or node.start_mark.line + 1
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (
             "tag:yaml.org,2002:map",
             "tag:yaml.org,2002:seq",
@@ -201,7 +271,7 @@ class _Builder:
                         f"duplicate key (first given on line {doc.lines[path + (key,)]}); the first is kept",
                     )
                     continue
-                out[key] = self.build(value_node, path + (key,))
+                out[key] = self.build(value_node, path + (key,), key_node.start_mark.line + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
@@ -220,11 +290,26 @@ class _Builder:
 
 
 def _dotted(path: tuple) -> str:
-    """Render ("events", 3, "date") as events[3].date, the way messages name fields."""
+    """Render ("events", 3, "date") as events[3].date, the way messages name fields.
+
+    Keys come from the file: any character that a terminal would act on
+    (an escape sequence written as "\\e[31m" in a quoted key) is shown escaped.
+    """
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            name = _printable(str(part))
+            out += f".{name}" if out else name
     return out
+
+
+_UNPRINTABLE_IN_KEY = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE_IN_KEY.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 dotted = _dotted
