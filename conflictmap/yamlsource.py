@@ -186,11 +186,12 @@ def check_aliases(root: yaml.Node, file: str, limit: int = MAX_ALIAS_VALUES) -> 
     if added > limit:
         message = (
             f"YAML aliases would repeat values into {added:,} copies (more than {limit:,}); "
-            f"the anchored value here is used {uses:,} times"
+            f"the anchored value here is repeated by {uses - 1:,} aliases"
         )
     else:
         message = (
-            f"YAML aliases nest values deeper than {MAX_DEPTH} levels; the anchored value here is used {uses} times"
+            f"YAML aliases nest values deeper than {MAX_DEPTH} levels; "
+            f"the anchored value here is repeated by {uses - 1} aliases"
         )
     raise EventsFileError([Problem(file, node.start_mark.line + 1, "", message)])
 
