@@ -54,7 +54,9 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     origin: list[int] = []
     space = True  # drop leading whitespace; collapse runs to one space
     for index, char in enumerate(composed):
-        mapped = char if char.isascii() else unicodedata.normalize("NFKC", char).translate(_QUOTES)
+        mapped = char.translate(_QUOTES)  # quote glyphs first: NFKC would turn an acute accent into a space
+        if not mapped.isascii():
+            mapped = unicodedata.normalize("NFKC", mapped).translate(_QUOTES)
         for piece in mapped:
             if piece.isspace():
                 if space:

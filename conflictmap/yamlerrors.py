@@ -41,6 +41,9 @@ def explain(text: str, exc: yaml.YAMLError) -> tuple[int, str]:
     column = mark.column if mark else 0
     line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
 
+    if "nesting depth" in problem:
+        return line_no, "values are nested too deeply (brackets or indentation hundreds of levels deep)"
+
     tab_line = _tab_indented_line(lines, line_no)
     if tab_line or "tab" in problem:
         at = tab_line or line_no

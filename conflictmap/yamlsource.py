@@ -108,7 +108,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
             ]
         )
     try:
-        aliases = _check_depth(text, file)
+        check_structure(text, file)
         node = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         line, message = explain_yaml_error(text, exc)
@@ -134,8 +134,6 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     if node is None:
         doc.lines[()] = 1
         return doc
-    if aliases:
-        check_aliases(node, file)
     builder = _Builder(doc)
     try:
         doc.data = builder.build(node, ())
@@ -144,83 +142,74 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     return doc
 
 
-def check_aliases(root: yaml.Node, file: str, limit: int = MAX_ALIAS_VALUES) -> None:
-    """Refuse a node graph whose aliases would expand past ``limit`` values, or refer to themselves.
+def check_structure(text: str, file: str, limit: int = MAX_ALIAS_VALUES) -> None:
+    """Refuse deep nesting and alias bombs from the parser's events, before anything is built.
 
-    The composer resolves an alias to the very node its anchor names, so the
-    graph shares subtrees; building it copies each shared subtree once per
-    use. The expanded size of every node is computed over the graph (each
-    node visited once, sizes as Python integers, so a billion-laughs file is
-    measured in microseconds rather than built), and what aliases add (the
-    expanded size less the number of distinct nodes) is compared with the
-    limit. A file without aliases always passes, whatever its size.
+    libyaml's composer recurses in C and would crash the process on deep
+    nesting rather than raise, so depth is checked on the event stream. The
+    same pass measures aliases: each anchored value's expanded size is known
+    when it closes, each alias adds that size, so what aliases would add (and
+    how deep they would nest) is known in one pass over the text, without
+    building a billion values. Values written out in the file are not capped
+    here whatever their number (the reader's size limit bounds them).
     """
-    done: dict[int, tuple[int, int]] = {}  # node id -> (expanded size, height)
-    repeated: dict[int, list] = {}  # node id -> [node, times used], for nodes used more than once
-    on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if children_done:
-            on_path.discard(key)
-            kids = [done[id(k)] for k in _children(node)]
-            done[key] = (1 + sum(k[0] for k in kids), 1 + max((k[1] for k in kids), default=0))
-            continue
-        if key in done:
-            repeated.setdefault(key, [node, 1])[1] += 1
-            continue
-        if key in on_path:
-            raise EventsFileError(
-                [Problem(file, node.start_mark.line + 1, "", "a YAML alias refers to the value that contains it")]
-            )
-        on_path.add(key)
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(_children(node)))
-    size, height = done[id(root)]
-    added = size - len(done)
-    if added <= limit and height <= MAX_DEPTH + 1:
-        return
-    # Name the anchored value whose repetition costs most: the line to edit.
-    node, uses = max(repeated.values(), key=lambda r: done[id(r[0])][0] * (r[1] - 1), default=(root, 1))
-    if added > limit:
-        message = (
-            f"YAML aliases would repeat values into {added:,} copies (more than {limit:,}); "
-            f"the anchored value here is repeated by {uses - 1:,} aliases"
-        )
-    else:
-        message = (
-            f"YAML aliases nest values deeper than {MAX_DEPTH} levels; "
-            f"the anchored value here is repeated by {uses - 1} aliases"
-        )
-    raise EventsFileError([Problem(file, node.start_mark.line + 1, "", message)])
+    stack: list[list] = []  # open collections: [expanded size, height, anchor]
+    anchors: dict[str, tuple[int, int, int]] = {}  # anchor -> (expanded size, height, line)
+    open_anchors: set[str] = set()
+    uses: dict[str, int] = {}
+    added = 0
 
+    def close(size: int, height: int) -> None:
+        if stack:
+            stack[-1][0] += size
+            stack[-1][1] = max(stack[-1][1], height + 1)
 
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
-def _check_depth(text: str, file: str) -> int:
-    """Refuse deep nesting before composing: libyaml's composer recurses in C
-    and would crash the process rather than raise. Returns how many aliases
-    the text uses, so that a file with none skips the alias check."""
-    depth = aliases = 0
     for event in yaml.parse(text, Loader=SAFE_LOADER):
-        if isinstance(event, yaml.AliasEvent):
-            aliases += 1
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(stack) >= MAX_DEPTH:
                 raise EventsFileError(
                     [Problem(file, event.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels")]
                 )
+            stack.append([1, 1, event.anchor, event.start_mark.line + 1])
+            if event.anchor:
+                open_anchors.add(event.anchor)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-    return aliases
+            size, height, anchor, line = stack.pop()
+            if anchor:
+                anchors[anchor] = (size, height, line)
+                open_anchors.discard(anchor)
+            close(size, height)
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor:
+                anchors[event.anchor] = (1, 1, event.start_mark.line + 1)
+            close(1, 1)
+        elif isinstance(event, yaml.AliasEvent):
+            name = event.anchor
+            line = event.start_mark.line + 1
+            if name in open_anchors:
+                raise EventsFileError([Problem(file, line, "", f"the alias *{name} refers to the value containing it")])
+            if name not in anchors:
+                continue  # the composer reports the undefined alias
+            size, height, anchor_line = anchors[name]
+            uses[name] = uses.get(name, 0) + 1
+            added += size
+            if added > limit:
+                raise EventsFileError(
+                    [
+                        Problem(
+                            file,
+                            anchor_line,
+                            "",
+                            f"YAML aliases would repeat more than {limit:,} values; the value anchored here "
+                            f"(&{name}, {size:,} values) is repeated by {uses[name]:,} aliases so far",
+                        )
+                    ]
+                )
+            if len(stack) + height - 1 > MAX_DEPTH:
+                raise EventsFileError(
+                    [Problem(file, line, "", f"the alias *{name} nests values deeper than {MAX_DEPTH} levels")]
+                )
+            close(size, height)
 
 
 # Only plain data: a tag for anything else (!!python/..., !!set, !!omap) is refused.
