@@ -68,7 +68,7 @@ def _problems(error: dict, doc: YamlDocument, schema: dict) -> list[Problem]:
     if kind == "missing":
         return [_at(doc, loc[:-1], f"missing required field '{loc[-1]}'")]
     if kind == "extra_forbidden":
-        allowed = sorted(_node(schema, loc[:-1]).get("properties", {}))
+        allowed = sorted((_branch(schema, _node(schema, loc[:-1]), "object") or {}).get("properties", {}))
         return [_at(doc, loc, f"unknown field (expected one of: {', '.join(allowed)})")]
     if value is None:
         return [_at(doc, loc, _empty_message(doc, loc))]
@@ -205,36 +205,38 @@ def _double_quoted(text: str) -> str:
 
 
 def _node(schema: dict, path: tuple) -> dict:
-    """The (dereferenced) schema node describing the value at ``path``, or {} when unknown."""
+    """The (dereferenced) schema node describing the value at ``path``, or {} when unknown.
+
+    Optional values and unions are ``anyOf``/``oneOf`` in the schema: the
+    branch followed is the one that is a mapping (for a field name) or a list
+    (for an index).
+    """
     node = _deref(schema, schema)
     for part in path:
-        node = _object_or_array(schema, node, part)
+        container = _branch(schema, node, "array" if isinstance(part, int) else "object")
+        if container is None:
+            return {}
         if isinstance(part, int):
-            node = _deref(schema, node.get("items", {}))
-        elif part in node.get("properties", {}):
-            node = _deref(schema, node["properties"][part])
-        elif node.get("patternProperties"):
-            node = _deref(schema, next(iter(node["patternProperties"].values())))
+            node = _deref(schema, container.get("items", {}))
+        elif part in container.get("properties", {}):
+            node = _deref(schema, container["properties"][part])
+        elif container.get("patternProperties"):
+            node = _deref(schema, next(iter(container["patternProperties"].values())))
         else:
             return {}
     return node
 
 
-def _object_or_array(schema: dict, node: dict, part: Any) -> dict:
-    """Step through anyOf/oneOf (optional values, unions) to the branch a path can go into."""
-    want = "array" if isinstance(part, int) else "object"
-    for _ in range(4):
-        if node.get("type") == want or "properties" in node or "items" in node:
-            return node
-        branches = node.get("anyOf") or node.get("oneOf") or []
-        for branch in branches:
-            branch = _deref(schema, branch)
-            if branch.get("type") == want or (want == "object" and "properties" in branch) or branch.get("anyOf"):
-                node = branch
-                break
-        else:
-            return node
-    return node
+def _branch(schema: dict, node: dict, want: str) -> dict | None:
+    """The branch of ``node`` (itself, or inside anyOf/oneOf) that is an object or an array."""
+    node = _deref(schema, node)
+    if node.get("type") == want or (want == "object" and "properties" in node) or (want == "array" and "items" in node):
+        return node
+    for branch in node.get("anyOf", []) + node.get("oneOf", []):
+        found = _branch(schema, branch, want)
+        if found is not None:
+            return found
+    return None
 
 
 def _deref(schema: dict, node: dict) -> dict:
@@ -258,7 +260,8 @@ def _enum(node: dict) -> list:
 def _number_node(node: dict) -> dict:
     if "minimum" in node or "maximum" in node:
         return node
-    for branch in node.get("anyOf", []):
-        if "minimum" in branch or "maximum" in branch:
-            return branch
+    for branch in node.get("anyOf", []) + node.get("oneOf", []):
+        found = _number_node(branch)
+        if "minimum" in found or "maximum" in found:
+            return found
     return node

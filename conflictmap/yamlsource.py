@@ -252,7 +252,8 @@ class _Builder:
                 # `no:` must stay a name, not become True/False.
                 key = str(key_node.value)
                 if key == "<<" and key_node.tag.endswith(":merge"):
-                    self.problem(key_node, path, "YAML merge keys (<<) are not supported")
+                    self.problem(key_node, path, "YAML merge keys (<<) are not supported: write the fields out")
+                    doc.unreadable.add(path)  # its fields are not all here: no "missing field" on top
                     continue
                 if key in out:
                     self.problem(
