@@ -79,9 +79,26 @@ def briefing_files(events_path: Path | str) -> list[Path]:
     return sorted((p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()), key=lambda p: p.name)
 
 
+_DECLARES_BRIEFING = re.compile(r"^(?:format:\s*[\"']?conflictmap/briefing@|steps\s*:)", re.M)
+
+
 def is_briefing_file(path: Path | str) -> bool:
+    """A file in a ``briefings/`` folder, or one that says it is a briefing (its format, or top-level steps).
+
+    ``conflictmap validate story.yaml --events events.yaml`` then checks a
+    briefing kept anywhere; only the first 64 KB are looked at.
+    """
     path = Path(path)
-    return path.parent.name == "briefings"
+    if path.parent.name == "briefings":
+        return True
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as handle:
+            head = handle.read(65536).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(_DECLARES_BRIEFING.search(head))
 
 
 def load_briefing(path: Path | str, dataset: Dataset) -> Briefing:
