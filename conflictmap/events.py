@@ -20,7 +20,7 @@ from conflictmap.errors import EventsFileError, Problem
 from conflictmap.schema import EventsFileModel, Place, References, Source
 from conflictmap.seeds import SourceDocument, load_source_document
 from conflictmap.validation import validate_model
-from conflictmap.yamlsource import YamlDocument, dotted, load_yaml
+from conflictmap.yamlsource import YamlDocument, dotted, load_yaml, paused_gc
 
 
 @dataclass
@@ -60,6 +60,11 @@ def validate(doc: YamlDocument, base_dir: Path) -> EventsFile:
     problems += _duplicate_event_ids(doc)
     if problems or model is None:
         raise EventsFileError(problems)
+    with paused_gc():  # a large tree of new plain values, as in reading
+        return _events_file(model, doc)
+
+
+def _events_file(model: EventsFileModel, doc: YamlDocument) -> EventsFile:
     return EventsFile(
         path=Path(doc.file),
         title=model.title or Path(doc.file).stem,

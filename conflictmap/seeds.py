@@ -37,17 +37,24 @@ SUGGESTION_CHARS = 160
 
 
 def normalise_quote(text: str) -> str:
-    """Compare quotes by their words: same letters and case, any whitespace or quote glyph."""
-    return _normalise(text)[0]
+    """Compare quotes by their words: same letters and case, any whitespace or quote glyph.
+
+    Quote glyphs are mapped before NFKC (which would turn an acute accent
+    used as an apostrophe into a space and a combining mark) and after it
+    (NFKC makes some, such as full-width quote marks); whitespace runs become
+    one space. Quote and document go through this same function.
+    """
+    text = text.translate(_QUOTES)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return _SPACE.sub(" ", text).strip()
 
 
 def _normalise(text: str) -> tuple[str, list[int]]:
-    """The normalised text and, for each of its characters, the index it came from in NFC(text).
+    """Normalised like ``normalise_quote``, character by character, with the index each came from in NFC(text).
 
-    Normalising character by character (after composing the whole text) keeps
-    the map to the original, so a suggested passage can be shown as the
-    document wrote it. Quote and document go through the same function, so
-    they compare alike.
+    Slower, and used only to show a suggested passage as the document wrote
+    it: the map leads from a window of normalised text back to the original.
     """
     composed = unicodedata.normalize("NFC", text)
     out: list[str] = []
@@ -93,15 +100,21 @@ class SourceDocument:
     path: Path
     header: dict
     paragraphs: tuple[str, ...]
-    # Normalised once when the document is read, not once per quote: each
-    # paragraph composed (NFC, for showing passages) and normalised with its map.
-    composed: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    normalised: tuple[tuple[str, list[int]], ...] = field(init=False, repr=False, compare=False)
+    # Normalised once when the document is read, not once per quote.
+    normalised: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # For suggestions only, made on the first quote not found: each paragraph
+    # composed (NFC) and normalised with its map back to that text.
+    _with_offsets: list = field(init=False, repr=False, compare=False, default_factory=list)
 
     def __post_init__(self):
-        composed = tuple(unicodedata.normalize("NFC", p) for p in self.paragraphs)
-        object.__setattr__(self, "composed", composed)
-        object.__setattr__(self, "normalised", tuple(_normalise(p) for p in composed))
+        object.__setattr__(self, "normalised", tuple(normalise_quote(p) for p in self.paragraphs))
+
+    def _offsets(self) -> list[tuple[str, tuple[str, list[int]]]]:
+        if not self._with_offsets:
+            for paragraph in self.paragraphs:
+                composed = unicodedata.normalize("NFC", paragraph)
+                self._with_offsets.append((composed, _normalise(composed)))
+        return self._with_offsets
 
     def find_quote(self, quote: str) -> int | None:
         """The first paragraph number holding ``quote`` verbatim, or None (also for a fragment)."""
@@ -126,7 +139,7 @@ class SourceDocument:
                 problem=f"quote is too short to check against {self.path.name}: cite at least {MIN_QUOTE_WORDS} "
                 f"whole words of it{shown}",
             )
-        found = tuple(n for n, (text, _) in enumerate(self.normalised, 1) if _whole_word_find(text, needle))
+        found = tuple(n for n, text in enumerate(self.normalised, 1) if _whole_word_find(text, needle))
         if found:
             return QuoteCheck(paragraphs=found)
         suggestion, number = self._nearest(needle, cited)
@@ -141,7 +154,8 @@ class SourceDocument:
 
         width = len(needle.split())
         best: tuple[float, int, int, int] | None = None
-        for number, (text, _) in enumerate(self.normalised, 1):
+        paragraphs = self._offsets()
+        for number, (_, (text, _)) in enumerate(paragraphs, 1):
             spans = [m.span() for m in _TOKEN.finditer(text)]
             windows: list[tuple[int, int]] = []
             for size in {max(1, width - 1), width, width + 1}:
@@ -159,7 +173,7 @@ class SourceDocument:
         if best is None:
             return None, None
         _, number, start, end = best
-        origin, composed = self.normalised[number - 1][1], self.composed[number - 1]
+        composed, (_, origin) = paragraphs[number - 1]
         passage = " ".join(composed[origin[start] : origin[end - 1] + 1].split())
         if len(passage) > SUGGESTION_CHARS:
             passage = passage[: SUGGESTION_CHARS - 1].rstrip() + "…"

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from conflictmap.errors import Problem
 from conflictmap.schema import PATTERN_MESSAGES, UNION_TAGS, RuleViolations, json_schema
-from conflictmap.yamlsource import YamlDocument, dotted
+from conflictmap.yamlsource import YamlDocument, dotted, paused_gc
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,7 +29,8 @@ M = TypeVar("M", bound=BaseModel)
 def validate_model(model: type[M], doc: YamlDocument, references: Any = None) -> tuple[M | None, list[Problem]]:
     """Validate ``doc.data`` with ``model``; (the instance or None, every problem found)."""
     try:
-        return model.model_validate(doc.data, context={"references": references}), []
+        with paused_gc():  # the model is a large tree of new objects, as the YAML values were
+            return model.model_validate(doc.data, context={"references": references}), []
     except ValidationError as exc:
         schema = _schema(model)
         problems: list[Problem] = []

@@ -9,7 +9,9 @@ would win and an analyst's edit would vanish).
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,7 +111,8 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         )
     doc = YamlDocument(file=file, data=None, text=text)
     try:
-        doc.data = _Builder(doc, yaml.parse(text, Loader=SAFE_LOADER), _Guard(file, MAX_ALIAS_VALUES)).document()
+        with paused_gc():
+            doc.data = _Builder(doc, yaml.parse(text, Loader=SAFE_LOADER), _Guard(file, MAX_ALIAS_VALUES)).document()
     except yaml.MarkedYAMLError as exc:
         line, message = explain_yaml_error(text, exc)
         raise EventsFileError([Problem(file, line, "", f"invalid YAML: {message}")]) from None
@@ -132,6 +135,24 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         raise EventsFileError([Problem(file, 1, "", "invalid YAML: nested more than Python can read")]) from None
     doc.lines.setdefault((), 1)
     return doc
+
+
+@contextmanager
+def paused_gc():
+    """Pause Python's cyclic garbage collector while a large tree of plain values is built.
+
+    Building creates millions of dicts and lists that all stay alive and
+    hold no cycles; the collector would scan the growing heap again and
+    again for nothing (a third of the time on 30,000 events). It is
+    restored afterwards, as it was.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Guard:

@@ -70,8 +70,8 @@ def test_every_paragraph_holding_a_quote_is_listed(tmp_path):
 
 def test_each_document_is_normalised_once_not_once_per_quote(tmp_path, monkeypatch):
     calls = []
-    original = seeds._normalise
-    monkeypatch.setattr(seeds, "_normalise", lambda text: calls.append(text) or original(text))
+    original = seeds.normalise_quote
+    monkeypatch.setattr(seeds, "normalise_quote", lambda text: calls.append(text) or original(text))
     path = tmp_path / "doc.txt"
     path.write_text("\n\n".join(f"Paragraph {n} says the army moved on day {n}." for n in range(200)))
     document = load_source_document(path)
@@ -111,6 +111,19 @@ def test_normalising_is_idempotent(text):
     once = normalise_quote(text)
     assert normalise_quote(once) == once
     assert once == once.strip() and "  " not in once
+
+
+@given(st.text())
+def test_the_passage_map_normalises_alike(text):
+    """Suggestions use the character-by-character form; it must read text as the matcher does."""
+    import unicodedata
+
+    composed = unicodedata.normalize("NFC", text)
+    by_char, origin = seeds._normalise(composed)
+    assert len(origin) == len(by_char) and all(0 <= i < len(composed) for i in origin)
+    assert normalise_quote(by_char) == by_char
+    if text.isascii():
+        assert by_char == normalise_quote(text)
 
 
 @given(st.lists(words, min_size=1, max_size=8), st.data())
