@@ -286,7 +286,7 @@ class Place(_Model):
 
 
 class EventDate(_Model):
-    """One day (``day``) or a span (``start`` and ``end``), and how it was derived."""
+    """One day (`day`) or a span (`start` and `end`), and how it was derived."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -409,10 +409,10 @@ def _event_rules_schema() -> list[dict]:
     rules += [
         {
             "if": {"properties": {"type": {"enum": list(TYPES_NEEDING_DESTINATION)}}, "required": ["type"]},
-            "then": {"required": ["destination"]},
+            "then": {"required": ["destination"], "properties": {"destination": {"type": "object"}}},
         },
         {
-            "if": {"required": ["destination"]},
+            "if": {"required": ["destination"], "properties": {"destination": {"type": "object"}}},
             "then": {"properties": {"type": {"enum": list(TYPES_WITH_DESTINATION)}}},
         },
     ]

@@ -127,8 +127,10 @@ class SourceDocument:
         Whitespace and the glyph of quote marks aside, the quote must stand in
         a paragraph as written, starting and ending on word boundaries (a
         quote ending in "Raqq" does not cite "Raqqa"). When it stands nowhere,
-        the nearest passage is suggested (rapidfuzz's best partial alignment).
-        ``cited`` is only used to prefer the cited paragraph in suggestions.
+        the nearest passage is suggested (windows of about as many words, by edit distance).
+        ``cited`` (the paragraph a source names) is searched first: when the
+        quote stands there, ``paragraphs`` is just that one; otherwise every
+        paragraph holding it is listed, and suggestions prefer the cited one.
         """
         needle = normalise_quote(quote).strip(_EDGE_MARKS)
         words = _WORD.findall(needle)
@@ -139,6 +141,12 @@ class SourceDocument:
                 problem=f"quote is too short to check against {self.path.name}: cite at least {MIN_QUOTE_WORDS} "
                 f"whole words of it{shown}",
             )
+        if (
+            cited is not None
+            and 0 < cited <= len(self.normalised)
+            and _whole_word_find(self.normalised[cited - 1], needle)
+        ):
+            return QuoteCheck(paragraphs=(cited,))  # the usual case: one paragraph searched, not the document
         found = tuple(n for n, text in enumerate(self.normalised, 1) if _whole_word_find(text, needle))
         if found:
             return QuoteCheck(paragraphs=found)
