@@ -23,7 +23,7 @@ from conflictmap.yamlsource import load_yaml
 
 @dataclass(frozen=True)
 class MapView:
-    """Where the map looks: fit to the step's events, or a centre and zoom (1 = region, larger = closer)."""
+    """Where the map looks: fit to the step's events, or a centre and a web-map zoom level (5 a country, 10 a town)."""
 
     fit: bool = True
     lat: float | None = None

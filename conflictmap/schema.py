@@ -502,7 +502,9 @@ def _known_ids(kind: str) -> Callable[[str, ValidationInfo], str]:
 class MapCentre(_Model):
     lat: Latitude
     lon: Longitude
-    zoom: Annotated[float, Field(ge=0.5, le=200)] = Field(description="1 shows a region; larger is closer.")
+    zoom: Annotated[float, Field(ge=1, le=16)] = Field(
+        description="Web-map zoom level: about 5 shows a country, 7 a province, 10 a town."
+    )
 
 
 def _view_kind(value: Any) -> str:
