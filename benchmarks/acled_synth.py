@@ -140,7 +140,16 @@ FACTIONS = {
         "us-coalition",
         "unidentified-armed-groups",
     ],
-    "IQ": ["iraqi-government", "pmf", "peshmerga", "daesh", "turkey", "pkk", "us-coalition", "unidentified-armed-groups"],
+    "IQ": [
+        "iraqi-government",
+        "pmf",
+        "peshmerga",
+        "daesh",
+        "turkey",
+        "pkk",
+        "us-coalition",
+        "unidentified-armed-groups",
+    ],
 }
 FACTION_TYPE = {
     "daesh": 2,
@@ -160,7 +169,11 @@ FACTION_TYPE = {
 }
 # Names the default groups file does not know: they must land in the catch-alls.
 UNGROUPED = {
-    "SY": [("Unidentified Tribal Militia (Syria)", 4), ("Military Forces of Israel (2022-)", 8), ("Al Baqir Brigade", 3)],
+    "SY": [
+        ("Unidentified Tribal Militia (Syria)", 4),
+        ("Military Forces of Israel (2022-)", 8),
+        ("Al Baqir Brigade", 3),
+    ],
     "IQ": [("Unidentified Tribal Militia (Iraq)", 4), ("Sons of Iraq", 3), ("Al Bu Nimr Tribal Militia (Iraq)", 4)],
 }
 # (event_type, sub_event_type, disorder_type, share, actor-2 kind, verb)
@@ -168,25 +181,95 @@ EVENT_MIX = [
     ("Battles", "Armed clash", "Political violence", 0.28, "armed", "clashed with"),
     ("Battles", "Government regains territory", "Political violence", 0.008, "armed", "regained control of areas from"),
     ("Battles", "Non-state actor overtakes territory", "Political violence", 0.008, "armed", "took over positions of"),
-    ("Explosions/Remote violence", "Shelling/artillery/missile attack", "Political violence", 0.25, "armed_or_civ", "shelled"),
-    ("Explosions/Remote violence", "Air/drone strike", "Political violence", 0.1, "armed_or_civ", "carried out air strikes on"),
-    ("Explosions/Remote violence", "Remote explosive/landmine/IED", "Political violence", 0.06, "armed_or_none", "detonated an IED against"),
-    ("Explosions/Remote violence", "Suicide bomb", "Political violence", 0.004, "armed_or_civ", "carried out a suicide attack on"),
+    (
+        "Explosions/Remote violence",
+        "Shelling/artillery/missile attack",
+        "Political violence",
+        0.25,
+        "armed_or_civ",
+        "shelled",
+    ),
+    (
+        "Explosions/Remote violence",
+        "Air/drone strike",
+        "Political violence",
+        0.1,
+        "armed_or_civ",
+        "carried out air strikes on",
+    ),
+    (
+        "Explosions/Remote violence",
+        "Remote explosive/landmine/IED",
+        "Political violence",
+        0.06,
+        "armed_or_none",
+        "detonated an IED against",
+    ),
+    (
+        "Explosions/Remote violence",
+        "Suicide bomb",
+        "Political violence",
+        0.004,
+        "armed_or_civ",
+        "carried out a suicide attack on",
+    ),
     ("Explosions/Remote violence", "Grenade", "Political violence", 0.004, "armed_or_civ", "threw a grenade at"),
     ("Violence against civilians", "Attack", "Political violence", 0.08, "civilians", "attacked"),
-    ("Violence against civilians", "Abduction/forced disappearance", "Political violence", 0.03, "civilians", "abducted"),
+    (
+        "Violence against civilians",
+        "Abduction/forced disappearance",
+        "Political violence",
+        0.03,
+        "civilians",
+        "abducted",
+    ),
     ("Protests", "Peaceful protest", "Demonstrations", 0.07, "none", "demonstrated"),
     ("Protests", "Protest with intervention", "Demonstrations", 0.01, "state", "demonstrated and were dispersed by"),
-    ("Protests", "Excessive force against protesters", "Political violence; Demonstrations", 0.003, "state", "were fired on by"),
+    (
+        "Protests",
+        "Excessive force against protesters",
+        "Political violence; Demonstrations",
+        0.003,
+        "state",
+        "were fired on by",
+    ),
     ("Riots", "Violent demonstration", "Demonstrations", 0.01, "state", "rioted and clashed with"),
     ("Riots", "Mob violence", "Political violence", 0.005, "civilians", "attacked"),
     ("Strategic developments", "Arrests", "Strategic developments", 0.02, "civilians", "arrested"),
-    ("Strategic developments", "Looting/property destruction", "Strategic developments", 0.01, "civilians", "looted property of"),
+    (
+        "Strategic developments",
+        "Looting/property destruction",
+        "Strategic developments",
+        0.01,
+        "civilians",
+        "looted property of",
+    ),
     ("Strategic developments", "Agreement", "Strategic developments", 0.003, "armed", "reached an agreement with"),
     ("Strategic developments", "Change to group/activity", "Strategic developments", 0.01, "none", "redeployed forces"),
-    ("Strategic developments", "Headquarters or base established", "Strategic developments", 0.003, "none", "set up a base"),
-    ("Strategic developments", "Non-violent transfer of territory", "Strategic developments", 0.005, "armed", "took over areas handed over by"),
-    ("Strategic developments", "Disrupted weapons use", "Strategic developments", 0.005, "armed", "defused explosives planted by"),
+    (
+        "Strategic developments",
+        "Headquarters or base established",
+        "Strategic developments",
+        0.003,
+        "none",
+        "set up a base",
+    ),
+    (
+        "Strategic developments",
+        "Non-violent transfer of territory",
+        "Strategic developments",
+        0.005,
+        "armed",
+        "took over areas handed over by",
+    ),
+    (
+        "Strategic developments",
+        "Disrupted weapons use",
+        "Strategic developments",
+        0.005,
+        "armed",
+        "defused explosives planted by",
+    ),
     ("Strategic developments", "Other", "Strategic developments", 0.005, "none", "announced a curfew"),
 ]
 SOURCES = [
@@ -266,16 +349,18 @@ def actor_pool(groups_file: Path) -> dict:
                 names = [n for n in names if "2017-2021" in n or "Coalition" in n]
             armed += [(n, inter_code(n, fid, country_name)) for n in names]
         armed += UNGROUPED[cc]
-        state = [
-            (n, t) for n, t in armed if t == 1 and n.startswith(("Police", "Military Forces of " + country_name))
-        ]
+        state = [(n, t) for n, t in armed if t == 1 and n.startswith(("Police", "Military Forces of " + country_name))]
         pool[cc] = {
             "armed": armed,
             "state": state or armed[:1],
             "civilians": [(f"Civilians ({country_name})", 7)],
             "protesters": [(f"Protesters ({country_name})", 6)],
             "rioters": [(f"Rioters ({country_name})", 5)],
-            "assoc_civ": [f"Women ({country_name})", f"Farmers ({country_name})", f"Kurdish Ethnic Group ({country_name})"],
+            "assoc_civ": [
+                f"Women ({country_name})",
+                f"Farmers ({country_name})",
+                f"Kurdish Ethnic Group ({country_name})",
+            ],
         }
     return pool
 
@@ -320,9 +405,10 @@ def generate(rows: int, seed: int, date_style: str, inter_style: str, groups_fil
                 continue
             m = int(rows_i.sum())
             first = {"Peaceful protest": "protesters", "Protest with intervention": "protesters"}.get(sub)
-            first = first or {"Excessive force against protesters": "protesters", "Violent demonstration": "rioters"}.get(
-                sub
-            )
+            first = first or {
+                "Excessive force against protesters": "protesters",
+                "Violent demonstration": "rioters",
+            }.get(sub)
             first = first or ("rioters" if sub == "Mob violence" else None)
             source1 = p[first] if first else armed
             pick1 = a1[rows_i] % len(source1)
@@ -340,8 +426,7 @@ def generate(rows: int, seed: int, date_style: str, inter_style: str, groups_fil
                 civ = rng.random(m) < 0.5
                 none = opponent == "armed_or_none"
                 chosen = [
-                    ("", 0) if (none and c) else (p["civilians"][0] if c else armed[j])
-                    for c, j in zip(civ, a2[rows_i])
+                    ("", 0) if (none and c) else (p["civilians"][0] if c else armed[j]) for c, j in zip(civ, a2[rows_i])
                 ]
             actor2[rows_i] = [c[0] for c in chosen]
             inter2[rows_i] = [c[1] for c in chosen]

@@ -29,6 +29,7 @@ text, decoded on load.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -146,10 +147,8 @@ class StoreWriter:
 
     def abort(self) -> None:
         for writer in self._writers.values():
-            try:
+            with contextlib.suppress(Exception):  # already failing; the folder goes anyway
                 writer.close()
-            except Exception:  # already failing; the folder goes anyway
-                pass
         self._writers.clear()
         shutil.rmtree(self.tmp, ignore_errors=True)
 

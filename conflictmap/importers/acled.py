@@ -214,14 +214,17 @@ class AcledConverter:
         event_type, sub_event = col("event_type"), col("sub_event_type")
         pair = pc.binary_join_element_wise(pc.utf8_lower(event_type), pc.utf8_lower(sub_event), "\x1f")
         encoded = pair.dictionary_encode()
-        known = [ACLED_TYPES.get(tuple(v.split("\x1f"))) if v is not None else None for v in encoded.dictionary.to_pylist()]
+        known = [
+            ACLED_TYPES.get(tuple(v.split("\x1f"))) if v is not None else None for v in encoded.dictionary.to_pylist()
+        ]
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         unknown_type = np.array([k is None for k in known] or [True], dtype=bool)[codes] if n else np.zeros(0, bool)
         bad(
             unknown_type,
             "sub_event_type",
-            lambda r: f"{sub_event[r].as_py()!r} is not an ACLED sub-event type of event type "
-            f"{event_type[r].as_py()!r}",
+            lambda r: (
+                f"{sub_event[r].as_py()!r} is not an ACLED sub-event type of event type {event_type[r].as_py()!r}"
+            ),
         )
         type_ids = pa.array([k[0] if k else None for k in known], TEXT)
         sub_ids = pa.array([k[1] if k else None for k in known], TEXT)

@@ -349,7 +349,7 @@ def _as(array, type_: pa.DataType, n: int) -> pa.Array:
         return pa.nulls(n, type_)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    if array.type == type_:
+    if array.type == type_ and not (pa.types.is_dictionary(type_) and array.dictionary.null_count):
         return array
     if pa.types.is_dictionary(type_):
         if pa.types.is_null(array.type):

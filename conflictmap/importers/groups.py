@@ -76,7 +76,7 @@ class ActorGroups:
         if name in self._decided:
             return self._decided[name]
         key = " ".join(name.split()).casefold()
-        found = self.exact.get(key)
+        found = self.exact.get(key) or (key if key in self.factions else None)  # a faction id names itself
         if found is None:
             for group in self.factions.values():
                 if any(p.search(name) for p in group.patterns):

@@ -145,10 +145,18 @@ def _import_rows(path, store, fmt, on_error, groups, mapping, on_problem, progre
     converter = _converter_for(fmt, path, mapping)
     bar = Progress(f"importing {path.name}", path.stat().st_size, progress)
     reader = _batches_for(fmt, path, bar.update)
+    if hasattr(converter, "bind"):
+        converter.bind(reader.columns)
     missing = [c for c in converter.required if c not in reader.columns]
     if missing:
         raise ImportInputError(
-            Problem(str(path), 1, "header", f"missing {fmt.upper()} column(s): {', '.join(missing)}")
+            Problem(
+                str(path),
+                1,
+                "header",
+                f"missing {fmt.upper()} column(s): {', '.join(missing)}"
+                + ("" if fmt == "acled" else " (name the columns with --mapping MAPPING.yaml)"),
+            )
         )
     summary = ImportSummary(str(path), str(store), fmt)
     schema = event_schema(converter.extra_types)
