@@ -175,6 +175,11 @@ def table_to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
             frame[col] = frame[col].map(lambda v: json.dumps(v) if v is not None else None).astype(object)
             json_columns.append(col)
     table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_dictionary(f.type) and pa.types.is_null(f.type.value_type):
+            # An all-empty Categorical: keep it text-typed so it reads back as a Categorical.
+            empty = pa.nulls(table.num_rows, pa.int32()).dictionary_encode().indices
+            table = table.set_column(i, f.name, pa.DictionaryArray.from_arrays(empty, pa.array([], pa.string())))
     for col in DATE_COLUMNS.get(name, ()):
         if col in table.column_names and pa.types.is_timestamp(table.schema.field(col).type):
             i = table.column_names.index(col)

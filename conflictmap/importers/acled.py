@@ -57,7 +57,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from conflictmap.importers.build import CODES, TEXT, Converted
+from conflictmap.importers.build import CODES, TEXT, Converted, join_present
 from conflictmap.importers.groups import INTER_TYPES, parse_inter
 from conflictmap.importers.rows import RowProblem
 from conflictmap.vocabulary import ACLED_LABEL, DEFAULT_RADIUS_KM
@@ -295,9 +295,7 @@ class AcledConverter:
         basis_text = pa.array([None, *DATE_BASIS.values()], TEXT)
         place_text = pa.array([None, *PLACE_PRECISION.values()], TEXT)
         radius = np.array([np.nan] + [DEFAULT_RADIUS_KM[PLACE_PRECISION[c]] for c in (1, 2, 3)])
-        admin = pc.binary_join_element_wise(
-            *[_blank_as_null(col(c)) for c in ("admin3", "admin2", "admin1")], ", ", null_handling="skip"
-        )
+        admin = join_present([col(c) for c in ("admin3", "admin2", "admin1")], ", ")
         published = None
         if timestamp is not None:
             published = pc.strftime(timestamp.cast(pa.timestamp("s")), format="%Y-%m-%d")

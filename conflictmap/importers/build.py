@@ -174,7 +174,7 @@ def assemble(
 
     title = cols["title"]
     description = cols.get("description", _nulls(n))
-    search = pc.utf8_lower(pc.binary_join_element_wise(title, description, " ", null_handling="skip"))
+    search = pc.utf8_lower(pc.binary_join_element_wise(title, pc.fill_null(_text(description), ""), " "))
 
     lat, lon = cols["lat"], cols["lon"]
     placed = pc.and_(pc.is_valid(lat), pc.is_valid(lon))
@@ -291,7 +291,10 @@ def _codes_array(codes: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
 
 
 def _join_distinct(pos: np.ndarray, codes: np.ndarray, vocab: list[str], n: int) -> pa.Array:
-    """Per event, its distinct faction codes in listed order, joined by '|' (null for none)."""
+    """Per event, its distinct faction codes in listed order, joined by '|' (null for none).
+
+    Events share few combinations, so the text is built once per distinct combination.
+    """
     if not len(pos):
         return _nulls(n)
     pair = pos.astype(np.int64) * (len(vocab) + 1) + codes
@@ -299,16 +302,21 @@ def _join_distinct(pos: np.ndarray, codes: np.ndarray, vocab: list[str], n: int)
     first.sort()
     pos, codes = pos[first], codes[first]
     rank = np.arange(len(pos)) - np.searchsorted(pos, pos, side="left")
-    vocab_array = pa.array(vocab, TEXT)
-    parts = []
-    for r in range(int(rank.max()) + 1):
-        column = np.full(n, -1, dtype=np.int64)
-        at = rank == r
-        column[pos[at]] = codes[at]
-        parts.append(_codes_array(column, vocab_array).cast(TEXT))
-    if len(parts) == 1:
-        return parts[0]
-    return pc.binary_join_element_wise(*parts, "|", null_handling="skip")
+    table = np.full((n, int(rank.max()) + 1), -1, dtype=np.int64)
+    table[pos, rank] = codes
+    combos, inverse = np.unique(table, axis=0, return_inverse=True)
+    texts = ["|".join(vocab[c] for c in combo if c >= 0) or None for combo in combos]
+    return pc.take(pa.array(texts, TEXT), pa.array(inverse.ravel()))
+
+
+def join_present(arrays: list, separator: str) -> pa.Array:
+    """Row-wise join of the non-empty values (null if none), computed once per distinct combination.
+
+    (pyarrow's binary_join_element_wise with null_handling="skip" drops rows whose values are all null.)
+    """
+    keys = pc.binary_join_element_wise(*[pc.fill_null(_text(a), "") for a in arrays], "\x1f").dictionary_encode()
+    texts = [separator.join(p for p in key.split("\x1f") if p) or None for key in keys.dictionary.to_pylist()]
+    return pc.take(pa.array(texts, TEXT), keys.indices)
 
 
 def _take(array, indices: pa.Array):
