@@ -576,19 +576,25 @@ def spoil(table: pa.Table, count: int, rng) -> tuple[pa.Table, dict[int, tuple[s
     if count > n - 1:
         raise SystemExit(f"--bad-rows {count} needs at least {count + 1} rows")
     rows = np.sort(rng.choice(np.arange(1, n), size=count, replace=False))
-    bad = {}
-    columns = {name: table.column(name).to_pylist() if count else None for name in table.column_names}
+    bad, changes = {}, {}
     good = np.setdiff1d(np.arange(n), rows)
+    ids = table.column("event_id_cnty")
     for i, row in enumerate(rows):
         kind, column, value = BAD_KINDS[i % len(BAD_KINDS)]
         if kind == "event_id_cnty":
             earlier = good[good < row]
-            columns[column][row] = columns["event_id_cnty"][int(rng.choice(earlier))]
-        elif kind != "row":
-            columns[column][row] = value
+            value = ids[int(rng.choice(earlier))].as_py()
+        if kind != "row":
+            changes.setdefault(column, {})[int(row)] = value
         bad[int(row)] = (kind, column)
-    if count:
-        table = pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+    for column, values in changes.items():
+        mask = np.zeros(n, dtype=bool)
+        at = np.array(sorted(values))
+        mask[at] = True
+        replaced = pc.replace_with_mask(
+            table.column(column).combine_chunks(), pa.array(mask), pa.array([values[r] for r in at], pa.string())
+        )
+        table = table.set_column(table.column_names.index(column), column, replaced)
     return table, bad
 
 

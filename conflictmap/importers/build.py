@@ -302,10 +302,19 @@ def _join_distinct(pos: np.ndarray, codes: np.ndarray, vocab: list[str], n: int)
     first.sort()
     pos, codes = pos[first], codes[first]
     rank = np.arange(len(pos)) - np.searchsorted(pos, pos, side="left")
-    table = np.full((n, int(rank.max()) + 1), -1, dtype=np.int64)
-    table[pos, rank] = codes
-    combos, inverse = np.unique(table, axis=0, return_inverse=True)
-    texts = ["|".join(vocab[c] for c in combo if c >= 0) or None for combo in combos]
+    width = int(rank.max()) + 1
+    base = len(vocab) + 1
+    if base**width < 2**62:  # one integer per combination: a 1-D unique is much cheaper than a row-wise one
+        key = np.zeros(n, dtype=np.int64)
+        np.add.at(key, pos, (codes + 1) * base ** (width - 1 - rank))
+        combos, inverse = np.unique(key, return_inverse=True)
+        digits = [[(int(k) // base ** (width - 1 - r)) % base - 1 for r in range(width)] for k in combos]
+    else:
+        table = np.full((n, width), -1, dtype=np.int64)
+        table[pos, rank] = codes
+        combos, inverse = np.unique(table, axis=0, return_inverse=True)
+        digits = combos.tolist()
+    texts = ["|".join(vocab[c] for c in combo if c >= 0) or None for combo in digits]
     return pc.take(pa.array(texts, TEXT), pa.array(inverse.ravel()))
 
 
