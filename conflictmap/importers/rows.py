@@ -220,12 +220,3 @@ def bad_utf8_rows(column: pa.ChunkedArray) -> np.ndarray:
         except UnicodeDecodeError:
             bad.append(i)
     return np.asarray(bad, dtype=np.int64)
-
-
-def text_column(table: pa.Table, name: str) -> pa.ChunkedArray:
-    """A column as text; bytes that are not UTF-8 become empty (their rows are reported by the caller)."""
-    column = table.column(name)
-    if pa.types.is_binary(column.type):
-        values = [v.decode("utf-8", "replace") if v is not None else None for v in column.to_pylist()]
-        return pa.chunked_array([pa.array(values, pa.string())])
-    return column

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +47,6 @@ class ImportSummary:
     seconds: float = 0.0
     sha256: str = ""
     problems: int = 0
-    factions: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
         return (
@@ -221,7 +220,6 @@ def _import_rows(path, store, fmt, on_error, groups, mapping, on_problem, progre
             writer.append("documents", _documents_table(document, newest))
             writer.append("report", _empty_report())
             summary.sha256 = reader.sha256
-            summary.factions = {}
             writer.commit(
                 {
                     "title": f"{path.name} ({converter.publisher})",
