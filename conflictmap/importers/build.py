@@ -27,6 +27,9 @@ from conflictmap.table import EVENT_COLUMNS, PRIMARY_ROLES
 from conflictmap.vocabulary import ACLED_LABEL, TYPE_LABELS
 
 TEXT = pa.string()
+# Free text (ids, titles, descriptions): 64-bit offsets, the layout pandas' Arrow-backed str dtype
+# uses, so loading the store hands the buffers over instead of converting them.
+LONG_TEXT = pa.large_string()
 CODES = pa.dictionary(pa.int32(), pa.string())  # repeated text: becomes a pandas Categorical
 
 
@@ -52,13 +55,13 @@ def _geo_fields(prefix: str) -> dict[str, pa.DataType]:
         f"{prefix}_match": CODES,
         f"{prefix}_score": pa.float64(),
         f"{prefix}_matched_name": CODES,
-        f"{prefix}_path": TEXT,  # JSON text of [[lat, lon], ...] (see conflictmap.store)
+        f"{prefix}_path": LONG_TEXT,  # JSON text of [[lat, lon], ...] (see conflictmap.store)
     }
 
 
 _EVENT_TYPES: dict[str, pa.DataType] = {
-    "id": TEXT,
-    "title": TEXT,
+    "id": LONG_TEXT,
+    "title": LONG_TEXT,
     "type": CODES,
     "type_label": CODES,
     "sub_type": CODES,
@@ -68,14 +71,14 @@ _EVENT_TYPES: dict[str, pa.DataType] = {
     "date_precision": CODES,
     "date_basis": CODES,
     "confidence": CODES,
-    "description": TEXT,
-    "notes": TEXT,
+    "description": LONG_TEXT,
+    "notes": LONG_TEXT,
     "primary_faction": CODES,
     "side": CODES,
     "factions": CODES,
     **_place_fields("place"),
     **_place_fields("dest"),
-    "search_text": TEXT,
+    "search_text": LONG_TEXT,
     "source_line": pa.int64(),
     **_geo_fields("place"),
     **_geo_fields("dest"),
@@ -88,7 +91,7 @@ assert list(_EVENT_TYPES)[: len(EVENT_COLUMNS)] == EVENT_COLUMNS
 
 ACTOR_SCHEMA = pa.schema(
     [
-        ("event_id", TEXT),
+        ("event_id", LONG_TEXT),
         ("faction", CODES),
         ("role", CODES),
         ("event_row", pa.int64()),
@@ -98,15 +101,15 @@ ACTOR_SCHEMA = pa.schema(
 )
 SOURCE_SCHEMA = pa.schema(
     [
-        ("event_id", TEXT),
+        ("event_id", LONG_TEXT),
         ("document", CODES),
         ("paragraph", pa.int64()),
-        ("quote", TEXT),
+        ("quote", LONG_TEXT),
         ("note", CODES),
         ("publisher", CODES),
         ("doc_title", CODES),
         ("published", CODES),
-        ("url", TEXT),
+        ("url", LONG_TEXT),
         ("file", CODES),
     ]
 )
