@@ -288,7 +288,10 @@ class MappingConverter:
         one_only = lat_given != lon_given
         bad(one_only, "latitude", lambda r: "give both latitude and longitude, or neither")
         radius_given, radius_bad_mask = _numbers(pc.fill_null(value("radius_km"), ""), 0, 20000)
-        radius_default = np.array([DEFAULT_RADIUS_KM.get(p, 5.0) for p in place_precision.to_pylist()])
+        by_precision = place_precision.dictionary_encode()
+        radius_default = np.array(
+            [DEFAULT_RADIUS_KM.get(p, 5.0) for p in by_precision.dictionary.to_pylist()] or [5.0]
+        )[by_precision.indices.to_numpy(zero_copy_only=False)]
         radius = np.where(radius_bad_mask, radius_default, radius_given.to_numpy(zero_copy_only=False))
 
         fatalities_text = value("fatalities")
@@ -400,16 +403,30 @@ class MappingConverter:
             return out
         from conflictmap.geocode import _geo_record, offline_resolver
 
-        names, countries, precisions = place.to_pylist(), country.to_pylist(), precision.to_pylist()
-        for i in np.flatnonzero(need):
-            key = (names[i], countries[i], precisions[i])
-            if key not in self._geocoded:
-                self._geocoded[key] = _geo_record(offline_resolver(names[i], countries[i]), precisions[i])
-            rec = self._geocoded[key]
-            for k in ("lat", "lon", "radius_km", "score"):
-                out[k][i] = rec[k] if rec[k] is not None else np.nan
-            for k in ("status", "source", "match", "gazetteer_id", "matched_name"):
-                out[k][i] = rec[k]
+        # One lookup per distinct (place, country, precision), as conflictmap.geocode does.
+        key = pc.binary_join_element_wise(
+            *[pc.fill_null(a, "") for a in (place, country, precision)], "\x1f"
+        ).dictionary_encode()
+        codes = key.indices.to_numpy(zero_copy_only=False)
+        wanted = np.unique(codes[need])
+        distinct = key.dictionary.to_pylist()
+        records = []
+        for code in wanted:
+            name, cc, prec = distinct[code].split("\x1f")
+            cache_key = (name, cc or None, prec)
+            if cache_key not in self._geocoded:
+                self._geocoded[cache_key] = _geo_record(offline_resolver(name, cc or None), prec)
+            records.append(self._geocoded[cache_key])
+        slot = np.full(len(distinct), -1, dtype=np.int64)
+        slot[wanted] = np.arange(len(wanted))
+        rows = np.flatnonzero(need)
+        which = slot[codes[rows]]
+        for k in ("lat", "lon", "radius_km", "score"):
+            column = np.array([np.nan if r[k] is None else float(r[k]) for r in records])
+            out[k][rows] = column[which]
+        for k in ("status", "source", "match", "gazetteer_id", "matched_name"):
+            column = np.array([r[k] for r in records], dtype=object)
+            out[k][rows] = column[which]
         return out
 
 
