@@ -58,11 +58,22 @@ def cmd_validate(args) -> int:
 
 
 def cmd_geocode(args) -> int:
-    from conflictmap.output import write_table
+    from conflictmap.output import (
+        atomic_path,
+        check_distinct,
+        check_target,
+        input_files,
+        to_csv,
+        write_table,
+    )
     from conflictmap.pipeline import load_dataset
 
+    check_distinct(args.output, args.report)
     dataset = load_dataset(args.file, resolver=_resolver(args))
-    fmt = write_table(dataset.events.drop(columns=["search_text"]), args.output, protect=(Path(args.file),))
+    protect = input_files(dataset, extra=[Path(args.file), _online_cache_path(args)])
+    if args.report:
+        check_target(args.report, protect)  # refused before anything is written
+    fmt = write_table(dataset.events.drop(columns=["search_text"]), args.output, protect=protect)
     placed = int(dataset.events["map_lat"].notna().sum())
     print(f"{args.output}: {len(dataset.events)} events ({placed} placed) written as {fmt}")
     report = dataset.report
@@ -73,10 +84,8 @@ def cmd_geocode(args) -> int:
             file=sys.stderr,
         )
     if args.report:
-        from conflictmap.output import atomic_path
-
-        with atomic_path(Path(args.report), protect=(Path(args.file),)) as tmp:
-            report.to_csv(tmp, index=False)
+        with atomic_path(Path(args.report), protect=protect) as tmp:
+            to_csv(report, tmp)
     named = dataset.events["place_name"].notna() | dataset.events["dest_name"].notna()
     unplaced = named & dataset.events["map_lat"].isna()
     print(
@@ -84,6 +93,17 @@ def cmd_geocode(args) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+def _online_cache_path(args) -> Path | None:
+    """The online geocoding cache a command reads (so no output may replace it), or None."""
+    if not getattr(args, "online", False):
+        return None
+    if args.cache:
+        return Path(args.cache)
+    from geodata.cache import default_cache_path
+
+    return default_cache_path()
 
 
 def cmd_locate(args) -> int:
@@ -202,7 +222,7 @@ def _online_args(p):
         "--cache",
         type=Path,
         default=None,
-        help="online geocoding cache file (default: ~/.cache/conflictmap/geocode.json)",
+        help="online geocoding cache, an SQLite file (default: ~/.cache/conflictmap/geocode.sqlite)",
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from conflictmap.errors import EventsFileError, Problem
-from conflictmap.yamlsource import read_text
+from conflictmap.inputs import InputFileError, os_error_message, read_text
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -47,7 +47,7 @@ def load_source_document(path: Path | str) -> SourceDocument:
         path = Path(path).resolve()
         mtime = path.stat().st_mtime_ns if path.exists() else 0
     except (OSError, ValueError) as exc:
-        raise EventsFileError([Problem(str(path), 1, "", f"cannot read: {exc}")]) from None
+        raise InputFileError(path, os_error_message(exc)) from None
     return _load(path, mtime)
 
 

@@ -53,22 +53,10 @@ class YamlDocument:
 
 
 def read_text(path: Path | str) -> str:
-    """Read a UTF-8 text file; a bad byte becomes a Problem naming its line."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise EventsFileError([Problem(str(path), 1, "", "file not found")]) from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        raise EventsFileError(
-            [Problem(str(path), 1, "", f"cannot read: {getattr(exc, 'strerror', None) or exc}")]
-        ) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        msg = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
-        raise EventsFileError([Problem(str(path), line, "", msg)]) from None
+    """Read a UTF-8 text file; only a regular file under the size limit (see :mod:`conflictmap.inputs`)."""
+    from conflictmap.inputs import read_text as read_input_text
+
+    return read_input_text(path)
 
 
 def load_yaml(path: Path | str) -> YamlDocument:
