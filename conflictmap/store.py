@@ -33,6 +33,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -100,6 +101,7 @@ class StoreWriter:
         parent = self.target.parent
         if not parent.is_dir():
             raise StoreError(f"{self.target}: folder {parent} does not exist")
+        _sweep_stale(parent, self.target.name)
         self.tmp = parent / f".{self.target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.tmp.mkdir()
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -137,11 +139,15 @@ class StoreWriter:
         }
         manifest.setdefault("counts", {}).update({t: self.rows.get(t, 0) for t in TABLES})
         (self.tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        for file in self.tmp.iterdir():  # on disk before the rename makes the store visible
+            _fsync(file)
+        _fsync(self.tmp)
         old = None
         if self.target.exists():  # a previous store: move it aside, move the new one in, then delete the old
             old = self.target.parent / f".{self.target.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             os.rename(self.target, old)
         os.rename(self.tmp, self.target)
+        _fsync(self.target.parent)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return self.target
@@ -152,6 +158,34 @@ class StoreWriter:
                 writer.close()
         self._writers.clear()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return  # some platforms cannot open folders; the rename is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _sweep_stale(parent: Path, name: str) -> None:
+    """Remove temporary store folders beside ``name`` left by imports that were killed."""
+    pattern = re.compile(rf"^\.{re.escape(name)}\.(?:tmp|old)-(\d+)-[0-9a-f]{{8}}$")
+    for entry in parent.iterdir():
+        m = pattern.match(entry.name)
+        if not m or not entry.is_dir() or int(m[1]) == os.getpid():
+            continue
+        try:
+            os.kill(int(m[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass  # alive, or not ours to judge
 
 
 def write_store(

@@ -19,15 +19,17 @@ import pyarrow as pa
 
 from conflictmap.errors import Problem
 from conflictmap.importers.rows import ImportInputError, RowBatch, RowProblem
+from conflictmap.inputs import read_bytes
 
 LAT, LON = "__geometry_lat", "__geometry_lon"
+MAX_GEOJSON_BYTES = 1 << 30  # parsed whole: beyond ~1 GB, convert to CSV first
 BATCH = 20_000
 
 
 class GeoJsonRows:
     def __init__(self, path: Path, on_bytes: Callable[[int], None] | None = None):
         self.path = Path(path)
-        raw = self.path.read_bytes()
+        raw = read_bytes(self.path, limit=MAX_GEOJSON_BYTES)
         self.sha256 = hashlib.sha256(raw).hexdigest()
         self.on_bytes = on_bytes
         self.size = len(raw)

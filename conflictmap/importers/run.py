@@ -88,8 +88,7 @@ def import_file(
     path, store = Path(path), Path(store)
     if on_error not in ON_ERROR:
         raise ValueError(f"on_error must be one of {ON_ERROR}")
-    if not path.is_file():
-        raise ImportInputError(Problem(str(path), 1, "", "file not found"))
+    _check_input(path)
     started = time.perf_counter()
     columns = None
     if fmt is None and path.suffix.lower() not in (".yaml", ".yml", ".geojson", ".json"):
@@ -106,6 +105,22 @@ def import_file(
         summary = _import_rows(path, store, fmt, on_error, group_rules, mapping, on_problem, progress)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _check_input(path: Path) -> None:
+    """Only a regular file is read (a folder, FIFO or device would fail or hang the reader)."""
+    import os
+    import stat
+
+    from conflictmap.inputs import os_error_message
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError) as exc:
+        raise ImportInputError(Problem(str(path), 1, "", os_error_message(exc))) from None
+    if not stat.S_ISREG(mode):
+        kind = "is a folder, not a file" if stat.S_ISDIR(mode) else "is not a regular file"
+        raise ImportInputError(Problem(str(path), 1, "", kind))
 
 
 def _import_yaml(path: Path, store: Path) -> ImportSummary:
