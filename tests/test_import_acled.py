@@ -199,9 +199,11 @@ def test_synthetic_export_with_bad_rows_at_known_lines(tmp_path):
 
 def test_reimport_replaces_the_store_and_never_the_input(tmp_path):
     _import(tmp_path, on_error="skip")
-    first = (tmp_path / "store" / "manifest.json").read_text()
+    (tmp_path / "store" / "stale.txt").write_text("from the first import")
     _import(tmp_path, on_error="skip")
-    assert (tmp_path / "store" / "manifest.json").read_text() != "" and first
+    assert not (tmp_path / "store" / "stale.txt").exists()  # replaced as a whole
+    assert len(load_dataset(tmp_path / "store").events) == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # no temporary or old folder left
     copy = tmp_path / "input.csv"
     shutil.copy(SAMPLE, copy)
     with pytest.raises(Exception, match="refusing to write the store over its own input"):
