@@ -207,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     _online_args(p)
     p.set_defaults(func=cmd_locate)
 
+    __import__("conflictmap.importers.command", fromlist=["register"]).register(sub)  # conflictmap import
     _register_app_commands(sub)
     return parser
 

@@ -46,6 +46,7 @@ EVENT_TYPES: dict[str, dict[str, str]] = {
         "agreement": "Strategic developments / Agreement",
         "arrests": "Strategic developments / Arrests",
         "change-to-group-activity": "Strategic developments / Change to group/activity",
+        "disrupted-weapons-use": "Strategic developments / Disrupted weapons use",
         "headquarters-or-base-established": "Strategic developments / Headquarters or base established",
         "looting-property-destruction": "Strategic developments / Looting/property destruction",
         "other": "Strategic developments / Other",
