@@ -184,6 +184,7 @@ def _event_traces(dataset, placed, markers: pd.DataFrame, emphasised: set, dim_o
                     "hovertext": list(part["hover"]),
                     "hoverinfo": "text",
                     "meta": "events",
+                    "legendgroup": faction or "",  # the faction: exports toggle factions by it
                     "showlegend": False,
                 }
             )
@@ -309,6 +310,7 @@ def _arrowhead_traces(dataset, placed, emphasised: set) -> list[dict]:
                     "lon": _coords(part["dest_lon"]),
                     "mode": "markers",
                     "meta": "arrowhead",
+                    "legendgroup": faction or "",
                     "hoverinfo": "skip",
                     "showlegend": False,
                     "marker": {

@@ -219,6 +219,7 @@ def timeline_figure(
                     "y": span_y,
                     "mode": "lines",
                     "meta": "span",
+                    "legendgroup": faction or "",
                     "line": {"width": 11, "color": rgba(colour, 0.35)},
                     "hoverinfo": "skip",
                     "showlegend": False,
@@ -232,6 +233,7 @@ def timeline_figure(
                     "y": lead_y,
                     "mode": "lines",
                     "meta": "lead-in",
+                    "legendgroup": faction or "",
                     "line": {"width": 2.5, "dash": "dot", "color": rgba(colour, 0.8)},
                     "hoverinfo": "skip",
                     "showlegend": False,
@@ -246,6 +248,7 @@ def timeline_figure(
                 "mode": "markers",
                 "name": esc(faction_label(dataset, faction)),
                 "meta": "events",
+                "legendgroup": faction or "",
                 "marker": {
                     "size": [17 if (e and featured) else 14 for e in is_emph],
                     "opacity": [1.0 if e else 0.28 for e in is_emph],
@@ -297,7 +300,7 @@ def timeline_figure(
         for k, (_, a, b) in enumerate(bands)
         if k % 2 == 0
     ]
-    shapes += _window_shape(state, x_range, "paper")  # after the bands: the window shows over them
+    shapes += _window_shape(state, x_range, "y domain")  # after the bands: the window shows over them
     return {
         "data": traces,
         "layout": {
@@ -402,7 +405,7 @@ def strip_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *, x
                 "nticks": 3,
                 "title": {"text": f"events / {unit}", "font": {"size": 12}},
             },
-            "shapes": _window_shape(state, x_range, "paper"),
+            "shapes": _window_shape(state, x_range, "y domain"),
             "uirevision": TIMELINE_UIREVISION,
             "showlegend": False,
         },
@@ -457,7 +460,7 @@ def lane_histograms(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *
         for k, (_, a, b) in enumerate(bands)
         if k % 2 == 0
     ]
-    shapes += _window_shape(state, x_range, "paper")
+    shapes += _window_shape(state, x_range, "y domain")
     return {
         "data": traces,
         "layout": {

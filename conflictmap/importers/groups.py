@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conflictmap.errors import EventsFileError, Problem
-from conflictmap.events import COLOUR_RE, ID_RE
+from conflictmap.schema import COLOUR_PATTERN, ID_PATTERN
 from conflictmap.yamlsource import dotted, load_yaml
 
+ID_RE = re.compile(ID_PATTERN)
+COLOUR_RE = re.compile(COLOUR_PATTERN)
 DEFAULT_GROUPS = Path(__file__).resolve().parent.parent / "data" / "acled_groups.yaml"
 GROUPS_FORMAT = "conflictmap/actor-groups@1"
 

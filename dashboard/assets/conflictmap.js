@@ -242,6 +242,8 @@
     var map = mapOf();
     if (!map || state.maps.has(map)) return;
     state.maps.add(map);
+    // Every icon is in the app's sprite; plotly's fallback would fetch a missing one from a CDN.
+    if (map.setMissingStyleImageResolver) map.setMissingStyleImageResolver(function () { return Promise.resolve(); });
     map.on("move", function () { updateScaleBar(map); placeHoverRings(); });
     map.on("moveend", function () { reportView(map); });
     map.on("click", function (e) {

@@ -20,10 +20,12 @@ import pandas as pd
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
-from dashboard.exports.common import placed, visible_events
+from dashboard.exports.common import visible_events
+from dashboard.exports.composite import MAP_HEIGHT, MAX_TIMELINE, Frame, camera_for
+from dashboard.exports.composite import WIDTH as FULL_WIDTH
 from dashboard.exports.errors import ExportError, MissingDependencyError
-from dashboard.exports.render import Frame, composite_figure, render
-from dashboard.figures import map_figure, timeline_figure
+from dashboard.exports.render import composite_figure, render
+from dashboard.timeline import period, timeline_figure
 
 MAX_FRAMES = 40
 WIDTH = 1000
@@ -43,20 +45,15 @@ def frame_days(visible: pd.DataFrame, max_frames: int = MAX_FRAMES) -> list[pd.T
 
 
 def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_frames: int = MAX_FRAMES):
-    from dashboard.towns import town_labels
-
     visible = visible_events(dataset, state)
     if visible.empty:
         raise ExportError("no events match the filters: nothing to animate")
-    shown = placed(visible)
-    towns = town_labels(shown if len(shown) else dataset.events)
-    full_map = map_figure(dataset, visible, state, towns)
-    full_tl = timeline_figure(dataset, visible, state)
+    # One camera, date range and timeline height for every frame, from the whole view.
+    centre, zoom = camera_for(dataset, visible, width=width, height=int(MAP_HEIGHT * width / FULL_WIDTH))
+    x_range = period(dataset)
+    lanes = timeline_figure(dataset, visible, state, x_range=x_range)
     fixed = Frame(
-        x_range=tuple(full_tl.layout.xaxis.range),
-        lat_range=tuple(full_map.layout.geo.lataxis.range),
-        lon_range=tuple(full_map.layout.geo.lonaxis.range),
-        timeline_height=max(140, int(full_tl.layout.height - 110)),
+        x_range=x_range, centre=centre, zoom=zoom, timeline_height=min(MAX_TIMELINE, int(lanes["layout"]["height"]))
     )
     figs = []
     for day in frame_days(visible, max_frames):
@@ -71,7 +68,6 @@ def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_fr
                 st,
                 width=width,
                 frame=fixed,
-                towns=towns,
                 subtitle=f"Events up to {day:%a %d %b %Y} ({len(now)} of {len(visible)})",
             )
         )
