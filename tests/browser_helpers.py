@@ -119,7 +119,21 @@ def non_loopback_resources(driver) -> list[str]:
 
 
 def severe_logs(driver) -> list[dict]:
-    return [entry for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"]
+    """SEVERE console entries, each with the JavaScript stack of any uncaught error (to say where)."""
+    logs = driver.get_log("browser")
+    severe = [entry for entry in logs if entry.get("level") == "SEVERE"]
+    if severe:
+        severe[0]["context"] = [e["message"][:200] for e in logs if "conflictmap" in e["message"]]
+        stacks = driver.execute_script("return window.__cmErrors || []")
+        for entry in severe:
+            entry["stacks"] = stacks
+    return severe
+
+
+ERROR_RECORDER = (
+    "window.__cmErrors = []; window.addEventListener('error', e => "
+    "window.__cmErrors.push(String(e.error && e.error.stack || e.message)));"
+)
 
 
 def click_point(driver, graph: str, event_id: str) -> None:
@@ -224,5 +238,15 @@ def settle_first_page(driver) -> None:
     teardown throw "Style is not done loading" into the console of a page the
     user has left; waiting keeps each test's console about its own page.
     """
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ERROR_RECORDER})
     wait_idle(driver)
     driver.get_log("browser")  # drains the buffer: what follows belongs to the test
+
+
+def assert_clean_console(driver) -> None:
+    """No SEVERE console entry; on failure, the message and JavaScript stacks in full."""
+    severe = severe_logs(driver)
+    if severe:
+        lines = [entry["message"] for entry in severe] + ["--- stacks ---", *severe[0].get("stacks", [])]
+        lines += ["--- context ---", *severe[0].get("context", [])]
+        raise AssertionError("browser console errors:\n" + "\n".join(lines))

@@ -6,7 +6,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_helpers import count_text, non_loopback_resources, severe_logs, wait_for, wait_idle
+from browser_helpers import (
+    assert_clean_console,
+    count_text,
+    non_loopback_resources,
+    settle_first_page,
+    severe_logs,
+    wait_for,
+    wait_idle,
+)
 from selenium.webdriver.common.keys import Keys
 
 from conflictmap.briefing import briefing_path, load_briefing
@@ -29,14 +37,14 @@ def featured_on_map(driver) -> list[str]:
     """Ids drawn at full opacity on the map (the others are dimmed)."""
     return driver.execute_script("""
       const gd = document.querySelector('#map .js-plotly-plot');
-      return gd.data.filter(t => t.meta === 'events').flatMap(t =>
-        t.customdata.filter((id, k) => (Array.isArray(t.marker.opacity) ? t.marker.opacity[k] : 1) === 1));
+      return gd.data.filter(t => t.meta === 'events' && t.marker.opacity === 1).flatMap(t => t.customdata);
     """)
 
 
 @pytest.fixture
 def page(dash_duo):
     dash_duo.start_server(create_app(dataset=DATASET))
+    settle_first_page(dash_duo.driver)
 
     def open_(query):
         dash_duo.driver.get(f"{dash_duo.server_url}/briefing/{NAME}{query}")
@@ -60,7 +68,8 @@ def test_url_step_opens_that_step_and_right_arrow_goes_to_the_next(page):
     wait_for(
         lambda: driver.find_element("id", "step-heading").text == BRIEFING.steps[3].heading, message="step 4 heading"
     )
-    assert non_loopback_resources(driver) == [] and severe_logs(driver) == []
+    assert non_loopback_resources(driver) == []
+    assert_clean_console(driver)
 
 
 def test_keyboard_home_end_space_and_left(page):

@@ -244,6 +244,8 @@
     state.maps.add(map);
     // Every icon is in the app's sprite; plotly's fallback would fetch a missing one from a CDN.
     if (map.setMissingStyleImageResolver) map.setMissingStyleImageResolver(function () { return Promise.resolve(); });
+    map.on("webglcontextlost", function () { console.warn("conflictmap: WebGL context lost"); });
+    map.on("webglcontextrestored", function () { console.warn("conflictmap: WebGL context restored"); });
     map.on("move", function () { updateScaleBar(map); placeHoverRings(); });
     map.on("moveend", function () { reportView(map); });
     map.on("click", function (e) {
@@ -309,7 +311,50 @@
     window.Plotly.relayout(other, update).then(function () { state.syncing = false; }, function () { state.syncing = false; });
   }
 
+  // While MapLibre is still loading the style, plotly must not update the map: its update adds
+  // sources at once and MapLibre throws ("Style is not done loading"). A first page load does
+  // that: dcc.Graph resizes the new plot 100 ms later (the page settles around it) and plotly
+  // re-plots. So the map subplot's update waits for the style when it must, then runs as asked.
+  // It is installed on the subplot's prototype right after plotly creates the first map.
+  function guardSubplot(gd) {
+    var full = gd && gd._fullLayout;
+    var subplot = full && full.map && full.map._subplot;
+    var proto = subplot && Object.getPrototypeOf(subplot);
+    if (!proto || proto.__conflictmapGuard || typeof proto.updateMap !== "function") return;
+    proto.__conflictmapGuard = true;
+    var update = proto.updateMap;
+    proto.updateMap = function () {
+      var self = this, args = arguments;
+      if (self.map && self.map.style && !self.map.style._loaded) {
+        self.map.once("style.load", function () { update.apply(self, args); });
+        return undefined;
+      }
+      return update.apply(self, args);
+    };
+  }
+  function guardMapUpdates() {
+    var P = window.Plotly;
+    if (!P || P.__conflictmapGuard) return;
+    P.__conflictmapGuard = true;
+    ["react", "newPlot"].forEach(function (name) {
+      var fn = P[name];
+      P[name] = function (gd) {
+        var out = fn.apply(this, arguments);
+        guardSubplot(typeof gd === "string" ? document.getElementById(gd) : gd);
+        return out;
+      };
+    });
+  }
+  // plotly.js arrives with the first graph (Dash loads it lazily): install as soon as it is there.
+  (function install(tries) {
+    guardMapUpdates();
+    if (!(window.Plotly && window.Plotly.__conflictmapGuard) && tries < 1000) {
+      setTimeout(function () { install(tries + 1); }, 5);
+    }
+  })(0);
+
   function attachAll() {
+    guardMapUpdates();
     ["map", "timeline", "timeline-strip"].forEach(attach);
     var key = document.getElementById("map-key");
     if (key && !key.dataset.sized) {  // a phone starts with the key folded away: the map comes first
