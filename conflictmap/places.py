@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from conflictmap.table import Dataset
@@ -38,86 +39,118 @@ def place_key(gazetteer_id, lat, lon) -> str | None:
 
 
 def place_keys(events: pd.DataFrame, prefix: str) -> pd.Series:
-    """``place_key`` of each event's place (``prefix`` "place") or destination ("dest")."""
-    gid = events[f"{prefix}_gazetteer_id"].astype(object).where(events[f"{prefix}_gazetteer_id"].notna(), None)
-    lat = events[f"{prefix}_lat"].to_numpy(dtype=float)
-    lon = events[f"{prefix}_lon"].to_numpy(dtype=float)
-    keys = [place_key(g, a, o) if math.isfinite(a) else None for g, a, o in zip(gid, lat, lon)]
+    """``place_key`` of each event's place (``prefix`` "place") or destination ("dest").
+
+    Vectorised: a million imported events get their keys in a second, not a minute."""
+    gid = events[f"{prefix}_gazetteer_id"].astype(object)
+    lat = pd.to_numeric(events[f"{prefix}_lat"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(events[f"{prefix}_lon"], errors="coerce").to_numpy(dtype=float)
+    placed = np.isfinite(lat) & np.isfinite(lon)
+    has_gid = gid.map(lambda v: isinstance(v, str) and bool(v)).to_numpy(dtype=bool)
+    keys = np.full(len(events), None, dtype=object)
+    if has_gid.any():
+        keys[has_gid & placed] = ("gaz:" + gid[has_gid & placed].astype(str)).to_numpy()
+    by_point = placed & ~has_gid
+    if by_point.any():
+        keys[by_point] = np.char.add(
+            np.char.add("pt:", np.char.mod("%.4f", lat[by_point])), np.char.add(",", np.char.mod("%.4f", lon[by_point]))
+        ).astype(object)
     return pd.Series(keys, index=events.index, dtype=object)
 
 
-def story_places(dataset: Dataset) -> pd.DataFrame:
+#: The most the map labels as "the story's places": a curated file names a dozen; an imported
+#: one may name thousands of locations, and a label for each would bury the map.
+MAX_STORY_PLACES = 60
+
+
+def story_places(dataset: Dataset, limit: int = MAX_STORY_PLACES) -> pd.DataFrame:
     """One row per distinct resolved place the file names (events' places and
-    destinations, and its ``places:`` section when it has one), most-cited first."""
-    rows = []
+    destinations, and its ``places:`` section when it has one), most-cited first;
+    past ``limit`` only the most-cited (and every reference place) are kept."""
     ev = dataset.events
+    parts = []
     for prefix in ("place", "dest"):
-        named = ev[ev[f"{prefix}_lat"].notna()]
-        if named.empty:
+        keys = place_keys(ev, prefix)
+        named = keys.notna().to_numpy()
+        if not named.any():
             continue
-        keys = place_keys(named, prefix)
-        for (eid, row), key in zip(named.iterrows(), keys):
-            rows.append(
+        rows = ev.loc[named]
+        parts.append(
+            pd.DataFrame(
                 {
-                    "key": key,
-                    "label": row[f"{prefix}_name"],
-                    "precision": row[f"{prefix}_precision"],
-                    "lat": float(row[f"{prefix}_lat"]),
-                    "lon": float(row[f"{prefix}_lon"]),
-                    "radius_km": _float(row.get(f"{prefix}_radius_km")),
-                    "gazetteer_id": _text(row.get(f"{prefix}_gazetteer_id")),
-                    "country": _text(row.get(f"{prefix}_country")),
-                    "event": eid,
+                    "key": keys[named].to_numpy(),
+                    "label": rows[f"{prefix}_name"].astype(object).to_numpy(),
+                    "precision": rows[f"{prefix}_precision"].astype(object).to_numpy(),
+                    "lat": pd.to_numeric(rows[f"{prefix}_lat"]).to_numpy(float),
+                    "lon": pd.to_numeric(rows[f"{prefix}_lon"]).to_numpy(float),
+                    "radius_km": pd.to_numeric(rows.get(f"{prefix}_radius_km"), errors="coerce").to_numpy(float),
+                    "gazetteer_id": rows[f"{prefix}_gazetteer_id"].astype(object).to_numpy(),
+                    "country": rows[f"{prefix}_country"].astype(object).to_numpy(),
+                    "event": 1,
                     "role": "event",
                 }
             )
+        )
     reference = getattr(dataset, "places", None)
     if isinstance(reference, pd.DataFrame) and len(reference) and "lat" in reference.columns:
-        for _, row in reference[reference["lat"].notna()].iterrows():
-            gid = _text(row.get("gazetteer_id"))
-            rows.append(
-                {
-                    "key": place_key(gid, float(row["lat"]), float(row["lon"])),
-                    "label": row["name"],
-                    "precision": row.get("precision") or "town",
-                    "lat": float(row["lat"]),
-                    "lon": float(row["lon"]),
-                    "radius_km": _float(row.get("radius_km")),
-                    "gazetteer_id": gid,
-                    "country": _text(row.get("country")),
-                    "event": None,
-                    "role": "reference",
-                }
+        ref = reference[reference["lat"].notna()]
+        if len(ref):
+            ref_keys = [
+                place_key(_text(g), float(a), float(o))
+                for g, a, o in zip(ref.get("gazetteer_id", [None] * len(ref)), ref["lat"], ref["lon"])
+            ]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "key": ref_keys,
+                        "label": ref["name"].to_numpy(),
+                        "precision": ref.get("precision", pd.Series(["town"] * len(ref))).fillna("town").to_numpy(),
+                        "lat": ref["lat"].astype(float).to_numpy(),
+                        "lon": ref["lon"].astype(float).to_numpy(),
+                        "radius_km": pd.to_numeric(ref.get("radius_km"), errors="coerce").to_numpy(float)
+                        if "radius_km" in ref
+                        else np.nan,
+                        "gazetteer_id": ref.get("gazetteer_id").to_numpy() if "gazetteer_id" in ref else None,
+                        "country": ref.get("country").to_numpy() if "country" in ref else None,
+                        "event": 0,
+                        "role": "reference",
+                    }
+                )
             )
-    if not rows:
+    if not parts:
         return pd.DataFrame(columns=STORY_COLUMNS)
-    df = pd.DataFrame(rows)
-    out = []
-    for key, group in df.groupby("key", sort=False):
-        # The spelling the file uses most for this place; ties go to the first written.
-        spelling = group["label"].value_counts(sort=True).index[0]
-        first = group.iloc[0]
-        named_by_events = group[group["role"] == "event"]
-        precision = (named_by_events if len(named_by_events) else group)["precision"].mode().iloc[0]
-        out.append(
-            {
-                "key": key,
-                "label": spelling,
-                "precision": precision,
-                "lat": first["lat"],
-                "lon": first["lon"],
-                "radius_km": group["radius_km"].max(),
-                "gazetteer_id": first["gazetteer_id"],
-                "country": first["country"],
-                "events": int(group["event"].notna().sum()),
-                "role": "event" if len(named_by_events) else "reference",
-            }
-        )
-    places = pd.DataFrame(out)
-    places = _with_geometry(places)
-    return places.sort_values(["events", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)[
-        STORY_COLUMNS
-    ]
+    df = pd.concat(parts, ignore_index=True)
+    df["label"] = df["label"].astype(object)
+    # The spelling the file uses most for each place; ties go to the first written.
+    spelled = df.groupby(["key", "label"], sort=False).size().reset_index(name="n")
+    spelled = spelled.sort_values("n", ascending=False, kind="stable").drop_duplicates("key")
+    grouped = df.groupby("key", sort=False)
+    out = grouped.agg(
+        lat=("lat", "first"),
+        lon=("lon", "first"),
+        radius_km=("radius_km", "max"),
+        gazetteer_id=("gazetteer_id", "first"),
+        country=("country", "first"),
+        events=("event", "sum"),
+    )
+    from_events = df[df["role"] == "event"].groupby("key", sort=False)["precision"].agg(_mode)
+    any_precision = grouped["precision"].agg(_mode)
+    out["precision"] = from_events.reindex(out.index).fillna(any_precision)
+    out["role"] = np.where(out["events"] > 0, "event", "reference")
+    out["label"] = spelled.set_index("key")["label"].reindex(out.index)
+    out = out.reset_index()
+    out["gazetteer_id"] = out["gazetteer_id"].map(_text)
+    out["country"] = out["country"].map(_text)
+    out = out.sort_values(["events", "label"], ascending=[False, True], kind="stable")
+    if len(out) > limit:
+        out = pd.concat([out[out["role"] == "event"].head(limit), out[out["role"] == "reference"]])
+    places = _with_geometry(out.reset_index(drop=True))
+    return places.reset_index(drop=True)[STORY_COLUMNS]
+
+
+def _mode(values: pd.Series):
+    counts = values.dropna().value_counts()
+    return counts.index[0] if len(counts) else None
 
 
 def _with_geometry(places: pd.DataFrame) -> pd.DataFrame:

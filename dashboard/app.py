@@ -43,7 +43,8 @@ from dashboard.actions import (
 from dashboard.detail import event_detail
 from dashboard.eventlist import LIST_PAGE, event_rows
 from dashboard.layout import layout
-from dashboard.mapfigure import frame_bounds, initial_zoom, map_figure, map_traces, placed_events
+from dashboard.mapfigure import frame_bounds, in_view, initial_zoom, map_figure, map_traces, placed_events
+from dashboard.markers import MAX_MARKERS
 from dashboard.mapstyle import map_style, url_source
 from dashboard.security import harden
 from dashboard.timeline import period, strip_figure, timeline_figure
@@ -51,8 +52,8 @@ from dashboard.timeline import period, strip_figure, timeline_figure
 ASSETS = Path(__file__).resolve().parent / "assets"
 SUFFIX = {"timelinejs": "json"}  # download file suffix where it differs from the format name
 STYLE_ROUTE = "map/style.json"
-#: Past this many events the list, emphasis keys and ordering stay on the server.
-CLIENT_KEYS_LIMIT = 5000
+#: Past this many events the browser gets no per-event keys, and the map follows the viewport.
+CLIENT_KEYS_LIMIT = MAX_MARKERS
 
 
 def create_app(
@@ -233,7 +234,11 @@ def register_callbacks(app: Dash, dataset: Dataset, briefings: dict[str, Briefin
             new.lanes,
         )
 
-    def map_patch(visible, featured, zoom, highlighted, selected) -> Patch:
+    def map_patch(visible, featured, zoom, highlighted, selected, bounds=None) -> Patch:
+        # Level of detail: past the marker limit only what the viewport (and a margin) holds is drawn,
+        # one marker per event when few enough are in view, else counted cells; never the whole table.
+        if len(visible) > MAX_MARKERS and bounds:
+            visible = in_view(visible, bounds)
         traces, layers = map_traces(
             dataset, visible, zoom=zoom, featured=featured, highlighted=highlighted, selected=selected
         )
@@ -283,7 +288,7 @@ def register_callbacks(app: Dash, dataset: Dataset, briefings: dict[str, Briefin
         }
         x_range = (first_day, last_day)
         if map_drawn:
-            map_update = map_patch(visible, featured, zoom, highlighted, state.event)
+            map_update = map_patch(visible, featured, zoom, highlighted, state.event, (map_view or {}).get("bounds"))
         else:
             # The page's first map: the whole figure at once. A second plot call while MapLibre is
             # still loading the style would fail ("Style is not done loading"), so there is none.
@@ -338,7 +343,7 @@ def register_callbacks(app: Dash, dataset: Dataset, briefings: dict[str, Briefin
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         zoom = float((map_view or {}).get("zoom") or 5)
-        return map_patch(visible, featured, zoom, highlighted, state.event)
+        return map_patch(visible, featured, zoom, highlighted, state.event, (map_view or {}).get("bounds"))
 
     @app.callback(
         Output("timeline", "figure", allow_duplicate=True),

@@ -120,6 +120,17 @@ def map_figure(
     return {"data": traces, "layout": layout}
 
 
+def in_view(events: pd.DataFrame, bounds, margin: float = 0.5) -> pd.DataFrame:
+    """Events whose marker point lies in ``bounds`` ([west, south, east, north]) widened by
+    ``margin`` of its size on each side, so a small pan needs no new data."""
+    w, s, e, n = (float(v) for v in bounds)
+    dx, dy = (e - w) * margin, (n - s) * margin
+    lat = events["map_lat"].to_numpy(dtype=float)
+    lon = events["map_lon"].to_numpy(dtype=float)
+    keep = (lat >= s - dy) & (lat <= n + dy) & (lon >= w - dx) & (lon <= e + dx)
+    return events[keep]
+
+
 def initial_zoom(dataset: Dataset) -> float:
     """The zoom a first view of the whole dataset starts from (the browser then fits it exactly)."""
     lats, lons = _frame_points(placed_events(dataset.events))

@@ -31,6 +31,8 @@ import pandas as pd
 
 TILE = 512.0  # MapLibre's world width in pixels at zoom 0
 MAX_ZOOM = 16.0
+#: Past this many events in view, counted cells replace markers.
+MAX_MARKERS = 3000
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def layout_markers(
     *,
     radius_px: float = 26.0,
     max_spread: int = 10,
-    max_markers: int = 3000,
+    max_markers: int = MAX_MARKERS,
     cell_px: float = 56.0,
 ) -> MarkerLayout:
     """Drawn positions of ``placed`` events (columns map_lat, map_lon, primary_faction,
