@@ -44,8 +44,8 @@ from dashboard.detail import event_detail
 from dashboard.eventlist import LIST_PAGE, event_rows
 from dashboard.layout import layout
 from dashboard.mapfigure import frame_bounds, in_view, initial_zoom, map_figure, map_traces, placed_events
-from dashboard.markers import MAX_MARKERS
 from dashboard.mapstyle import map_style, url_source
+from dashboard.markers import MAX_MARKERS
 from dashboard.security import harden
 from dashboard.timeline import period, strip_figure, timeline_figure
 
