@@ -133,9 +133,9 @@ def story_places(dataset: Dataset, limit: int = MAX_STORY_PLACES) -> pd.DataFram
         country=("country", "first"),
         events=("event", "sum"),
     )
-    from_events = df[df["role"] == "event"].groupby("key", sort=False)["precision"].agg(_mode)
-    any_precision = grouped["precision"].agg(_mode)
-    out["precision"] = from_events.reindex(out.index).fillna(any_precision)
+    # The precision events give the place most often (a reference place's own when no event names it).
+    out["precision"] = _most_frequent(df[df["role"] == "event"], "precision").reindex(out.index).fillna(
+        _most_frequent(df, "precision").reindex(out.index))
     out["role"] = np.where(out["events"] > 0, "event", "reference")
     out["label"] = spelled.set_index("key")["label"].reindex(out.index)
     out = out.reset_index()
@@ -148,9 +148,11 @@ def story_places(dataset: Dataset, limit: int = MAX_STORY_PLACES) -> pd.DataFram
     return places.reset_index(drop=True)[STORY_COLUMNS]
 
 
-def _mode(values: pd.Series):
-    counts = values.dropna().value_counts()
-    return counts.index[0] if len(counts) else None
+def _most_frequent(df: pd.DataFrame, column: str) -> pd.Series:
+    """Per key, the most frequent non-null value of ``column`` (ties: the first seen)."""
+    counts = df.dropna(subset=[column]).groupby(["key", column], sort=False).size().reset_index(name="n")
+    top = counts.sort_values("n", ascending=False, kind="stable").drop_duplicates("key")
+    return top.set_index("key")[column]
 
 
 def _with_geometry(places: pd.DataFrame) -> pd.DataFrame:

@@ -52,9 +52,10 @@ def map_traces(
     markers: MarkerLayout | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """(traces, layout layers) for the events in ``visible`` drawn at ``zoom``."""
-    view = prepare_view(visible)
-    placed = placed_events(view)
-    layout = markers if markers is not None else layout_markers(placed, zoom)
+    raw = placed_events(visible)
+    layout = markers if markers is not None else layout_markers(raw, zoom)
+    # Hover text and the other per-event work only for the events drawn one by one.
+    placed = prepare_view(raw.loc[layout.markers.index])
     traces: list[dict] = []
     layers: list[dict] = []
     emphasised = set(featured) or set(highlighted)
