@@ -44,7 +44,7 @@ def create_app(
 ) -> Dash:
     """The app for one events file; its briefings (``briefings/*.yaml`` beside it) are loaded and checked once."""
     if dataset is None:
-        from conflictmap.cli import default_events_path
+        from conflictmap.bundled import default_events_path
 
         events = events or default_events_path()
         dataset = load_dataset(events)

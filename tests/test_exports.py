@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-import conflictmap.cli as cli
+import conflictmap_cli as cli
 from conflictmap.briefing import briefing_path, load_briefing
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import ViewState
@@ -336,7 +336,7 @@ def test_pptx(dataset, briefing, out_dir):
 
 @pytest.fixture
 def run_cli(monkeypatch, capsys):
-    """conflictmap.cli.main with the export command registered (whether or not dashboard.commands does it yet)."""
+    """conflictmap_cli.main with the export command registered (whether or not dashboard.commands does it yet)."""
     from dashboard.exports.cli import register
 
     original = cli._register_app_commands

@@ -38,7 +38,7 @@ def wait_http(url: str, timeout: float = 60.0) -> str:
 def served(tmp_path):
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "conflictmap.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "conflictmap_cli", "serve", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -88,7 +88,7 @@ def test_serve_reports_a_bad_events_file_without_traceback(tmp_path):
     bad = tmp_path / "events.yaml"
     bad.write_text("events: [\n", encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "conflictmap.cli", "serve", str(bad), "--port", str(free_port())],
+        [sys.executable, "-m", "conflictmap_cli", "serve", str(bad), "--port", str(free_port())],
         capture_output=True,
         text=True,
         timeout=60,

@@ -13,16 +13,19 @@ from __future__ import annotations
 import io
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
+from dashboard.exports.browser import render
 from dashboard.exports.common import placed, visible_events
 from dashboard.exports.errors import ExportError, MissingDependencyError
-from dashboard.exports.render import Frame, composite_figure, render
+from dashboard.exports.render import Frame, composite_figure
 from dashboard.figures import map_figure, timeline_figure
 
 MAX_FRAMES = 40
@@ -42,7 +45,10 @@ def frame_days(visible: pd.DataFrame, max_frames: int = MAX_FRAMES) -> list[pd.T
     return picked
 
 
-def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_frames: int = MAX_FRAMES):
+def frame_figures(
+    dataset: Dataset, state: ViewState, width: int = WIDTH, max_frames: int = MAX_FRAMES
+) -> tuple[int, Iterator[go.Figure]]:
+    """How many frames, and the frames themselves, built one at a time as the browser asks for them."""
     from dashboard.towns import town_labels
 
     visible = visible_events(dataset, state)
@@ -58,14 +64,15 @@ def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_fr
         lon_range=tuple(full_map.layout.geo.lonaxis.range),
         timeline_height=max(140, int(full_tl.layout.height - 110)),
     )
-    figs = []
-    for day in frame_days(visible, max_frames):
-        now = visible[visible["date_start"] <= day]
-        st = state.replace(
-            date_from=state.date_from or visible["date_start"].min().date(), date_to=day.date(), event=None
-        )
-        figs.append(
-            composite_figure(
+    days = frame_days(visible, max_frames)
+
+    def frames() -> Iterator[go.Figure]:
+        for day in days:
+            now = visible[visible["date_start"] <= day]
+            st = state.replace(
+                date_from=state.date_from or visible["date_start"].min().date(), date_to=day.date(), event=None
+            )
+            yield composite_figure(
                 dataset,
                 now,
                 st,
@@ -74,8 +81,8 @@ def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_fr
                 towns=towns,
                 subtitle=f"Events up to {day:%a %d %b %Y} ({len(now)} of {len(visible)})",
             )
-        )
-    return figs
+
+    return len(days), frames()
 
 
 def _frames_as_arrays(pngs: list[bytes], multiple: int = 1):
@@ -99,8 +106,8 @@ def write_animation(dataset: Dataset, fmt: str, out: Path, state: ViewState, pro
         import imageio.v3 as iio
     except ImportError:
         raise MissingDependencyError("gif/mp4 export needs imageio: pip install imageio") from None
-    figs = frame_figures(dataset, state)
-    pngs = render(figs, "png")
+    count, figs = frame_figures(dataset, state)
+    pngs = render(figs, "png", label=f"Rendering {count} {fmt} frames", total=count)
     if fmt == "gif":
         frames = _frames_as_arrays(pngs)
         durations = [FRAME_MS] * (len(frames) - 1) + [HOLD_MS]

@@ -1,59 +1,27 @@
-"""Static rendering: one figure with the map above the timeline, drawn by kaleido in headless Chromium.
+"""Static rendering: one figure with the map above the timeline, drawn in headless Chromium.
 
-Offline by construction: the kaleido page loads plotly.js from the plotly
-package (never the CDN), MathJax is off, and the base map TopoJSON bundled in
-``dashboard/assets/topojson`` is preloaded into ``window.PlotlyGeoAssets``,
-which plotly.js's geo subplot checks before it fetches ``topojsonURL``.
-
-The browser is, in order: ``$BROWSER_PATH``, a chromium/chrome on ``PATH``,
-``/usr/bin/chromium``.
+The figure is built here; the browser that draws it (one per process, kept
+alive) is :mod:`dashboard.exports.browser`, whose ``render`` and
+``find_browser`` are re-exported for existing callers.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import shutil
-import tempfile
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
-from dashboard.exports.common import TOPOJSON_DIR, attribution, placed
-from dashboard.exports.errors import BrowserNotFoundError, ExportError, MissingDependencyError
+from dashboard.exports.browser import find_browser, render
+from dashboard.exports.common import attribution, placed
 from dashboard.figures import FONT, map_figure, timeline_figure
 
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+__all__ = ["Frame", "composite_figure", "find_browser", "render"]
 WIDTH = 1200
 MAP_HEIGHT = 560
 TOP, GAP, BOTTOM = 96, 44, 120  # px: title + legend, map-timeline gap, tick labels + attribution
-
-
-def find_browser() -> str:
-    env = os.environ.get("BROWSER_PATH")
-    if env:
-        if Path(env).is_file() and os.access(env, os.X_OK):
-            return env
-        raise BrowserNotFoundError(
-            f"BROWSER_PATH={env!r} is not an executable browser; "
-            "static exports (png, svg, pdf, gif, mp4, pptx) need Chromium or Chrome"
-        )
-    for name in BROWSER_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.access("/usr/bin/chromium", os.X_OK):
-        return "/usr/bin/chromium"
-    raise BrowserNotFoundError(
-        "static exports (png, svg, pdf, gif, mp4, pptx) need Chromium or Chrome: "
-        "install it (e.g. apt-get install chromium) or set BROWSER_PATH to its executable"
-    )
 
 
 @dataclass(frozen=True)
@@ -176,71 +144,3 @@ def composite_figure(
 
 def _esc(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _geo_assets_script(folder: Path) -> Path:
-    parts = [
-        "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};",
-        "window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};",
-    ]
-    for name in ("world_50m", "world_110m", "asia_50m", "asia_110m"):
-        f = TOPOJSON_DIR / f"{name}.json"
-        if f.exists():
-            parts.append(f"window.PlotlyGeoAssets.topojson[{json.dumps(name)}] = {f.read_text(encoding='utf-8')};")
-    if len(parts) == 2:
-        raise ExportError(f"no base map TopoJSON in {TOPOJSON_DIR} (run python scripts/fetch_basemap.py)")
-    path = folder / "plotly-geo-assets.js"
-    path.write_text("\n".join(parts), encoding="utf-8")
-    return path
-
-
-def render(figures: list[go.Figure], fmt: str, scale: float = 1.0) -> list[bytes]:
-    """Render figures to ``fmt`` (png, svg, pdf, jpeg) in one browser session."""
-    try:
-        import kaleido
-        from kaleido import PageGenerator
-    except ImportError:
-        raise MissingDependencyError("static exports need kaleido>=1: pip install 'kaleido>=1'") from None
-    browser = find_browser()
-
-    async def run(folder: Path) -> list[bytes]:
-        page = PageGenerator(mathjax=False, others=[str(_geo_assets_script(folder))])
-        out = []
-        try:
-            async with kaleido.Kaleido(n=1, page_generator=page, path=browser, timeout=120) as k:
-                for fig in figures:
-                    lay = fig.layout
-                    out.append(
-                        await k.calc_fig(
-                            fig, opts=dict(format=fmt, width=lay.width or WIDTH, height=lay.height or 800, scale=scale)
-                        )
-                    )
-        except Exception as exc:
-            if type(exc).__name__ in ("ChromeNotFoundError", "BrowserFailedError", "BrowserClosedError"):
-                raise BrowserNotFoundError(f"could not start the browser {browser!r} for static export: {exc}") from exc
-            raise
-        return out
-
-    with tempfile.TemporaryDirectory(prefix="conflictmap-render-") as folder:
-        return _run_async(run(Path(folder)))
-
-
-def _run_async(coro):
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    result, error = [], []
-
-    def target():
-        try:
-            result.append(asyncio.run(coro))
-        except BaseException as exc:
-            error.append(exc)
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    if error:
-        raise error[0]
-    return result[0]
