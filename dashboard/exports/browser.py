@@ -200,6 +200,7 @@ class BrowserSession:
 
 _session: BrowserSession | None = None
 _session_lock = threading.Lock()
+_stop_at_exit = False
 
 
 def _current_session() -> BrowserSession:
@@ -213,7 +214,21 @@ def _current_session() -> BrowserSession:
             except ImportError:
                 raise MissingDependencyError("static exports need kaleido>=1: pip install 'kaleido>=1'") from None
             _session = BrowserSession(find_browser(), _tabs())
+            _register_stop_at_exit()
         return _session
+
+
+def _register_stop_at_exit() -> None:
+    """Close Chromium at exit, before the temporary folders it writes in are removed.
+
+    atexit runs handlers last-registered-first, and tempfile's folders are removed
+    by weakref's atexit handler, registered when the first one was made. The session
+    has made its folder by now, so registering here runs this handler before that one.
+    """
+    global _stop_at_exit
+    if not _stop_at_exit:
+        atexit.register(stop_browser)
+        _stop_at_exit = True
 
 
 def start_browser() -> None:
@@ -231,9 +246,6 @@ def stop_browser() -> None:
         session, _session = _session, None
     if session is not None:
         session.close()
-
-
-atexit.register(stop_browser)
 
 
 def render(

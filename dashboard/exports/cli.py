@@ -175,18 +175,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OptionError as exc:
         print(f"conflictmap export: {exc}; nothing written", file=sys.stderr)
         return 1
-    show = progress.should_show(args.progress) and args.format in RENDERED_FORMATS
-    with progress.reporting(show):
-        with progress.task(f"Reading {args.events.name}"):
-            dataset = load_dataset(args.events)
-        state = parse_view_state(query_string(args), dataset)
-        if state.notices:
-            for problem in _unknown_values(state.notices, dataset):
-                print(f"conflictmap export: {problem}; nothing written", file=sys.stderr)
-            return 1
-        briefing = load_briefing(briefing_file, dataset) if briefing_file else None
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        written = export(dataset, args.format, args.output, state, briefing)
+    rendered = args.format in RENDERED_FORMATS
+    if rendered:
+        from dashboard.exports.browser import start_browser, stop_browser
+
+        start_browser()  # Chromium starts while the events file is read (and fails now if missing)
+    try:
+        with progress.reporting(progress.should_show(args.progress) and rendered):
+            with progress.task(f"Reading {args.events.name}"):
+                dataset = load_dataset(args.events)
+            state = parse_view_state(query_string(args), dataset)
+            if state.notices:
+                for problem in _unknown_values(state.notices, dataset):
+                    print(f"conflictmap export: {problem}; nothing written", file=sys.stderr)
+                return 1
+            briefing = load_briefing(briefing_file, dataset) if briefing_file else None
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            written = export(dataset, args.format, args.output, state, briefing)
+    finally:
+        if rendered:
+            stop_browser()
     for path in written:
         print(f"{path}: written ({args.format})")
     return 0
