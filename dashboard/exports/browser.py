@@ -125,6 +125,10 @@ class BrowserSession:
     async def _render_one(self, figure: Any, opts: dict) -> bytes:
         return await self._kaleido.calc_fig(figure, opts=opts)
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def wait_ready(self) -> None:
         try:
             self._ready.result(timeout=START_TIMEOUT)
@@ -206,7 +210,7 @@ _stop_at_exit = False
 def _current_session() -> BrowserSession:
     global _session
     with _session_lock:
-        if _session is None or _session.closed or _session.failed is not None:
+        if _session is None or _session.closed or _session.failed is not None or not _session.alive:
             if _session is not None:
                 _session.close()
             try:
