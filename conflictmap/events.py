@@ -211,7 +211,9 @@ EVENT_FIELDS_OPTIONAL = ("place", "destination", "notes")
 
 
 def _events(c: _Checker, value, documents, factions):
-    events, lines, seen = [], {}, {}
+    events: list[dict[str, Any]] = []
+    lines: dict[str, int] = {}
+    seen: dict[str, int] = {}
     if value is None:
         return events, lines
     if not isinstance(value, list) or not value:
@@ -336,7 +338,7 @@ def _gazetteer_has(gazetteer_id: str) -> bool:
 
 
 def _actors(c: _Checker, value, path, factions):
-    out = []
+    out: list[dict[str, Any]] = []
     if not isinstance(value, list) or not value:
         if value is not None:
             c.add(path, "must be a list of {faction, role}")
@@ -360,7 +362,7 @@ def _actors(c: _Checker, value, path, factions):
 
 
 def _sources(c: _Checker, value, path, documents):
-    out = []
+    out: list[dict[str, Any]] = []
     if not isinstance(value, list) or not value:
         if value is not None:
             c.add(path, "must be a non-empty list of {document, paragraph, quote}")

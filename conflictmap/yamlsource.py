@@ -138,9 +138,8 @@ def _check_depth(text: str, file: str) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise EventsFileError(
-                    [Problem(file, event.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels")]
-                )
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                raise EventsFileError([Problem(file, line, "", f"nested deeper than {MAX_DEPTH} levels")])
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 

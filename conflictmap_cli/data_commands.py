@@ -149,10 +149,11 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     placed = int(dataset.events["map_lat"].notna().sum())
     print(f"{args.output}: {len(dataset.events)} events ({placed} placed) written as {fmt}")
     report = dataset.report
-    for row in report.itertuples():
-        detail = f": {row.candidates}" if row.candidates else ""
+    for row in report.to_dict(orient="records"):
+        detail = f": {row['candidates']}" if row["candidates"] else ""
         print(
-            f"{args.file}:{row.line}: events[{row.event_id}].{row.field}: {row.status} place {row.name!r}{detail}",
+            f"{args.file}:{row['line']}: events[{row['event_id']}].{row['field']}: "
+            f"{row['status']} place {row['name']!r}{detail}",
             file=sys.stderr,
         )
     if args.report:
