@@ -296,14 +296,23 @@ def test_mp4(dataset, out_dir):
 
     out = out_dir / "play.mp4"
     assert export(dataset, "mp4", out, ViewState(factions=("syrian-government",))) == [out]
-    # imageio_ffmpeg's own reader: imageio's FFMPEG plugin leaves ffmpeg's pipes open (a ResourceWarning).
-    decoded = imageio_ffmpeg.read_frames(str(out))
-    width, _height = decoded.__next__()["size"]
-    frames = list(decoded)
-    decoded.close()
+    # Decoded by ffmpeg itself into PNG files: imageio's readers leave ffmpeg's pipes open (ResourceWarning).
+    import subprocess
+
+    from PIL import Image
+
+    decoded = out_dir / "decoded"
+    decoded.mkdir()
+    ffmpeg = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(out), str(decoded / "f%03d.png")]
+    subprocess.run(ffmpeg, check=True, capture_output=True)
+    frames = []
+    for path in sorted(decoded.glob("f*.png")):
+        with Image.open(path) as image:
+            frames.append((image.size, image.convert("RGB").tobytes()))
     assert len(frames) > 1
+    width = frames[0][0][0]
     assert width % 16 == 0 and width >= 1000
-    assert any(frames[0] != f for f in frames[1:])
+    assert any(frames[0][1] != f[1] for f in frames[1:])
 
 
 def test_pptx(dataset, briefing, out_dir):
