@@ -12,8 +12,9 @@ server thread dies and the caller waits forever; here every wait has a
 timeout and a failed browser is replaced on the next call.
 
 Figures are handed over as they are built, so the browser draws figure k
-while Python builds figure k+1, and with two or more cores two tabs draw at
-once.
+while Python builds figure k+1. The browser starts with one tab (a single
+image pays for no more); a batch of several figures opens a second tab,
+where there are two cores, so that two figures are drawn at once.
 
 Offline by construction: the kaleido page loads plotly.js from the plotly
 package (never the CDN), MathJax is off, and the base map TopoJSON bundled in
@@ -94,11 +95,12 @@ def _tabs() -> int:
 
 
 class BrowserSession:
-    """A running Chromium with ``tabs`` kaleido tabs, served by an event loop in a daemon thread."""
+    """A running Chromium with one kaleido tab (up to ``tabs`` for batches), served by an event loop in a thread."""
 
     def __init__(self, browser: str, tabs: int = 1) -> None:
         self.browser = browser
         self.tabs = tabs
+        self._open_tabs = 1
         self.failed: BaseException | None = None
         self.closed = False
         self._busy = 0
@@ -118,9 +120,19 @@ class BrowserSession:
         import kaleido
 
         page = kaleido.PageGenerator(mathjax=False, others=[str(_geo_assets_script(Path(self._assets.name)))])
-        k = kaleido.Kaleido(n=self.tabs, page_generator=page, path=self.browser, timeout=FIGURE_TIMEOUT)
+        k = kaleido.Kaleido(n=1, page_generator=page, path=self.browser, timeout=FIGURE_TIMEOUT)
         await k.open()
         self._kaleido = k
+
+    async def _add_tab(self) -> None:
+        """Another tab on the same page, which then takes figures from the same queue.
+
+        kaleido opens its ``n`` tabs only when it starts; a later one is added with the
+        method kaleido itself uses for that. Without it (another kaleido) one tab does all.
+        """
+        add = getattr(self._kaleido, "_create_kaleido_tab", None)
+        if add is not None:
+            await add()
 
     async def _render_one(self, figure: Any, opts: dict) -> bytes:
         return await self._kaleido.calc_fig(figure, opts=opts)
@@ -141,7 +153,9 @@ class BrowserSession:
                 raise BrowserNotFoundError(f"could not start the browser {self.browser!r}: {exc}") from exc
             raise
 
-    def render(self, figures: Iterable[Any], fmt: str, scale: float, advance: progress.Advance) -> list[bytes]:
+    def render(
+        self, figures: Iterable[Any], fmt: str, scale: float, advance: progress.Advance, total: int | None = None
+    ) -> list[bytes]:
         """Each figure's image, in order; each is handed to the browser as soon as it is built."""
         with self._lock:
             self._busy += 1
@@ -154,6 +168,9 @@ class BrowserSession:
                 )
                 if not futures:
                     self.wait_ready()
+                    if (total is None or total > 1) and self._open_tabs < self.tabs:
+                        self._open_tabs += 1
+                        self._submit(self._add_tab())  # opens while the first tab draws
                 future = self._submit(self._render_one(fig, opts))
                 future.add_done_callback(lambda _f: advance())
                 futures.append(future)
@@ -265,7 +282,7 @@ def render(
     with progress.task(label or f"Rendering {fmt}", total=total) as advance:
         session = _current_session()
         try:
-            return session.render(figures, fmt, scale, advance)
+            return session.render(figures, fmt, scale, advance, total)
         except BrowserNotFoundError:
             stop_browser()
             raise
