@@ -278,7 +278,9 @@ def test(args):
         )
     )
     code = subprocess.run(
-        [VENV_PYTHON, "-m", "pytest", "--headless", "-p", "no:cacheprovider"] + workers + args, cwd=ROOT, env=env
+        [VENV_PYTHON, "-m", "pytest", "--headless", "-p", "no:cacheprovider", "--durations=10"] + workers + args,
+        cwd=ROOT,
+        env=env,
     ).returncode
     say(f"tests took {duration(time.monotonic() - started)}")
     if code == 5:
@@ -287,7 +289,8 @@ def test(args):
 
 
 def xdist_workers():
-    return ["-n", "2"] if (os.cpu_count() or 1) >= 2 else []
+    # worksteal: an idle worker takes tests queued on the other, so neither waits alone at the end.
+    return ["-n", "2", "--dist", "worksteal"] if (os.cpu_count() or 1) >= 2 else []
 
 
 def main(argv):
