@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conflictmap.errors import EventsFileError
-from conflictmap.events import _Checker
+from conflictmap.schema import BriefingModel, MapCentre, References
 from conflictmap.table import Dataset
+from conflictmap.validation import validate_model
 from conflictmap.view import ViewState
 from conflictmap.yamlsource import load_yaml
 
 
 @dataclass(frozen=True)
 class MapView:
-    """Where the map looks: fit to the step's events, or a centre and zoom (1 = region, larger = closer)."""
+    """Where the map looks: fit to the step's events, or a centre and a web-map zoom level (5 a country, 10 a town)."""
 
     fit: bool = True
     lat: float | None = None
@@ -78,80 +79,60 @@ def briefing_files(events_path: Path | str) -> list[Path]:
     return sorted((p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()), key=lambda p: p.name)
 
 
+_DECLARES_BRIEFING = re.compile(r"^(?:format:\s*[\"']?conflictmap/briefing@|steps\s*:)", re.M)
+
+
 def is_briefing_file(path: Path | str) -> bool:
+    """A file in a ``briefings/`` folder, or one that says it is a briefing (its format, or top-level steps).
+
+    ``conflictmap validate story.yaml --events events.yaml`` then checks a
+    briefing kept anywhere; only the first 64 KB are looked at.
+    """
     path = Path(path)
-    return path.parent.name == "briefings"
+    if path.parent.name == "briefings":
+        return True
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as handle:
+            head = handle.read(65536).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(_DECLARES_BRIEFING.search(head))
 
 
 def load_briefing(path: Path | str, dataset: Dataset) -> Briefing:
     """Read and check a briefing against the dataset it tells; EventsFileError lists every problem."""
     path = Path(path)
     doc = load_yaml(path)
-    c = _Checker(doc)
-    root = c.mapping(doc.data, (), required=("title", "steps"), optional=("format", "summary"))
-    if root is None:
-        raise EventsFileError(c.problems)
-    if root.get("format") not in (None, "conflictmap/briefing@1"):
-        c.add(("format",), f"unsupported format {root.get('format')!r} (this version reads conflictmap/briefing@1)")
-    title = c.text(root.get("title"), ("title",))
-    summary = c.text(root.get("summary"), ("summary",), required=False)
-    steps = []
-    raw_steps = root.get("steps")
-    if not isinstance(raw_steps, list) or not raw_steps:
-        if raw_steps is not None:
-            c.add(("steps",), "must be a non-empty list of steps")
-        raw_steps = []
-    for i, entry in enumerate(raw_steps):
-        p = ("steps", i)
-        m = c.mapping(entry, p, required=("heading", "text"), optional=("events", "from", "to", "factions", "view"))
-        if m is None:
-            continue
-        events = _id_list(c, m.get("events"), p + ("events",), set(dataset.events.index), "event")
-        factions = _id_list(c, m.get("factions"), p + ("factions",), set(dataset.factions.index), "faction")
-        date_from, date_to = c.date(m.get("from"), p + ("from",)), c.date(m.get("to"), p + ("to",))
-        if date_from and date_to and date_from > date_to:
-            c.add(p + ("to",), f"'to' {date_to} is before 'from' {date_from}")
-        steps.append(
-            BriefingStep(
-                heading=c.text(m.get("heading"), p + ("heading",)) or "",
-                text=c.text(m.get("text"), p + ("text",)) or "",
-                events=events,
-                date_from=date_from,
-                date_to=date_to,
-                factions=factions,
-                view=_view(c, m.get("view"), p + ("view",)),
-                line=doc.line(p),
-            )
-        )
-    if c.problems:
-        raise EventsFileError(c.problems)
-    return Briefing(name=path.stem, title=title or path.stem, steps=tuple(steps), path=path, summary=summary or "")
-
-
-def _id_list(c: _Checker, value, path, known: set[str], label: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        c.add(path, f"must be a list of {label} ids")
-        return ()
-    for k, v in enumerate(value):
-        if v not in known:
-            c.add(path + (k,), f"unknown {label} id {v!r}")
-    return tuple(v for v in value if v in known)
-
-
-def _view(c: _Checker, value, path) -> MapView:
-    if value is None or value == "fit":
-        return MapView()
-    m = c.mapping(value, path, required=("lat", "lon", "zoom"))
-    if m is None:
-        return MapView()
-    return MapView(
-        fit=False,
-        lat=c.number(m.get("lat"), path + ("lat",), -90, 90),
-        lon=c.number(m.get("lon"), path + ("lon",), -180, 180),
-        zoom=c.number(m.get("zoom"), path + ("zoom",), 0.5, 200),
+    references = References(
+        events=frozenset(str(i) for i in dataset.events.index),
+        factions=frozenset(str(f) for f in dataset.factions.index),
     )
+    model, problems = validate_model(BriefingModel, doc, references)
+    problems = list(doc.problems) + problems
+    if problems or model is None:
+        raise EventsFileError(problems)
+    steps = tuple(
+        BriefingStep(
+            heading=step.heading,
+            text=step.text,
+            events=tuple(step.events),
+            date_from=step.date_from,
+            date_to=step.date_to,
+            factions=tuple(step.factions),
+            view=_view(step.view),
+            line=doc.line(("steps", i)),
+        )
+        for i, step in enumerate(model.steps)
+    )
+    return Briefing(name=path.stem, title=model.title, steps=steps, path=path, summary=model.summary or "")
+
+
+def _view(view: MapCentre | str | None) -> MapView:
+    if isinstance(view, MapCentre):
+        return MapView(fit=False, lat=view.lat, lon=view.lon, zoom=view.zoom)
+    return MapView()
 
 
 def _problem(name, message):

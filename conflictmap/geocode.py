@@ -90,7 +90,30 @@ def geocode_dataset(dataset: Dataset, resolver: Resolver | None = None) -> Datas
     events["map_radius_km"] = events["place_radius_km"].where(has_place, events["dest_radius_km"])
     events["map_precision"] = events["place_precision"].where(has_place, events["dest_precision"])
     report = pd.concat([r for r in reports if len(r)] or [reports[0]], ignore_index=True)
-    return dataset.with_events(events, report)
+    return dataset.with_events(events, report).with_places(geocode_story_places(dataset.places, resolver))
+
+
+def geocode_story_places(places: pd.DataFrame, resolver: Resolver | None = None) -> pd.DataFrame:
+    """Geocode the story places table (the file's ``places:``) with the same resolver as event places.
+
+    ``lat``, ``lon`` and ``radius_km`` become where the map draws the label
+    (written coordinates win, as for events); ``status``, ``source``,
+    ``gazetteer_id``, ``match``, ``score``, ``matched_name`` and ``path`` keep
+    the provenance. A place that does not resolve keeps empty coordinates and
+    its status says why; the map leaves it unlabelled rather than guess.
+    """
+    resolver = resolver or default_resolver()
+    if places.empty:
+        out = places.copy()
+        for col in GEO_FIELDS:
+            out[col] = pd.Series(dtype="float64" if col in ("lat", "lon", "radius_km", "score") else object)
+        return out
+    prefixed = places.rename(columns={k: f"place_{k}" for k in PLACE_KEY}).assign(source_line=places["line"])
+    geo, _report = geocode_places(prefixed, "place", resolver)
+    out = places.copy()
+    for col in GEO_FIELDS:
+        out[col] = geo[col].to_numpy()
+    return out
 
 
 def geocode_places(events: pd.DataFrame, prefix: str, resolver: Resolver) -> tuple[pd.DataFrame, pd.DataFrame]:

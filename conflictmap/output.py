@@ -1,17 +1,43 @@
-"""Write tables to disk without ever leaving a half-written or clobbered file.
+"""Write outputs without ever clobbering an input or leaving a half-written file.
 
-Every write goes to a temporary file beside the target and is renamed over it
-only when complete, so an interrupted run leaves the old file intact. Writing
-over the events file itself is refused: the user's curated file is never an
-output.
+Guarantees, for every file a command writes:
+
+* **No input is overwritten.** A target that is the events file, one of its
+  briefings or source documents (or any other path a command passes in
+  ``protect``) is refused, compared both by resolved path (symlinks) and by
+  device and inode (hard links).
+* **Atomic and durable.** The content goes to a temporary file in the target's
+  folder; it is flushed and ``fsync``-ed, renamed over the target with
+  ``os.replace`` and the folder is ``fsync``-ed, so after a crash or power loss
+  the target holds either the old or the new content, never a mix.
+* **No temp files pile up.** A failure removes the temp file. A writer killed
+  with SIGKILL cannot clean up, so temp names are recognisable
+  (``.NAME.cmtmp-HOST-PID-RANDOM.tmp``) and every write first removes those in
+  its folder whose process (on this host) is gone.
+
+Why named temps rather than Linux ``O_TMPFILE`` (which leaves nothing behind
+when killed): the writers behind ``atomic_path`` are libraries that need a path
+with the right extension (imageio picks its codec from it, ffmpeg and python-pptx
+open the path themselves), ``linkat`` cannot replace an existing file so a named
+temp is needed at the end anyway, and ``O_TMPFILE`` is Linux-only and missing on
+some file systems. The process-id check never deletes a live writer's temp on
+this host; a reused pid only delays a sweep. Temps written by other hosts (a
+shared folder) are left to those hosts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import json
 import math
 import os
+import re
+import socket
+import stat
 import tempfile
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,32 +56,255 @@ def _read_umask() -> int:
 
 _UMASK = _read_umask()  # read once at import: os.umask is process-wide, unsafe in server threads
 
+# Temp names: ".<target name, shortened>.cmtmp-<host tag>-<pid>-<random>.tmp". A writer may
+# change the last suffix (the mp4 export stages ".mp4" beside its temp), so any suffix matches.
+_HOST_TAG = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+_TEMP_RE = re.compile(r"^\..*\.cmtmp-(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[^.]*(\.[A-Za-z0-9]+)?$")
+_MAX_STEM_BYTES = 100
+
 
 class OutputError(ConflictmapError):
     pass
 
 
-@contextmanager
-def atomic_path(target: Path, protect: tuple[Path, ...] = ()):
-    """Yield a temporary path; on success it replaces ``target`` atomically."""
+def input_files(dataset=None, briefing=None, extra: Iterable[Path | str | None] = ()) -> tuple[Path, ...]:
+    """Every file a command read to produce its output: never to be written over.
+
+    The events file, each source document it lists, every briefing beside it and
+    the briefing being told, plus ``extra`` (a report, a cache).
+    """
+    paths: list[Path] = []
+    events_file = getattr(dataset, "file", "") if dataset is not None else ""
+    if events_file:
+        events_path = Path(events_file)
+        paths.append(events_path)
+        documents = getattr(dataset, "documents", None)
+        if documents is not None and "file" in getattr(documents, "columns", ()):
+            paths += [events_path.parent / f for f in documents["file"] if isinstance(f, str) and f]
+        from conflictmap.briefing import briefing_files
+
+        with contextlib.suppress(OSError):
+            paths += briefing_files(events_path)
+    if briefing is not None and getattr(briefing, "path", None):
+        paths.append(Path(briefing.path))
+    paths += [Path(p) for p in extra if p]
+    return tuple(dict.fromkeys(paths))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.resolve() == b.resolve():
+            return True
+    except (OSError, RuntimeError, ValueError):
+        pass
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except (OSError, ValueError):
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def check_target(target: Path | str, protect: Iterable[Path | str | None] = ()) -> Path:
+    """Refuse a target that is an input, a folder or not a regular file; return it as a Path."""
     target = Path(target)
     for p in protect:
-        if p is not None and target.resolve() == Path(p).resolve():
-            raise OutputError(f"{target}: refusing to overwrite the input file; choose another output name")
-    if target.parent and not target.parent.exists():
-        raise OutputError(f"{target}: folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    os.close(fd)
+        if p is not None and _same_file(target, Path(p)):
+            raise OutputError(
+                f"{target}: refusing to overwrite {p}, which this command reads; choose another output name"
+            )
     try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual permissions
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        st = os.stat(target)
+    except FileNotFoundError:
+        return target
+    except NotADirectoryError:
+        return target  # a part of the folder path is a file: creating the folder says so
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{target}: cannot write: {_os_message(exc)}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"{target}: is a folder; give a file name to write")
+    if not stat.S_ISREG(st.st_mode):
+        raise OutputError(f"{target}: is not a regular file (a device, pipe or socket); refusing to replace it")
+    return target
 
 
-def write_table(events: pd.DataFrame, target: Path | str, protect: tuple[Path, ...] = ()) -> str:
+def check_distinct(*targets: Path | str | None) -> None:
+    """Refuse two outputs of one command that name the same file (``-o`` and ``--report``)."""
+    given = [Path(t) for t in targets if t is not None]
+    for i, a in enumerate(given):
+        for b in given[i + 1 :]:
+            if _same_file(a, b):
+                raise OutputError(f"{b}: is also the output {a}; give each output its own file name")
+
+
+def _os_message(exc: OSError | ValueError) -> str:
+    from conflictmap.inputs import os_error_message
+
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return "read-only file system"
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "no space left on the device"
+    return os_error_message(exc)
+
+
+def _make_folder(folder: Path, target: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"{target}: cannot create folder {folder}: a file of that name is in the way") from None
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOTDIR:
+            raise OutputError(f"{target}: cannot create folder {folder}: a part of the path is a file") from None
+        raise OutputError(f"{target}: cannot create folder {folder}: {_os_message(exc)}") from None
+    if not folder.is_dir():
+        raise OutputError(f"{target}: {folder} is not a folder")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's live process, or not ours to judge
+    return True
+
+
+def sweep_stale_temps(folder: Path | str) -> list[Path]:
+    """Remove temp files in ``folder`` left by writers of ours (this host) that were killed."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP_RE.match(entry.name)
+        if not m or m["host"] != _HOST_TAG or _pid_alive(int(m["pid"])):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
+
+
+def _temp_prefix(target: Path) -> str:
+    stem = target.name.encode("utf-8", "surrogateescape")[:_MAX_STEM_BYTES].decode("utf-8", "ignore")
+    return f".{stem}.cmtmp-{_HOST_TAG}-{os.getpid()}-"
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return  # not supported here (some platforms cannot open folders); the rename is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_path(target: Path | str, protect: Iterable[Path | str | None] = ()):
+    """Yield a temporary path beside ``target``; when the block succeeds it replaces ``target``.
+
+    Missing parent folders are created. On any failure the temp file is removed
+    and ``target`` is untouched; an OSError while writing becomes an OutputError.
+    """
+    target = check_target(target, tuple(protect))
+    folder = target.parent
+    _make_folder(folder, target)
+    sweep_stale_temps(folder)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
+    except (OSError, ValueError) as exc:
+        why = "files cannot be created there" if getattr(exc, "errno", None) == errno.ENOENT else _os_message(exc)
+        raise OutputError(f"{target}: cannot write in {folder}: {why}") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            yield tmp
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {_os_message(exc)}") from exc
+        try:
+            mode = os.stat(target).st_mode & 0o777
+        except OSError:
+            mode = 0o666 & ~_UMASK  # mkstemp makes 0600; new outputs get the usual permissions
+        try:
+            os.chmod(tmp, mode)
+            _fsync_path(tmp)
+            os.replace(tmp, target)
+        except (OSError, ValueError) as exc:
+            raise OutputError(f"{target}: cannot write: {_os_message(exc)}") from None
+        _fsync_folder(folder)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet will not run as a formula (OWASP's CSV injection advice).
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a leading
+    ``'``; a plain signed number (``-3.5``) is left as it is.
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    if value[0] in "+-" and _NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _cell(value):
+    if isinstance(value, str):
+        value = _SURROGATE.sub("\ufffd", value)  # a lone surrogate cannot be written as UTF-8
+    return spreadsheet_safe(value)
+
+
+def spreadsheet_safe_table(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every text cell (and column name) made safe by :func:`spreadsheet_safe`."""
+    out = table.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col])):
+            continue
+        out[col] = pd.Series([_cell(v) for v in out[col]], index=out.index, dtype=object)
+    out.columns = [_cell(c) for c in out.columns]
+    return out
+
+
+def to_csv(table: pd.DataFrame, path: Path | str) -> None:
+    """RFC 4180 CSV with formula-safe cells.
+
+    CRLF line ends (the RFC's) also make the writer quote any cell holding a
+    bare CR, which would otherwise split the row for every reader.
+    """
+    spreadsheet_safe_table(table).to_csv(
+        path, index=False, date_format="%Y-%m-%d", encoding="utf-8", lineterminator="\r\n"
+    )
+
+
+def write_table(events: pd.DataFrame, target: Path | str, protect: Iterable[Path | str | None] = ()) -> str:
     target = Path(target)
     fmt = TABLE_FORMATS.get(target.suffix.lower())
     if fmt is None:
@@ -63,7 +312,7 @@ def write_table(events: pd.DataFrame, target: Path | str, protect: tuple[Path, .
     table = events.reset_index(drop=True)
     with atomic_path(target, protect) as tmp:
         if fmt == "csv":
-            table.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+            to_csv(table, tmp)
         elif fmt == "parquet":
             try:
                 table.to_parquet(tmp, index=False)

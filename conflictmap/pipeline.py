@@ -10,5 +10,15 @@ from conflictmap.table import Dataset, dataset_from_events_file
 
 
 def load_dataset(path: Path | str, resolver: Resolver | None = None) -> Dataset:
-    """Validate, flatten and geocode ``path``. Raises EventsFileError on bad input."""
+    """The dataset in ``path``: a curated YAML events file, or a store made by ``conflictmap import``.
+
+    A YAML file is validated, flattened and geocoded (raises EventsFileError on
+    bad input). A store folder is read as it was written: it was checked and
+    geocoded at import, so nothing is parsed again (raises StoreError if the
+    folder is not a readable store).
+    """
+    from conflictmap.store import is_store, load_store
+
+    if is_store(path):
+        return load_store(path)
     return geocode_dataset(dataset_from_events_file(load_events(path)), resolver)

@@ -71,6 +71,9 @@ class Dataset:
     documents: pd.DataFrame  # index document id: publisher, title, published, url, file
     file: str = ""
     report: pd.DataFrame = field(default_factory=pd.DataFrame)  # geocoding problems, filled by geocode
+    # Places the story names besides the events' own (the file's `places:`),
+    # for the map to label; index place id, columns PLACE_COLUMNS (geocoded: + GEO columns).
+    places: pd.DataFrame = field(default_factory=lambda: empty_places())
 
     def with_events(self, events: pd.DataFrame, report: pd.DataFrame | None = None) -> Dataset:
         return Dataset(
@@ -82,7 +85,76 @@ class Dataset:
             self.documents,
             self.file,
             self.report if report is None else report,
+            self.places,
         )
+
+    def with_places(self, places: pd.DataFrame) -> Dataset:
+        return Dataset(
+            self.title,
+            self.events,
+            self.actors,
+            self.sources,
+            self.factions,
+            self.documents,
+            self.file,
+            self.report,
+            places,
+        )
+
+
+PLACE_COLUMNS = [
+    "id",
+    "name",
+    "precision",
+    "country",
+    "gazetteer_id",
+    "lat",
+    "lon",
+    "radius_km",
+    "coord_source",
+    "note",
+    "document",
+    "paragraph",
+    "quote",
+    "line",
+]
+
+
+def empty_places() -> pd.DataFrame:
+    places = pd.DataFrame(columns=PLACE_COLUMNS)
+    places.index.name = None
+    return places
+
+
+def places_table(ef: EventsFile) -> pd.DataFrame:
+    """One row per story place; the first source is the quote shown beside its label."""
+    rows = []
+    for pid, place in ef.places.items():
+        coords = place.get("coordinates") or {}
+        first = place["sources"][0]
+        rows.append(
+            {
+                "id": pid,
+                "name": place["name"],
+                "precision": place["precision"],
+                "country": place["country"],
+                "gazetteer_id": place["gazetteer_id"],
+                "lat": coords.get("lat"),
+                "lon": coords.get("lon"),
+                "radius_km": coords.get("radius_km"),
+                "coord_source": coords.get("source"),
+                "note": place["note"],
+                "document": first["document"],
+                "paragraph": first["paragraph"],
+                "quote": first["quote"],
+                "line": ef.place_lines.get(pid),
+            }
+        )
+    if not rows:
+        return empty_places()
+    places = pd.DataFrame(rows, columns=PLACE_COLUMNS).set_index("id", drop=False)
+    places.index.name = None
+    return places
 
 
 def dataset_from_events_file(ef: EventsFile) -> Dataset:
@@ -177,7 +249,7 @@ def dataset_from_events_file(ef: EventsFile) -> Dataset:
             "file",
         ],
     )
-    return Dataset(ef.title, events, actors, sources, factions, documents, file=str(ef.path))
+    return Dataset(ef.title, events, actors, sources, factions, documents, file=str(ef.path), places=places_table(ef))
 
 
 def with_event_rows(actors: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:

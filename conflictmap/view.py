@@ -74,9 +74,31 @@ def _join(values) -> str:
     return ",".join(quote(v, safe="") for v in values)
 
 
-def _parse_query(search: str) -> dict[str, list[str]]:
-    """name -> values; list parameters split on raw commas before unquoting each item."""
+# Bounds on what a link can make the server do. A real link is a few hundred
+# characters; these stop a hostile one (a 1.5 MB query, 3,000 unknown factions)
+# from costing seconds of CPU and megabytes of notices.
+MAX_QUERY_CHARS = 4_000
+MAX_VALUES_PER_PARAMETER = 50
+MAX_NOTICES = 5
+MAX_SHOWN_VALUE_CHARS = 60
+# The timeline draws the dataset's period widened by this much; dates outside are clamped.
+DATE_MARGIN_YEARS = 10
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def _parse_query(search: str) -> tuple[dict[str, list[str]], list[str]]:
+    """name -> values; list parameters split on raw commas before unquoting each item.
+
+    Returns the parameters and notices about what was cut (an over-long query,
+    too many values for one parameter).
+    """
+    notices = []
+    if len(search) > MAX_QUERY_CHARS:
+        cut = search.rfind("&", 0, MAX_QUERY_CHARS + 1)
+        search = search[: cut if cut > 0 else MAX_QUERY_CHARS]
+        notices.append(f"Ignored the link beyond its first {MAX_QUERY_CHARS:,} characters.")
     out: dict[str, list[str]] = {}
+    dropped: dict[str, int] = {}
     for pair in search.split("&"):
         if not pair:
             continue
@@ -86,14 +108,60 @@ def _parse_query(search: str) -> dict[str, list[str]]:
             items = [unquote_plus(raw)]
         else:
             items = [unquote_plus(v) for v in raw.split(",")]
-        out.setdefault(name, []).extend(v for v in items if v.strip())
-    return out
+        kept = out.setdefault(name, [])
+        for v in items:
+            if not v.strip():
+                continue
+            if len(kept) < MAX_VALUES_PER_PARAMETER:
+                kept.append(v)
+            else:
+                dropped[name] = dropped.get(name, 0) + 1
+    for name, n in dropped.items():
+        notices.append(
+            f"Ignored {n:,} more '{_shown(name)}' values in the link (at most {MAX_VALUES_PER_PARAMETER} are read)."
+        )
+    return out, notices
+
+
+def _shown(value: str) -> str:
+    """A value from the link as a notice quotes it: short, one line."""
+    value = " ".join(value.split())
+    return value if len(value) <= MAX_SHOWN_VALUE_CHARS else value[: MAX_SHOWN_VALUE_CHARS - 1] + "…"
+
+
+def _capped(notices: list[str]) -> tuple[str, ...]:
+    if len(notices) <= MAX_NOTICES:
+        return tuple(notices)
+    return tuple(notices[:MAX_NOTICES]) + (f"… and {len(notices) - MAX_NOTICES:,} more ignored.",)
+
+
+def drawable_dates(dataset: Dataset) -> tuple[dt.date, dt.date]:
+    """The dates the timeline can draw: the dataset's period widened by DATE_MARGIN_YEARS, within 1900..2100.
+
+    The bounds widen to the data if it lies outside 1900..2100, so no event is ever cut off.
+    """
+    lo, hi = EARLIEST_DATE, LATEST_DATE
+    events = dataset.events
+    if len(events):
+        first, last = events["date_start"].min(), events["date_end"].max()
+        if pd.notna(first) and pd.notna(last):
+            first, last = first.date(), last.date()
+            lo = max(lo, first.replace(year=max(1, first.year - DATE_MARGIN_YEARS), month=1, day=1))
+            hi = min(hi, last.replace(year=min(9999, last.year + DATE_MARGIN_YEARS), month=12, day=31))
+            lo, hi = min(lo, first), max(hi, last)
+    return lo, hi
 
 
 def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
-    """Read ``?faction=..&type=..`` into a ViewState, keeping only values the dataset knows."""
-    params = _parse_query((search or "").lstrip("?"))
-    notices: list[str] = []
+    """Read ``?faction=..&type=..`` into a ViewState, keeping only values the dataset knows.
+
+    Never raises, whatever the string: unknown or malformed values become
+    notices (at most MAX_NOTICES, then one "and N more ignored"), only the first
+    MAX_QUERY_CHARS characters and MAX_VALUES_PER_PARAMETER values of each
+    parameter are read, and dates are clamped to :func:`drawable_dates`.
+    """
+    search = search if isinstance(search, str) else ""
+    params, notices = _parse_query(search.lstrip("?"))
 
     def values(name: str) -> list[str]:
         return list(dict.fromkeys(v.strip() for v in params.get(name, [])))
@@ -104,18 +172,27 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
             if v in allowed:
                 kept.append(v)
             else:
-                notices.append(f"Ignored unknown {label} '{v}' in the link.")
+                notices.append(f"Ignored unknown {label} '{_shown(v)}' in the link.")
         return tuple(kept)
+
+    earliest, latest = drawable_dates(dataset)
 
     def date(name: str) -> dt.date | None:
         raw = values(name)
         if not raw:
             return None
         try:
-            return dt.date.fromisoformat(raw[0])
+            day = dt.date.fromisoformat(raw[0])
         except ValueError:
-            notices.append(f"Ignored '{name}={raw[0]}' in the link: not a date (YYYY-MM-DD).")
+            notices.append(f"Ignored '{name}={_shown(raw[0])}' in the link: not a date (YYYY-MM-DD).")
             return None
+        clamped = min(max(day, earliest), latest)
+        if clamped != day:
+            notices.append(
+                f"Moved '{name}' from {day.isoformat()} to {clamped.isoformat()}: "
+                f"the timeline shows {earliest.isoformat()} to {latest.isoformat()}."
+            )
+        return clamped
 
     factions = known("faction", "faction", set(dataset.factions.index))
     sides = known("side", "side", set(dataset.factions["side"]))
@@ -124,24 +201,24 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
     if date_from and date_to and date_from > date_to:
         notices.append(f"Swapped the dates in the link: 'from' {date_from} was after 'to' {date_to}.")
         date_from, date_to = date_to, date_from
-    query = " ".join(values("q"))[:200]
+    query = " ".join(values("q"))[:200].strip()
     event = None
     for v in values("event")[:1]:
         if v in dataset.events.index:
             event = v
         else:
-            notices.append(f"Ignored unknown event '{v}' in the link.")
+            notices.append(f"Ignored unknown event '{_shown(v)}' in the link.")
     lanes = (values("lanes") or ["faction"])[0]
     if lanes not in LANE_MODES:
-        notices.append(f"Ignored lanes '{lanes}' in the link (use faction or side).")
+        notices.append(f"Ignored lanes '{_shown(lanes)}' in the link (use faction or side).")
         lanes = "faction"
     step = None
     for v in values("step")[:1]:
-        if v.isdecimal() and v.isascii() and int(v) >= 1:
+        if v.isdecimal() and v.isascii() and len(v) <= 6 and int(v) >= 1:
             step = int(v)
         else:
-            notices.append(f"Ignored step '{v}' in the link (steps are numbered from 1).")
-    return ViewState(factions, sides, types, date_from, date_to, query, event, lanes, step, tuple(notices))
+            notices.append(f"Ignored step '{_shown(v)}' in the link (steps are numbered from 1).")
+    return ViewState(factions, sides, types, date_from, date_to, query, event, lanes, step, _capped(notices))
 
 
 def filter_mask(dataset: Dataset, state: ViewState) -> pd.Series:

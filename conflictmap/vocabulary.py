@@ -46,6 +46,7 @@ EVENT_TYPES: dict[str, dict[str, str]] = {
         "agreement": "Strategic developments / Agreement",
         "arrests": "Strategic developments / Arrests",
         "change-to-group-activity": "Strategic developments / Change to group/activity",
+        "disrupted-weapons-use": "Strategic developments / Disrupted weapons use",
         "headquarters-or-base-established": "Strategic developments / Headquarters or base established",
         "looting-property-destruction": "Strategic developments / Looting/property destruction",
         "other": "Strategic developments / Other",
@@ -80,9 +81,28 @@ TYPE_LABELS = {
 
 ROLES = ("actor", "target", "claimant", "affected", "subject")
 
+# Event types that go from a place to a destination; a movement must name one.
+TYPES_WITH_DESTINATION = ("movement", "displacement")
+TYPES_NEEDING_DESTINATION = ("movement",)
+
 # How a date was pinned down. "reported" means the text gives no date for the
-# event itself, only for the report of it: the event happened on or before.
-DATE_PRECISIONS = ("day", "range", "week", "month", "reported")
+# event itself, only for the report of it: the event happened on or before the
+# report. "by" is a deadline the text itself states ("captured Tal Afar by 31
+# August"): on or before that day, which is not the date of any report.
+DATE_PRECISIONS = ("day", "range", "week", "month", "reported", "by")
+
+# Precisions that name one day (written `day:`, or `start` equal to `end`).
+ONE_DAY_PRECISIONS = ("day", "reported", "by")
+
+# A few words per precision, for legends and detail panels.
+DATE_PRECISION_LABELS = {
+    "day": "on that day",
+    "range": "some day in a range",
+    "week": "some day that week",
+    "month": "some day that month",
+    "reported": "on or before the report",
+    "by": "no later than (a deadline)",
+}
 
 # How well a place is known, from a surveyed point to a whole region.
 PLACE_PRECISIONS = ("point", "town", "area", "region", "country")

@@ -1,9 +1,8 @@
-"""What every command shares: exit codes, the progress flag, output folders."""
+"""What every command shares: exit codes and the progress flag."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 EXIT_OK, EXIT_INVALID = 0, 1
 
@@ -21,8 +20,3 @@ def progress_for(args: argparse.Namespace) -> bool:
     from conflictmap.progress import should_show
 
     return should_show(getattr(args, "progress", None))
-
-
-def ensure_parent(path: Path) -> None:
-    """``-o out/x.csv`` with no ``out/`` yet: create it (the write itself stays atomic)."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)

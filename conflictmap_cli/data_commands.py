@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conflictmap.errors import EventsFileError
-from conflictmap_cli.common import EXIT_INVALID, EXIT_OK, add_progress_flag, ensure_parent, progress_for
+from conflictmap_cli.common import EXIT_INVALID, EXIT_OK, add_progress_flag, progress_for
 
 LOCATE_EPILOG = """\
 A name may carry its country after a last comma: "Abu Kamal, Syria", "Mosul, IQ"
@@ -93,7 +93,7 @@ def _online_args(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="FILE",
-        help="online geocoding cache file (default: ~/.cache/conflictmap/geocode.json)",
+        help="online geocoding cache, an SQLite file (default: ~/.cache/conflictmap/geocode.sqlite)",
     )
 
 
@@ -131,10 +131,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_geocode(args: argparse.Namespace) -> int:
     from conflictmap import progress
-    from conflictmap.output import atomic_path, write_table
+    from conflictmap.output import atomic_path, check_distinct, check_target, input_files, to_csv, write_table
     from conflictmap.pipeline import load_dataset
 
-    protect = (Path(args.file),)
+    check_distinct(args.output, args.report)
     with progress.reporting(progress_for(args)), progress.task("Geocoding places") as advance:
         resolver = _resolver(args)
 
@@ -144,7 +144,9 @@ def cmd_geocode(args: argparse.Namespace) -> int:
             return record
 
         dataset = load_dataset(args.file, resolver=counted)
-    ensure_parent(args.output)
+    protect = input_files(dataset, extra=[Path(args.file), _online_cache_path(args)])
+    if args.report:
+        check_target(args.report, protect)  # refused before anything is written
     fmt = write_table(dataset.events.drop(columns=["search_text"]), args.output, protect=protect)
     placed = int(dataset.events["map_lat"].notna().sum())
     print(f"{args.output}: {len(dataset.events)} events ({placed} placed) written as {fmt}")
@@ -157,9 +159,8 @@ def cmd_geocode(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.report:
-        ensure_parent(args.report)
         with atomic_path(Path(args.report), protect=protect) as tmp:
-            report.to_csv(tmp, index=False)
+            to_csv(report, tmp)
     named = dataset.events["place_name"].notna() | dataset.events["dest_name"].notna()
     unplaced = named & dataset.events["map_lat"].isna()
     print(
@@ -167,6 +168,17 @@ def cmd_geocode(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+def _online_cache_path(args: argparse.Namespace) -> Path | None:
+    """The online geocoding cache a command reads (so no output may replace it), or None."""
+    if not getattr(args, "online", False):
+        return None
+    if args.cache:
+        return Path(args.cache)
+    from geodata.cache import default_cache_path
+
+    return default_cache_path()
 
 
 def cmd_locate(args: argparse.Namespace) -> int:

@@ -14,13 +14,12 @@ import pandas as pd
 from conflictmap.briefing import Briefing, BriefingStep
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState, events_in_time_order, filter_events, parse_view_state
-from dashboard import geometry
 
 
 def apply_action(dataset: Dataset, state: ViewState, trigger: str, values: dict) -> ViewState:
     """The view state after one user action; a plain function so it is tested without a browser."""
-    if trigger == "clear-all":
-        return ViewState(event=state.event, lanes=state.lanes, step=state.step)
+    if trigger == "clear-all":  # filters and the selection: back to everything, nothing emphasised
+        return ViewState(lanes=state.lanes, step=state.step)
     if trigger in ("map", "timeline"):
         clicked = clicked_event_id(values[trigger])
         return state.replace(event=clicked) if clicked else state
@@ -77,14 +76,11 @@ def presented_state(step: BriefingStep, state: ViewState) -> ViewState:
     return shown.replace(step=state.step)
 
 
-def step_frame(step: BriefingStep):
-    """A step's own map view (centre and zoom) as lat/lon ranges; None means fit to its events."""
-    if step.view.fit or step.view.lat is None:
+def step_camera(step: BriefingStep) -> dict | None:
+    """A step's own camera (centre and web-map zoom level); None means fit to its events."""
+    if step.view.fit or step.view.lat is None or step.view.lon is None:
         return None
-    half = 6.0 / step.view.zoom
-    return geometry.bounds(
-        [step.view.lat - half, step.view.lat + half], [step.view.lon, step.view.lon], pad_deg=0, min_span_deg=0
-    )
+    return {"lat": step.view.lat, "lon": step.view.lon, "zoom": step.view.zoom}
 
 
 def play_period(dataset: Dataset, briefing: Briefing | None, state: ViewState) -> tuple[dt.date, dt.date]:

@@ -1,23 +1,33 @@
-"""Build the Dash app for one dataset.
+"""Build the Dash app for one dataset: wiring only.
 
-The URL query string is the single source of truth for the view (filters,
-selected event, lane mode): one callback turns user actions into a new URL,
-another derives the map, timeline, count and details from the URL. The
-dataset is loaded once and never mutated, so callbacks are pure functions of
-their inputs and the app can run under several workers.
+The URL is the single source of truth for the view (filters, selected event,
+lane mode, briefing step). The browser derives two small keys from it: the
+filters alone and the selected event. A change of filters re-renders the
+views on the server; a change of selection only re-renders the details
+panel, and the emphasis (a ring on both views, the list row, the place's
+outline) moves in the browser. Hover never leaves the browser. The map's
+camera belongs to the analyst: after the first render the server only ever
+patches the map's data, so zoom and centre survive every update; only "Fit"
+and a briefing step move it, in the browser.
+
+The dataset is loaded once and never mutated, so callbacks are pure functions
+of their inputs and the app can run under several workers.
 """
 
 from __future__ import annotations
 
+import html as html_text
 from pathlib import Path
 
-import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
+from flask import jsonify, request
 
 from conflictmap.briefing import Briefing, briefing_files, load_briefing
+from conflictmap.paths import default_events_path
 from conflictmap.pipeline import load_dataset
+from conflictmap.places import event_place_keys, story_places
 from conflictmap.table import Dataset
-from conflictmap.view import filter_events, parse_view_state
+from conflictmap.view import ViewState, events_in_time_order, filter_events, parse_view_state
 from dashboard.actions import (
     apply_action,
     briefing_action,
@@ -28,15 +38,21 @@ from dashboard.actions import (
     play_tick,
     presented_state,
     selected_event_ids,
-    step_frame,
+    step_camera,
 )
 from dashboard.detail import event_detail
-from dashboard.figures import map_figure, prepare_view, timeline_figure
+from dashboard.eventlist import LIST_PAGE, event_rows
 from dashboard.layout import layout
-from dashboard.towns import town_labels
+from dashboard.mapfigure import frame_bounds, initial_zoom, map_figure, map_traces, placed_events
+from dashboard.mapstyle import map_style, url_source
+from dashboard.security import harden
+from dashboard.timeline import period, strip_figure, timeline_figure
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 SUFFIX = {"timelinejs": "json"}  # download file suffix where it differs from the format name
+STYLE_ROUTE = "map/style.json"
+#: Past this many events the list, emphasis keys and ordering stay on the server.
+CLIENT_KEYS_LIMIT = 5000
 
 
 def create_app(
@@ -44,27 +60,73 @@ def create_app(
 ) -> Dash:
     """The app for one events file; its briefings (``briefings/*.yaml`` beside it) are loaded and checked once."""
     if dataset is None:
-        from conflictmap.bundled import default_events_path
-
-        events = events or default_events_path()
-        dataset = load_dataset(events)
+        dataset = load_dataset(events or default_events_path())
     if briefings is None:
         source = Path(dataset.file)
         briefings = {path.stem: load_briefing(path, dataset) for path in briefing_files(source)}
-    towns = town_labels(dataset.events)
     app = Dash(
         __name__,
         assets_folder=str(ASSETS),
-        title=f"conflictmap — {dataset.title}",
+        title=f"conflictmap — {html_text.escape(dataset.title)}",  # Dash puts the title into <title> as is
         update_title=None,
         serve_locally=True,
     )
-    app.layout = layout(app, dataset, briefings)
-    register_callbacks(app, dataset, towns, briefings)
-    return app
+    places = story_places(dataset)
+    keys = event_place_keys(dataset)
+    style_url = app.get_relative_path("/" + STYLE_ROUTE)
+    styles: dict[str, dict] = {}
+
+    @app.server.route("/" + STYLE_ROUTE)
+    def map_style_json():
+        # Absolute source URLs (MapLibre resolves the sprite only from one), made for the host asked.
+        root = request.host_url.rstrip("/") + app.get_asset_url("basemap/")
+        if root not in styles:
+            styles[root] = map_style(places, url_source(root))
+        response = jsonify(styles[root])
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    app.layout = layout(dataset, briefings, initial_zoom=initial_zoom(dataset), style_url=style_url)
+    register_callbacks(app, dataset, briefings, keys, style_url)
+    return harden(app)  # after the callbacks: the CSP hashes every inline script they add
 
 
-def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefings: dict[str, Briefing]) -> None:
+def presented(dataset: Dataset, briefings, search: str | None, pathname: str | None):
+    """(state shown, featured events, step parts, notices, step camera, root class) for a URL."""
+    state = parse_view_state(search, dataset)
+    notices = list(state.notices)
+    featured, camera, parts, root = (), None, ("", "", ""), "app"
+    if (pathname or "/").startswith("/briefing/"):
+        briefing = briefing_for(pathname, briefings)
+        if briefing is None:
+            name = (pathname or "").split("/", 2)[2] if (pathname or "").count("/") >= 2 else ""
+            notices.append(f"No briefing named '{name}'. Available: {', '.join(briefings) or 'none'}.")
+        else:
+            root = "app briefing"
+            number, step = current_step(briefing, state)
+            if state.step is not None and state.step != number:
+                notices.append(f"This briefing has {len(briefing.steps)} steps; showing step {number}.")
+            state = presented_state(step, state)
+            featured = step.events
+            camera = step_camera(step)
+            parts = (f"Step {number} of {len(briefing.steps)} · {briefing.title}", step.heading, step.text)
+    return state, featured, parts, notices, camera, root
+
+
+def register_callbacks(app: Dash, dataset: Dataset, briefings: dict[str, Briefing], keys, style_url: str) -> None:
+    total = len(dataset.events)
+    first_day, last_day = period(dataset)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="conflictmap", function_name="deriveKeys"),
+        Output("view-key", "data"),
+        Output("selected-event", "data"),
+        Input("url", "search"),
+        Input("url", "pathname"),
+        State("view-key", "data"),
+        State("selected-event", "data"),
+    )
+
     @app.callback(
         Output("url", "search"),
         Output("faction-filter", "value"),
@@ -82,9 +144,8 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
         Input("date-range", "end_date"),
         Input("search", "value"),
         Input("lane-mode", "value"),
-        Input("map", "clickData"),
-        Input("timeline", "clickData"),
         Input("timeline", "selectedData"),
+        Input("timeline-strip", "selectedData"),
         Input("prev-event", "n_clicks"),
         Input("next-event", "n_clicks"),
         Input("clear-all", "n_clicks"),
@@ -104,9 +165,8 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
         end,
         query,
         lanes,
-        map_click,
-        timeline_click,
-        timeline_selection,
+        lane_brush,
+        strip_brush,
         _prev,
         _next,
         _clear,
@@ -117,7 +177,7 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
         _tick,
         pathname,
     ):
-        """Every user action becomes a new URL; a new URL (load, back, forward) resets the controls."""
+        """Every control action becomes a new URL; a new URL (load, back, forward, a click) resets the controls."""
         state = parse_view_state(search, dataset)
         trigger = ctx.triggered_id
         briefing = briefing_for(pathname, briefings)
@@ -136,12 +196,10 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
                 state.query,
                 state.lanes,
             )
-        prop = next(iter(ctx.triggered_prop_ids), "")
-        action = {
-            "map.clickData": "map",
-            "timeline.clickData": "timeline",
-            "timeline.selectedData": "timeline-selection",
-        }.get(prop, trigger)
+        if trigger in ("timeline", "timeline-strip"):
+            action, brush = "timeline-selection", (lane_brush if trigger == "timeline" else strip_brush)
+        else:
+            action, brush = trigger, None
         new = apply_action(
             dataset,
             state,
@@ -154,14 +212,14 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
                 "end": end,
                 "search": query,
                 "lane-mode": lanes,
-                "map": map_click,
-                "timeline": timeline_click,
-                "timeline-selection": timeline_selection,
+                "timeline-selection": brush,
             },
         )
+        if briefing is not None and action != "timeline-selection":
+            new = new.replace(step=state.step)
         return with_controls(new)
 
-    def with_controls(new):
+    def with_controls(new: ViewState):
         """The new URL and the controls showing it (a callback's own outputs don't re-trigger it)."""
         query_string = new.to_query()
         return (
@@ -175,56 +233,211 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
             new.lanes,
         )
 
+    def map_patch(visible, featured, zoom, highlighted, selected) -> Patch:
+        traces, layers = map_traces(
+            dataset, visible, zoom=zoom, featured=featured, highlighted=highlighted, selected=selected
+        )
+        patch = Patch()
+        patch["data"] = traces
+        patch["layout"]["map"]["layers"] = layers
+        patch["layout"]["meta"] = {"markersZoom": zoom}  # which zoom the markers were laid out for
+        return patch
+
     @app.callback(
         Output("map", "figure"),
         Output("timeline", "figure"),
+        Output("timeline-strip", "figure"),
         Output("event-count", "children"),
-        Output("event-detail", "children"),
         Output("notices", "children"),
         Output("app-root", "className"),
         Output("step-counter", "children"),
         Output("step-heading", "children"),
         Output("step-text", "children"),
-        Input("url", "search"),
-        Input("url", "pathname"),
-        Input("map-selection", "data"),
+        Output("map-frame", "data"),
+        Output("view-info", "data"),
+        Output("list-page", "data"),
+        Input("view-key", "data"),
+        State("url", "search"),
+        State("url", "pathname"),
+        State("map-view", "data"),
+        State("map-selection", "data"),
+        State("map-drawn", "data"),
     )
-    def render(search, pathname, map_selection):
-        state = parse_view_state(search, dataset)
-        notices = list(state.notices)
-        featured, frame, step_parts = (), None, ("", "", "")
-        root_class = "app"
-        if (pathname or "/").startswith("/briefing/"):
-            briefing = briefing_for(pathname, briefings)
-            if briefing is None:
-                notices.append(
-                    f"No briefing named '{pathname.split('/', 2)[2]}'. Available: {', '.join(briefings) or 'none'}."
-                )
-            else:
-                root_class = "app briefing"
-                number, step = current_step(briefing, state)
-                if state.step is not None and state.step != number:
-                    notices.append(f"This briefing has {len(briefing.steps)} steps; showing step {number}.")
-                state = presented_state(step, state)
-                featured = step.events
-                frame = step_frame(step)
-                step_parts = (f"Step {number} of {len(briefing.steps)} · {briefing.title}", step.heading, step.text)
+    def render_views(_key, search, pathname, map_view, map_selection, map_drawn):
+        state, featured, parts, notices, camera, root = presented(dataset, briefings, search, pathname)
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
-        count = [html.Strong(f"Showing {len(visible)} of {len(dataset.events)} events")]
+        zoom = float((map_view or {}).get("zoom") or 5)
+        count = [html.Strong(f"Showing {len(visible):,} of {total:,} events")]
         unplaced = int(visible["map_lat"].isna().sum())
         if unplaced:
-            count.append(html.Span(f" ({unplaced} with no place: timeline only)", className="muted"))
-        view = prepare_view(visible)
+            count.append(html.Span(f" ({unplaced:,} with no place: timeline only)", className="muted"))
+        placed = placed_events(visible)
+        if featured and not placed.index.isin(list(featured)).any():
+            root += " timeline-stage"  # a step whose events have no place: the timeline takes the stage
+        framed = placed[placed.index.isin(list(featured))] if featured else placed
+        frame = {
+            "bounds": frame_bounds(framed if len(framed) else placed),
+            "camera": camera,
+            "token": f"{pathname or '/'}#{state.step or ''}" if featured or camera else "explore",
+        }
+        x_range = (first_day, last_day)
+        if map_drawn:
+            map_update = map_patch(visible, featured, zoom, highlighted, state.event)
+        else:
+            # The page's first map: the whole figure at once. A second plot call while MapLibre is
+            # still loading the style would fail ("Style is not done loading"), so there is none.
+            map_update = map_figure(
+                dataset,
+                visible,
+                style=style_url,
+                zoom=zoom,
+                featured=featured,
+                highlighted=highlighted,
+                selected=state.event,
+            )
         return (
-            map_figure(dataset, view, state, towns, highlighted, featured, frame),
-            timeline_figure(dataset, view, state, highlighted, featured),
+            map_update,
+            timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range),
+            strip_figure(dataset, visible, state, x_range=x_range),
             count,
-            event_detail(dataset, state.event),
             [html.P(n, className="notice") for n in notices],
-            root_class,
-            *step_parts,
+            root,
+            *parts,
+            frame,
+            view_info(visible, state),
+            1,
         )
+
+    def view_info(visible, state: ViewState) -> dict:
+        """What the browser needs for emphasis: each visible event's place keys (small views only)."""
+        info = {"count": len(visible), "total": total, "aggregated": len(visible) > CLIENT_KEYS_LIMIT}
+        if len(visible) <= CLIENT_KEYS_LIMIT:
+            shown = keys.loc[visible.index]
+            info["placeKeys"] = {
+                eid: [k for k in (p, d) if isinstance(k, str)]
+                for eid, p, d in zip(shown.index, shown["place_key"], shown["dest_key"])
+            }
+            info["keys"] = sorted({k for ks in info["placeKeys"].values() for k in ks})
+        return info
+
+    @app.callback(
+        Output("map", "figure", allow_duplicate=True),
+        Input("map-view", "data"),
+        Input("map-selection", "data"),
+        State("url", "search"),
+        State("url", "pathname"),
+        State("map-drawn", "data"),
+        prevent_initial_call=True,
+    )
+    def render_markers(map_view, map_selection, search, pathname, map_drawn):
+        """The analyst zoomed (markers re-spread, clusters split) or box-selected (others dim)."""
+        if not map_drawn:
+            return no_update
+        state, featured, *_ = presented(dataset, briefings, search, pathname)
+        visible = filter_events(dataset, state)
+        highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
+        zoom = float((map_view or {}).get("zoom") or 5)
+        return map_patch(visible, featured, zoom, highlighted, state.event)
+
+    @app.callback(
+        Output("timeline", "figure", allow_duplicate=True),
+        Input("map-selection", "data"),
+        State("url", "search"),
+        State("url", "pathname"),
+        prevent_initial_call=True,
+    )
+    def highlight_timeline(map_selection, search, pathname):
+        """A box or lasso on the map highlights the same events on the timeline."""
+        state, featured, *_ = presented(dataset, briefings, search, pathname)
+        visible = filter_events(dataset, state)
+        highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
+        return timeline_figure(dataset, visible, state, highlighted, featured, x_range=(first_day, last_day))
+
+    @app.callback(
+        Output("event-list", "children"),
+        Output("event-list-more", "children"),
+        Input("view-key", "data"),
+        Input("list-page", "data"),
+        State("url", "search"),
+        State("url", "pathname"),
+    )
+    def render_list(_key, page, search, pathname):
+        state, *_ = presented(dataset, briefings, search, pathname)
+        visible = filter_events(dataset, state)
+        shown = max(1, int(page or 1)) * LIST_PAGE
+        order = (
+            events_in_time_order(visible)
+            if len(visible) <= shown
+            else events_in_time_order(visible.nsmallest(shown, ["date_start"]))
+        )
+        rows = event_rows(dataset, order[:shown])
+        more = None
+        if len(visible) > shown:
+            more = html.Button(
+                f"Show {min(LIST_PAGE, len(visible) - shown):,} more (of {len(visible):,})",
+                id={"type": "list-more", "page": int(page or 1)},
+                className="button list-more",
+            )
+        return rows, more
+
+    @app.callback(
+        Output("list-page", "data", allow_duplicate=True),
+        Input({"type": "list-more", "page": ALL}, "n_clicks"),
+        State("list-page", "data"),
+        prevent_initial_call=True,
+    )
+    def more_rows(clicks, page):
+        if not any(clicks or []):
+            return no_update
+        return int(page or 1) + 1
+
+    @app.callback(Output("event-detail", "children"), Input("selected-event", "data"))
+    def render_detail(event_id):
+        return event_detail(dataset, event_id)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="conflictmap", function_name="emphasize"),
+        Output("emphasis-done", "data"),
+        Input("selected-event", "data"),
+        Input("map", "figure"),
+        Input("timeline", "figure"),
+        Input("view-info", "data"),
+    )
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="conflictmap", function_name="frameMap"),
+        Output("map-frame", "data", allow_duplicate=True),
+        Input("map-frame", "data"),
+        Input("fit-map", "n_clicks"),
+        prevent_initial_call=True,
+    )
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="conflictmap", function_name="flyTo"),
+        Output("place-target", "data", allow_duplicate=True),
+        Input("place-target", "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(Output("map-selection", "data"), Input("map", "selectedData"), prevent_initial_call=True)
+    def remember_map_selection(selected):
+        return selected_event_ids(selected)
+
+    @app.callback(
+        Output("place-target", "data"),
+        Output("place-result", "children"),
+        Input("place-search", "value"),
+        prevent_initial_call=True,
+    )
+    def find_place(text):
+        """Any spelling the offline geocoder understands; the map flies there."""
+        from dashboard.placesearch import find_place as lookup
+
+        result = lookup(text)
+        if result is None:
+            return None, ""
+        return result.target(), result.message()
 
     @app.callback(
         Output("play-timer", "disabled"),
@@ -269,22 +482,3 @@ def register_callbacks(app: Dash, dataset: Dataset, towns: pd.DataFrame, briefin
             except ExportError as exc:
                 return no_update, [html.P(f"Download failed: {exc}", className="notice")]
             return dcc.send_bytes(written[0].read_bytes(), written[0].name), no_update
-
-    app.clientside_callback(
-        ClientsideFunction(namespace="conflictmap", function_name="linkHover"),
-        Output("hovered-event", "data"),
-        Input("map", "hoverData"),
-        Input("timeline", "hoverData"),
-        prevent_initial_call=True,
-    )
-
-    app.clientside_callback(
-        ClientsideFunction(namespace="conflictmap", function_name="expandCluster"),
-        Output("cluster-zoom", "data"),
-        Input("map", "clickData"),
-        prevent_initial_call=True,
-    )
-
-    @app.callback(Output("map-selection", "data"), Input("map", "selectedData"), prevent_initial_call=True)
-    def remember_map_selection(selected):
-        return selected_event_ids(selected)

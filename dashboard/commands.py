@@ -34,6 +34,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--debug", action="store_true", help="Dash debug mode (reloader, error overlay); never in production"
     )
+    p.add_argument(
+        "--debug-on-public-interface",
+        action="store_true",
+        help="allow --debug with a --host other networks can reach (the debugger runs code for anyone who reaches it)",
+    )
     p.set_defaults(func=cmd_serve)
 
     from dashboard.exports.cli import register as register_export
@@ -63,7 +68,19 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from conflictmap.bundled import default_events_path
+    import sys
+
+    from conflictmap.paths import default_events_path
+    from dashboard.security import QuietRequestHandler, is_loopback
+
+    if args.debug and not is_loopback(args.host) and not args.debug_on_public_interface:
+        print(
+            f"conflictmap serve: refusing --debug on --host {args.host}: debug mode lets anyone who can reach "
+            "the server run code on this machine. Use --host 127.0.0.1, or add --debug-on-public-interface "
+            "if every machine that can reach this address is trusted.",
+            file=sys.stderr,
+        )
+        return 1
     from dashboard.app import create_app
 
     check_port_free(args.host, args.port)
@@ -71,5 +88,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(events)
     check_port_free(args.host, args.port)  # loading took a moment: check again just before binding
     print(f"conflictmap: serving {events} at http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    app.run(host=args.host, port=args.port, debug=args.debug, request_handler=QuietRequestHandler)
     return 0

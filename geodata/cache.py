@@ -1,80 +1,112 @@
-"""Persistent JSON cache for online geocoding answers.
+"""Persistent cache of online geocoding answers, shared safely between processes.
 
-Why: the online fallback is rate-limited (Nominatim allows ~1 request/s) and
-its answers can change; caching makes a map rebuild reproducible and offline
-after the first run. Writes are atomic (temp file in the same directory, then
-``os.replace``) so a crash or a full disk never leaves a truncated cache that
-would poison the next run.
+Why: the online fallback is rate-limited (Nominatim allows 1 request a second)
+and its answers change over time; caching makes a map rebuild reproducible and
+offline after the first run. It is on by default, in
+``$XDG_CACHE_HOME/conflictmap/geocode.sqlite`` (``~/.cache/conflictmap/`` when
+XDG_CACHE_HOME is unset).
+
+Why SQLite in WAL mode rather than a JSON file: two ``conflictmap`` runs filling
+one JSON cache each rewrote the whole file from their own copy and lost each
+other's entries. SQLite makes each ``set`` one small transaction, serialised by
+the database's own locks (waiting up to :data:`BUSY_TIMEOUT_S`), so concurrent
+processes lose nothing and a killed process leaves a consistent database. WAL
+needs a local file system (not NFS), like any SQLite database.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from .errors import CacheError
 
-__all__ = ["JsonCache", "atomic_write_json"]
+__all__ = ["CACHE_FILE_NAME", "GeocodeCache", "default_cache_path"]
+
+CACHE_FILE_NAME = "geocode.sqlite"
+BUSY_TIMEOUT_S = 30.0
 
 
-def atomic_write_json(path: Path | str, data: Any) -> None:
-    """Write ``data`` as JSON to ``path`` atomically; the old file survives any failure."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(exc, (OSError, TypeError, ValueError)):
-            raise CacheError(f"cannot write cache {path}: {exc}") from exc
-        raise
+def default_cache_path() -> Path:
+    """``$XDG_CACHE_HOME/conflictmap/geocode.sqlite``, else ``~/.cache/conflictmap/geocode.sqlite``."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG spec: a relative value is invalid and must be ignored.
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    return root / "conflictmap" / CACHE_FILE_NAME
 
 
-class JsonCache:
-    """A small str -> JSON-value map persisted to one file.
+class GeocodeCache:
+    """A str -> JSON-value map in one SQLite file; every ``set`` is committed at once.
 
-    Not a shared global: each instance owns its path. Every ``set`` rewrites
-    the file, which is fine for the tens of entries an article produces.
+    ``None`` is a value like any other (a name the service does not know is
+    remembered too), so use ``in`` to tell "cached as not found" from "not cached".
     """
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self._data: dict[str, Any] = self._load()
-
-    def _load(self) -> dict[str, Any]:
         try:
-            with open(self.path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except FileNotFoundError:
-            return {}
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CacheError(f"cannot read cache {self.path}: {exc}") from exc
-        if not isinstance(data, dict):
-            raise CacheError(f"cache {self.path} is not a JSON object")
-        return data
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored REAL NOT NULL)"
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError(f"cannot open geocoding cache {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> GeocodeCache:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _row(self, key: str):
+        try:
+            return self._db.execute("SELECT value FROM answers WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            raise CacheError(f"cannot read geocoding cache {self.path}: {exc}") from exc
 
     def __contains__(self, key: str) -> bool:
-        return key in self._data
+        return self._row(key) is not None
 
     def __len__(self) -> int:
-        return len(self._data)
+        try:
+            return self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise CacheError(f"cannot read geocoding cache {self.path}: {exc}") from exc
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._data.get(key, default)
+        row = self._row(key)
+        if row is None:
+            return default
+        try:
+            return json.loads(row[0])
+        except ValueError as exc:
+            raise CacheError(f"geocoding cache {self.path} holds an unreadable entry: {exc}") from exc
+
+    def keys(self) -> list[str]:
+        try:
+            return [k for (k,) in self._db.execute("SELECT key FROM answers ORDER BY key")]
+        except sqlite3.Error as exc:
+            raise CacheError(f"cannot read geocoding cache {self.path}: {exc}") from exc
 
     def set(self, key: str, value: Any) -> None:
-        """Store and persist; on failure the in-memory and on-disk state are unchanged."""
-        new = dict(self._data)
-        new[key] = value
-        atomic_write_json(self.path, new)
-        self._data = new
+        """Store ``value`` (JSON-serialisable) under ``key``; committed before returning."""
+        try:
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise CacheError(f"cannot store {key!r} in the geocoding cache: {exc}") from exc
+        try:
+            self._db.execute(
+                "INSERT OR REPLACE INTO answers (key, value, stored) VALUES (?, ?, ?)", (key, text, time.time())
+            )
+        except sqlite3.Error as exc:
+            raise CacheError(f"cannot write geocoding cache {self.path}: {exc}") from exc

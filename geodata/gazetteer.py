@@ -45,6 +45,7 @@ COLUMNS = [
     "radius_km",
     "path",
     "outline",
+    "boundary",
     "citation",
 ]
 
@@ -178,6 +179,7 @@ def _read_geonames(path: Path) -> pd.DataFrame:
     df["radius_km"] = df["population"].map(radius_for_population)
     df["path"] = None
     df["outline"] = None
+    df["boundary"] = None
     df["citation"] = "GeoNames cities500 (CC BY 4.0)"
     return df
 
@@ -196,6 +198,8 @@ def read_supplement(path: Path) -> list[dict]:
         missing = [k for k in required if e.get(k) in (None, "")]
         if missing:
             raise GazetteerError(f"supplement entry #{i} ({e.get('id')}) lacks {missing}")
+        if e.get("boundary") not in (None, "admin1"):
+            raise GazetteerError(f"supplement entry {e['id']}: boundary must be 'admin1' or absent")
         if e["kind"] not in SUPPLEMENT_KINDS:
             raise GazetteerError(f"supplement entry {e['id']}: unknown kind {e['kind']!r}")
         if not (-90 <= float(e["lat"]) <= 90 and -180 <= float(e["lon"]) <= 180):
@@ -224,6 +228,7 @@ def _supplement_frame(entries: list[dict]) -> pd.DataFrame:
                 "radius_km": float(e["radius_km"]),
                 "path": e.get("path"),
                 "outline": e.get("outline"),
+                "boundary": e.get("boundary"),
                 "citation": " ".join(str(e["source"]).split()),
             }
         )

@@ -1,14 +1,20 @@
-"""What the browser tests share: waiting on Dash, reading the page like a user."""
+"""What the browser tests share: waiting on Dash and the map, reading the page like a user."""
 
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
+MAP_JS = """
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const full = gd && gd._fullLayout;
+  const map = full && full.map && full.map._subplot && full.map._subplot.map;
+"""
 
-def wait_for(predicate, timeout=15.0, interval=0.1, message="condition"):
+
+def wait_for(predicate, timeout=20.0, interval=0.1, message="condition"):
     end = time.time() + timeout
     last = None
     while time.time() < end:
@@ -26,12 +32,28 @@ def count_text(driver) -> str:
     return driver.find_element("id", "event-count").text
 
 
-def wait_idle(driver, timeout=15.0):
-    """Dash marks the page as loading while callbacks run."""
+def map_ready(driver) -> bool:
+    """The MapLibre map has drawn, is not moving, and its markers were laid out for its current zoom."""
+    return bool(
+        driver.execute_script(
+            MAP_JS
+            + """
+      if (!(map && map.isStyleLoaded() && map.loaded() && !map.isMoving() && map.getCanvas().width > 0)) return false;
+      const meta = gd.layout.meta || {};
+      return meta.markersZoom === Math.round(map.getZoom() * 2) / 2;
+    """
+        )
+    )
+
+
+def wait_idle(driver, timeout=60.0):
+    """Dash has no callback running, the map has drawn and the timeline has its points."""
     wait_for(
         lambda: (
             not driver.find_elements("css selector", "[data-dash-is-loading='true']")
-            and driver.find_elements("css selector", "#map .geo .layer.countries path")
+            and map_ready(driver)
+            and driver.find_elements("css selector", "#timeline .js-plotly-plot .main-svg")
+            and driver.find_element("id", "event-count").text
         ),
         timeout,
         message="Dash idle with map drawn",
@@ -39,26 +61,53 @@ def wait_idle(driver, timeout=15.0):
     time.sleep(0.3)
 
 
+def query_of(driver) -> dict:
+    return parse_qs(urlsplit(driver.current_url).query)
+
+
+def ids_on(driver, graph: str, meta: str = "events") -> list[str]:
+    return driver.execute_script(
+        """
+      const [graph, meta] = arguments;
+      const gd = document.querySelector('#' + graph + ' .js-plotly-plot');
+      return gd.data.filter(t => t.meta === meta).flatMap(t => t.customdata || []).filter(x => x !== null);
+    """,
+        graph,
+        meta,
+    )
+
+
 def map_event_ids(driver) -> list[str]:
     """Ids of the event markers drawn on the map, read from the figure plotly rendered."""
-    return driver.execute_script("""
-      const gd = document.querySelector('#map .js-plotly-plot');
-      return gd.data.filter(t => t.meta === 'events').flatMap(t => t.customdata);
-    """)
+    return ids_on(driver, "map")
 
 
 def timeline_event_ids(driver) -> list[str]:
-    return driver.execute_script("""
-      const gd = document.querySelector('#timeline .js-plotly-plot');
-      return gd.data.filter(t => t.meta === 'events').flatMap(t => t.customdata);
-    """)
+    return ids_on(driver, "timeline")
 
 
 def selected_on(driver, graph: str) -> list[str]:
-    return driver.execute_script(f"""
-      const gd = document.querySelector('#{graph} .js-plotly-plot');
-      return gd.data.filter(t => t.meta === 'selected').flatMap(t => t.customdata);
-    """)
+    return ids_on(driver, graph, "selected")
+
+
+def camera(driver) -> dict:
+    return driver.execute_script(
+        MAP_JS + "const c = map.getCenter(); return {zoom: map.getZoom(), lat: c.lat, lon: c.lng};"
+    )
+
+
+def rendered_labels(driver, layer_prefix: str = "story") -> list[str]:
+    """Text of the labels MapLibre actually drew (after collision detection)."""
+    return driver.execute_script(
+        MAP_JS
+        + """
+      const prefix = arguments[0];
+      return [...new Set(map.queryRenderedFeatures()
+        .filter(f => f.layer.type === 'symbol' && f.layer.id.startsWith(prefix))
+        .map(f => f.properties.label || f.properties.name))];
+    """,
+        layer_prefix,
+    )
 
 
 def non_loopback_resources(driver) -> list[str]:
@@ -84,19 +133,28 @@ def point_position(driver, graph: str, event_id: str) -> tuple[float, float]:
         """
       const [graph, id] = arguments;
       const gd = document.querySelector('#' + graph + ' .js-plotly-plot');
-      gd.scrollIntoView({block: 'center'});
-      const traces = gd.querySelectorAll('.scatterlayer .trace, .scattergeolayer .trace');
       for (let t = 0; t < gd.data.length; t++) {
         const tr = gd.data[t];
         if (tr.meta !== 'events') continue;
         const k = tr.customdata.indexOf(id);
         if (k < 0) continue;
-        const pts = gd.calcdata[t][0].trace.uid;
-        const node = Array.from(gd.querySelectorAll('.trace')).find(
-          n => n.__data__ && n.__data__[0] && n.__data__[0].trace && n.__data__[0].trace.uid === pts);
-        const point = node.querySelectorAll('path.point')[k];
-        const r = point.getBoundingClientRect();
-        return [r.left + r.width / 2, r.top + r.height / 2];
+        if (tr.type === 'scattermap') {
+          const map = gd._fullLayout.map._subplot.map;
+          const p = map.project([tr.lon[k], tr.lat[k]]);
+          const r = map.getCanvas().getBoundingClientRect();
+          return [r.left + p.x, r.top + p.y];
+        }
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        const box = document.getElementById('lanes-scroll');
+        if (box && box.contains(gd)) {  // the lanes scroll under the date axis: bring the point into view
+          const y = ya.d2p(tr.y[k]) + gd._fullLayout.margin.t;
+          const top = box.scrollTop, bottom = box.scrollTop + box.clientHeight;
+          if (y < top + 15 || y > bottom - 15) box.scrollTop = y - box.clientHeight / 2;
+        } else {
+          gd.scrollIntoView({block: 'nearest'});
+        }
+        const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
+        return [r.left + xa.d2p(tr.x[k]), r.top + ya.d2p(tr.y[k])];
       }
       return null;
     """,
@@ -121,7 +179,7 @@ def viewport_actions(driver):
 
 
 def click_at(driver, x: float, y: float) -> None:
-    """A real mouse click at viewport coordinates (what plotly's hit-testing needs)."""
+    """A real mouse click at viewport coordinates (what plotly's and MapLibre's hit-testing need)."""
     actions = viewport_actions(driver)
     actions.w3c_actions.pointer_action.move_to_location(int(x), int(y))
     actions.w3c_actions.pointer_action.click()
@@ -137,3 +195,34 @@ def drag(driver, x0: float, y0: float, x1: float, y1: float, steps: int = 8) -> 
         pointer.move_to_location(int(x0 + (x1 - x0) * k / steps), int(y0 + (y1 - y0) * k / steps))
     pointer.pointer_up()
     actions.perform()
+
+
+def rect(driver, selector: str) -> dict:
+    return driver.execute_script(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return {left: r.left, top: r.top, width: r.width, height: r.height, bottom: r.bottom, right: r.right};",
+        selector,
+    )
+
+
+def viewport(driver) -> dict:
+    return driver.execute_script("return {width: innerWidth, height: innerHeight};")
+
+
+def set_viewport(driver, width: int, height: int) -> None:
+    """Resize the window so the page's viewport is exactly ``width`` x ``height``."""
+    driver.set_window_size(width, height)
+    inner = viewport(driver)
+    driver.set_window_size(width + (width - inner["width"]), height + (height - inner["height"]))
+    wait_for(lambda: viewport(driver) == {"width": width, "height": height}, message="viewport size")
+
+
+def settle_first_page(driver) -> None:
+    """Let the page dash.testing opened finish loading before a test navigates away.
+
+    Leaving a page while MapLibre is still loading its style makes plotly's
+    teardown throw "Style is not done loading" into the console of a page the
+    user has left; waiting keeps each test's console about its own page.
+    """
+    wait_idle(driver)
+    driver.get_log("browser")  # drains the buffer: what follows belongs to the test

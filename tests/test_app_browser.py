@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from browser_helpers import (
@@ -17,7 +16,9 @@ from browser_helpers import (
     drag,
     map_event_ids,
     non_loopback_resources,
+    query_of,
     selected_on,
+    settle_first_page,
     severe_logs,
     timeline_event_ids,
     wait_for,
@@ -42,6 +43,7 @@ def expected(**filters) -> int:
 @pytest.fixture
 def app_url(dash_duo):
     dash_duo.start_server(create_app(dataset=DATASET))
+    settle_first_page(dash_duo.driver)
     return dash_duo.server_url
 
 
@@ -51,14 +53,14 @@ def open_page(dash_duo, query=""):
     return dash_duo.driver
 
 
-def query_of(driver) -> dict:
-    return parse_qs(urlsplit(driver.current_url).query)
-
-
 def test_page_loads_offline_with_base_map_and_timeline(dash_duo, app_url):
     driver = open_page(dash_duo)
-    for layer in ("countries", "coastlines", "rivers", "land"):
-        assert driver.find_elements("css selector", f"#map .geo .layer.{layer} path"), layer
+    drawn = driver.execute_script("""
+      const map = document.querySelector('#map .js-plotly-plot')._fullLayout.map._subplot.map;
+      return [...new Set(map.queryRenderedFeatures().map(f => f.layer.id))];
+    """)
+    for layer in ("land", "borders", "rivers", "admin1-lines", "story-labels"):
+        assert layer in drawn, (layer, drawn)
     assert driver.find_elements("css selector", "#timeline .scatterlayer .point")
     assert f"Showing {TOTAL} of {TOTAL} events" in count_text(driver)
     placed = DATASET.events["map_lat"].notna().sum()
@@ -237,32 +239,33 @@ def test_phone_width_stacks_the_layout(dash_duo, app_url):
         driver.set_window_size(1400, 1000)
 
 
-def marker_size(driver, graph: str, event_id: str) -> float:
+def hover_ring(driver, graph: str):
+    """The hover ring's centre over ``graph``, or None when hidden (drawn over the view, not in it)."""
     return driver.execute_script(
         """
-      const [graph, id] = arguments;
-      const gd = document.querySelector('#' + graph + ' .js-plotly-plot');
-      for (const t of gd.data) {
-        if (t.meta !== 'events') continue;
-        const k = t.customdata.indexOf(id);
-        if (k >= 0) return Array.isArray(t.marker.size) ? t.marker.size[k] : t.marker.size;
-      }
-      return null;
+      const ring = document.querySelector('#' + arguments[0] + ' > .hover-ring');
+      if (!ring || ring.style.display === 'none') return null;
+      const r = ring.getBoundingClientRect();
+      return [r.left + r.width / 2, r.top + r.height / 2];
     """,
         graph,
-        event_id,
     )
 
 
-def test_hover_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
+def test_hover_on_the_map_rings_the_event_on_the_timeline_without_redrawing_it(dash_duo, app_url):
     from browser_helpers import move_to, point_position
 
     driver = open_page(dash_duo)
     event_id = "al-omar-oil-field-captured"
-    before = marker_size(driver, "timeline", event_id)
+    driver.execute_script(
+        "window.__redraws = 0; document.querySelector('#timeline .js-plotly-plot')"
+        ".on('plotly_afterplot', () => window.__redraws++);"
+    )
     move_to(driver, *point_position(driver, "map", event_id))
-    wait_for(lambda: marker_size(driver, "timeline", event_id) > before, message="timeline marker grows")
-    assert dash_duo.driver.execute_script("return 1") == 1
+    ring = wait_for(lambda: hover_ring(driver, "timeline"), message="hover ring on the timeline")
+    x, y = point_position(driver, "timeline", event_id)
+    assert abs(ring[0] - x) < 3 and abs(ring[1] - y) < 3, (ring, (x, y))
+    assert driver.execute_script("return window.__redraws") == 0
 
 
 def test_box_select_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
@@ -270,20 +273,20 @@ def test_box_select_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
 
     driver = open_page(dash_duo)
     # Choose the modebar's box select, then drag a box around Raqqa's markers.
-    driver.execute_script("document.querySelector('#map .modebar-btn[data-val=\"select\"]').click()")
+    driver.execute_script("document.getElementById('map-key').open = false")  # the key must not catch the drag
+    driver.execute_script("document.querySelector('#map .modebar-btn[data-val=select]').click()")
     raqqa = [e for e in DATASET.events.index if DATASET.events.at[e, "place_name"] == "Raqqa"]
     xs, ys = zip(*[point_position(driver, "map", e) for e in raqqa])
     drag(driver, min(xs) - 25, min(ys) - 25, max(xs) + 25, max(ys) + 25)
 
-    def dimmed_on_timeline():
+    def bright_on_timeline():
         return driver.execute_script("""
           const gd = document.querySelector('#timeline .js-plotly-plot');
-          return gd.data.filter(t => t.meta === 'events' && t.selectedpoints)
-                        .flatMap(t => t.selectedpoints.map(k => t.customdata[k]));
+          return gd.data.filter(t => t.meta === 'events')
+                        .flatMap(t => t.customdata.filter((id, k) => t.marker.opacity[k] === 1));
         """)
 
-    selected = wait_for(dimmed_on_timeline, message="timeline highlights the selection")
-    assert set(selected) == set(raqqa)
+    wait_for(lambda: set(bright_on_timeline()) == set(raqqa), message="timeline highlights the selection")
 
 
 def test_download_button_exports_the_filtered_view(dash_duo, app_url, tmp_path):
@@ -299,28 +302,3 @@ def test_download_button_exports_the_filtered_view(dash_duo, app_url, tmp_path):
     placed = set(shown.index[shown["map_lat"].notna()])
     assert {f["id"] for f in collection["features"]} == placed
     assert "Middle East Monitor" in json.dumps(collection)
-
-
-def test_clicking_a_cluster_badge_zooms_in_on_it(dash_duo, app_url):
-    from browser_helpers import click_at
-
-    driver = open_page(dash_duo)
-    badge = driver.execute_script("""
-      const gd = document.querySelector('#map .js-plotly-plot');
-      gd.scrollIntoView({block: 'center'});
-      const t = gd.data.findIndex(tr => tr.meta === 'cluster');
-      const node = Array.from(gd.querySelectorAll('.trace')).find(n => n.__data__ && n.__data__[0] &&
-        n.__data__[0].trace && n.__data__[0].trace.index === t);
-      const r = node.querySelector('path.point').getBoundingClientRect();
-      return [r.left + r.width / 2, r.top + r.height / 2];
-    """)
-
-    def scale():
-        return driver.execute_script(
-            "return document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale"
-        )
-
-    before = scale()
-    click_at(driver, *badge)
-    wait_for(lambda: scale() >= 4 * before, message="map zoomed on the cluster")
-    assert "event" not in query_of(driver)  # a badge is not an event

@@ -72,9 +72,9 @@ def test_control_changes_keep_only_known_values(ds):
     assert new.event == "raqqa-falls-to-sdf"
 
 
-def test_clear_all_keeps_selection_and_lanes(ds):
+def test_clear_all_clears_filters_and_the_selection_but_keeps_lanes(ds):
     state = ViewState(factions=("sdf",), query="x", event="raqqa-falls-to-sdf", lanes="side")
-    assert apply_action(ds, state, "clear-all", controls()) == ViewState(event="raqqa-falls-to-sdf", lanes="side")
+    assert apply_action(ds, state, "clear-all", controls()) == ViewState(lanes="side")
 
 
 def test_prev_next_walk_the_visible_events_in_time(ds):
@@ -152,10 +152,12 @@ def test_play_in_a_briefing_stops_at_the_end_of_the_step(ds, briefing):
     assert not play_finished(ds, briefing, ViewState(step=1, date_to=step.date_from))
 
 
-def test_step_view_zoom_narrows_the_frame(briefing):
+def test_step_view_sets_the_camera_and_fit_leaves_it_to_the_events(briefing):
     from conflictmap.briefing import MapView
-    from dashboard.actions import step_frame
+    from dashboard.actions import step_camera
 
-    near = step_frame(briefing.steps[0].__class__(**{**briefing.steps[0].__dict__, "view": MapView(False, 35, 40, 20)}))
-    far = step_frame(briefing.steps[0].__class__(**{**briefing.steps[0].__dict__, "view": MapView(False, 35, 40, 2)}))
-    assert (near[0][1] - near[0][0]) < (far[0][1] - far[0][0])
+    step = briefing.steps[0]
+    placed = step.__class__(**{**step.__dict__, "view": MapView(False, 35.0, 40.0, 9.0)})
+    assert step_camera(placed) == {"lat": 35.0, "lon": 40.0, "zoom": 9.0}
+    fitted = step.__class__(**{**step.__dict__, "view": MapView(True)})
+    assert step_camera(fitted) is None

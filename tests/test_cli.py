@@ -52,7 +52,7 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def test_every_argument_of_every_command_has_help():
     commands = _subparsers(build_parser())
-    assert set(commands) == {"validate", "geocode", "locate", "serve", "export"}
+    assert set(commands) == {"validate", "geocode", "locate", "import", "serve", "export"}
     missing = [
         f"{name} {action.dest}"
         for name, sub in commands.items()
@@ -260,7 +260,7 @@ def test_serve_on_a_busy_port_fails_before_dash_says_it_is_running():
 
 
 def test_serve_without_an_argument_finds_the_bundled_example(tmp_path, monkeypatch):
-    from conflictmap.bundled import default_events_path
+    from conflictmap.paths import default_events_path
 
     monkeypatch.chdir(tmp_path)  # no events.yaml here
     found = default_events_path()

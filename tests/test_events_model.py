@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conflictmap.events import load_events
@@ -106,3 +107,76 @@ def test_table_has_one_row_per_event_and_long_actor_table(ef):
     assert len(ds.actors) == sum(len(e["actors"]) for e in ef.events)
     assert set(ds.actors["faction"]) <= set(ds.factions.index)
     assert str(ds.events["date_start"].dtype).startswith("datetime64")
+
+
+def test_deadline_precision_by_is_one_day(tmp_path):
+    """'Captured Tal Afar by 31 August': on or before that day, not the date of a report."""
+    import shutil
+
+    from conflictmap.errors import EventsFileError
+
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    path = tmp_path / "events.yaml"
+    text = (ROOT / "events.yaml").read_text(encoding="utf-8")
+    old = "      day: 2017-10-24\n      precision: reported\n      basis: >-\n        The article gives no date"
+    assert old in text
+    path.write_text(text.replace(old, old.replace("precision: reported", "precision: by")), encoding="utf-8")
+    mekhan = next(e for e in load_events(path).events if e["id"] == "mekhan-positions-captured")
+    assert mekhan["date"] == {**mekhan["date"], "precision": "by", "start": dt.date(2017, 10, 24)}
+    assert mekhan["date"]["end"] == dt.date(2017, 10, 24)
+    week = "      start: 2017-10-16\n      end: 2017-10-22\n      precision: week"
+    path.write_text(text.replace(week, week.replace("week", "by"), 1), encoding="utf-8")
+    with pytest.raises(EventsFileError) as err:
+        load_events(path)
+    assert "date.precision: precision 'by' is for one day" in str(err.value)
+
+
+def test_story_places_are_cited_and_become_a_table(ef):
+    from conflictmap.geocode import geocode_story_places
+
+    assert set(ef.places) == {"al-mayadin", "deir-ez-zor-city"}
+    mayadin = ef.places["al-mayadin"]
+    assert mayadin["name"] == "Al-Mayadin" and mayadin["gazetteer_id"] == "173480"
+    assert "Al-Maydeen" in mayadin["note"]
+    assert mayadin["sources"][0]["quote"] == "the town of Mekhan, south of Al-Maydeen"
+    ds = dataset_from_events_file(ef)
+    assert list(ds.places.index) == ["al-mayadin", "deir-ez-zor-city"]
+    assert ds.places.loc["deir-ez-zor-city", "line"] == ef.place_lines["deir-ez-zor-city"]
+    geocoded = geocode_story_places(ds.places)
+    assert (geocoded["status"] == "resolved").all() and (geocoded["match"] == "id").all()
+    assert geocoded.loc["al-mayadin", ["lat", "lon"]].tolist() == [35.01982, 40.45154]  # GeoNames 173480
+    assert geocoded.loc["deir-ez-zor-city", "gazetteer_id"] == "170794"
+    assert ds.with_events(ds.events).places is ds.places  # carried through geocoding's event step
+
+
+def test_story_place_with_coordinates_and_an_unknown_name(tmp_path):
+    import shutil
+
+    from conflictmap.geocode import geocode_story_places
+
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    path = tmp_path / "events.yaml"
+    text = (ROOT / "events.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    gazetteer_id: 173480   # GeoNames: Al Mayādīn\n",
+        "    coordinates: {lat: 35.02, lon: 40.45, radius_km: 3, source: test survey}\n",
+    ).replace("    gazetteer_id: 170794   # GeoNames: Deir ez-Zor, the city\n", "")
+    text = text.replace("    name: Deir ez-Zor\n", "    name: Xylophonia\n", 1)
+    path.write_text(text, encoding="utf-8")
+    places = geocode_story_places(dataset_from_events_file(load_events(path)).places)
+    assert places.loc["al-mayadin", "match"] == "explicit" and places.loc["al-mayadin", "radius_km"] == 3.0
+    assert places.loc["al-mayadin", "source"] == "events file: test survey"
+    assert places.loc["deir-ez-zor-city", "status"] == "unresolved"
+    assert pd.isna(places.loc["deir-ez-zor-city", "lat"])
+
+
+def test_a_file_without_places_has_an_empty_places_table(tmp_path):
+    import re
+    import shutil
+
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    path = tmp_path / "events.yaml"
+    text = (ROOT / "events.yaml").read_text(encoding="utf-8")
+    path.write_text(re.sub(r"\nplaces:\n.*?\n(?=events:)", "\n", text, flags=re.S), encoding="utf-8")
+    ds = dataset_from_events_file(load_events(path))
+    assert ds.places.empty and "name" in ds.places.columns

@@ -203,9 +203,12 @@ def test_html_is_self_contained(dataset, briefing, out_dir):
 
     assert re.findall(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=", text) == []  # nothing loaded from elsewhere
     assert "default-src 'none'" in text  # and the page's CSP forbids it
-    assert 'PlotlyGeoAssets.topojson["world_50m"]' in text
+    assert "worker-src blob: data:" in text  # MapLibre's worker, also from a page on disk
     data = text.split('<script type="application/json" id="conflictmap-data">', 1)[1].split("</script>", 1)[0]
     payload = json.loads(data)
+    # The base map travels inside the page: every source's data is inline, the sprite a data URL.
+    assert all(isinstance(src["data"], dict) for src in payload["style"]["sources"].values())
+    assert payload["sprite"]["png"].startswith("data:image/png;base64,")
     assert len(payload["views"]) == len(briefing.steps) + 1
     assert set(payload["events"]) == set(dataset.events.index)
     assert_credits(" ".join(payload["attribution"]))

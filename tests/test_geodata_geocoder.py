@@ -10,24 +10,15 @@ import time
 import pandas as pd
 import pytest
 import yaml
-from geopy.adapters import BaseSyncAdapter
-from geopy.exc import GeocoderUnavailable
-from geopy.geocoders import Nominatim
 from geopy.location import Location
 
 import geodata
-from geodata import cache as cache_mod
-from geodata.cache import JsonCache, atomic_write_json
 from geodata.errors import (
-    CacheError,
     GazetteerError,
     InvalidQueryError,
-    OnlineGeocodingDisabled,
-    OnlineGeocodingUnavailable,
 )
 from geodata.gazetteer import SUPPLEMENT_YAML, haversine_km, load_gazetteer, read_supplement
 from geodata.geocoder import RECORD_KEYS, OfflineGazetteer, Resolution
-from geodata.online import OnlineFallback
 
 COLUMNS = [
     "geonameid",
@@ -333,119 +324,6 @@ def test_malformed_supplement_is_an_error(tmp_path):
     p.write_text("- {id: cm:x, name: X, country: SY, kind: point, lat: 1, lon: 2}\n")
     with pytest.raises(GazetteerError, match="source"):
         read_supplement(p)
-
-
-# -- online fallback ---------------------------------------------------------
-
-
-class _NoNetworkAdapter(BaseSyncAdapter):
-    calls = 0
-
-    def get_json(self, url, *, timeout, headers):
-        type(self).calls += 1
-        raise GeocoderUnavailable("simulated: no network")
-
-    def get_text(self, url, *, timeout, headers):
-        raise GeocoderUnavailable("simulated: no network")
-
-
-class _FakeNominatimAdapter(BaseSyncAdapter):
-    calls = 0
-
-    def get_json(self, url, *, timeout, headers):
-        type(self).calls += 1
-        return [{"lat": "35.95", "lon": "39.01", "display_name": "Raqqa, Syria"}]
-
-    def get_text(self, url, *, timeout, headers):  # pragma: no cover
-        raise NotImplementedError
-
-
-def test_online_fallback_is_off_by_default():
-    with pytest.raises(OnlineGeocodingDisabled):
-        OnlineFallback().geocode("Raqqa")
-
-
-def test_online_fallback_fails_cleanly_and_fast_without_network():
-    nom = Nominatim(user_agent="conflictmap-test", adapter_factory=_NoNetworkAdapter)
-    fb = OnlineFallback(enabled=True, geocoder=nom, timeout=0.5, min_delay_seconds=0)
-    t0 = time.perf_counter()
-    with pytest.raises(OnlineGeocodingUnavailable) as exc:
-        fb.geocode("Raqqa")
-    assert time.perf_counter() - t0 < 2
-    assert "unreachable" in str(exc.value)
-    assert isinstance(exc.value, geodata.GeocodingError)
-
-
-def test_online_results_are_cached_on_disk(tmp_path):
-    _FakeNominatimAdapter.calls = 0
-    nom = Nominatim(user_agent="conflictmap-test", adapter_factory=_FakeNominatimAdapter)
-    path = tmp_path / "cache.json"
-    fb = OnlineFallback(enabled=True, geocoder=nom, cache_path=path, min_delay_seconds=0)
-    first = fb.geocode("Raqqa")
-    assert first["lat"] == pytest.approx(35.95) and first["source"] == "nominatim"
-    again = OnlineFallback(enabled=True, geocoder=nom, cache_path=path).geocode(" raqqa ")
-    assert again == first
-    assert _FakeNominatimAdapter.calls == 1
-
-
-# -- cache -------------------------------------------------------------------
-
-
-def test_cache_write_is_atomic_and_leaves_no_temp_files(tmp_path):
-    path = tmp_path / "c.json"
-    c = JsonCache(path)
-    c.set("a", {"lat": 1})
-    assert json.loads(path.read_text()) == {"a": {"lat": 1}}
-    assert [p.name for p in tmp_path.iterdir()] == ["c.json"]
-
-
-def test_cache_survives_a_failed_write(tmp_path, monkeypatch):
-    path = tmp_path / "c.json"
-    c = JsonCache(path)
-    c.set("a", 1)
-    before = path.read_bytes()
-
-    def boom(*a, **k):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(cache_mod.os, "replace", boom)
-    with pytest.raises(CacheError):
-        c.set("b", 2)
-    assert path.read_bytes() == before
-    assert "b" not in c
-    assert [p.name for p in tmp_path.iterdir()] == ["c.json"]
-
-
-def test_cache_rejects_unserialisable_value_without_damage(tmp_path):
-    path = tmp_path / "c.json"
-    atomic_write_json(path, {"a": 1})
-    with pytest.raises(CacheError):
-        atomic_write_json(path, {"a": object()})
-    assert json.loads(path.read_text()) == {"a": 1}
-
-
-def test_corrupt_cache_is_a_typed_error(tmp_path):
-    path = tmp_path / "c.json"
-    path.write_text("{not json")
-    with pytest.raises(CacheError):
-        JsonCache(path)
-
-
-def test_resolve_online_wraps_answer_in_resolution(tmp_path):
-    from geodata.online import resolve_online
-
-    nom = Nominatim(user_agent="conflictmap-test", adapter_factory=_FakeNominatimAdapter)
-    rec = resolve_online("Raqqa", country="SY", cache_path=tmp_path / "c.json", geocoder=nom).as_record()
-    assert rec["status"] == "resolved" and rec["source"] == "nominatim"
-    assert rec["lat"] == pytest.approx(35.95)
-
-
-def test_resolve_online_without_network_raises_typed_error(tmp_path):
-    from geodata.online import resolve_online
-
-    nom = Nominatim(user_agent="conflictmap-test", adapter_factory=_NoNetworkAdapter)
-    with pytest.raises(OnlineGeocodingUnavailable):
-        resolve_online("Raqqa", cache_path=tmp_path / "c.json", geocoder=nom)
 
 
 # -- rules added from an independent held-out evaluation ----------------------

@@ -118,7 +118,7 @@ def test_validate_the_bundled_example_from_the_installed_wheel(venv, elsewhere):
     found = run(
         venv / "bin" / "python",
         "-c",
-        "from conflictmap.bundled import bundled_events_path; print(bundled_events_path())",
+        "from conflictmap.paths import bundled_events_path; print(bundled_events_path())",
         cwd=elsewhere,
     )
     events = Path(found.stdout.strip())

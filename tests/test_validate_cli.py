@@ -243,3 +243,15 @@ def test_pinned_gazetteer_id_must_exist(copy, capsys):
     )
     code, _, err = run(capsys, "validate", copy)
     assert code == 0, err
+
+
+def test_a_briefing_outside_briefings_is_checked_with_events(tmp_path, capsys):
+    """`validate BRIEFING --events FILE`: a file that declares itself a briefing, kept anywhere."""
+    story = tmp_path / "story.yaml"
+    shutil.copy(ROOT / "briefings" / "deir-ez-zor-october-2017.yaml", story)
+    code, out, err = run(capsys, "validate", story, "--events", EVENTS)
+    assert code == 0, err
+    assert f"{story}: valid (briefing, 6 steps over {EVENTS})" in out
+    break_file(story, "deir-ez-zor, mekhan-positions-captured", "deir-ez-zor, mekhan-captured")
+    code, _, err = run(capsys, "validate", story, "--events", EVENTS)
+    assert code == 1 and f"{story}:{line_of(story, 'mekhan-captured')}: steps[3].events[1]: unknown event id" in err

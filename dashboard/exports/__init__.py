@@ -23,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conflictmap.briefing import Briefing
+from conflictmap.output import check_target, input_files
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from dashboard.exports.errors import BrowserNotFoundError, ExportError, MissingDependencyError
@@ -41,7 +42,8 @@ def export(
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
     out = Path(out)
-    protect = (Path(dataset.file),) if dataset.file else ()
+    protect = input_files(dataset, briefing)  # the events file, its documents and briefings
+    check_target(out, protect)  # refused before minutes of rendering, not after
     if fmt in ("csv", "geojson", "kml", "timelinejs"):
         from dashboard.exports.common import visible_events
 

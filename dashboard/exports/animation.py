@@ -23,10 +23,11 @@ from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from dashboard.exports.browser import render
-from dashboard.exports.common import placed, visible_events
+from dashboard.exports.common import visible_events
+from dashboard.exports.composite import MAP_HEIGHT, MAX_TIMELINE, Frame, camera_for, composite_figure
+from dashboard.exports.composite import WIDTH as FULL_WIDTH
 from dashboard.exports.errors import ExportError, MissingDependencyError
-from dashboard.exports.render import Frame, composite_figure
-from dashboard.figures import map_figure, timeline_figure
+from dashboard.timeline import period, timeline_figure
 
 MAX_FRAMES = 40
 WIDTH = 1000
@@ -50,20 +51,15 @@ def frame_figures(
     dataset: Dataset, state: ViewState, width: int = WIDTH, max_frames: int = MAX_FRAMES
 ) -> tuple[int, Iterator[go.Figure]]:
     """How many frames, and the frames themselves, built one at a time as the browser asks for them."""
-    from dashboard.towns import town_labels
-
     visible = visible_events(dataset, state)
     if visible.empty:
         raise ExportError("no events match the filters: nothing to animate")
-    shown = placed(visible)
-    towns = town_labels(shown if len(shown) else dataset.events)
-    full_map = map_figure(dataset, visible, state, towns)
-    full_tl = timeline_figure(dataset, visible, state)
+    # One camera, date range and timeline height for every frame, from the whole view.
+    centre, zoom = camera_for(dataset, visible, width=width, height=int(MAP_HEIGHT * width / FULL_WIDTH))
+    x_range = period(dataset)
+    lanes = timeline_figure(dataset, visible, state, x_range=x_range)
     fixed = Frame(
-        x_range=tuple(full_tl.layout.xaxis.range),
-        lat_range=tuple(full_map.layout.geo.lataxis.range),
-        lon_range=tuple(full_map.layout.geo.lonaxis.range),
-        timeline_height=max(140, int(full_tl.layout.height - 110)),
+        x_range=x_range, centre=centre, zoom=zoom, timeline_height=min(MAX_TIMELINE, int(lanes["layout"]["height"]))
     )
     days = frame_days(visible, max_frames)
 
@@ -79,7 +75,6 @@ def frame_figures(
                 st,
                 width=width,
                 frame=fixed,
-                towns=towns,
                 subtitle=f"Events up to {day:%a %d %b %Y} ({len(now)} of {len(visible)})",
             )
 

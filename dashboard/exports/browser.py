@@ -17,9 +17,8 @@ image pays for no more); a batch of several figures opens a second tab,
 where there are two cores, so that two figures are drawn at once.
 
 Offline by construction: the kaleido page loads plotly.js from the plotly
-package (never the CDN), MathJax is off, and the base map TopoJSON bundled in
-``dashboard/assets/topojson`` is preloaded into ``window.PlotlyGeoAssets``,
-which plotly.js's geo subplot checks before it fetches ``topojsonURL``.
+package (never the CDN), MathJax is off, and the map's style carries its data
+(see ``composite.py``), so MapLibre fetches nothing but the package's sprite.
 
 The browser is, in order: ``$BROWSER_PATH``, a chromium/chrome on ``PATH``,
 ``/usr/bin/chromium``.
@@ -30,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
-import json
 import os
 import shutil
 import tempfile
@@ -41,8 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from conflictmap import progress
-from dashboard.exports.common import TOPOJSON_DIR
-from dashboard.exports.errors import BrowserNotFoundError, ExportError, MissingDependencyError
+from dashboard.exports.errors import BrowserNotFoundError, MissingDependencyError
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 1200, 800
@@ -73,22 +70,6 @@ def find_browser() -> str:
     )
 
 
-def _geo_assets_script(folder: Path) -> Path:
-    parts = [
-        "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};",
-        "window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};",
-    ]
-    for name in ("world_50m", "world_110m", "asia_50m", "asia_110m"):
-        f = TOPOJSON_DIR / f"{name}.json"
-        if f.exists():
-            parts.append(f"window.PlotlyGeoAssets.topojson[{json.dumps(name)}] = {f.read_text(encoding='utf-8')};")
-    if len(parts) == 2:
-        raise ExportError(f"no base map TopoJSON in {TOPOJSON_DIR} (run python scripts/fetch_basemap.py)")
-    path = folder / "plotly-geo-assets.js"
-    path.write_text("\n".join(parts), encoding="utf-8")
-    return path
-
-
 def _tabs() -> int:
     """Two tabs draw two figures at once where there are two cores to do it."""
     return 2 if (os.cpu_count() or 1) >= 2 else 1
@@ -106,7 +87,9 @@ class BrowserSession:
         self._busy = 0
         self._last_used = time.monotonic()
         self._lock = threading.Lock()
-        self._assets = tempfile.TemporaryDirectory(prefix="conflictmap-render-")
+        # A scratch folder made before Chromium's own: tempfile's clean-up at exit is then registered
+        # before stop_browser's, so it runs after it (see _register_stop_at_exit).
+        self._scratch = tempfile.TemporaryDirectory(prefix="conflictmap-render-")
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="conflictmap-browser", daemon=True)
         self._thread.start()
@@ -119,7 +102,7 @@ class BrowserSession:
     async def _open(self) -> None:
         import kaleido
 
-        page = kaleido.PageGenerator(mathjax=False, others=[str(_geo_assets_script(Path(self._assets.name)))])
+        page = kaleido.PageGenerator(mathjax=False)
         k = kaleido.Kaleido(n=1, page_generator=page, path=self.browser, timeout=FIGURE_TIMEOUT)
         await k.open()
         self._kaleido = k
@@ -216,7 +199,7 @@ class BrowserSession:
         self._thread.join(timeout=timeout)
         if not self._thread.is_alive():
             self._loop.close()
-        self._assets.cleanup()
+        self._scratch.cleanup()
 
 
 _session: BrowserSession | None = None
@@ -244,7 +227,7 @@ def _register_stop_at_exit() -> None:
 
     atexit runs handlers last-registered-first, and tempfile's folders are removed
     by weakref's atexit handler, registered when the first one was made. The session
-    has made its folder by now, so registering here runs this handler before that one.
+    has made its scratch folder by now, so registering here runs this handler first.
     """
     global _stop_at_exit
     if not _stop_at_exit:

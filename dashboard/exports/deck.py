@@ -17,8 +17,8 @@ from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from dashboard.exports.browser import render
 from dashboard.exports.common import attribution, citation, markdown_to_text, sources_for, visible_events
+from dashboard.exports.composite import composite_figure
 from dashboard.exports.errors import MissingDependencyError
-from dashboard.exports.render import composite_figure
 from dashboard.figures import date_text, place_text
 
 

@@ -1,7 +1,18 @@
-"""KML 2.2 for Google Earth and GIS: a styled Placemark per placed event, with time."""
+"""KML 2.2 for Google Earth and GIS: a styled Placemark per placed event, with time.
+
+Text from the events file is untrusted. KML viewers render a ``description``
+(and, in a balloon, the name and data fields) as HTML, so XML escaping alone
+lets ``<img onerror=...>`` in a title run in a balloon. Here every piece of data
+text is HTML-escaped before it goes into the description (the only markup is
+our own ``<br>`` line breaks), names carry no markup, a BalloonStyle shows only
+the name and description, and characters XML 1.0 cannot hold (NUL and other
+control characters) are replaced, so the file always parses.
+"""
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -24,14 +35,43 @@ def kml_colour(hex_colour: str, alpha: int = 255) -> str:
     return f"{alpha:02x}{b}{g}{r}".lower()
 
 
+# What XML 1.0 cannot carry: C0 controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TAG = re.compile(r"<[^<>]*>")
+# The balloon shows only these two fields (not the ExtendedData table, whose values are raw text).
+BALLOON_TEXT = "<h3>$[name]</h3>$[description]"
+
+
+def xml_text(value) -> str:
+    """``value`` as text XML can hold: forbidden characters become U+FFFD."""
+    return _NOT_XML.sub("\ufffd", str(value))
+
+
+def plain_name(value) -> str:
+    """A label with no markup: tags removed, stray angle brackets replaced by look-alikes.
+
+    ``$[`` gets an invisible zero-width space so data cannot name a balloon
+    entity (``$[date_basis]`` would pull that field in unescaped).
+    """
+    text = _TAG.sub("", xml_text(value))
+    return text.replace("<", "‹").replace(">", "›").replace("$[", "$\u200b[")
+
+
+def html_text(value) -> str:
+    """Data text as HTML that shows as that text: escaped, newlines as ``<br>``, no balloon entities."""
+    escaped = html.escape(xml_text(value), quote=False).replace("$[", "$&#91;")
+    return escaped.replace("\r\n", "\n").replace("\n", "<br>\n")
+
+
 def _sub(parent, tag, text=None, **attrib):
-    el = ET.SubElement(parent, f"{{{KML_NS}}}{tag}", attrib)
+    el = ET.SubElement(parent, f"{{{KML_NS}}}{tag}", {k: xml_text(v) for k, v in attrib.items()})
     if text is not None:
-        el.text = str(text)
+        el.text = xml_text(text)
     return el
 
 
 def _description(dataset: Dataset, eid: str, row) -> str:
+    """HTML in which every piece of data is escaped: it shows as text in any balloon."""
     lines = [
         f"{date_text(row)}",
         f"Date basis: {row['date_basis']}",
@@ -44,15 +84,19 @@ def _description(dataset: Dataset, eid: str, row) -> str:
     ]
     for s in sources_for(dataset, eid):
         lines += [f"“{s['quote']}”", f"— {citation(s)}", ""]
-    return "\n".join(lines).strip()
+    while lines and not lines[-1]:
+        lines.pop()
+    return "<br>\n".join(html_text(line) for line in lines)
 
 
 def kml_document(dataset: Dataset, visible: pd.DataFrame) -> ET.ElementTree:
     ET.register_namespace("", KML_NS)
     root = ET.Element(f"{{{KML_NS}}}kml")
     doc = _sub(root, "Document")
-    _sub(doc, "name", dataset.title)
-    _sub(doc, "description", attribution(dataset).text(with_map=False))
+    _sub(doc, "name", plain_name(dataset.title))
+    credits = attribution(dataset).lines(with_map=False)
+    _sub(doc, "description", "<br>\n".join(html_text(line) for line in credits))
+    _sub(_sub(_sub(doc, "Style", id="event"), "BalloonStyle"), "text", BALLOON_TEXT)  # events with no faction
     for fid, f in dataset.factions.iterrows():
         style = _sub(doc, "Style", id=f"faction-{fid}")
         icon = _sub(style, "IconStyle")
@@ -60,11 +104,12 @@ def kml_document(dataset: Dataset, visible: pd.DataFrame) -> ET.ElementTree:
         _sub(icon, "scale", "1.1")
         _sub(_sub(icon, "Icon"), "href", "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png")
         _sub(_sub(style, "LabelStyle"), "color", kml_colour(f["colour"]))
+        _sub(_sub(style, "BalloonStyle"), "text", BALLOON_TEXT)
     folder = _sub(doc, "Folder")
     _sub(folder, "name", "Events")
     for eid, row in placed(visible).iterrows():
         pm = _sub(folder, "Placemark", id=str(eid))
-        _sub(pm, "name", row["title"])
+        _sub(pm, "name", plain_name(row["title"]))
         _sub(pm, "description", _description(dataset, eid, row))
         start, end = row["date_start"], row["date_end"]
         if start == end:
@@ -75,6 +120,8 @@ def kml_document(dataset: Dataset, visible: pd.DataFrame) -> ET.ElementTree:
             _sub(span, "end", end.date().isoformat())  # inclusive: the last day the event may have happened
         if isinstance(row["primary_faction"], str):
             _sub(pm, "styleUrl", f"#faction-{row['primary_faction']}")
+        else:
+            _sub(pm, "styleUrl", "#event")
         data = _sub(pm, "ExtendedData")
         for key in (
             "id",

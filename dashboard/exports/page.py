@@ -1,84 +1,51 @@
 """One self-contained HTML page: the linked map and timeline, offline from disk.
 
-plotly.js is inlined; the base map TopoJSON is inlined into
-``window.PlotlyGeoAssets.topojson`` (plotly.js's geo subplot uses it instead of
-fetching ``topojsonURL``); the figures, events and briefing steps travel as
-one JSON block. The page script renders every user string with
-``textContent``, never ``innerHTML``.
+plotly.js (which bundles MapLibre) is inlined; the map's style travels in
+the page with its sources inlined; the icon sprite is inlined as a PNG data
+URL and handed to MapLibre image by image as it asks for them (a style's
+``sprite`` must be a URL the page could fetch, which a file on disk cannot).
+MapLibre parses its sources in a web worker it creates from a blob: URL; the
+page's Content-Security-Policy allows exactly that (``worker-src blob:``).
+The figures, events and briefing steps travel as one JSON block, and the
+page script renders every user string with ``textContent``, never
+``innerHTML``.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
-import re
 from pathlib import Path
 
-import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from conflictmap.briefing import Briefing
 from conflictmap.output import atomic_path
+from conflictmap.places import event_place_keys, keys_of, story_places
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from dashboard.detail import PRECISION_TEXT
 from dashboard.exports.common import (
-    TOPOJSON_DIR,
     attribution,
     event_record,
     markdown_to_text,
-    placed,
     plain,
     visible_events,
 )
+from dashboard.exports.composite import camera_for
 from dashboard.exports.errors import ExportError
-from dashboard.figures import date_text, map_figure, place_text, timeline_figure
-from dashboard.towns import town_labels
+from dashboard.figures import date_text, place_text
+from dashboard.mapfigure import frame_bounds, map_traces, placed_events
+from dashboard.mapstyle import BASEMAP_DIR, inline_source, map_style
+from dashboard.timeline import timeline_figure
 
 PAGE = Path(__file__).resolve().parent / "page"  # the page's HTML, CSS and script
-FACTION_METAS = ("events", "span", "lead-in", "halo", "movement")
 
 
 def _script_safe(text: str) -> str:
     """JSON/JS text that cannot close its <script> element."""
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-def _trace_factions(dataset: Dataset, fig: dict) -> list:
-    """The faction each trace draws (by its name or colour), None for base-map layers."""
-    by_name = {row["name"]: fid for fid, row in dataset.factions.iterrows()}
-    by_rgb = {}
-    for fid, row in dataset.factions.iterrows():
-        h = str(row["colour"]).lstrip("#")
-        by_rgb[tuple(int(h[i : i + 2], 16) for i in (0, 2, 4))] = fid
-    out = []
-    for tr in fig["data"]:
-        if tr.get("meta") not in FACTION_METAS:
-            out.append(None)
-            continue
-        if tr.get("meta") == "events" and tr.get("name") in by_name:
-            out.append(by_name[tr["name"]])
-            continue
-        colour = (tr.get("line") or {}).get("color") or (tr.get("marker") or {}).get("color") or ""
-        out.append(_match_colour(colour, by_rgb))
-    return out
-
-
-def _match_colour(colour, by_rgb):
-    if not isinstance(colour, str):
-        return None
-    if colour.startswith("#") and len(colour) == 7:
-        rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    else:
-        m = re.match(r"rgba?\((\d+),\s*(\d+),\s*(\d+)", colour)
-        if not m:
-            return None
-        rgb = tuple(int(x) for x in m.groups())
-    return by_rgb.get(rgb)
-
-
-def _fig_json(fig) -> dict:
-    return _finite(json.loads(pio.to_json(fig, validate=False)))
 
 
 def _finite(x):
@@ -101,30 +68,36 @@ def _finite(x):
     return x
 
 
-def _view(dataset: Dataset, state: ViewState, label: str, text: str, featured=(), towns=None) -> dict:
+def _view(dataset: Dataset, state: ViewState, label: str, text: str, featured=()) -> dict:
     visible = visible_events(dataset, state)
-    bare = state.replace(event=None)  # the page draws its own selection ring
-    mfig = map_figure(dataset, visible, bare, towns, featured=tuple(featured))
-    mfig.update_layout(height=560, uirevision=None)
-    tfig = timeline_figure(dataset, visible, bare, featured=tuple(featured))
-    tfig.update_layout(uirevision=None)
-    m, t = _fig_json(mfig), _fig_json(tfig)
+    centre, zoom = camera_for(dataset, visible, featured, width=1000, height=560)
+    traces, layers = map_traces(dataset, visible, zoom=zoom, featured=tuple(featured))
+    lanes = timeline_figure(dataset, visible, state.replace(event=None), featured=tuple(featured), ticks=True)
+    lanes["layout"]["uirevision"] = None
+    framed = placed_events(visible)
+    if featured and framed.index.isin(list(featured)).any():
+        framed = framed[framed.index.isin(list(featured))]
     return {
         "label": label,
         "text": text,
         "event": state.event,
         "featured": list(featured),
         "visible": list(visible.index),
-        "map": m,
-        "timeline": t,
-        "mapFactions": _trace_factions(dataset, m),
-        "timelineFactions": _trace_factions(dataset, t),
+        "keys": keys_of(visible),
+        "bounds": frame_bounds(framed),
+        "map": _finite(
+            {
+                "data": traces,
+                "layout": {"map": {"center": {"lat": centre[0], "lon": centre[1]}, "zoom": zoom, "layers": layers}},
+            }
+        ),
+        "timeline": _finite(lanes),
     }
 
 
 def page_data(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> dict:
+    keys = event_place_keys(dataset)
     attr = attribution(dataset)
-    towns = town_labels(placed(dataset.events) if len(placed(dataset.events)) else dataset.events)
     events = {}
     for eid, row in dataset.events.iterrows():
         rec = event_record(dataset, eid, row)
@@ -138,7 +111,6 @@ def page_data(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> 
             state,
             "Overview" if briefing else ("Filtered view" if state.is_filtered else "All events"),
             "",
-            towns=towns,
         )
     ]
     if briefing:
@@ -150,7 +122,6 @@ def page_data(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> 
                     f"Step {k} of {len(briefing.steps)}: {step.heading}",
                     markdown_to_text(step.text),
                     featured=step.events,
-                    towns=towns,
                 )
             )
     return {
@@ -164,22 +135,24 @@ def page_data(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> 
         "events": events,
         "views": views,
         "start": 0,
+        "style": map_style(story_places(dataset), _page_source),
+        "sprite": _sprite(),
+        "placeKeys": {
+            eid: [k for k in (p, d) if isinstance(k, str)]
+            for eid, p, d in zip(keys.index, keys["place_key"], keys["dest_key"])
+        },
     }
 
 
-def _topojson_script() -> str:
-    parts = [
-        "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};",
-        "window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};",
-    ]
-    for name in ("world_50m", "world_110m"):
-        f = TOPOJSON_DIR / f"{name}.json"
-        if not f.exists():
-            raise ExportError(f"{f}: base map TopoJSON missing (run python scripts/fetch_basemap.py)")
-        parts.append(
-            f"window.PlotlyGeoAssets.topojson[{json.dumps(name)}] = {_script_safe(f.read_text(encoding='utf-8'))};"
-        )
-    return "\n".join(parts)
+def _page_source(name: str):
+    """Base-map sources inside the page; the sprite goes separately (see the module docstring)."""
+    return None if name == "sprite" else inline_source(name)
+
+
+def _sprite() -> dict:
+    index = json.loads((BASEMAP_DIR / "sprite@2x.json").read_text(encoding="utf-8"))
+    png = base64.b64encode((BASEMAP_DIR / "sprite@2x.png").read_bytes()).decode("ascii")
+    return {"png": "data:image/png;base64," + png, "index": index}
 
 
 def build_html(dataset: Dataset, state: ViewState | None = None, briefing: Briefing | None = None) -> str:
@@ -188,15 +161,15 @@ def build_html(dataset: Dataset, state: ViewState | None = None, briefing: Brief
     if "</script" in plotlyjs.lower():
         raise ExportError("the bundled plotly.js cannot be inlined safely (contains </script>)")
     payload = _script_safe(json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, default=str))
-    template, css, app_js = (
-        (PAGE / name).read_text(encoding="utf-8") for name in ("template.html", "page.css", "page.js")
+    template, css, app_js, file_worker = (
+        (PAGE / name).read_text(encoding="utf-8") for name in ("template.html", "page.css", "page.js", "file-worker.js")
     )
     return (
         template.replace("%%TITLE%%", html.escape(data["title"]))
         .replace("%%CSS%%", css)
-        .replace("%%GEO%%", _topojson_script())
         .replace("%%DATA%%", payload)
         .replace("%%APP%%", app_js)
+        .replace("%%FILEWORKER%%", file_worker)
         .replace("%%PLOTLYJS%%", plotlyjs)
     )  # last: the bundle must not be scanned for markers
 

@@ -13,7 +13,7 @@ from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from dashboard.exports.browser import render
 from dashboard.exports.common import markdown_to_text, visible_events
-from dashboard.exports.render import composite_figure
+from dashboard.exports.composite import composite_figure
 
 
 def views(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> Iterator[go.Figure]:

@@ -1,4 +1,9 @@
-"""CSV and GeoJSON: the events table, with its sources, for spreadsheets and GIS."""
+"""CSV and GeoJSON: the events table, with its sources, for spreadsheets and GIS.
+
+Text in the CSV comes from many hands and is opened in spreadsheets, which run
+a cell starting with ``=``, ``+``, ``-`` or ``@`` as a formula: every such text
+cell is prefixed with ``'`` (:func:`conflictmap.output.spreadsheet_safe`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from conflictmap.output import atomic_path
+from conflictmap.output import atomic_path, to_csv
 from conflictmap.table import Dataset
 from dashboard.exports.common import attribution, event_record, placed
 
@@ -37,7 +42,7 @@ def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> li
             table[col] = table[col].map(lambda v: json.dumps(v) if isinstance(v, (list, tuple)) else v)
     table = table.join(_source_columns(dataset, table.index))
     with atomic_path(out, protect) as tmp:
-        table.reset_index(drop=True).to_csv(tmp, index=False, date_format="%Y-%m-%d", encoding="utf-8")
+        to_csv(table.reset_index(drop=True), tmp)
     return [out]
 
 

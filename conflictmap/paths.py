@@ -1,4 +1,4 @@
-"""Where the bundled example (events.yaml, its seeds/ and briefings/) lives.
+"""Where things are found by default: the events file, and the bundled example (events.yaml, seeds/, briefings/).
 
 In a clone it is the repository's own ``events.yaml``; installed from a wheel
 it is shipped as data files under ``<prefix>/share/conflictmap/`` (see

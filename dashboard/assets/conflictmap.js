@@ -1,0 +1,407 @@
+// conflictmap in the browser: what must answer in milliseconds, without the server.
+//
+// - Selection: a click on an event (map, timeline or list) or Escape changes the URL's `event`
+//   parameter; the URL stays the single source of truth and Dash derives the rest from it.
+// - Emphasis: the selected event's ring on both views, its list row, and its place's outline
+//   follow the selection here; hover draws rings over both views without redrawing either.
+// - Camera: the map moves only when asked (Fit, a briefing step, a place search, a cluster
+//   click). Moves are marked as the analyst's own, so plotly keeps them through every update.
+(function () {
+  "use strict";
+
+  var NO_UPDATE = { _dash_no_update: "_dash_no_update" };
+  function noUpdate() {
+    return (window.dash_clientside && window.dash_clientside.no_update) || NO_UPDATE;
+  }
+  // plotly records camera moves that carry an originalEvent as the user's (uirevision keeps them).
+  var ANALYST = { originalEvent: { type: "conflictmap" } };
+  var UNCERTAINTY_LAYERS = ["story-halo", "story-area-fill", "story-area-line", "story-corridor"];
+  var state = { lastToken: null, zoomBucket: null, viewInfo: null, hovered: null, selected: null,
+                emphasised: [], baseFilters: {}, syncing: false, attached: new WeakSet(), maps: new WeakSet() };
+
+  function graph(id) { return document.querySelector("#" + id + " .js-plotly-plot"); }
+  function mapOf() {
+    var gd = graph("map");
+    var full = gd && gd._fullLayout;
+    return full && full.map && full.map._subplot ? full.map._subplot.map : null;
+  }
+  function whenMapReady(fn, tries) {
+    var map = mapOf();
+    if (map && map.isStyleLoaded && map.isStyleLoaded()) { fn(map); return; }
+    if ((tries || 0) > 200) return;
+    setTimeout(function () { whenMapReady(fn, (tries || 0) + 1); }, 50);
+  }
+
+  // ------------------------------------------------------------------ the URL
+
+  function setParam(name, value) {
+    var params = new URLSearchParams(window.location.search);
+    if (value === null || value === undefined || value === "") params.delete(name);
+    else params.set(name, value);
+    var search = params.toString();
+    var url = window.location.pathname + (search ? "?" + search : "") + window.location.hash;
+    if (url === window.location.pathname + window.location.search + window.location.hash) return;
+    window.history.pushState({}, "", url);
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));  // dcc.Location listens for this
+  }
+  function select(id) { setParam("event", id || null); }
+
+  // ------------------------------------------------------------------ where an event is drawn
+
+  function drawnPoint(gd, id) {
+    if (!gd || !gd.data || !id) return null;
+    for (var t = 0; t < gd.data.length; t++) {
+      var tr = gd.data[t];
+      if (tr.meta !== "events" || !tr.customdata) continue;
+      var k = tr.customdata.indexOf(id);
+      if (k < 0) continue;
+      if (tr.type === "scattermap") return { lat: tr.lat[k], lon: tr.lon[k] };
+      return { x: tr.x[k], y: tr.y[k] };
+    }
+    return null;
+  }
+  function traceIndex(gd, meta) {
+    if (!gd || !gd.data) return -1;
+    for (var t = 0; t < gd.data.length; t++) if (gd.data[t].meta === meta) return t;
+    return -1;
+  }
+  function idOfPoint(point) {
+    var cd = point && point.customdata;
+    var id = Array.isArray(cd) ? cd[0] : cd;
+    return typeof id === "string" ? id : null;
+  }
+
+  // ------------------------------------------------------------------ emphasis
+
+  function placeKeys(ids) {
+    var info = state.viewInfo;
+    var out = [];
+    if (!info || !info.placeKeys) return out;
+    ids.forEach(function (id) { (info.placeKeys[id] || []).forEach(function (k) { out.push(k); }); });
+    return out;
+  }
+  function setPlaceEmphasis() {
+    var map = mapOf();
+    if (!map || !map.isStyleLoaded()) return;
+    var want = placeKeys([state.selected, state.hovered].filter(Boolean));
+    state.emphasised.forEach(function (k) {
+      if (want.indexOf(k) < 0) ["story-points", "story-areas"].forEach(function (source) {
+        try { map.setFeatureState({ source: source, id: k }, { emphasis: false }); } catch (e) { /* not loaded */ }
+      });
+    });
+    want.forEach(function (k) {
+      ["story-points", "story-areas"].forEach(function (source) {
+        try { map.setFeatureState({ source: source, id: k }, { emphasis: true }); } catch (e) { /* not loaded */ }
+      });
+    });
+    state.emphasised = want;
+  }
+  function showUncertaintyFor(map, keys) {
+    UNCERTAINTY_LAYERS.forEach(function (layer) {
+      if (!map.getLayer(layer)) return;
+      if (!(layer in state.baseFilters)) state.baseFilters[layer] = map.getFilter(layer);
+      var base = state.baseFilters[layer];
+      var only = ["in", ["get", "key"], ["literal", keys || []]];
+      map.setFilter(layer, base ? ["all", base, only] : only);
+    });
+  }
+
+  function moveRing(gd, meta, id) {
+    var t = traceIndex(gd, meta);
+    if (t < 0) return;
+    var p = drawnPoint(gd, id);
+    var tr = gd.data[t];
+    var map = tr.type === "scattermap";
+    var update = map ? { lat: [[p ? p.lat : null]], lon: [[p ? p.lon : null]] }
+                     : { x: [[p ? p.x : null]], y: [[p ? p.y : null]] };
+    var now = map ? [tr.lat[0], tr.lon[0]] : [tr.x[0], tr.y[0]];
+    var next = map ? [update.lat[0][0], update.lon[0][0]] : [update.x[0][0], update.y[0][0]];
+    if (now[0] === next[0] && now[1] === next[1] && (tr.customdata || [])[0] === (id || null)) return;
+    update.customdata = [[id || null]];
+    window.Plotly.restyle(gd, update, [t]);
+  }
+
+  // Keep the selected event in sight when the lanes scroll under the date axis.
+  function scrollLanesTo(gd, id) {
+    var box = document.getElementById("lanes-scroll");
+    var p = id ? drawnPoint(gd, id) : null;
+    var full = gd._fullLayout;
+    if (!box || !p || !full || !full.yaxis) return;
+    var y = full.yaxis.d2p(p.y) + full.margin.t;
+    if (y < box.scrollTop + 20 || y > box.scrollTop + box.clientHeight - 20) {
+      box.scrollTop = Math.max(0, y - box.clientHeight / 2);
+    }
+  }
+
+  function markListRow(id, scroll) {
+    var list = document.getElementById("event-list");
+    if (!list) return;
+    var rows = list.querySelectorAll("[data-event-id]");
+    for (var i = 0; i < rows.length; i++) {
+      var on = rows[i].getAttribute("data-event-id") === id;
+      rows[i].setAttribute("aria-selected", on ? "true" : "false");
+      rows[i].classList.toggle("selected", on);
+      if (on && scroll) rows[i].scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  // Hover: rings drawn as page elements over the views, so no figure is redrawn.
+  function overlayRing(container, id) {
+    var ring = container.querySelector(":scope > .hover-ring");
+    if (!ring) {
+      ring = document.createElement("div");
+      ring.className = "hover-ring";
+      container.appendChild(ring);
+    }
+    return ring;
+  }
+  function placeHoverRings() {
+    var id = state.hovered;
+    var mapGd = graph("map"), tlGd = graph("timeline");
+    var map = mapOf();
+    if (mapGd) {
+      var ring = overlayRing(mapGd.parentElement);
+      var p = id ? drawnPoint(mapGd, id) : null;
+      if (p && map) {
+        var xy = map.project([p.lon, p.lat]);
+        ring.style.left = xy.x + "px"; ring.style.top = xy.y + "px"; ring.style.display = "block";
+      } else ring.style.display = "none";
+    }
+    if (tlGd) {
+      var tring = overlayRing(tlGd.parentElement);
+      var q = id ? drawnPoint(tlGd, id) : null;
+      var full = tlGd._fullLayout;
+      if (q && full && full.xaxis && full.yaxis) {
+        var x = full.xaxis.d2p(q.x) + full.margin.l, y = full.yaxis.d2p(q.y) + full.margin.t;
+        tring.style.left = x + "px"; tring.style.top = y + "px"; tring.style.display = "block";
+      } else tring.style.display = "none";
+    }
+    var list = document.getElementById("event-list");
+    if (list) {
+      var rows = list.querySelectorAll("[data-event-id]");
+      for (var i = 0; i < rows.length; i++) rows[i].classList.toggle("hovered", rows[i].getAttribute("data-event-id") === id);
+    }
+  }
+  function hover(id) {
+    if (state.hovered === id) return;
+    state.hovered = id;
+    placeHoverRings();
+    setPlaceEmphasis();
+  }
+
+  // ------------------------------------------------------------------ camera
+
+  function fitTo(map, bounds, animate) {
+    if (!bounds) return;
+    var w = bounds[0], s = bounds[1], e = bounds[2], n = bounds[3];
+    if (e - w < 0.05) { w -= 0.05; e += 0.05; }
+    if (n - s < 0.05) { s -= 0.05; n += 0.05; }
+    var box = map.getContainer().getBoundingClientRect();
+    var pad = Math.max(20, Math.min(60, Math.min(box.width, box.height) * 0.1));
+    // Spread markers sit up to ~40 px from their place: keep them inside the frame too.
+    var padding = { top: pad + 30, bottom: pad + 40, left: pad + 30, right: pad + 60 };
+    // The open key covers the map's left side: frame the events beside it, not under it.
+    var key = document.getElementById("map-key");
+    if (key && key.open && key.offsetParent !== null) {
+      var k = key.getBoundingClientRect();
+      if (k.width < box.width * 0.5) padding.left = Math.max(padding.left, k.right - box.left + 40);
+    }
+    map.fitBounds([[w, s], [e, n]], { padding: padding, maxZoom: 9, duration: animate ? 600 : 0 }, ANALYST);
+  }
+  function moveCamera(map, camera, animate) {
+    map.easeTo({ center: [camera.lon, camera.lat], zoom: camera.zoom, duration: animate ? 600 : 0 }, ANALYST);
+  }
+
+  function updateScaleBar(map) {
+    var bar = document.getElementById("scale-bar");
+    if (!bar) return;
+    var lat = map.getCenter().lat;
+    var metresPerPx = 40075016.686 * Math.cos(lat * Math.PI / 180) / (512 * Math.pow(2, map.getZoom()));
+    var maxMetres = metresPerPx * 110;
+    var pow = Math.pow(10, Math.floor(Math.log10(maxMetres)));
+    var nice = [5, 2, 1].map(function (m) { return m * pow; }).find(function (v) { return v <= maxMetres; }) || pow;
+    bar.style.width = Math.round(nice / metresPerPx) + "px";
+    bar.textContent = nice >= 1000 ? (nice / 1000) + " km" : nice + " m";
+  }
+
+  function reportView(map) {
+    var bucket = Math.round(map.getZoom() * 2) / 2;
+    var info = state.viewInfo || {};
+    var b = map.getBounds();
+    var bounds = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return Math.round(v * 1e4) / 1e4; });
+    if (bucket === state.zoomBucket && !info.aggregated) return;
+    state.zoomBucket = bucket;
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("map-view", { data: { zoom: bucket, bounds: bounds } });
+    }
+  }
+
+  // ------------------------------------------------------------------ wiring the views
+
+  function attachMap(gd) {
+    var map = mapOf();
+    if (!map || state.maps.has(map)) return;
+    state.maps.add(map);
+    // Every icon is in the app's sprite; plotly's fallback would fetch a missing one from a CDN.
+    if (map.setMissingStyleImageResolver) map.setMissingStyleImageResolver(function () { return Promise.resolve(); });
+    map.on("move", function () { updateScaleBar(map); placeHoverRings(); });
+    map.on("moveend", function () { reportView(map); });
+    map.on("click", function (e) {
+      var pad = 6;
+      var hits = map.queryRenderedFeatures([[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]])
+        .filter(function (f) { return f.layer && String(f.layer.id).indexOf("plotly-trace-layer") === 0; });
+      if (!hits.length) select(null);  // a click on empty map clears the selection
+    });
+    var refresh = function () {
+      if (state.viewInfo) showUncertaintyFor(map, state.viewInfo.keys);
+      setPlaceEmphasis();
+    };
+    if (map.isStyleLoaded()) refresh();
+    map.on("styledata", function () { if (map.isStyleLoaded()) refresh(); });
+    updateScaleBar(map);
+    state.zoomBucket = Math.round(map.getZoom() * 2) / 2;
+    var drawn = function () {
+      if (window.dash_clientside && window.dash_clientside.set_props) {
+        window.dash_clientside.set_props("map-drawn", { data: true });
+      }
+    };
+    if (map.loaded() && map.isStyleLoaded()) drawn(); else map.once("load", drawn);
+  }
+
+  function attach(id) {
+    var gd = graph(id);
+    if (!gd || !gd.on) return;
+    if (id === "map") attachMap(gd);
+    if (state.attached.has(gd)) return;
+    state.attached.add(gd);
+    gd.on("plotly_click", function (ev) {
+      var p = ev && ev.points && ev.points[0];
+      if (!p) return;
+      if (p.data && p.data.meta === "cluster") {
+        var map = mapOf();
+        var z = Array.isArray(p.customdata) ? p.customdata[0] : null;
+        if (map && z) map.easeTo({ center: [p.lon, p.lat], zoom: z, duration: 500 }, ANALYST);
+        return;
+      }
+      var eid = idOfPoint(p);
+      if (eid && p.data && p.data.meta === "events") select(eid);
+    });
+    gd.on("plotly_hover", function (ev) {
+      var p = ev && ev.points && ev.points[0];
+      if (p && p.data && p.data.meta === "events") hover(idOfPoint(p));
+    });
+    gd.on("plotly_unhover", function () { hover(null); });
+    if (id === "timeline" || id === "timeline-strip") {
+      gd.on("plotly_relayout", function (ev) { syncRange(id, ev); });
+    }
+  }
+
+  function syncRange(from, ev) {
+    if (state.syncing || !ev) return;
+    var other = graph(from === "timeline" ? "timeline-strip" : "timeline");
+    if (!other) return;
+    var update = {};
+    if (ev["xaxis.range[0]"] !== undefined) update["xaxis.range"] = [ev["xaxis.range[0]"], ev["xaxis.range[1]"]];
+    else if (ev["xaxis.range"]) update["xaxis.range"] = ev["xaxis.range"];
+    else if (ev["xaxis.autorange"]) update["xaxis.autorange"] = true;
+    if (!Object.keys(update).length) return;
+    state.syncing = true;
+    window.Plotly.relayout(other, update).then(function () { state.syncing = false; }, function () { state.syncing = false; });
+  }
+
+  function attachAll() {
+    ["map", "timeline", "timeline-strip"].forEach(attach);
+    var key = document.getElementById("map-key");
+    if (key && !key.dataset.sized) {  // a phone starts with the key folded away: the map comes first
+      key.dataset.sized = "1";
+      if (window.innerWidth < 720) key.open = false;
+    }
+  }
+  // Graphs appear and are replaced as Dash renders; look for new ones at most once a frame.
+  var pending = false;
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; attachAll(); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+
+  // The list: a click selects, hovering links to both views.
+  document.addEventListener("click", function (e) {
+    var row = e.target && e.target.closest && e.target.closest("#event-list [data-event-id]");
+    if (row) select(row.getAttribute("data-event-id"));
+  });
+  document.addEventListener("mouseover", function (e) {
+    var row = e.target && e.target.closest && e.target.closest("#event-list [data-event-id]");
+    if (row) hover(row.getAttribute("data-event-id"));
+  });
+  document.addEventListener("mouseout", function (e) {
+    var row = e.target && e.target.closest && e.target.closest("#event-list [data-event-id]");
+    if (row && !(e.relatedTarget && row.contains(e.relatedTarget))) hover(null);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !document.fullscreenElement) {
+      var tag = e.target && e.target.tagName ? e.target.tagName.toLowerCase() : "";
+      if (tag !== "input" && tag !== "textarea") select(null);
+    }
+    if (e.key === "Enter") {
+      var row = e.target && e.target.closest && e.target.closest("#event-list [data-event-id]");
+      if (row) select(row.getAttribute("data-event-id"));
+    }
+  });
+
+  // ------------------------------------------------------------------ Dash clientside callbacks
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    conflictmap: {
+      // The URL, split in two: the filters (re-render the views) and the selection (emphasis only).
+      deriveKeys: function (search, pathname, prevKey, prevSelected) {
+        var params = new URLSearchParams(search || "");
+        var selected = params.get("event");
+        params.delete("event");
+        params.sort();
+        var key = (pathname || "/") + "?" + params.toString();
+        return [key === prevKey ? noUpdate() : key, selected === prevSelected ? noUpdate() : selected];
+      },
+      emphasize: function (selected, _mapFigure, _timelineFigure, viewInfo) {
+        var changed = state.selected !== selected;
+        state.selected = selected || null;
+        state.viewInfo = viewInfo || state.viewInfo;
+        setTimeout(function () {
+          var mapGd = graph("map"), tlGd = graph("timeline");
+          var ready = mapOf();
+          if (mapGd && mapGd.data && ready && ready.isStyleLoaded()) moveRing(mapGd, "selected", state.selected);
+          if (tlGd && tlGd.data) {
+            moveRing(tlGd, "selected", state.selected);
+            if (changed) scrollLanesTo(tlGd, state.selected);
+          }
+          markListRow(state.selected, changed);
+          var map = mapOf();
+          if (map && map.isStyleLoaded() && state.viewInfo) showUncertaintyFor(map, state.viewInfo.keys);
+          setPlaceEmphasis();
+          placeHoverRings();
+        }, 0);
+        return Date.now();
+      },
+      frameMap: function (frame, _fitClicks) {
+        var ctx = window.dash_clientside.callback_context;
+        var fit = ctx && ctx.triggered && ctx.triggered.some(function (t) { return t.prop_id === "fit-map.n_clicks"; });
+        if (!frame) return noUpdate();
+        if (!fit && frame.token === state.lastToken) return noUpdate();
+        var first = state.lastToken === null;
+        state.lastToken = frame.token;
+        whenMapReady(function (map) {
+          if (!fit && frame.camera) moveCamera(map, frame.camera, !first);
+          else fitTo(map, frame.bounds, !first);
+        });
+        return noUpdate();
+      },
+      flyTo: function (target) {
+        if (!target) return noUpdate();
+        whenMapReady(function (map) {
+          map.flyTo({ center: [target.lon, target.lat], zoom: target.zoom, duration: 700 }, ANALYST);
+        });
+        return noUpdate();
+      }
+    }
+  });
+})();

@@ -1,0 +1,405 @@
+"""The map: plotly ``scattermap`` traces (MapLibre GL) over the offline style.
+
+What is drawn where:
+
+* the base map, the story's place labels, and each place's uncertainty
+  (halo, outline or corridor) are in the style (``mapstyle.py``), which the
+  browser loads once; a view only says which places' uncertainty to show;
+* events are icon markers, one trace per faction (colour = faction, shape =
+  event type, hollow = date known only to a range, a deadline or a report);
+* movements are lines (dashed when the date is vague) with an arrowhead at
+  the destination; spread markers have leader lines to their true point;
+  a briefing step's featured events are joined in time order by a dotted path;
+* clusters are badges with a count, coloured by their most frequent faction.
+
+The camera (centre, zoom) belongs to the analyst: ``uirevision`` never
+changes, and the app updates only ``data`` and ``layout.map.layers`` after the
+first render, so nothing here moves the map. Fitting the view is done in the
+browser, on request.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from conflictmap.table import Dataset
+from dashboard.figures import FONT, SELECTED_COLOUR, esc, faction_colour, faction_label, prepare_view
+from dashboard.markers import MarkerLayout, layout_markers, project, zoom_for_bounds
+from dashboard.symbols import VAGUE_DATES, icon_name
+
+EVENT_SIZE = 11  # plotly's icon-size is size / 10 of the sprite's 28 px cell
+FEATURED_SIZE = 15
+DIMMED_OPACITY = 0.28
+MAP_UIREVISION = "analyst"  # constant: the analyst's camera survives every update
+MARKER_FONT = "DejaVu Sans Bold"
+
+
+def placed_events(view: pd.DataFrame) -> pd.DataFrame:
+    return view[view["map_lat"].notna() & view["map_lon"].notna()]
+
+
+def map_traces(
+    dataset: Dataset,
+    visible: pd.DataFrame,
+    *,
+    zoom: float,
+    featured: tuple[str, ...] = (),
+    highlighted: tuple[str, ...] = (),
+    selected: str | None = None,
+    markers: MarkerLayout | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """(traces, layout layers) for the events in ``visible`` drawn at ``zoom``."""
+    view = prepare_view(visible)
+    placed = placed_events(view)
+    layout = markers if markers is not None else layout_markers(placed, zoom)
+    traces: list[dict] = []
+    layers: list[dict] = []
+    emphasised = set(featured) or set(highlighted)
+    layers += _movement_layers(dataset, placed, emphasised)
+    layers += _leader_layers(layout.markers)
+    if featured:
+        layers += _narrative_layers(placed, featured)
+    traces += _arrowhead_traces(dataset, placed, emphasised)
+    if featured:
+        traces += _narrative_arrows(placed, featured)
+    traces += _event_traces(dataset, placed, layout.markers, emphasised, bool(featured))
+    traces += _cluster_traces(dataset, layout.clusters, layout.aggregated)
+    traces.append(_ring_trace("selected", layout.markers, selected))
+    traces.append(_ring_trace("hovered", layout.markers, None))
+    return traces, layers
+
+
+def map_figure(
+    dataset: Dataset,
+    visible: pd.DataFrame,
+    *,
+    style,
+    zoom: float | None = None,
+    center: tuple[float, float] | None = None,
+    featured: tuple[str, ...] = (),
+    highlighted: tuple[str, ...] = (),
+    selected: str | None = None,
+    height: int | None = None,
+) -> dict:
+    """The whole map figure as a plain dict: style, camera, events.
+
+    Without ``zoom``/``center`` the camera frames the featured events, else the
+    visible ones, else the dataset (an estimate for a typical panel; the app
+    refines it in the browser with the panel's real size).
+    """
+    if zoom is None or center is None:
+        frame_on = placed_events(visible)
+        if featured and frame_on.index.isin(featured).any():
+            frame_on = frame_on[frame_on.index.isin(featured)]
+        if frame_on.empty:
+            frame_on = placed_events(dataset.events)
+        lats, lons = _frame_points(frame_on)
+        zoom = zoom if zoom is not None else zoom_for_bounds(lats, lons)
+        center = center or _centre(lats, lons)
+    traces, layers = map_traces(
+        dataset, visible, zoom=zoom, featured=featured, highlighted=highlighted, selected=selected
+    )
+    layout = {
+        "map": {"style": style, "center": {"lat": center[0], "lon": center[1]}, "zoom": zoom, "layers": layers},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "showlegend": False,
+        "uirevision": MAP_UIREVISION,
+        "dragmode": "pan",
+        "hovermode": "closest",
+        "clickmode": "event",
+        "font": FONT,
+        "hoverlabel": {"font": {"size": 15}, "namelength": 0},
+        "paper_bgcolor": "#cfe1ee",
+        "meta": {"markersZoom": zoom},
+    }
+    if height:
+        layout["height"] = height
+    return {"data": traces, "layout": layout}
+
+
+def initial_zoom(dataset: Dataset) -> float:
+    """The zoom a first view of the whole dataset starts from (the browser then fits it exactly)."""
+    lats, lons = _frame_points(placed_events(dataset.events))
+    return zoom_for_bounds(lats, lons)
+
+
+def frame_bounds(events: pd.DataFrame) -> list[float] | None:
+    """[west, south, east, north] around the events' places and destinations (None if none)."""
+    lats, lons = _frame_points(placed_events(events))
+    if not lats:
+        return None
+    return [min(lons), min(lats), max(lons), max(lats)]
+
+
+def _frame_points(placed: pd.DataFrame) -> tuple[list[float], list[float]]:
+    lats = list(placed["map_lat"]) + list(placed["dest_lat"].dropna()) + list(placed["place_lat"].dropna())
+    lons = list(placed["map_lon"]) + list(placed["dest_lon"].dropna()) + list(placed["place_lon"].dropna())
+    return [float(v) for v in lats], [float(v) for v in lons]
+
+
+def _centre(lats, lons) -> tuple[float, float]:
+    if not lats:
+        return 34.5, 40.0
+    return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+
+
+# ------------------------------------------------------------------ events
+
+
+def _event_traces(dataset, placed, markers: pd.DataFrame, emphasised: set, dim_others: bool) -> list[dict]:
+    if markers.empty:
+        return []
+    rows = placed.loc[markers.index]
+    is_emphasised = rows.index.isin(list(emphasised)) if emphasised else np.ones(len(rows), dtype=bool)
+    traces = []
+    factions = [*dataset.factions.index, None]
+    for faction in factions:
+        in_faction = (rows["primary_faction"] == faction).to_numpy() if faction else rows["primary_faction"].isna()
+        in_faction = np.asarray(in_faction, dtype=bool)
+        for emph in (False, True):
+            pick = in_faction & (is_emphasised == emph)
+            if not pick.any():
+                continue
+            part, where = rows[pick], markers[pick]
+            big = emph and bool(emphasised) and dim_others
+            faded = bool(emphasised) and not emph
+            traces.append(
+                {
+                    "type": "scattermap",
+                    "lat": _coords(where["lat"]),
+                    "lon": _coords(where["lon"]),
+                    "mode": "markers",
+                    "name": esc(faction_label(dataset, faction)),
+                    "marker": {
+                        "symbol": [icon_name(t, d) for t, d in zip(part["type"], part["date_precision"])],
+                        "size": FEATURED_SIZE if big else EVENT_SIZE,
+                        "color": faction_colour(dataset, faction),
+                        "opacity": DIMMED_OPACITY if faded else 1.0,
+                        "allowoverlap": True,
+                    },
+                    "customdata": list(part.index),
+                    "hovertext": list(part["hover"]),
+                    "hoverinfo": "text",
+                    "meta": "events",
+                    "legendgroup": faction or "",  # the faction: exports toggle factions by it
+                    "showlegend": False,
+                }
+            )
+    return traces
+
+
+def _coords(values) -> list[float]:
+    return [round(float(v), 6) for v in values]
+
+
+def _ring_trace(meta: str, markers: pd.DataFrame, event_id: str | None) -> dict:
+    """An emphasis ring (the selected or hovered event); the browser moves it without a server trip."""
+    lat, lon = [None], [None]
+    if event_id is not None and event_id in markers.index:
+        lat, lon = [float(markers.at[event_id, "lat"])], [float(markers.at[event_id, "lon"])]
+    return {
+        "type": "scattermap",
+        "lat": lat,
+        "lon": lon,
+        "mode": "markers",
+        "meta": meta,
+        "marker": {
+            "symbol": "cm-ring",
+            "size": 19 if meta == "selected" else 16,
+            "allowoverlap": True,
+            "color": SELECTED_COLOUR if meta == "selected" else "#444444",
+        },
+        "customdata": [event_id],
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+def _cluster_traces(dataset, clusters: pd.DataFrame, aggregated: bool) -> list[dict]:
+    if clusters.empty:
+        return []
+    counts = clusters["count"].to_numpy(dtype=float)
+    sizes = np.clip(20 + 7 * np.log2(counts), 22, 54)
+    colours = [faction_colour(dataset, f) for f in clusters["faction"]]
+    hover = [
+        f"{int(n):,} events{' here' if not aggregated else ' in this area'}; mostly "
+        f"{esc(faction_label(dataset, f))}<br>click to zoom in"
+        for n, f in zip(counts, clusters["faction"])
+    ]
+    return [
+        {
+            "type": "scattermap",
+            "lat": _coords(clusters["lat"]),
+            "lon": _coords(clusters["lon"]),
+            "mode": "markers+text",
+            "meta": "cluster",
+            "marker": {"size": [round(float(s), 1) for s in sizes], "color": colours, "opacity": 0.88},
+            "text": [_short_count(int(n)) for n in counts],
+            "textposition": "middle center",
+            "textfont": {"family": MARKER_FONT, "size": 13, "color": "#ffffff"},
+            "customdata": [[round(float(z), 2)] for z in clusters["expand_zoom"]],
+            "hovertext": hover,
+            "hoverinfo": "text",
+            "showlegend": False,
+        }
+    ]
+
+
+def _short_count(n: int) -> str:
+    return f"{n / 1000:.0f}k" if n >= 10_000 else f"{n / 1000:.1f}k" if n >= 1000 else str(n)
+
+
+# ------------------------------------------------------------------ movements, leaders, narrative
+
+
+def _movements(placed: pd.DataFrame) -> pd.DataFrame:
+    return placed[placed["place_lat"].notna() & placed["dest_lat"].notna()]
+
+
+def _movement_layers(dataset, placed, emphasised: set) -> list[dict]:
+    moves = _movements(placed)
+    layers = []
+    groups: dict[tuple, list] = {}
+    for eid, row in moves.iterrows():
+        dashed = row["date_precision"] in VAGUE_DATES
+        faded = bool(emphasised) and eid not in emphasised
+        line = [[float(row["place_lon"]), float(row["place_lat"])], [float(row["dest_lon"]), float(row["dest_lat"])]]
+        groups.setdefault((faction_colour(dataset, row["primary_faction"]), dashed, faded), []).append(line)
+    for (colour, dashed, faded), lines in groups.items():
+        layer = {
+            "sourcetype": "geojson",
+            "type": "line",
+            "color": colour,
+            "opacity": 0.3 if faded else 0.9,
+            "source": {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "MultiLineString", "coordinates": lines},
+            },
+            "line": {"width": 3},
+        }
+        if dashed:
+            layer["line"]["dash"] = [2.5, 1.5]
+        layers.append(layer)
+    return layers
+
+
+def bearing(lat0, lon0, lat1, lon1) -> float:
+    """Screen bearing in degrees clockwise from north, from the first point to the second."""
+    x0, y0 = project([lat0], [lon0], 0)
+    x1, y1 = project([lat1], [lon1], 0)
+    return float(math.degrees(math.atan2(float(x1[0] - x0[0]), float(y0[0] - y1[0]))) % 360)
+
+
+def _arrowhead_traces(dataset, placed, emphasised: set) -> list[dict]:
+    moves = _movements(placed)
+    traces = []
+    for faction, rows in moves.groupby(moves["primary_faction"].fillna("")):
+        faded = [bool(emphasised) and eid not in emphasised for eid in rows.index]
+        for fade in (False, True):
+            part = rows[[f == fade for f in faded]]
+            if part.empty:
+                continue
+            traces.append(
+                {
+                    "type": "scattermap",
+                    "lat": _coords(part["dest_lat"]),
+                    "lon": _coords(part["dest_lon"]),
+                    "mode": "markers",
+                    "meta": "arrowhead",
+                    "legendgroup": faction or "",
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                    "marker": {
+                        "symbol": "cm-arrow",
+                        "size": 10,
+                        "allowoverlap": True,
+                        "color": faction_colour(dataset, faction or None),
+                        "opacity": 0.3 if fade else 1.0,
+                        "angle": [
+                            bearing(a, b, c, d)
+                            for a, b, c, d in zip(
+                                part["place_lat"], part["place_lon"], part["dest_lat"], part["dest_lon"]
+                            )
+                        ],
+                    },
+                }
+            )
+    return traces
+
+
+def _leader_layers(markers: pd.DataFrame) -> list[dict]:
+    spread = markers[markers["spread"].astype(bool)] if len(markers) else markers
+    if spread.empty:
+        return []
+    lines = [[[float(r.true_lon), float(r.true_lat)], [float(r.lon), float(r.lat)]] for r in spread.itertuples()]
+    return [
+        {
+            "sourcetype": "geojson",
+            "type": "line",
+            "color": "#555555",
+            "opacity": 0.8,
+            "line": {"width": 1.2},
+            "source": {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "MultiLineString", "coordinates": lines},
+            },
+        }
+    ]
+
+
+def _stops(placed, featured) -> pd.DataFrame:
+    return placed[placed.index.isin(list(featured))].sort_values(["date_start", "date_end", "id"])
+
+
+def _narrative_layers(placed, featured) -> list[dict]:
+    """A briefing step's events joined in time order: the story's path (as timemap draws narratives)."""
+    stops = _stops(placed, featured)
+    if len(stops) < 2:
+        return []
+    line = [[float(lon), float(lat)] for lat, lon in zip(stops["map_lat"], stops["map_lon"])]
+    return [
+        {
+            "sourcetype": "geojson",
+            "type": "line",
+            "color": "#222222",
+            "opacity": 0.85,
+            "line": {"width": 2.5, "dash": [1, 1.5]},
+            "source": {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": line}},
+        }
+    ]
+
+
+def _narrative_arrows(placed, featured) -> list[dict]:
+    stops = _stops(placed, featured)
+    if len(stops) < 2:
+        return []
+    lat, lon = stops["map_lat"].to_numpy(float), stops["map_lon"].to_numpy(float)
+    mids_lat = (lat[:-1] + lat[1:]) / 2
+    mids_lon = (lon[:-1] + lon[1:]) / 2
+    angles = [bearing(lat[k], lon[k], lat[k + 1], lon[k + 1]) for k in range(len(lat) - 1)]
+    keep = [k for k in range(len(angles)) if (lat[k], lon[k]) != (lat[k + 1], lon[k + 1])]
+    if not keep:
+        return []
+    return [
+        {
+            "type": "scattermap",
+            "lat": _coords(mids_lat[keep]),
+            "lon": _coords(mids_lon[keep]),
+            "mode": "markers",
+            "meta": "narrative",
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "marker": {
+                "symbol": "cm-arrow",
+                "size": 9,
+                "color": "#222222",
+                "allowoverlap": True,
+                "angle": [angles[k] for k in keep],
+            },
+        }
+    ]

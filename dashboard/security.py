@@ -1,0 +1,220 @@
+"""HTTP hardening for the Dash app: headers, limits, clean 400s, no version disclosure.
+
+``harden(app)`` is called once the app's callbacks are registered. It adds, on
+the app's Flask server:
+
+* security headers on every response: a Content-Security-Policy that allows
+  only the app's own scripts plus the hashes of Dash's inline scripts (its
+  renderer bootstrap and any inline clientside callbacks), blob: workers for
+  plotly's MapLibre map, no framing, no plugins, no <base>; and
+  X-Content-Type-Options, Referrer-Policy, X-Frame-Options and
+  Cross-Origin-Opener-Policy;
+* a request body limit (MAX_CONTENT_LENGTH, answered with 413);
+* 400, not 500, for a malformed callback request: the body's shape is checked
+  against the callback it names before Dash runs it, and a type error raised
+  while running it with data the client sent is answered 400 (and logged);
+* no version disclosure: the Python, Dash and plotly versions are removed from
+  the page's ``_dash-config`` (Dash's dev tools, the only reader, are off in
+  production), and :class:`QuietRequestHandler` makes the development server
+  say ``Server: conflictmap`` (the Server header belongs to the WSGI server:
+  gunicorn sends ``gunicorn`` without a version).
+
+Why styles keep 'unsafe-inline': plotly.js and MapLibre create <style> elements
+and style attributes at run time; scripts, the real risk, get no such allowance.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import traceback
+
+import flask
+from werkzeug.serving import WSGIRequestHandler
+
+MAX_BODY_BYTES = 1024 * 1024  # a real callback body is a few kB; the app has no uploads
+CALLBACK_PATH = "_dash-update-component"
+SERVER_NAME = "conflictmap"
+# Keys of Dash's page config that only disclose versions (read by the dev tools alone).
+VERSION_KEYS = ("dash_version", "python_version", "plotly_version", "ddk_version", "dash_version_url")
+
+log = logging.getLogger(__name__)
+
+
+class MalformedCallback(Exception):
+    """A callback request whose body does not fit the callback it names."""
+
+
+def content_security_policy(script_hashes: list[str] | tuple[str, ...] = ()) -> str:
+    """The CSP for a Dash page with plotly figures (scattergeo and the MapLibre scattermap)."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *script_hashes],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "child-src": ["'self'", "blob:"],
+        "frame-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    host = host.strip().strip("[]")
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's handler without its ``Werkzeug/x Python/y`` Server header."""
+
+    def version_string(self) -> str:
+        return SERVER_NAME
+
+
+# ---------------------------------------------------------------- callback body shape
+
+
+def _is_prop(item) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("id"), (str, dict))
+        and isinstance(item.get("property"), str)
+        and bool(item.get("property"))
+    )
+
+
+def _check_dependency(item, declared: dict, where: str) -> None:
+    declared_id = declared.get("id")
+    if isinstance(declared_id, str) and not declared_id.startswith("{"):
+        if not _is_prop(item) or item["id"] != declared_id or item["property"] != declared.get("property"):
+            raise MalformedCallback(f"{where} must be {{'id': {declared_id!r}, 'property': {declared['property']!r}}}")
+        return
+    # A pattern-matching dependency: one match (MATCH) or a list of them (ALL, ALLSMALLER).
+    if _is_prop(item) or (isinstance(item, list) and all(_is_prop(x) for x in item)):
+        return
+    raise MalformedCallback(f"{where} must be an {{'id', 'property'}} object or a list of them")
+
+
+def check_callback_body(body, callback_map: dict) -> None:
+    """Raise MalformedCallback unless ``body`` is a request Dash can run for the callback it names."""
+    if not isinstance(body, dict):
+        raise MalformedCallback("the body must be a JSON object")
+    output = body.get("output")
+    if not isinstance(output, str) or not output:
+        raise MalformedCallback("'output' must be the callback's output id")
+    callback = callback_map.get(output)
+    if not isinstance(callback, dict) or "callback" not in callback:
+        raise MalformedCallback("no server callback has this output")
+    outputs = body.get("outputs", [])
+    if not (_is_prop(outputs) or (isinstance(outputs, list) and all(_is_prop(o) or _is_prop_list(o) for o in outputs))):
+        raise MalformedCallback("'outputs' must be {'id', 'property'} objects")
+    for key, declared_key in (("inputs", "inputs"), ("state", "state")):
+        items = body.get(key, [])
+        declared = callback.get(declared_key) or []
+        if not isinstance(items, list) or len(items) != len(declared):
+            raise MalformedCallback(f"'{key}' must be a list of {len(declared)} dependencies")
+        for i, (item, dep) in enumerate(zip(items, declared)):
+            _check_dependency(item, dep, f"'{key}'[{i}]")
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        raise MalformedCallback("'changedPropIds' must be a list of text")
+
+
+def _is_prop_list(value) -> bool:
+    return isinstance(value, list) and all(_is_prop(x) for x in value)
+
+
+def _bad_request(message: str):
+    response = flask.jsonify({"error": "malformed callback request", "detail": message})
+    response.status_code = 400
+    return response
+
+
+# ---------------------------------------------------------------- harden
+
+
+def harden(app, max_body_bytes: int = MAX_BODY_BYTES):
+    """Add headers, limits, clean 400s and version hiding to ``app`` (a Dash app); returns it.
+
+    Call after every callback is registered: the CSP carries the hashes of the
+    inline clientside callbacks, computed on the first request.
+    """
+    server = app.server
+    server.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    callback_path = app.config.routes_pathname_prefix + CALLBACK_PATH
+    csp: list[str] = []
+
+    def policy() -> str:
+        if not csp:
+            csp.append(content_security_policy(app.csp_hashes()))
+        return csp[0]
+
+    @server.before_request
+    def _check_callback_request():
+        if flask.request.path != callback_path or flask.request.method != "POST":
+            return None
+        try:
+            body = flask.request.get_json(silent=True)  # 413 above the limit, before parsing
+        except RecursionError:
+            return _bad_request("the body is nested too deeply")
+        if body is None:
+            return _bad_request("the body must be JSON")
+        try:
+            check_callback_body(body, app.callback_map)
+        except MalformedCallback as exc:
+            return _bad_request(str(exc))
+        return None
+
+    def _callback_failed(error: Exception):
+        if flask.request.path != callback_path or flask.current_app.debug:
+            raise error  # elsewhere, or while debugging: the usual 500 and traceback
+        # One line per bad request (an attacker must not flood the log with tracebacks); the
+        # traceback at DEBUG, and the place it failed, for telling a bug from bad input.
+        frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+        where = f" at {frame.filename}:{frame.lineno}" if frame else ""
+        log.warning("400 for a callback request: %s: %s%s", type(error).__name__, error, where)
+        log.debug("traceback of the 400 above", exc_info=error)
+        return _bad_request("a value in the request has the wrong type or shape")
+
+    for kind in (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        server.register_error_handler(kind, _callback_failed)
+
+    @server.after_request
+    def _add_headers(response):
+        response.headers["Content-Security-Policy"] = policy()
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    original_config = app._config
+
+    def config_without_versions():
+        config = original_config()
+        if not app._dev_tools.ui:
+            for key in VERSION_KEYS:
+                config.pop(key, None)
+        return config
+
+    app._config = config_without_versions
+    return app

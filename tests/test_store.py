@@ -1,0 +1,100 @@
+"""The columnar store: exact round trips, atomic writes, and the filters working on a loaded store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conflictmap.importers import import_file
+from conflictmap.pipeline import load_dataset
+from conflictmap.store import StoreError, StoreWriter, load_store, write_store
+from conflictmap.view import ViewState, filter_events
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = Path(__file__).parent / "fixtures" / "acled_sample.csv"
+TABLES = ("events", "actors", "sources", "factions", "documents", "report")
+
+
+def _assert_same(a, b):
+    assert a.title == b.title
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
+def test_a_curated_file_round_trips_with_its_dtypes(tmp_path):
+    dataset = load_dataset(ROOT / "events.yaml")
+    write_store(dataset, tmp_path / "store")
+    again = load_dataset(tmp_path / "store")
+    _assert_same(dataset, again)  # dtypes, index, outlines (lists) and dates included
+    assert str(again.events["date_start"].dtype) == "datetime64[s]"
+    path = again.events["dest_path"].dropna().iloc[0]
+    assert isinstance(path, list) and isinstance(path[0], list)
+
+
+def test_an_imported_store_round_trips(tmp_path):
+    import_file(SAMPLE, tmp_path / "a", on_error="skip", progress=False, on_problem=lambda p: None)
+    first = load_store(tmp_path / "a")
+    write_store(first, tmp_path / "b")
+    _assert_same(first, load_store(tmp_path / "b"))
+    ev = first.events
+    # Repeated text is categorical, free text stays in Arrow buffers (no Python objects per row).
+    assert isinstance(ev["type"].dtype, pd.CategoricalDtype)
+    assert isinstance(ev["place_name"].dtype, pd.CategoricalDtype)
+    assert ev["search_text"].dtype == "str" and ev["search_text"].array._pa_array is not None
+
+
+def test_manifest_records_counts_source_hash_and_time(tmp_path):
+    import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["format"] == "conflictmap/store" and manifest["version"] == 1
+    assert manifest["source"]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    assert manifest["counts"]["events"] == 6 and manifest["import"]["rejected"] == 7
+    assert dt.datetime.fromisoformat(manifest["created"]).tzinfo is not None
+
+
+def test_an_interrupted_write_leaves_nothing_and_an_old_store_survives(tmp_path):
+    target = tmp_path / "store"
+    write_store(load_dataset(ROOT / "events.yaml"), target)
+    before = (target / "events.parquet").read_bytes()
+    with pytest.raises(RuntimeError), StoreWriter(target) as writer:
+        writer.append("events", pd.DataFrame({"x": [1]}).pipe(__import__("pyarrow").Table.from_pandas))
+        raise RuntimeError("interrupted")
+    assert (target / "events.parquet").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # no temporary folder left
+
+
+def test_a_folder_that_is_not_a_store_is_refused(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(StoreError, match="not a conflictmap store"):
+        write_store(load_dataset(ROOT / "events.yaml"), tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+    with pytest.raises(StoreError, match="not a readable conflictmap store"):
+        load_store(tmp_path / "mine")
+
+
+def test_filters_on_a_loaded_store_match_the_csv(tmp_path):
+    """filter_events on the store gives what a direct reading of the CSV says."""
+    import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
+    dataset = load_dataset(tmp_path / "s")
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    kept = raw[raw["event_id_cnty"].isin(dataset.events.index)].drop_duplicates("event_id_cnty")
+
+    def ids(**state):
+        return set(filter_events(dataset, ViewState(**state)).index)
+
+    actors = kept["actor1"] + ";" + kept["assoc_actor_1"] + ";" + kept["actor2"] + ";" + kept["assoc_actor_2"]
+    assert ids(factions=("civilians",)) == set(kept.loc[actors.str.contains(r"Civilians \("), "event_id_cnty"])
+    assert ids(sides=("Pro-government",)) == {"SYR100", "SYR101"}
+    assert ids(types=("battle",)) == set(kept.loc[kept["sub_event_type"] == "Armed clash", "event_id_cnty"])
+    # The week-long SYR101 (3-9 March) overlaps a window on 8 March; the single day SYR100 does not.
+    assert ids(date_from=dt.date(2019, 3, 8), date_to=dt.date(2019, 3, 8)) == {"SYR101"}
+    # Free text over titles and descriptions, case-insensitive.
+    assert ids(query="RAQQA teacher") == {"SYR106"}
+    assert ids(query="hawija") == {"IRQ200"}
+    assert len(ids()) == len(kept) == 6
