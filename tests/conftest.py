@@ -35,7 +35,7 @@ import threading
 import time
 
 import pytest
-from dash.testing.application_runners import ThreadedRunner
+from dash.testing.application_runners import BaseDashRunner, ThreadedRunner
 from selenium.webdriver.chrome.options import Options
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -145,12 +145,15 @@ class DrainingThreadedRunner(ThreadedRunner):
     then stop the server thread alone, sparing unrelated threads started during the
     test (such as the exports' long-lived browser thread).
 
-    It also listens on a free port rather than dash's fixed counter from 58050,
-    so two pytest workers (and two checkouts on one machine) do not collide.
+    It also starts dash's port counter at a free port rather than at 58050, so
+    two pytest workers (and two checkouts on one machine) do not collide.
     """
 
     def start(self, app, start_timeout=3, **kwargs):
-        kwargs.setdefault("port", free_port())
+        # Through dash's own counter rather than a fixed ``port=``: when a slow start makes dash retry,
+        # the retry takes the next port instead of the one the abandoned server may still hold.
+        if "port" not in kwargs:
+            BaseDashRunner._next_port = free_port()
         return super().start(app, start_timeout=start_timeout, **kwargs)
 
     def stop(self):
