@@ -274,7 +274,7 @@ def test(args):
     workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) else xdist_workers()
     say(
         "== pytest: the whole suite takes about {} minutes on 2 cores{}".format(
-            SUITE_MINUTES, " (browser tests in 2 processes)" if workers else ""
+            SUITE_MINUTES, " (in 2 processes)" if workers else ""
         )
     )
     code = subprocess.run(
@@ -289,8 +289,14 @@ def test(args):
 
 
 def xdist_workers():
-    # worksteal: an idle worker takes tests queued on the other, so neither waits alone at the end.
-    return ["-n", "2", "--dist", "worksteal"] if (os.cpu_count() or 1) >= 2 else []
+    """Two pytest processes where there are cores to spare for them.
+
+    The browser tests draw the MapLibre map with software WebGL (SwiftShader): on two
+    cores a second worker starves the browser past the tests' waits, so two workers are
+    used only from four cores up. loadgroup keeps the tests that drive Chromium on one
+    worker (tests/conftest.py groups them); the other runs the rest.
+    """
+    return ["-n", "2", "--dist", "loadgroup"] if (os.cpu_count() or 1) >= 4 else []
 
 
 def main(argv):

@@ -177,3 +177,20 @@ def dash_thread_server():
     """Replaces dash.testing's fixture of the same name (used by ``dash_duo``)."""
     with DrainingThreadedRunner() as runner:
         yield runner
+
+
+# ---------------------------------------------------------------- parallel runs (pytest-xdist)
+
+BROWSER_FIXTURES = {"dash_duo", "dash_br", "dash_thread_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium through selenium run one after another on one xdist worker.
+
+    The MapLibre map draws with software WebGL (SwiftShader); two such browsers at
+    once on two cores starve each other past the tests' waits. With
+    ``--dist loadgroup`` (scripts/dev.py) the other worker runs everything else.
+    """
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("chromium"))
