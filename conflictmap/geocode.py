@@ -177,7 +177,7 @@ def _geo_record(record: dict, precision: str | None) -> dict:
     radius = record.get("radius_km")
     if resolved and (radius is None or pd.isna(radius)):
         radius = DEFAULT_RADIUS_KM.get(precision or "town", 5.0)
-    if resolved and precision in DEFAULT_RADIUS_KM:
+    if resolved and precision in DEFAULT_RADIUS_KM and radius is not None:
         # The events file may say a place is known less precisely than the gazetteer point.
         radius = max(radius, DEFAULT_RADIUS_KM[precision])
     candidates = record.get("candidates") or []

@@ -328,7 +328,7 @@ def geojson(events: pd.DataFrame) -> dict:
     features = []
     for row in events.to_dict(orient="records"):
         lat, lon = row.get("map_lat"), row.get("map_lon")
-        if not _finite(lat) or not _finite(lon):
+        if lat is None or lon is None or not _finite(lat) or not _finite(lon):
             continue
         props = {k: _plain(v) for k, v in row.items()}
         features.append(

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
@@ -266,11 +266,12 @@ class OfflineGazetteer(Geocoder):
 
     def _country(self, pos: int) -> str:
         df = self.gazetteer.df
-        return df.iat[pos, df.columns.get_loc("country")]
+        return cast(str, df.iat[pos, cast(int, df.columns.get_loc("country"))])
 
     def _latlon(self, pos: int) -> tuple[float, float]:
         df = self.gazetteer.df
-        return (float(df.iat[pos, df.columns.get_loc("lat")]), float(df.iat[pos, df.columns.get_loc("lon")]))
+        lat, lon = cast(int, df.columns.get_loc("lat")), cast(int, df.columns.get_loc("lon"))
+        return (float(cast(float, df.iat[pos, lat])), float(cast(float, df.iat[pos, lon])))
 
     def _fuzzy(self, query: str, key: str, skel: str, idx: KeyIndex, add) -> None:
         """Near-miss spellings: rapidfuzz on name keys plus skeleton collisions,

@@ -31,7 +31,7 @@ def free_port() -> int:
 def serve_in_background(port: int, events: Path = ROOT / "events.yaml") -> subprocess.Popen:
     """`conflictmap serve` on loopback, returning once it accepts connections."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "conflictmap.cli", "serve", str(events), "--port", str(port)],
+        [sys.executable, "-m", "conflictmap_cli", "serve", str(events), "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

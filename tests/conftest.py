@@ -19,17 +19,58 @@ fresh one per call, because dash appends its own arguments to it
 ``{"browser": "SEVERE"}``, which is what ``dash_duo.get_logs()`` reads
 through ``driver.get_log("browser")`` (works with selenium 4.2 + chromedriver).
 ``DASH_TEST_CHROMEPATH``, if set, overrides ``binary_location``.
+
+Chromium is ``$BROWSER_PATH``, else the first chromium/chrome on ``PATH``;
+chromedriver is on ``PATH`` or beside it (Debian: packages ``chromium`` and
+``chromium-driver``). Without them the browser tests fail with that message:
+they never skip.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+import time
 
+import pytest
+from dash.testing.application_runners import BaseDashRunner, ThreadedRunner
 from selenium.webdriver.chrome.options import Options
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+MISSING_BROWSER = (
+    "the browser tests need Chromium and chromedriver: on Debian/Ubuntu install the packages "
+    "`chromium chromium-driver` (sudo apt-get install chromium chromium-driver), "
+    "or set BROWSER_PATH to a Chrome/Chromium and put its chromedriver on PATH"
+)
+
+
+def find_chromium() -> str | None:
+    env = os.environ.get("BROWSER_PATH")
+    if env:
+        return env if os.access(env, os.X_OK) else None
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def find_chromedriver(chromium: str | None) -> str | None:
+    found = shutil.which("chromedriver")
+    if found:
+        return found
+    if chromium:  # Debian keeps it beside the browser's real binary, in /usr/lib/chromium
+        for folder in {os.path.dirname(chromium), os.path.dirname(os.path.realpath(chromium))}:
+            candidate = os.path.join(folder, "chromedriver")
+            if os.access(candidate, os.X_OK):
+                return candidate
+    return None
+
+
+CHROMIUM = find_chromium()
+CHROMEDRIVER = find_chromedriver(CHROMIUM)
 
 # Only loopback resolves; every other host fails immediately (no DNS lookup).
 HOST_RESOLVER_RULES = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
@@ -56,7 +97,7 @@ CHROME_ARGS = (
 def _ensure_chromedriver_on_path() -> None:
     # selenium 4.2 has no Selenium Manager: webdriver.Chrome() finds the
     # driver as `chromedriver` on PATH.
-    if shutil.which("chromedriver") is None and os.path.exists(CHROMEDRIVER):
+    if shutil.which("chromedriver") is None and CHROMEDRIVER:
         os.environ["PATH"] = os.path.dirname(CHROMEDRIVER) + os.pathsep + os.environ.get("PATH", "")
 
 
@@ -65,6 +106,8 @@ _ensure_chromedriver_on_path()
 
 def pytest_setup_options():
     """dash.testing hook: the Chrome options for dash_duo / dash_br."""
+    if not CHROMIUM or not CHROMEDRIVER:
+        pytest.fail(MISSING_BROWSER, pytrace=False)
     options = Options()
     options.binary_location = CHROMIUM
     for arg in CHROME_ARGS:
@@ -77,3 +120,77 @@ def pytest_setup_options():
     # so the intent is visible and survives if that ever changes.
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return options
+
+
+# ---------------------------------------------------------------- dash.testing's server
+
+DRAIN_SECONDS = 10.0  # longest a callback still running at the end of a test may take to finish
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DrainingThreadedRunner(ThreadedRunner):
+    """dash.testing's threaded server, stopped only after the requests in flight are answered.
+
+    ``ThreadedRunner.stop()`` raises SystemExit (ctypes ``PyThreadState_SetAsyncExc``)
+    in every thread started since the server, werkzeug's request threads included.
+    A callback still running when a test ends (the render that follows the test's
+    last click, or a download) then dies mid-way, and pytest reports the SystemExit
+    as ``PytestUnhandledThreadExceptionWarning``. ``dash_duo`` closes the browser
+    before the server stops, so no new requests come: wait for those in flight,
+    then stop the server thread alone, sparing unrelated threads started during the
+    test (such as the exports' long-lived browser thread).
+
+    It also starts dash's port counter at a free port rather than at 58050, so
+    two pytest workers (and two checkouts on one machine) do not collide.
+    """
+
+    def start(self, app, start_timeout=3, **kwargs):
+        # Through dash's own counter rather than a fixed ``port=``: when a slow start makes dash retry,
+        # the retry takes the next port instead of the one the abandoned server may still hold.
+        if "port" not in kwargs:
+            BaseDashRunner._next_port = free_port()
+        return super().start(app, start_timeout=start_timeout, **kwargs)
+
+    def stop(self):
+        server_thread = self.thread
+        deadline = time.monotonic() + DRAIN_SECONDS
+        for thread in threading.enumerate():
+            if thread is not server_thread and "(process_request_thread)" in thread.name:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        # KillerThread.kill() spares the threads listed as older than the server: list every
+        # thread but the server's own and any request thread that did not finish in time.
+        server_thread._old_threads = [
+            t.ident
+            for t in threading.enumerate()
+            if t is not server_thread and "(process_request_thread)" not in t.name
+        ]
+        super().stop()
+
+
+@pytest.fixture
+def dash_thread_server():
+    """Replaces dash.testing's fixture of the same name (used by ``dash_duo``)."""
+    with DrainingThreadedRunner() as runner:
+        yield runner
+
+
+# ---------------------------------------------------------------- parallel runs (pytest-xdist)
+
+BROWSER_FIXTURES = {"dash_duo", "dash_br", "dash_thread_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium through selenium run one after another on one xdist worker.
+
+    The MapLibre map draws with software WebGL (SwiftShader); two such browsers at
+    once on two cores starve each other past the tests' waits. With
+    ``--dist loadgroup`` (scripts/dev.py) the other worker runs everything else.
+    """
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("chromium"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conflictmap.cli import main
+from conflictmap_cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -59,7 +59,7 @@ def test_a_real_process_over_the_whole_corpus_prints_no_traceback():
     briefings = [str(p) for p in FILES if p.parent.name == "briefings"]
     for files, extra in ((events, []), (briefings, ["--events", str(ROOT / "events.yaml")])):
         proc = subprocess.run(
-            [sys.executable, "-m", "conflictmap.cli", "validate", *files, *extra],
+            [sys.executable, "-m", "conflictmap_cli", "validate", *files, *extra],
             capture_output=True,
             text=True,
             timeout=300,

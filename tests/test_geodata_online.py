@@ -25,7 +25,7 @@ from geopy.geocoders import Nominatim, options
 
 import geodata
 import geodata.online as online
-from conflictmap.cli import main
+from conflictmap_cli import main
 from geodata.cache import GeocodeCache, default_cache_path
 from geodata.errors import CacheError, OnlineGeocodingDisabled, OnlineGeocodingUnavailable
 from geodata.online import OnlineFallback, cache_key, resolve_online

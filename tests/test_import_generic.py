@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conflictmap.cli import main
 from conflictmap.errors import EventsFileError
 from conflictmap.importers import import_file
 from conflictmap.pipeline import load_dataset
+from conflictmap_cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import conflictmap.inputs as inputs
-from conflictmap.cli import main
+from conflictmap_cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = "seeds/2017-10-26-memo-deir-ez-zor.txt"
@@ -47,7 +47,7 @@ def run_process(*argv, cwd=None):
     """The installed CLI in its own process; a hang fails the test after 60 s instead of blocking the run."""
     t0 = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "conflictmap.cli", *map(str, argv)],
+        [sys.executable, "-m", "conflictmap_cli", *map(str, argv)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
-import conflictmap.cli as cli
+import conflictmap_cli as cli
 from conflictmap.output import (
     OutputError,
     atomic_path,
@@ -265,7 +265,7 @@ def _big_events_file(folder: Path, copies: int = 25) -> Path:
 
 def _geocode(events: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "conflictmap.cli", "geocode", str(events), "-o", str(out)],
+        [sys.executable, "-m", "conflictmap_cli", "geocode", str(events), "-o", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),

@@ -24,7 +24,7 @@ import pytest
 from security_app import build_app
 from werkzeug.serving import make_server
 
-import conflictmap.cli as cli
+import conflictmap_cli as cli
 from dashboard.security import (
     MAX_BODY_BYTES,
     QuietRequestHandler,

@@ -38,7 +38,7 @@ def wait_http(url: str, timeout: float = 60.0) -> str:
 def served(tmp_path):
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "conflictmap.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "conflictmap_cli", "serve", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -50,6 +50,7 @@ def served(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        proc.stdout.close()
 
 
 @pytest.mark.browser
@@ -88,7 +89,7 @@ def test_serve_reports_a_bad_events_file_without_traceback(tmp_path):
     bad = tmp_path / "events.yaml"
     bad.write_text("events: [\n", encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "conflictmap.cli", "serve", str(bad), "--port", str(free_port())],
+        [sys.executable, "-m", "conflictmap_cli", "serve", str(bad), "--port", str(free_port())],
         capture_output=True,
         text=True,
         timeout=60,
@@ -97,8 +98,16 @@ def test_serve_reports_a_bad_events_file_without_traceback(tmp_path):
     assert proc.stderr.startswith(f"{bad}:") and "Traceback" not in proc.stderr
 
 
+def find_gunicorn() -> str | None:
+    """gunicorn installed beside this Python (a venv's bin/), else on PATH."""
+    beside = Path(sys.executable).parent / "gunicorn"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("gunicorn")
+
+
 def test_gunicorn_serves_the_same_app(tmp_path):
-    gunicorn = shutil.which("gunicorn")
+    gunicorn = find_gunicorn()
     assert gunicorn, "gunicorn is a test dependency (pip install -e '.[test]')"
     port = free_port()
     env = dict(os.environ, CONFLICTMAP_EVENTS=str(ROOT / "events.yaml"))

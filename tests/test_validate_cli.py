@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conflictmap.cli import main
+from conflictmap_cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events.yaml"
@@ -161,7 +161,7 @@ def test_real_process_has_no_traceback(copy):
     """Through the installed entry point, as a user runs it."""
     break_file(copy, "day: 2017-10-22", "day: 2017-22-10")
     proc = subprocess.run(
-        [sys.executable, "-m", "conflictmap.cli", "validate", str(copy)], capture_output=True, text=True
+        [sys.executable, "-m", "conflictmap_cli", "validate", str(copy)], capture_output=True, text=True
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and f"{copy}:" in proc.stderr

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conflictmap.cli import main
 from conflictmap.events import load_events
+from conflictmap_cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

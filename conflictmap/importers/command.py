@@ -19,7 +19,9 @@ def register(subparsers) -> None:
             "FILE:LINE: column: message (line 1 is the header)."
         ),
     )
-    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="the file to import: an ACLED export, a CSV, GeoJSON or an events file"
+    )
     p.add_argument("-o", "--output", type=Path, required=True, metavar="STORE", help="store folder to write")
     p.add_argument(
         "--on-error",

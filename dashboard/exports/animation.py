@@ -5,7 +5,7 @@ step several days per frame), each showing every event that started on or
 before that day, with the window shaded on the timeline. Axes, map frame and
 image size are fixed from the whole period so the frames line up. Frames are
 rendered by the static renderer (kaleido) and assembled by imageio (GIF via
-Pillow, MP4 via imageio-ffmpeg's bundled ffmpeg).
+Pillow, MP4 by the ffmpeg binary that imageio-ffmpeg ships).
 """
 
 from __future__ import annotations
@@ -13,18 +13,20 @@ from __future__ import annotations
 import io
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
+from dashboard.exports.browser import render
 from dashboard.exports.common import visible_events
-from dashboard.exports.composite import MAP_HEIGHT, MAX_TIMELINE, Frame, camera_for
+from dashboard.exports.composite import MAP_HEIGHT, MAX_TIMELINE, Frame, camera_for, composite_figure
 from dashboard.exports.composite import WIDTH as FULL_WIDTH
 from dashboard.exports.errors import ExportError, MissingDependencyError
-from dashboard.exports.render import composite_figure, render
 from dashboard.timeline import period, timeline_figure
 
 MAX_FRAMES = 40
@@ -32,6 +34,7 @@ WIDTH = 1000
 FRAME_MS = 500
 HOLD_MS = 2500  # the last frame stays up a little
 FPS = 2
+CRF = 15  # H.264 constant rate factor: lower is better; 15 keeps thin lines and small text sharp
 
 
 def frame_days(visible: pd.DataFrame, max_frames: int = MAX_FRAMES) -> list[pd.Timestamp]:
@@ -44,7 +47,10 @@ def frame_days(visible: pd.DataFrame, max_frames: int = MAX_FRAMES) -> list[pd.T
     return picked
 
 
-def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_frames: int = MAX_FRAMES):
+def frame_figures(
+    dataset: Dataset, state: ViewState, width: int = WIDTH, max_frames: int = MAX_FRAMES
+) -> tuple[int, Iterator[go.Figure]]:
+    """How many frames, and the frames themselves, built one at a time as the browser asks for them."""
     visible = visible_events(dataset, state)
     if visible.empty:
         raise ExportError("no events match the filters: nothing to animate")
@@ -55,14 +61,15 @@ def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_fr
     fixed = Frame(
         x_range=x_range, centre=centre, zoom=zoom, timeline_height=min(MAX_TIMELINE, int(lanes["layout"]["height"]))
     )
-    figs = []
-    for day in frame_days(visible, max_frames):
-        now = visible[visible["date_start"] <= day]
-        st = state.replace(
-            date_from=state.date_from or visible["date_start"].min().date(), date_to=day.date(), event=None
-        )
-        figs.append(
-            composite_figure(
+    days = frame_days(visible, max_frames)
+
+    def frames() -> Iterator[go.Figure]:
+        for day in days:
+            now = visible[visible["date_start"] <= day]
+            st = state.replace(
+                date_from=state.date_from or visible["date_start"].min().date(), date_to=day.date(), event=None
+            )
+            yield composite_figure(
                 dataset,
                 now,
                 st,
@@ -70,8 +77,8 @@ def frame_figures(dataset: Dataset, state: ViewState, width: int = WIDTH, max_fr
                 frame=fixed,
                 subtitle=f"Events up to {day:%a %d %b %Y} ({len(now)} of {len(visible)})",
             )
-        )
-    return figs
+
+    return len(days), frames()
 
 
 def _frames_as_arrays(pngs: list[bytes], multiple: int = 1):
@@ -95,8 +102,8 @@ def write_animation(dataset: Dataset, fmt: str, out: Path, state: ViewState, pro
         import imageio.v3 as iio
     except ImportError:
         raise MissingDependencyError("gif/mp4 export needs imageio: pip install imageio") from None
-    figs = frame_figures(dataset, state)
-    pngs = render(figs, "png")
+    count, figs = frame_figures(dataset, state)
+    pngs = render(figs, "png", label=f"Rendering {count} {fmt} frames", total=count)
     if fmt == "gif":
         frames = _frames_as_arrays(pngs)
         durations = [FRAME_MS] * (len(frames) - 1) + [HOLD_MS]
@@ -104,30 +111,66 @@ def write_animation(dataset: Dataset, fmt: str, out: Path, state: ViewState, pro
             iio.imwrite(tmp, frames, extension=".gif", duration=durations, loop=0)
         return [out]
     try:
-        import imageio.v2 as iio2
-        import imageio_ffmpeg  # noqa: F401  (ships its own ffmpeg binary)
+        import imageio_ffmpeg  # ships its own ffmpeg binary
     except ImportError:
         raise MissingDependencyError("mp4 export needs imageio-ffmpeg: pip install imageio-ffmpeg") from None
     frames = _frames_as_arrays(pngs, multiple=16)
     hold = max(1, round(HOLD_MS / 1000 * FPS))
     with atomic_path(out, protect) as tmp:
-        staging = tmp.with_suffix(".mp4")  # imageio picks ffmpeg by the file extension
-        writer = iio2.get_writer(
-            str(staging),
-            format="FFMPEG",
-            mode="I",
-            fps=FPS,
-            codec="libx264",
-            pixelformat="yuv420p",
-            macro_block_size=16,
-            quality=7,
-            output_params=["-movflags", "+faststart"],
-        )
+        _encode_mp4(imageio_ffmpeg.get_ffmpeg_exe(), frames + [frames[-1]] * (hold - 1), tmp)
+    return [out]
+
+
+def _encode_mp4(ffmpeg: str, frames: list, target: Path) -> None:
+    """H.264 in an MP4 that starts playing before it has fully loaded; ffmpeg's own output is kept off
+    the terminal and shown only if it fails."""
+    import subprocess
+    import tempfile
+
+    height, width = frames[0].shape[:2]
+    staging = target.with_suffix(".mp4")  # ffmpeg picks the container by the file extension
+    command = [
+        ffmpeg,
+        "-y",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        str(FPS),
+        "-i",
+        "-",
+        "-vcodec",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-crf",
+        str(CRF),
+        "-movflags",
+        "+faststart",
+        str(staging),
+    ]
+    with tempfile.TemporaryFile() as log:
         try:
-            for f in frames + [frames[-1]] * (hold - 1):
-                writer.append_data(f)
-            writer.close()
-            os.replace(staging, tmp)
+            proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
+            assert proc.stdin is not None
+            try:
+                for frame in frames:
+                    proc.stdin.write(frame.tobytes())
+            except BrokenPipeError:
+                pass  # ffmpeg stopped early; its log says why
+            finally:
+                proc.stdin.close()
+            code = proc.wait()
+            if code != 0:
+                log.seek(0)
+                detail = log.read().decode("utf-8", "replace").strip()[-2000:]
+                raise ExportError(f"ffmpeg could not encode the mp4 (exit {code}): {detail}")
+            os.replace(staging, target)
         finally:
             staging.unlink(missing_ok=True)
-    return [out]

@@ -8,20 +8,26 @@ their citations, so a presenter can read the evidence aloud.
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
 
 from conflictmap.briefing import Briefing
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
+from dashboard.exports.browser import render
 from dashboard.exports.common import attribution, citation, markdown_to_text, sources_for, visible_events
+from dashboard.exports.composite import composite_figure
 from dashboard.exports.errors import MissingDependencyError
-from dashboard.exports.render import composite_figure, render
 from dashboard.figures import date_text, place_text
 
 
 def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> list[dict]:
-    """heading, body text, event ids (for notes) and figure per content slide."""
+    """heading, body text, event ids (for notes) and a figure maker per content slide.
+
+    The figures are made only when the browser is ready for them (see write_pptx), so
+    building slide k+1 overlaps drawing slide k.
+    """
     out = []
     if briefing is not None:
         for k, step in enumerate(briefing.steps, 1):
@@ -31,7 +37,8 @@ def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> li
                     "heading": f"{k}. {markdown_to_text(step.heading)}",
                     "body": markdown_to_text(step.text),
                     "events": list(step.events),
-                    "figure": composite_figure(
+                    "figure": partial(
+                        composite_figure,
                         dataset,
                         visible_events(dataset, st),
                         st,
@@ -53,7 +60,7 @@ def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> li
                 "heading": str(row["title"]),
                 "body": body,
                 "events": [eid],
-                "figure": composite_figure(dataset, visible, st, featured=(eid,), subtitle=str(row["title"])),
+                "figure": partial(composite_figure, dataset, visible, st, featured=(eid,), subtitle=str(row["title"])),
             }
         )
     return out
@@ -77,7 +84,8 @@ def write_pptx(dataset: Dataset, out: Path, state: ViewState, briefing: Briefing
     except ImportError:
         raise MissingDependencyError("pptx export needs python-pptx: pip install python-pptx") from None
     slides = _slides(dataset, state, briefing)
-    images = render([s["figure"] for s in slides], "png") if slides else []
+    figures = (s["figure"]() for s in slides)
+    images = render(figures, "png", label=f"Rendering {len(slides)} slides", total=len(slides)) if slides else []
     attr = attribution(dataset)
 
     prs = Presentation()

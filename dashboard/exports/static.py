@@ -2,36 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import plotly.graph_objects as go
 
 from conflictmap.briefing import Briefing
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
+from dashboard.exports.browser import render
 from dashboard.exports.common import markdown_to_text, visible_events
-from dashboard.exports.render import composite_figure, render
+from dashboard.exports.composite import composite_figure
 
 
-def views(dataset: Dataset, state: ViewState, briefing: Briefing | None):
-    """(figure, label) per image: the one view, or each briefing step."""
+def views(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> Iterator[go.Figure]:
+    """One figure per image: the one view, or each briefing step; built one at a time, as the browser asks."""
     if briefing is None:
         visible = visible_events(dataset, state)
         subtitle = _filters_text(state)
-        return [composite_figure(dataset, visible, state, subtitle=subtitle)]
-    figs = []
+        yield composite_figure(dataset, visible, state, subtitle=subtitle)
+        return
     for k, step in enumerate(briefing.steps, 1):
         st = step.view_state()
-        figs.append(
-            composite_figure(
-                dataset,
-                visible_events(dataset, st),
-                st,
-                featured=step.events,
-                title=briefing.title,
-                subtitle=f"Step {k} of {len(briefing.steps)}: {markdown_to_text(step.heading)}",
-            )
+        yield composite_figure(
+            dataset,
+            visible_events(dataset, st),
+            st,
+            featured=step.events,
+            title=briefing.title,
+            subtitle=f"Step {k} of {len(briefing.steps)}: {markdown_to_text(step.heading)}",
         )
-    return figs
 
 
 def _filters_text(state: ViewState) -> str:
@@ -46,9 +47,10 @@ def step_paths(out: Path, n: int) -> list[Path]:
 def write_static(
     dataset: Dataset, fmt: str, out: Path, state: ViewState, briefing: Briefing | None, protect
 ) -> list[Path]:
-    figs = views(dataset, state, briefing)
-    blobs = render(figs, fmt, scale=1.0)
-    targets = [out] if briefing is None else step_paths(out, len(figs))
+    count = 1 if briefing is None else len(briefing.steps)
+    label = f"Rendering {fmt}" if briefing is None else f"Rendering {count} briefing steps as {fmt}"
+    blobs = render(views(dataset, state, briefing), fmt, scale=1.0, label=label, total=count)
+    targets = [out] if briefing is None else step_paths(out, count)
     for target, blob in zip(targets, blobs):
         with atomic_path(target, protect) as tmp:
             tmp.write_bytes(blob)

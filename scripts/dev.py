@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""The two commands a newcomer needs, on a fresh machine with only Python 3.11+:
+
+    python3 scripts/dev.py serve [EVENTS] [--port N ...]   the app on the bundled events.yaml
+    python3 scripts/dev.py test [PYTEST ARGS ...]           ruff, mypy, then the whole test suite
+
+Each creates (or reuses) the project's virtual environment ``.venv`` and
+installs conflictmap into it (editable), and nothing anywhere else: not into
+the system Python (which Debian and Ubuntu mark externally managed), not into
+a virtual environment that happens to be active. The install is skipped when
+pyproject.toml has not changed since the last one (a stamp file in .venv),
+so the second run starts at once.
+
+Where ``python3 -m venv`` cannot install pip (Debian/Ubuntu without the
+python3-venv package: "ensurepip is not available"), the venv is made
+without pip and pip is bootstrapped from its wheel on PyPI (or
+$PIP_INDEX_URL), checked against the index's sha256.
+
+``test`` needs Chromium and chromedriver on PATH (or $BROWSER_PATH); it
+never installs them: it names the packages and stops. It runs the browser
+tests in two processes where there are two cores.
+
+This file runs on the system Python before anything is installed, so it
+uses the standard library only and stays readable by old Pythons long
+enough to say which version it needs.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+MIN_PYTHON = (3, 11)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.path.join(ROOT, ".venv")
+VENV_PYTHON = os.path.join(VENV, "bin", "python")
+STAMP = os.path.join(VENV, ".conflictmap-install.json")
+EXTRAS = {"serve": [], "test": ["test", "lint"]}
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+# Measured on the 2-core development machine, shared with other work: 5 min 48 s for 277 tests before the
+# MapLibre map; the 720 tests since take longer (the map's software WebGL); the run prints its own time.
+SUITE_MINUTES = "6 or more"
+DEFAULT_INDEX = "https://pypi.org/simple"
+
+
+def say(message):
+    print("dev.py: " + message, flush=True)
+
+
+def fail(message, code=1):
+    print("dev.py: " + message, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------- Python and the venv
+
+
+def check_python():
+    if sys.version_info >= MIN_PYTHON:
+        return
+    newer = next((name for name in ("python3.13", "python3.12", "python3.11") if runs_new_enough(name)), None)
+    hint = f" {newer} is here: run `{newer} scripts/dev.py ...`." if newer else ""
+    version = ".".join(map(str, sys.version_info[:3]))
+    fail(
+        f"conflictmap needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer (it is developed and tested on 3.11); "
+        f"this is Python {version} ({sys.executable}).{hint}"
+    )
+
+
+def runs_new_enough(name):
+    if not shutil.which(name):
+        return False
+    try:
+        probe = subprocess.run([name, "-c", "import sys; sys.exit(sys.version_info < (3, 11))"], capture_output=True)
+    except OSError:
+        return False
+    return probe.returncode == 0
+
+
+def venv_python_version():
+    """(major, minor) of .venv's Python, or None if there is no working one."""
+    if not os.path.exists(VENV_PYTHON):
+        return None
+    try:
+        out = subprocess.run(
+            [VENV_PYTHON, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except OSError:
+        return None
+    if out.returncode != 0:
+        return None
+    major, minor = out.stdout.split()
+    return int(major), int(minor)
+
+
+def has_pip():
+    return subprocess.run([VENV_PYTHON, "-m", "pip", "--version"], capture_output=True).returncode == 0
+
+
+def ensure_venv():
+    version = venv_python_version()
+    if version is not None and version >= MIN_PYTHON:
+        if not has_pip():
+            say(".venv has no pip (made without it earlier); bootstrapping pip")
+            bootstrap_pip()
+        return
+    if os.path.exists(VENV):
+        reason = "its Python is gone" if version is None else "it has Python {}.{}".format(*version)
+        say(f"recreating .venv ({reason})")
+        shutil.rmtree(VENV)
+    say(f"creating the virtual environment .venv with {sys.executable} (Python {sys.version.split()[0]})")
+    made = subprocess.run([sys.executable, "-m", "venv", VENV], capture_output=True, text=True)
+    if made.returncode == 0:
+        return
+    output = (made.stdout + made.stderr).strip()
+    if "ensurepip" in output:
+        reason = "ensurepip is not available (Debian/Ubuntu ship it in the python3-venv package)"
+    else:
+        reason = " ".join(output.splitlines()[:3]) or f"exit {made.returncode}"
+    say(f"`python3 -m venv` could not install pip into .venv: {reason}")
+    say(
+        "so .venv is made without pip, and pip is installed into it from its wheel on the package index "
+        "(on Debian/Ubuntu, `sudo apt-get install python3-venv` makes this step unnecessary)"
+    )
+    shutil.rmtree(VENV, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", VENV], check=True)
+    bootstrap_pip()
+
+
+def bootstrap_pip():
+    """Install pip into .venv from the newest pip wheel on the index, checked against its sha256."""
+    index = os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX).rstrip("/")
+    page_url = index + "/pip/"
+    say("fetching the list of pip releases from " + page_url)
+    request = urllib.request.Request(page_url, headers={"Accept": "text/html"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        page = response.read().decode("utf-8", "replace")
+    wheels = []
+    for href in re.findall(r'href="([^"]+)"', page):
+        name = href.split("#")[0].rsplit("/", 1)[-1]
+        match = re.fullmatch(r"pip-(\d+(?:\.\d+)*)-py3-none-any\.whl", name)
+        if match and "#sha256=" in href:
+            wheels.append((tuple(int(x) for x in match.group(1).split(".")), href))
+    if not wheels:
+        fail(f"found no pip wheel at {page_url}; install python3-venv (Debian/Ubuntu) and run again")
+    version, href = max(wheels)
+    url, digest = href.split("#sha256=")
+    url = urllib.request.urljoin(page_url, url)
+    with tempfile.TemporaryDirectory(prefix="conflictmap-pip-") as folder:
+        wheel = os.path.join(folder, url.rsplit("/", 1)[-1].split("?")[0])
+        say("downloading pip {}".format(".".join(map(str, version))))
+        with urllib.request.urlopen(url, timeout=120) as response, open(wheel, "wb") as out:
+            shutil.copyfileobj(response, out)
+        with open(wheel, "rb") as f:
+            actual = hashlib.sha256(f.read()).hexdigest()
+        if actual != digest:
+            fail(f"the pip wheel's sha256 {actual} is not the index's {digest}; not installing it")
+        # A wheel is a zip Python can run from: pip installs itself from its own wheel.
+        subprocess.run(
+            [VENV_PYTHON, os.path.join(wheel, "pip"), "install", "--quiet", "--no-index", wheel],
+            check=True,
+            env=pip_env(),
+        )
+    say("pip installed into .venv")
+
+
+# ---------------------------------------------------------------- installing conflictmap
+
+
+def pyproject_hash():
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def read_stamp():
+    try:
+        with open(STAMP, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def pip_env():
+    env = dict(os.environ)
+    env.pop("PIP_USER", None)  # a user-wide `user = true` would aim pip outside .venv
+    env["PIP_USER"] = "0"
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def ensure_installed(extras):
+    stamp = read_stamp()
+    wanted = sorted(set(extras) | set(stamp.get("extras", [])))
+    if stamp.get("pyproject") == pyproject_hash() and set(extras) <= set(stamp.get("extras", [])):
+        say("dependencies up to date (pyproject.toml unchanged since the last install)")
+        return
+    target = ".[{}]".format(",".join(wanted)) if wanted else "."
+    say(f"installing conflictmap{target[1:]} into .venv (a few minutes the first time)")
+    started = time.monotonic()
+    subprocess.run(
+        [VENV_PYTHON, "-m", "pip", "install", "--quiet", "--editable", target], cwd=ROOT, check=True, env=pip_env()
+    )
+    with open(STAMP, "w", encoding="utf-8") as f:
+        json.dump({"pyproject": pyproject_hash(), "extras": wanted}, f)
+    say(f"installed in {duration(time.monotonic() - started)}")
+
+
+def duration(seconds):
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def serve(args):
+    ensure_venv()
+    ensure_installed(EXTRAS["serve"])
+    command = [os.path.join(VENV, "bin", "conflictmap"), "serve"] + args
+    say("starting: conflictmap serve {}(Ctrl+C to stop)".format(" ".join(args) + " " if args else ""))
+    os.execv(command[0], command)
+
+
+def find_browsers():
+    chromium = os.environ.get("BROWSER_PATH") or next(filter(None, map(shutil.which, BROWSER_NAMES)), None)
+    driver = shutil.which("chromedriver")
+    if driver is None and chromium:
+        for folder in {os.path.dirname(chromium), os.path.dirname(os.path.realpath(chromium))}:
+            candidate = os.path.join(folder, "chromedriver")
+            if os.access(candidate, os.X_OK):
+                driver = candidate
+    return chromium, driver
+
+
+def test(args):
+    chromium, driver = find_browsers()
+    if not chromium or not driver:
+        missing = " and ".join(n for n, p in (("Chromium", chromium), ("chromedriver", driver)) if not p)
+        fail(
+            f"the test suite needs {missing} (browser tests drive the app in headless Chromium).\n"
+            "  Debian/Ubuntu: sudo apt-get install chromium chromium-driver\n"
+            "  elsewhere: install Chrome or Chromium and its chromedriver, put both on PATH "
+            "(or set BROWSER_PATH to the browser)",
+            code=2,
+        )
+    ensure_venv()
+    ensure_installed(EXTRAS["test"])
+    started = time.monotonic()
+    say(f"using {chromium} and {driver}")
+    bin_dir = os.path.join(VENV, "bin")
+    env = dict(
+        os.environ, PATH=bin_dir + os.pathsep + os.path.dirname(driver) + os.pathsep + os.environ.get("PATH", "")
+    )
+    env.pop("PYTHONPATH", None)
+    for name, command in (
+        ("ruff check", [os.path.join(bin_dir, "ruff"), "check", "."]),
+        ("ruff format --check", [os.path.join(bin_dir, "ruff"), "format", "--check", "."]),
+        ("mypy", [os.path.join(bin_dir, "mypy")]),
+    ):
+        say("== " + name)
+        if subprocess.run(command, cwd=ROOT, env=env).returncode != 0:
+            fail(
+                f"{name} failed: fix what it reports above (ruff: `.venv/bin/ruff check --fix . && "
+                ".venv/bin/ruff format .`)"
+            )
+    workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) else xdist_workers()
+    say(
+        "== pytest: the whole suite takes about {} minutes on 2 cores{}".format(
+            SUITE_MINUTES, " (in 2 processes)" if workers else ""
+        )
+    )
+    code = subprocess.run(
+        [VENV_PYTHON, "-m", "pytest", "--headless", "-p", "no:cacheprovider", "--durations=10"] + workers + args,
+        cwd=ROOT,
+        env=env,
+    ).returncode
+    say(f"tests took {duration(time.monotonic() - started)}")
+    if code == 5:
+        fail("pytest collected no tests: that is a failure here")
+    sys.exit(code)
+
+
+def xdist_workers():
+    """Two pytest processes where there are cores to spare for them.
+
+    The browser tests draw the MapLibre map with software WebGL (SwiftShader): on two
+    cores a second worker starves the browser past the tests' waits, so two workers are
+    used only from four cores up. loadgroup keeps the tests that drive Chromium on one
+    worker (tests/conftest.py groups them); the other runs the rest.
+    """
+    return ["-n", "2", "--dist", "loadgroup"] if (os.cpu_count() or 1) >= 4 else []
+
+
+def main(argv):
+    check_python()
+    if not argv or argv[0] not in ("serve", "test"):
+        print("usage:\n" + __doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    command, rest = argv[0], argv[1:]
+    try:
+        if command == "serve":
+            serve(rest)
+        else:
+            test(rest)
+    except subprocess.CalledProcessError as exc:
+        fail("`{}` failed (exit {})".format(" ".join(map(str, exc.cmd)), exc.returncode))
+    except OSError as exc:  # e.g. no network for the first install
+        fail(str(exc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
