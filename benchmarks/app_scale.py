@@ -39,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-CONFLICTMAP = [PY, "-m", "conflictmap.cli"]
+CONFLICTMAP = [PY, "-m", "conflictmap_cli"]
 ALEPPO_BOUNDS = [36.95, 36.05, 37.35, 36.35]
 WHOLE_BOUNDS = [35.0, 29.0, 48.5, 37.5]
 
@@ -57,18 +57,21 @@ def ensure_store(size: int, workdir: Path) -> Path:
     workdir.mkdir(parents=True, exist_ok=True)
     csv = workdir / f"acled-{size}.csv"
     if not csv.is_file():
-        subprocess.run([PY, str(ROOT / "benchmarks" / "acled_synth.py"), "--rows", str(size), "-o", str(csv)],
-                       check=True)
-    subprocess.run([*CONFLICTMAP, "import", str(csv), "-o", str(store), "--on-error", "skip"], check=True,
-                   stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [PY, str(ROOT / "benchmarks" / "acled_synth.py"), "--rows", str(size), "-o", str(csv)], check=True
+        )
+    subprocess.run(
+        [*CONFLICTMAP, "import", str(csv), "-o", str(store), "--on-error", "skip"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return store
 
 
 @contextmanager
 def server(cmd: list[str], port: int):
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     startup = None
     deadline = time.time() + 300
@@ -117,14 +120,20 @@ def body(dep: dict, values: dict, changed: list[str]) -> dict:
         return [{**x, "value": values.get(f"{x['id']}.{x['property']}")} for x in dep[kind]]
 
     outputs = split_outputs(dep["output"])
-    return {"output": dep["output"], "outputs": outputs if len(outputs) > 1 else outputs[0],
-            "inputs": items("inputs"), "state": items("state"), "changedPropIds": changed}
+    return {
+        "output": dep["output"],
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": items("inputs"),
+        "state": items("state"),
+        "changedPropIds": changed,
+    }
 
 
 def post(url: str, payload: dict, timeout: float = 120) -> tuple[float, int]:
     data = json.dumps(payload).encode()
-    req = urllib.request.Request(url + "/_dash-update-component", data=data,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url + "/_dash-update-component", data=data, headers={"Content-Type": "application/json"}
+    )
     t = time.perf_counter()
     with urllib.request.urlopen(req, timeout=timeout) as r:
         content = r.read()
@@ -143,14 +152,18 @@ def measure(fn, runs: int) -> dict:
         times.append(t)
         sizes.append(n)
     times.sort()
-    return {"p50": statistics.median(times), "p95": times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))],
-            "bytes": max(sizes)}
+    return {
+        "p50": statistics.median(times),
+        "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+        "bytes": max(sizes),
+    }
 
 
 def find(deps: list[dict], output_has: str, input_has: str | None = None) -> dict:
     for d in deps:
-        if output_has in d["output"] and (input_has is None or any(
-                f"{i['id']}.{i['property']}" == input_has for i in d["inputs"])):
+        if output_has in d["output"] and (
+            input_has is None or any(f"{i['id']}.{i['property']}" == input_has for i in d["inputs"])
+        ):
             return d
     raise LookupError(output_has)
 
@@ -160,8 +173,13 @@ def conflictmap_steps(url: str, dataset_factions: list[str], month: tuple[str, s
     views = find(deps, "timeline-strip.figure")
     markers = find(deps, "map.figure", "map-view.data")
     rows = find(deps, "event-list.children")
-    base = {"url.pathname": "/", "map-selection.data": [], "map-drawn.data": True,
-            "map-view.data": {"zoom": 5.5, "bounds": WHOLE_BOUNDS}, "list-page.data": 1}
+    base = {
+        "url.pathname": "/",
+        "map-selection.data": [],
+        "map-drawn.data": True,
+        "map-view.data": {"zoom": 5.5, "bounds": WHOLE_BOUNDS},
+        "list-page.data": 1,
+    }
 
     def views_call(search, drawn=True):
         values = {**base, "view-key.data": search, "url.search": search, "map-drawn.data": drawn}
@@ -172,11 +190,15 @@ def conflictmap_steps(url: str, dataset_factions: list[str], month: tuple[str, s
         "first render": views_call("", drawn=False),
         "filter: one faction": views_call(f"?faction={faction}"),
         "filter: one month": views_call(f"?from={month[0]}&to={month[1]}"),
-        "zoom into a city": lambda: post(url, body(markers, {
-            **base, "url.search": "", "map-view.data": {"zoom": 10.5, "bounds": ALEPPO_BOUNDS}},
-            ["map-view.data"])),
-        "event list": lambda: post(url, body(rows, {**base, "view-key.data": "", "url.search": ""},
-                                             ["view-key.data"])),
+        "zoom into a city": lambda: post(
+            url,
+            body(
+                markers,
+                {**base, "url.search": "", "map-view.data": {"zoom": 10.5, "bounds": ALEPPO_BOUNDS}},
+                ["map-view.data"],
+            ),
+        ),
+        "event list": lambda: post(url, body(rows, {**base, "view-key.data": "", "url.search": ""}, ["view-key.data"])),
     }
 
 
@@ -201,9 +223,16 @@ def first_paint(url: str, naive: bool, timeout: float = 180) -> float | None:
 
     options = Options()
     options.binary_location = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader",
-                "--enable-unsafe-swiftshader", "--window-size=1500,950", "--disable-dev-shm-usage",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+        "--window-size=1500,950",
+        "--disable-dev-shm-usage",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options)
     ready = """
@@ -234,7 +263,7 @@ def month_of(store: Path) -> tuple[str, str]:
     dates = pd.read_parquet(store / "events.parquet", columns=["date_start"])["date_start"]
     middle = dates.sort_values().iloc[len(dates) // 2]
     start = middle.replace(day=1)
-    end = (start + pd.offsets.MonthEnd(1))
+    end = start + pd.offsets.MonthEnd(1)
     return start.date().isoformat(), end.date().isoformat()
 
 
@@ -262,9 +291,13 @@ def run_size(size: int, args) -> None:
     if size <= args.naive_max:
         port = free_port()
         with server([PY, str(ROOT / "benchmarks" / "naive_app.py"), str(store), "--port", str(port)], port) as (
-                url, startup, proc):
-            steps = {name: measure(fn, max(3, args.runs // 2)) for name, fn in naive_steps(url, factions,
-                                                                                          month).items()}
+            url,
+            startup,
+            proc,
+        ):
+            steps = {
+                name: measure(fn, max(3, args.runs // 2)) for name, fn in naive_steps(url, factions, month).items()
+            }
             paint = first_paint(url, naive=True)
             results["naive"] = (startup, steps, paint, peak_rss_mb(proc.pid))
     for who, (startup, steps, paint, rss) in results.items():
@@ -273,16 +306,20 @@ def run_size(size: int, args) -> None:
             if "error" in r:
                 print(f"  {name:<22} {r['error']}")
             else:
-                print(f"  {name:<22} p50 {r['p50'] * 1000:8.0f} ms  p95 {r['p95'] * 1000:8.0f} ms  "
-                      f"{r['bytes'] / 1e6:7.2f} MB")
+                print(
+                    f"  {name:<22} p50 {r['p50'] * 1000:8.0f} ms  p95 {r['p95'] * 1000:8.0f} ms  "
+                    f"{r['bytes'] / 1e6:7.2f} MB"
+                )
     if "naive" in results:
         ours, naive = results["conflictmap"][1], results["naive"][1]
         print("  ratios (naive / conflictmap):")
         for name in naive:
             if "error" in ours.get(name, {"error": 1}) or "error" in naive[name]:
                 continue
-            print(f"    {name:<22} time {naive[name]['p50'] / ours[name]['p50']:6.1f}x  "
-                  f"bytes {naive[name]['bytes'] / max(ours[name]['bytes'], 1):6.1f}x")
+            print(
+                f"    {name:<22} time {naive[name]['p50'] / ours[name]['p50']:6.1f}x  "
+                f"bytes {naive[name]['bytes'] / max(ours[name]['bytes'], 1):6.1f}x"
+            )
         if results["naive"][2] and results["conflictmap"][2]:
             print(f"    {'first paint':<22} {results['naive'][2] / results['conflictmap'][2]:6.1f}x")
 
@@ -292,8 +329,12 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/conflictmap-bench"))
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--naive-max", type=int, default=100_000,
-                        help="run the naive app up to this size (past it, it sends every point: tens of MB)")
+    parser.add_argument(
+        "--naive-max",
+        type=int,
+        default=100_000,
+        help="run the naive app up to this size (past it, it sends every point: tens of MB)",
+    )
     args = parser.parse_args()
     print(f"# conflictmap at scale ({os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start)")
     for size in (int(s) for s in args.sizes.split(",")):

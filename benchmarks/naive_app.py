@@ -21,20 +21,29 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_naive_app(store: Path) -> Dash:
-    events = pd.read_parquet(store / "events.parquet",
-                             columns=["id", "title", "date_start", "primary_faction", "map_lat", "map_lon"])
+    events = pd.read_parquet(
+        store / "events.parquet", columns=["id", "title", "date_start", "primary_faction", "map_lat", "map_lon"]
+    )
     factions = sorted(f for f in events["primary_faction"].dropna().unique())
     app = Dash(__name__, serve_locally=True)
-    app.layout = html.Div([
-        dcc.Dropdown(id="faction", options=factions, multi=True),
-        dcc.DatePickerRange(id="dates"),
-        html.Div(id="count"),
-        dcc.Graph(id="map", style={"height": "600px"}),
-        dcc.Graph(id="timeline"),
-    ])
+    app.layout = html.Div(
+        [
+            dcc.Dropdown(id="faction", options=factions, multi=True),
+            dcc.DatePickerRange(id="dates"),
+            html.Div(id="count"),
+            dcc.Graph(id="map", style={"height": "600px"}),
+            dcc.Graph(id="timeline"),
+        ]
+    )
 
-    @app.callback(Output("map", "figure"), Output("timeline", "figure"), Output("count", "children"),
-                  Input("faction", "value"), Input("dates", "start_date"), Input("dates", "end_date"))
+    @app.callback(
+        Output("map", "figure"),
+        Output("timeline", "figure"),
+        Output("count", "children"),
+        Input("faction", "value"),
+        Input("dates", "start_date"),
+        Input("dates", "end_date"),
+    )
     def render(faction, start, end):
         shown = events
         if faction:
@@ -44,10 +53,19 @@ def create_naive_app(store: Path) -> Dash:
         if end:
             shown = shown[shown["date_start"] <= pd.Timestamp(end)]
         codes = shown["primary_faction"].astype("category").cat.codes
-        fig = go.Figure(go.Scattermap(lat=shown["map_lat"], lon=shown["map_lon"], text=shown["title"],
-                                      mode="markers", marker={"color": codes, "size": 6}))
-        fig.update_layout(map={"style": "white-bg", "center": {"lat": 35, "lon": 40}, "zoom": 5},
-                          margin={"l": 0, "r": 0, "t": 0, "b": 0})
+        fig = go.Figure(
+            go.Scattermap(
+                lat=shown["map_lat"],
+                lon=shown["map_lon"],
+                text=shown["title"],
+                mode="markers",
+                marker={"color": codes, "size": 6},
+            )
+        )
+        fig.update_layout(
+            map={"style": "white-bg", "center": {"lat": 35, "lon": 40}, "zoom": 5},
+            margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        )
         timeline = go.Figure(go.Histogram(x=shown["date_start"]))
         return fig, timeline, f"Showing {len(shown):,} of {len(events):,} events"
 

@@ -134,8 +134,11 @@ def story_places(dataset: Dataset, limit: int = MAX_STORY_PLACES) -> pd.DataFram
         events=("event", "sum"),
     )
     # The precision events give the place most often (a reference place's own when no event names it).
-    out["precision"] = _most_frequent(df[df["role"] == "event"], "precision").reindex(out.index).fillna(
-        _most_frequent(df, "precision").reindex(out.index))
+    out["precision"] = (
+        _most_frequent(df[df["role"] == "event"], "precision")
+        .reindex(out.index)
+        .fillna(_most_frequent(df, "precision").reindex(out.index))
+    )
     out["role"] = np.where(out["events"] > 0, "event", "reference")
     out["label"] = spelled.set_index("key")["label"].reindex(out.index)
     out = out.reset_index()
