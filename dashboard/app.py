@@ -408,6 +408,7 @@ def register_callbacks(app: Dash, dataset: Dataset, briefings: dict[str, Briefin
         Input("map", "figure"),
         Input("timeline", "figure"),
         Input("view-info", "data"),
+        Input("event-list", "children"),
     )
 
     app.clientside_callback(
