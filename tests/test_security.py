@@ -247,7 +247,6 @@ class FakeApp:
 @pytest.fixture
 def fake_serve(monkeypatch):
     import dashboard.app
-
     import dashboard.commands
 
     FakeApp.runs = []
