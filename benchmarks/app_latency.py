@@ -1,172 +1,225 @@
-"""How fast the app answers: first render in a browser, and callback latency.
+"""How fast the app answers an analyst: first render, selection, hover, bytes per update.
 
-    python benchmarks/app_latency.py [--runs 5] [--scale 100000]
+    python benchmarks/app_latency.py [--runs 5] [--size 10000]
 
-Prints:
-- time to first render (navigation start -> base map and timeline drawn) in
-  headless Chromium against `conflictmap serve` on loopback, median of runs;
-- browser round trip for a filter change (URL -> new count on screen);
-- server-side cost of one render callback (filter + both figures + JSON) on
-  the bundled file;
-- the filter step on a synthetic table of --scale rows (the bundled events
-  repeated with new ids; for timing only), against a naive baseline that
-  filters a list of dicts row by row in the same process, and their ratio.
-Numbers are printed, never asserted: they depend on the machine.
+On the bundled events file and on a synthetic ACLED-shaped store of --size
+events (made with acled_synth.py and `conflictmap import` if missing), with
+`conflictmap serve` on loopback and headless Chromium (software WebGL), it prints:
+
+- first render: navigation -> map loaded, markers laid out for its zoom, the count on screen;
+- selection: a click on an event-list row -> the details panel shows the event and both views
+  carry its ring (the ring is moved in the browser; the details come from the server);
+- hover: pointing at markers and list rows -> the longest main-thread task (PerformanceObserver
+  'longtask', tasks over 50 ms) while the rings move;
+- bytes per update on the server's callbacks (filters, zoom, details);
+
+and, in the same run, the same steps for benchmarks/naive_app.py (one trace with every
+point, no selection or hover of its own), with ratios. Numbers are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-import plotly
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-from conflictmap.pipeline import load_dataset
-from conflictmap.table import Dataset, with_event_rows
-from conflictmap.view import ViewState, filter_events, filter_mask
-from dashboard.figures import map_figure, timeline_figure
-from dashboard.towns import town_labels
+from app_scale import (
+    CONFLICTMAP,
+    PY,
+    body,
+    dependencies,
+    ensure_store,
+    find,
+    first_paint,
+    free_port,
+    measure,
+    post,
+    server,
+)
 
-DRAWN_JS = """
-const done = arguments[0];
-const t0 = performance.timeOrigin;
-(function poll() {
-  if (document.querySelector('#map .geo .layer.countries path') &&
-      document.querySelector('#timeline .scatterlayer .point') &&
-      !document.querySelector("[data-dash-is-loading='true']")) {
-    done(performance.now());
-  } else { setTimeout(poll, 10); }
-})();
+LONGTASKS = """
+window.__longest = 0;
+new PerformanceObserver(list => {
+  for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+}).observe({type: 'longtask', buffered: false});
 """
 
 
-def median_ms(fn, runs: int) -> float:
+def driver_for():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+        "--window-size=1500,950",
+        "--disable-dev-shm-usage",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    ):
+        options.add_argument(arg)
+    return webdriver.Chrome(options=options)
+
+
+def settle(driver, timeout=120):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser_helpers import wait_idle
+
+    wait_idle(driver, timeout)
+
+
+def selection_ms(driver, runs: int) -> float:
+    """Click list rows; time until details and both rings show the clicked event."""
+    ids = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#event-list [data-event-id]')).map(r => r.dataset.eventId)"
+    )
+    placed = driver.execute_script("""
+      const gd = document.querySelector('#map .js-plotly-plot');
+      return gd.data.filter(t => t.meta === 'events').flatMap(t => t.customdata);""")
+    targets = [i for i in ids if i in set(placed)][:runs] or ids[:runs]
     times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    for eid in targets:
+        t = driver.execute_script(
+            """
+          const row = document.querySelector("#event-list [data-event-id='" + arguments[0] + "']");
+          row.scrollIntoView({block: 'nearest'});
+          window.__t0 = performance.now(); row.click(); return window.__t0;""",
+            eid,
+        )
+        end = time.time() + 30
+        while time.time() < end:
+            done = driver.execute_script(
+                """
+              const id = arguments[0];
+              const ring = g => { const gd = document.querySelector('#' + g + ' .js-plotly-plot');
+                const t = gd.data.find(tr => tr.meta === 'selected'); return t && t.customdata[0] === id; };
+              const detail = document.getElementById('event-detail').textContent;
+              return ring('map') && ring('timeline') && detail.includes('Event id: ' + id) ? performance.now() : null;
+            """,
+                eid,
+            )
+            if done:
+                times.append(done - t)
+                break
+            time.sleep(0.005)
+    return statistics.median(times) if times else float("nan")
 
 
-def server_side(dataset: Dataset, runs: int) -> None:
-    towns = town_labels(dataset.events)
-    states = {
-        "no filter": ViewState(),
-        "one faction": ViewState(factions=("syrian-government",)),
-        "date window + event": ViewState(
-            date_from=dt.date(2017, 10, 22), date_to=dt.date(2017, 10, 24), event="al-omar-oil-field-captured"
+def hover_longest_task(driver) -> float:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    driver.execute_script(LONGTASKS)
+    rows = driver.find_elements("css selector", "#event-list [data-event-id]")[:15]
+    points = driver.execute_script("""
+      const gd = document.querySelector('#map .js-plotly-plot');
+      const map = gd._fullLayout.map._subplot.map; const r = map.getCanvas().getBoundingClientRect();
+      return gd.data.filter(t => t.meta === 'events').flatMap(t => t.lat.map((la, k) => {
+        const p = map.project([t.lon[k], la]); return [r.left + p.x, r.top + p.y]; }))
+        .filter(([x, y]) => x > r.left && x < r.right && y > r.top && y < r.bottom).slice(0, 15);""")
+    chain = ActionChains(driver)
+    for row in rows:
+        chain.move_to_element(row).pause(0.15)
+    chain.perform()
+    for x, y in points:
+        chain = ActionChains(driver)
+        chain.w3c_actions.pointer_action.move_to_location(int(x), int(y))
+        chain.pause(0.15)
+        chain.perform()
+    time.sleep(0.5)
+    return driver.execute_script("return window.__longest")
+
+
+def update_bytes(url: str, some_event: str) -> dict:
+    deps = dependencies(url)
+    views = find(deps, "timeline-strip.figure")
+    markers = find(deps, "map.figure", "map-view.data")
+    detail = find(deps, "event-detail.children")
+    base = {
+        "url.pathname": "/",
+        "map-selection.data": [],
+        "map-drawn.data": True,
+        "list-page.data": 1,
+        "map-view.data": {"zoom": 6.5, "bounds": [36.0, 33.0, 43.0, 37.0]},
+    }
+    steps = {
+        "filter (views)": lambda: post(
+            url, body(views, {**base, "view-key.data": "?type=battle", "url.search": "?type=battle"}, ["view-key.data"])
+        ),
+        "zoom (markers)": lambda: post(
+            url,
+            body(
+                markers,
+                {**base, "url.search": "", "map-view.data": {"zoom": 9.0, "bounds": [37.0, 36.0, 37.4, 36.3]}},
+                ["map-view.data"],
+            ),
+        ),
+        "selection (details)": lambda: post(
+            url, body(detail, {"selected-event.data": some_event}, ["selected-event.data"])
         ),
     }
-    for name, state in states.items():
-
-        def render(state=state):
-            visible = filter_events(dataset, state)
-            for fig in (map_figure(dataset, visible, state, towns), timeline_figure(dataset, visible, state)):
-                json.dumps(fig.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder)
-
-        print(f"  render callback, {name:<22} {median_ms(render, runs):8.1f} ms (median of {runs})")
+    return {name: measure(fn, 5) for name, fn in steps.items()}
 
 
-def scaled(dataset: Dataset, n: int) -> Dataset:
-    reps = -(-n // len(dataset.events))
-    events = pd.concat([dataset.events.assign(id=dataset.events["id"] + f"-{k}") for k in range(reps)]).head(n)
-    events.index = events["id"]
-    actors = pd.concat([dataset.actors.assign(event_id=dataset.actors["event_id"] + f"-{k}") for k in range(reps)])
-    actors = with_event_rows(actors[actors["event_id"].isin(set(events.index))], events)
-    return Dataset(dataset.title, events, actors, dataset.sources, dataset.factions, dataset.documents, dataset.file)
-
-
-def naive_filter(records: list[dict], actors_by_event: dict, state: ViewState) -> list[dict]:
-    out = []
-    for r in records:
-        if state.factions and not (set(actors_by_event.get(r["id"], ())) & set(state.factions)):
-            continue
-        if state.date_from and r["date_end"] < pd.Timestamp(state.date_from):
-            continue
-        if state.date_to and r["date_start"] > pd.Timestamp(state.date_to):
-            continue
-        if state.query and not all(t in r["search_text"] for t in state.query.casefold().split()):
-            continue
-        out.append(r)
-    return out
-
-
-def filtering(dataset: Dataset, n: int, runs: int) -> None:
-    big = scaled(dataset, n)
-    records = big.events.to_dict(orient="records")
-    actors_by_event: dict[str, list[str]] = {}
-    for e, f in zip(big.actors["event_id"], big.actors["faction"]):
-        actors_by_event.setdefault(e, []).append(f)
-    state = ViewState(
-        factions=("syrian-government",),
-        date_from=dt.date(2017, 10, 20),
-        date_to=dt.date(2017, 10, 24),
-        query="government",
-    )
-    fast = median_ms(lambda: filter_mask(big, state), runs)
-    slow = median_ms(lambda: naive_filter(records, actors_by_event, state), runs)
-    assert int(filter_mask(big, state).sum()) == len(naive_filter(records, actors_by_event, state))
-    print(
-        f"  filter {n:,} rows: table (pandas) {fast:8.1f} ms | naive list of dicts {slow:8.1f} ms | "
-        f"naive/table = {slow / fast:5.1f}x"
-    )
-
-
-def browser(runs: int) -> None:
-    from scripts.screenshot import free_port, offline_chromium, serve_in_background
-
+def run(label: str, source: Path, runs: int) -> None:
+    print(f"\n## {label}\n")
     port = free_port()
-    server = serve_in_background(port)
-    driver = offline_chromium()
-    driver.set_script_timeout(60)
-    try:
-        first, trips = [], []
-        for k in range(runs):
-            driver.get(f"http://127.0.0.1:{port}/?r={k}")
-            first.append(driver.execute_async_script(DRAWN_JS))
-            t = time.perf_counter()
-            driver.execute_script(
-                "window.history.pushState({}, '', '/?faction=sdf'); "
-                "window.dispatchEvent(new PopStateEvent('popstate'));"
-            )
-            while "of 14" not in driver.find_element("id", "event-count").text or not driver.find_element(
-                "id", "event-count"
-            ).text.startswith("Showing 2 "):
-                time.sleep(0.005)
-            trips.append((time.perf_counter() - t) * 1000)
+    with server([*CONFLICTMAP, "serve", str(source), "--port", str(port)], port) as (url, startup, _proc):
+        paint = first_paint(url, naive=False)
+        driver = driver_for()
+        try:
+            driver.get(url + "/")
+            settle(driver)
+            select = selection_ms(driver, runs)
+            longest = hover_longest_task(driver)
+            some = driver.execute_script("return document.querySelector('#event-list [data-event-id]').dataset.eventId")
+        finally:
+            driver.quit()
+        sizes = update_bytes(url, some)
+    print(
+        f"conflictmap: startup {startup:.1f} s; first render {paint:.2f} s; selection -> details and both rings "
+        f"{select:.0f} ms (median of {runs}); hover: longest main-thread task {longest:.0f} ms"
+    )
+    for name, r in sizes.items():
+        print(f"  {name:<22} p50 {r['p50'] * 1000:6.0f} ms  {r['bytes'] / 1000:8.1f} kB")
+    if source.is_dir():
+        port = free_port()
+        with server([PY, str(ROOT / "benchmarks" / "naive_app.py"), str(source), "--port", str(port)], port) as (
+            url,
+            startup,
+            _proc,
+        ):
+            naive_paint = first_paint(url, naive=True)
+            deps = dependencies(url)
+            dep = find(deps, "map.figure")
+            r = measure(lambda: post(url, body(dep, {"faction.value": None}, ["faction.value"])), 3)
         print(
-            f"  time to first render (navigation -> map + timeline drawn): median {statistics.median(first):7.0f} ms "
-            f"(min {min(first):.0f}, max {max(first):.0f}, {runs} loads)"
+            f"naive app:   startup {startup:.1f} s; first render {naive_paint:.2f} s; every update "
+            f"{r['p50'] * 1000:.0f} ms, {r['bytes'] / 1000:.1f} kB (no selection, no hover of its own)"
         )
-        print(f"  URL change -> new count on screen (callback round trip): median {statistics.median(trips):7.0f} ms")
-    finally:
-        driver.quit()
-        server.terminate()
-        server.wait(timeout=10)
+        print(
+            f"  ratios: first render {naive_paint / paint:.1f}x, bytes per update "
+            f"{r['bytes'] / max(sizes['filter (views)']['bytes'], 1):.1f}x"
+        )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="conflictmap app latency benchmark")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--scale", type=int, default=100_000)
-    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/conflictmap-bench"))
     args = parser.parse_args()
-    dataset = load_dataset(ROOT / "events.yaml")
-    print(f"conflictmap app benchmark on {ROOT / 'events.yaml'} ({len(dataset.events)} events)")
-    if not args.no_browser:
-        browser(args.runs)
-    server_side(dataset, args.runs)
-    filtering(dataset, args.scale, args.runs)
+    run("bundled events.yaml (14 events)", ROOT / "events.yaml", args.runs)
+    run(f"{args.size:,} synthetic ACLED events (store)", ensure_store(args.size, args.workdir), args.runs)
     return 0
 
 

@@ -1,10 +1,12 @@
-"""Take the README screenshot from the running app, offline, in headless Chromium.
+"""Take the README screenshots from the running app, offline, in headless Chromium.
 
-    python scripts/screenshot.py [--query '?event=raqqa-falls-to-sdf'] [-o docs/screenshot.png]
+    python scripts/screenshot.py            # docs/screenshot.png, docs/zoomed.png, docs/briefing.png
+    python scripts/screenshot.py --query '?event=raqqa-falls-to-sdf' -o shot.png   # one picture
 
 Starts `conflictmap serve` on a free loopback port, opens the page in a
-Chromium that can resolve only loopback (so the picture proves the offline
-base map), waits for the map to draw, and saves a PNG.
+Chromium that can resolve only loopback (so the pictures prove the offline
+base map), waits until the map has loaded and drawn its markers for its zoom,
+and saves a PNG of the viewport.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def offline_chromium(size: str = "1400,1000", *extra: str) -> webdriver.Chrome:
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
+        "--use-angle=swiftshader",  # WebGL (the MapLibre map) without a GPU
+        "--enable-unsafe-swiftshader",
         "--disable-dev-shm-usage",
         f"--window-size={size}",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
@@ -63,30 +67,66 @@ def offline_chromium(size: str = "1400,1000", *extra: str) -> webdriver.Chrome:
     return webdriver.Chrome(options=options)
 
 
+MAP_SETTLED = """
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot &&
+              gd._fullLayout.map._subplot.map;
+  if (!(map && map.loaded() && map.isStyleLoaded() && !map.isMoving())) return false;
+  const meta = gd.layout.meta || {};
+  return meta.markersZoom === Math.round(map.getZoom() * 2) / 2 &&
+         !document.querySelector("[data-dash-is-loading='true']");
+"""
+
+#: (file, path and query, camera to set or None, window size)
+PICTURES = [
+    ("screenshot.png", "/?event=raqqa-falls-to-sdf", None, "1500,950"),
+    ("zoomed.png", "/?event=mekhan-positions-captured", {"center": [40.48, 35.0], "zoom": 9.3}, "1500,950"),
+    ("briefing.png", "/briefing/deir-ez-zor-october-2017?step=4", None, "1280,800"),
+]
+
+
+def take(driver, url: str, output: Path, camera: dict | None = None) -> None:
+    driver.get(url)
+    deadline = time.time() + 90
+    while time.time() < deadline and not driver.execute_script(MAP_SETTLED):
+        time.sleep(0.3)
+    if camera:
+        driver.execute_script(
+            "const gd = document.querySelector('#map .js-plotly-plot');"
+            "gd._fullLayout.map._subplot.map.jumpTo(arguments[0], {originalEvent: {type: 'screenshot'}});",
+            camera,
+        )
+        time.sleep(1)
+        while time.time() < deadline and not driver.execute_script(MAP_SETTLED):
+            time.sleep(0.3)
+    time.sleep(1.5)  # let label fades settle
+    output.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(output))
+    print(f"wrote {output}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--query", default="?event=raqqa-falls-to-sdf")
-    parser.add_argument("--path", default="/")
-    parser.add_argument("-o", "--output", type=Path, default=ROOT / "docs" / "screenshot.png")
-    parser.add_argument("--size", default="1500,1000")
+    parser.add_argument("--query", default=None, help="one picture of this path and query")
+    parser.add_argument("-o", "--output", type=Path, default=None)
+    parser.add_argument("--size", default="1500,950")
     args = parser.parse_args()
     port = free_port()
     server = serve_in_background(port)
-    driver = None
     try:
-        deadline = time.time() + 60
-        driver = offline_chromium(args.size, "--hide-scrollbars")
-        driver.get(f"http://127.0.0.1:{port}{args.path}{args.query}")
-        while time.time() < deadline and not driver.find_elements("css selector", "#map .geo .layer.countries path"):
-            time.sleep(0.3)
-        time.sleep(1.5)  # let transitions settle
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(args.output))
-        print(f"wrote {args.output}")
+        pictures = (
+            [(args.output or ROOT / "docs" / "screenshot.png", args.query, None, args.size)]
+            if args.query
+            else [(ROOT / "docs" / name, query, camera, size) for name, query, camera, size in PICTURES]
+        )
+        for output, query, camera, size in pictures:
+            driver = offline_chromium(size, "--hide-scrollbars")
+            try:
+                take(driver, f"http://127.0.0.1:{port}{query}", Path(output), camera)
+            finally:
+                driver.quit()
         return 0
     finally:
-        if driver:
-            driver.quit()
         server.terminate()
         server.wait(timeout=10)
 
