@@ -1,0 +1,76 @@
+"""The load test, small: a few analysts against the README's gunicorn recipe, with no errors.
+
+benchmarks/load_test.py runs as a user would run it (a subprocess, its own
+gunicorn on a free loopback port). Latency is printed, never asserted here:
+it depends on the machine and on what else runs on it. What is asserted is
+what must hold at any speed: every request answered 2xx with the callback's
+JSON (a download carries its file, a render its count), every kind of request
+and every action exercised, no worker killed or restarted, nothing serious in
+gunicorn's log, and memory reported for every worker.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "load_test.py"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from load_test import ACTIONS, KINDS, percentile, view_key  # noqa: E402
+
+
+def test_a_small_load_test_has_no_errors_and_exercises_every_request(tmp_path):
+    report_file = tmp_path / "report.json"
+    workers = 2
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--users",
+            "5",
+            "--seconds",
+            "10",
+            "--workers",
+            str(workers),
+            "--think",
+            "0.2:1",
+            "--formats",
+            "csv,geojson,kml,timelinejs",
+            "--json",
+            str(report_file),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["errors"] == {}, report["error_samples"]
+    assert report["server_complaints"] == []
+    for kind in KINDS:
+        assert report["kinds"][kind]["count"] > 0, kind
+    for action in ACTIONS:
+        assert report["actions"][action]["count"] > 0, action
+    assert report["actions"]["download"]["count"] == 5  # one download per user
+    assert report["worker_restarts"] == 0
+    for stage in ("start", "after_warm_up", "end"):
+        assert len(report["memory"][stage]) == workers, report["memory"]
+    assert "p95" in proc.stdout and "errors: 0" in proc.stdout
+
+
+def test_view_key_mirrors_the_browsers_derivation():
+    # deriveKeys (dashboard/assets/conflictmap.js): the event is split off, the rest sorted by name.
+    assert view_key("?side=Pro-government&event=x&faction=sdf", "/") == ("/?faction=sdf&side=Pro-government", "x")
+    assert view_key("", "/briefing/b") == ("/briefing/b?", None)
+    assert view_key("?q=a+b", "/")[0] == view_key("?q=a%20b", "/")[0]
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert percentile(values, 50) == 50 and percentile(values, 95) == 95 and percentile(values, 100) == 100
+    assert percentile([7.0], 99) == 7.0
