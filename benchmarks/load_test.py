@@ -310,7 +310,7 @@ class Analyst:
                     data: dict = {"response": {}}
                     break
                 if response.status_code != 200:
-                    self.stats.error(kind, f"HTTP {response.status_code}: {response.text[:200]}")
+                    self.stats.error(kind, f"HTTP {response.status_code} for {self.where(kind)}: {response.text[:200]}")
                     return None
                 data = response.json()
                 if cb.background and "response" not in data and ("cacheKey" in data or "job" in data):
@@ -325,12 +325,12 @@ class Analyst:
                     continue
                 break
         except Exception as exc:
-            self.stats.error(kind, f"{type(exc).__name__}: {exc}")
+            self.stats.error(kind, f"{type(exc).__name__} for {self.where(kind)}: {exc}")
             return None
         elapsed = time.perf_counter() - start
         problem = self.check(kind, data)
         if problem:
-            self.stats.error(kind, problem)
+            self.stats.error(kind, f"{problem} (for {self.where(kind)})")
             return None
         self._record(kind, elapsed, size)
         response_props = data["response"]
@@ -338,6 +338,11 @@ class Analyst:
             for prop, value in props.items():
                 self.values[(cid, prop)] = value
         return response_props
+
+    def where(self, kind: str) -> str:
+        """The page a failed request came from, to reproduce it."""
+        page = f"{self.values.get(('url', 'pathname')) or '/'}{self.values.get(('url', 'search')) or ''}"
+        return f"{page} as {self.format}" if kind == "download" else page
 
     def check(self, kind: str, data) -> str | None:
         """Why an answer is not the callback's JSON, or None."""
@@ -507,7 +512,8 @@ class Analyst:
     async def pause(self) -> None:
         await asyncio.sleep(self.rng.uniform(*self.think))
 
-    async def session(self, deadline: float, download_at: float | None, entry: str) -> None:
+    async def session(self, arrive: float, deadline: float, download_at: float | None, entry: str) -> None:
+        await asyncio.sleep(max(0.0, arrive - time.monotonic()))
         await self.load_page(entry)
         self.words = _words(self.values)
         # Each kind of action once, in a random order, then at random (filters most, zooms least).
@@ -650,6 +656,7 @@ async def sample_memory(server, samples: list[dict[int, float]], stop: asyncio.E
 class Report:
     users: int
     seconds: float
+    ramp: float
     workers: int | None
     think: tuple[float, float]
     formats: list[str]
@@ -757,8 +764,14 @@ async def drive(server: Server, args) -> Report:
         started = time.monotonic()
         cpu0 = time.process_time()
         deadline = started + args.seconds
+        ramp = min(args.ramp, args.seconds / 2)  # users arrive evenly over the ramp, then all stay to the end
         sessions = [
-            analyst(k).session(deadline, started + rng.uniform(0.1, 0.8) * args.seconds, ENTRIES[k % len(ENTRIES)])
+            analyst(k).session(
+                started + ramp * k / args.users,
+                deadline,
+                started + ramp + rng.uniform(0.0, 0.8) * (args.seconds - ramp),
+                ENTRIES[k % len(ENTRIES)],
+            )
             for k in range(args.users)
         ]
         await asyncio.gather(*sessions)
@@ -779,6 +792,7 @@ async def drive(server: Server, args) -> Report:
     return Report(
         users=args.users,
         seconds=round(elapsed, 1),
+        ramp=ramp,
         workers=args.workers if args.url is None else None,
         think=args.think,
         formats=formats,
@@ -807,7 +821,8 @@ def print_report(report: Report) -> None:
     print(
         f"load test: {report.users} users for {report.seconds} s against "
         + (f"gunicorn -w {report.workers}" if report.workers else "the given server")
-        + f"; think {report.think[0]:g}-{report.think[1]:g} s; downloads: {', '.join(report.formats)}"
+        + f"; arriving over {report.ramp:g} s; think {report.think[0]:g}-{report.think[1]:g} s"
+        + f"; downloads: {', '.join(report.formats)}"
     )
     print(
         f"requests: {report.requests:,}  throughput: {report.throughput} req/s  received: {report.megabytes_in} MB  "
@@ -862,7 +877,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", default=str(ROOT / "events.yaml"), help="CONFLICTMAP_EVENTS for gunicorn")
     parser.add_argument("--url", help="a server already running (no gunicorn started; memory not measured)")
     parser.add_argument(
-        "--think", type=parse_think, default=(1.0, 5.0), help="seconds between an analyst's actions, MIN:MAX"
+        "--think",
+        type=parse_think,
+        default=(1.0, 5.0),
+        help="seconds between an analyst's actions, MIN:MAX (uniform; default 1:5, as in locust's examples)",
+    )
+    parser.add_argument(
+        "--ramp", type=float, default=10.0, help="users arrive evenly over this many seconds (0: all at once)"
     )
     parser.add_argument(
         "--formats",

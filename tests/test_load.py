@@ -12,15 +12,19 @@ gunicorn's log, and memory reported for every worker.
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "load_test.py"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from load_test import ACTIONS, KINDS, percentile, view_key  # noqa: E402
+from load_test import ACTIONS, FAST_FORMATS, KINDS, Analyst, Stats, find_callbacks, percentile, view_key  # noqa: E402
 
 
 def test_a_small_load_test_has_no_errors_and_exercises_every_request(tmp_path):
@@ -74,3 +78,53 @@ def test_percentile_is_nearest_rank():
     values = list(range(1, 101))
     assert percentile(values, 50) == 50 and percentile(values, 95) == 95 and percentile(values, 100) == 100
     assert percentile([7.0], 99) == 7.0
+
+
+@cache
+def bundled_app():
+    from dashboard.app import create_app
+
+    return create_app(ROOT / "events.yaml")
+
+
+def download(fmt: str, search: str):
+    """POST the download callback as the page sends it (the load test's body), on the bundled file."""
+    app = bundled_app()
+    client = app.server.test_client()
+    page = Analyst(None, "", Stats(), random.Random(0), (0, 0), fmt)
+    page.callbacks = find_callbacks(client.get("/_dash-dependencies").get_json())
+    page.values = {
+        ("download-format", "value"): fmt,
+        ("download-button", "n_clicks"): 1,
+        ("url", "search"): search,
+    }
+    response = client.post("/_dash-update-component", json=page.body("download", [("download-button", "n_clicks")]))
+    return page, response
+
+
+# Found by the full load test: 5 of 50 users' CSV downloads answered 400. An empty view (words or
+# dates that match no event) makes dashboard/exports/tables.py write_csv call .any() on an empty
+# datetime64 column mapped with `isinstance(v, (list, tuple))` (pandas 3: "TypeError: 'any' with
+# datetime64 dtypes is not supported"); harden() then answers the download "malformed callback
+# request", and `conflictmap export --format csv --q zzzz` ends in a traceback.
+EMPTY_CSV = pytest.mark.xfail(
+    strict=True, reason="write_csv raises TypeError on an empty view (pandas 3 datetime64 .any())"
+)
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [pytest.param(f, marks=EMPTY_CSV) if f == "csv" else f for f in FAST_FORMATS],
+)
+@pytest.mark.parametrize("search", ["?q=zzzz", "?from=2017-10-01&to=2017-10-02"])
+def test_downloading_an_empty_view_answers_with_a_file(fmt, search):
+    page, response = download(fmt, search)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert page.check("download", response.get_json()) is None
+
+
+@pytest.mark.parametrize("fmt", FAST_FORMATS)
+def test_downloading_the_whole_view_answers_with_a_file(fmt):
+    page, response = download(fmt, "")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert page.check("download", response.get_json()) is None
