@@ -1,12 +1,15 @@
 """Many analysts at once against the README's gunicorn recipe, through the app's real HTTP API.
 
     python benchmarks/load_test.py [--users 50] [--seconds 60] [--workers 2] [--events events.yaml]
-                                   [--think 1:5] [--formats csv,geojson] [--json report.json]
+                                   [--think 1:5] [--ramp 10] [--formats csv,geojson] [--json report.json]
 
 Starts ``CONFLICTMAP_EVENTS=... gunicorn -w WORKERS -b 127.0.0.1:PORT dashboard.wsgi:server``
 on a free loopback port (or, with ``--url``, uses a server already running) and
 runs USERS simulated analysts for SECONDS, each an asyncio task with its own
-connection pool (httpx). A user does what the page does in a browser:
+connection pool (httpx, six connections like a browser), arriving evenly over
+the first RAMP seconds (``--ramp 0``: all in the same instant). After a
+warm-up that is not timed (each worker's first requests build its caches), a
+user does what the page does in a browser:
 
 * loads the page: ``GET /``, ``/_dash-layout``, ``/_dash-dependencies`` and the
   map style, then the callbacks the page fires on load, the same way the
@@ -26,11 +29,15 @@ write (README "Stable component ids"), so a renamed id stops the run with a
 message rather than measuring nothing. The browser-side derivation of the
 view key (``deriveKeys`` in dashboard/assets/conflictmap.js) is mirrored.
 
-Prints, per request kind: count, errors, p50/p95/p99/max latency; per action
+Prints, per request kind: count, errors, p50/p95/p99/max latency (the page's
+first render, which sends the whole map figure, apart from later renders,
+which patch it); per action
 (a filter = every request it causes, in the browser's order); throughput;
 errors (any non-2xx, a dropped connection, or a body that is not the
 callback's JSON: a download must carry its file, a render its count); and the
-gunicorn workers' resident memory at start, after warm-up and at the end.
+gunicorn workers' resident memory at start, after warm-up, at its peak (sampled
+each second) and at the end, with any worker restarted meanwhile; and the
+lines of gunicorn's log that say a worker timed out or a callback failed.
 The client runs on the same machine and its CPU share is printed with the
 figures. Numbers are printed, never asserted (tests/test_load.py asserts only
 that a small run has no errors and exercises every kind).
@@ -62,7 +69,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Request kinds, in the order they are reported; every one is exercised by a run.
 PAGE_KINDS = ("page", "layout", "dependencies", "style")
-CALLBACK_KINDS = ("sync", "play", "render", "list", "detail", "markers", "download")
+CALLBACK_KINDS = ("sync", "play", "first-render", "render", "list", "detail", "markers", "download")
 KINDS = PAGE_KINDS + CALLBACK_KINDS
 ACTIONS = ("load", "filter", "select", "zoom", "download")
 #: Formats that export in well under a second (README "Exports"); the long ones are opt-in.
@@ -332,7 +339,9 @@ class Analyst:
         if problem:
             self.stats.error(kind, f"{problem} (for {self.where(kind)})")
             return None
-        self._record(kind, elapsed, size)
+        # The page's first render sends the whole map figure; later ones patch its data.
+        first = kind == "render" and not self.values.get(("map-drawn", "data"))
+        self._record("first-render" if first else kind, elapsed, size)
         response_props = data["response"]
         for cid, props in response_props.items():
             for prop, value in props.items():
