@@ -74,6 +74,17 @@ def reporting(enabled: bool, stream: IO[str] | None = None) -> Iterator[None]:
 
 
 @contextmanager
+def reporting_to(reporter: Any) -> Iterator[None]:
+    """Report every :func:`task` in this block to ``reporter`` (anything with rich.Progress's
+    add_task, advance, update, stop_task and tasks), e.g. the app's download job."""
+    token = _progress.set(reporter)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+@contextmanager
 def task(description: str, total: int | None = None) -> Iterator[Advance]:
     """A named piece of work; yields ``advance(n=1)`` to call as items complete.
 

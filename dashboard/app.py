@@ -42,6 +42,7 @@ from dashboard.actions import (
 )
 from dashboard.detail import event_detail
 from dashboard.eventlist import LIST_PAGE, event_rows
+from dashboard.jobs import background_manager
 from dashboard.layout import layout
 from dashboard.mapfigure import frame_bounds, in_view, initial_zoom, map_figure, map_traces, placed_events
 from dashboard.mapstyle import map_style, url_source
@@ -65,12 +66,14 @@ def create_app(
     if briefings is None:
         source = Path(dataset.file)
         briefings = {path.stem: load_briefing(path, dataset) for path in briefing_files(source)}
+    manager = background_manager(dataset.file)
     app = Dash(
         __name__,
         assets_folder=str(ASSETS),
         title=f"conflictmap — {html_text.escape(dataset.title)}",  # Dash puts the title into <title> as is
         update_title=None,
         serve_locally=True,
+        background_callback_manager=manager,
     )
     places = story_places(dataset)
     keys = event_place_keys(dataset)
@@ -88,7 +91,7 @@ def create_app(
         return response
 
     app.layout = layout(dataset, briefings, initial_zoom=initial_zoom(dataset), style_url=style_url)
-    register_callbacks(app, dataset, briefings, keys, style_url)
+    register_callbacks(app, dataset, briefings, keys, style_url, manager)
     return harden(app)  # after the callbacks: the CSP hashes every inline script they add
 
 
@@ -114,7 +117,29 @@ def presented(dataset: Dataset, briefings, search: str | None, pathname: str | N
     return state, featured, parts, notices, camera, root
 
 
-def register_callbacks(app: Dash, dataset: Dataset, briefings: dict[str, Briefing], keys, style_url: str) -> None:
+def export_download(dataset: Dataset, fmt: str, search: str | None, set_progress=None):
+    """(dcc.Download data, status text) for one export of the view ``search`` shows."""
+    import tempfile
+
+    from conflictmap import progress
+    from dashboard.exports import ExportError, export
+    from dashboard.jobs import ProgressMessages
+
+    state = parse_view_state(search, dataset)
+    report = ProgressMessages(lambda text: set_progress(text) if set_progress else None)
+    with tempfile.TemporaryDirectory(prefix="conflictmap-download-") as tmp:  # removed however it ends
+        target = Path(tmp) / f"conflictmap.{SUFFIX.get(fmt, fmt)}"
+        try:
+            with progress.reporting_to(report):
+                written = export(dataset, fmt, target, state)
+        except ExportError as exc:
+            return no_update, f"Download failed: {exc}"
+        return dcc.send_bytes(written[0].read_bytes(), written[0].name), f"Ready: {written[0].name}"
+
+
+def register_callbacks(
+    app: Dash, dataset: Dataset, briefings: dict[str, Briefing], keys, style_url: str, manager=None
+) -> None:
     total = len(dataset.events)
     first_day, last_day = period(dataset)
 
@@ -408,6 +433,7 @@ def register_callbacks(app: Dash, dataset: Dataset, briefings: dict[str, Briefin
         Input("map", "figure"),
         Input("timeline", "figure"),
         Input("view-info", "data"),
+        Input("event-list", "children"),
     )
 
     app.clientside_callback(
@@ -467,23 +493,22 @@ def register_callbacks(app: Dash, dataset: Dataset, briefings: dict[str, Briefin
 
     @app.callback(
         Output("download", "data"),
-        Output("notices", "children", allow_duplicate=True),
+        Output("download-status", "children"),
         Input("download-button", "n_clicks"),
         State("download-format", "value"),
         State("url", "search"),
+        background=manager is not None,
+        progress=[Output("download-status", "children")] if manager is not None else None,
+        running=[
+            (Output("download-button", "disabled"), True, False),
+            (Output("download-cancel", "hidden"), False, True),
+        ]
+        if manager is not None
+        else None,
+        cancel=[Input("download-cancel", "n_clicks")] if manager is not None else None,
         prevent_initial_call=True,
     )
-    def download(_clicks, fmt, search):
-        """The current filtered view, exported by the same code as `conflictmap export`."""
-        import tempfile
-
-        from dashboard.exports import ExportError, export
-
-        state = parse_view_state(search, dataset)
-        with tempfile.TemporaryDirectory(prefix="conflictmap-") as tmp:
-            target = Path(tmp) / f"conflictmap.{SUFFIX.get(fmt, fmt)}"
-            try:
-                written = export(dataset, fmt, target, state)
-            except ExportError as exc:
-                return no_update, [html.P(f"Download failed: {exc}", className="notice")]
-            return dcc.send_bytes(written[0].read_bytes(), written[0].name), no_update
+    def download(*args):
+        """The current filtered view, exported by the same code as `conflictmap export`, as a job."""
+        set_progress, (_clicks, fmt, search) = (args[0], args[1:]) if manager is not None else (None, args)
+        return export_download(dataset, fmt, search, set_progress)

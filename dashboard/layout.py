@@ -282,6 +282,13 @@ def _filters(dataset: Dataset, briefings: dict[str, Briefing], types_present) ->
                 ],
                 className="download",
             ),
+            html.Div(
+                [
+                    html.Span(id="download-status", role="status", **{"aria-live": "polite"}),
+                    html.Button("Cancel", id="download-cancel", className="button", hidden=True),
+                ],
+                className="download-job hint",
+            ),
             dcc.Download(id="download"),
             html.P(
                 "Keys: ← → step through events; Esc clears the selection; F full screen. Drag across the "

@@ -365,11 +365,41 @@ def _read(name: str) -> str:
     return (BASEMAP_DIR / name).read_text(encoding="utf-8")
 
 
-def inline_source(name: str):
-    """A base-map file's content, for styles that must carry their data (exports)."""
+def inline_source(name: str, bbox: tuple[float, float, float, float] | None = None):
+    """A base-map file's content, for styles that must carry their data (exports).
+
+    With ``bbox`` (west, south, east, north) only the features that reach it are
+    kept: a static image of one region need not make MapLibre parse the world."""
     if name == "sprite":
         raise ValueError("an inline style needs the sprite as a data URL: use inline_sprite()")
-    return json.loads(_read(name))
+    collection = json.loads(_read(name))
+    if bbox is None:
+        return collection
+    w, s, e, n = bbox
+    boxes = _feature_boxes(name)
+    keep = [
+        f for f, (fw, fs, fe, fn) in zip(collection["features"], boxes) if fe >= w and fw <= e and fn >= s and fs <= n
+    ]
+    return {"type": "FeatureCollection", "features": keep}
+
+
+@lru_cache(maxsize=16)
+def _feature_boxes(name: str) -> tuple[tuple[float, float, float, float], ...]:
+    def walk(coords, out):
+        if coords and isinstance(coords[0], (int, float)):
+            out.append(coords)
+        else:
+            for c in coords:
+                walk(c, out)
+
+    boxes = []
+    for feature in json.loads(_read(name))["features"]:
+        points: list = []
+        walk(feature["geometry"]["coordinates"], points)
+        lons = [p[0] for p in points] or [0.0]
+        lats = [p[1] for p in points] or [0.0]
+        boxes.append((min(lons), min(lats), max(lons), max(lats)))
+    return tuple(boxes)
 
 
 def url_source(prefix: str) -> Callable[[str], str]:

@@ -52,7 +52,10 @@ def wait_idle(driver, timeout=60.0):
         lambda: (
             not driver.find_elements("css selector", "[data-dash-is-loading='true']")
             and map_ready(driver)
-            and driver.find_elements("css selector", "#timeline .js-plotly-plot .main-svg")
+            and driver.execute_script(
+                "const gd = document.querySelector('#timeline .js-plotly-plot');"
+                "return !!(gd && gd.layout && gd.layout.uirevision === 'analyst' && gd._fullLayout);"
+            )
             and driver.find_element("id", "event-count").text
         ),
         timeout,

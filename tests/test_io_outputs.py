@@ -279,6 +279,7 @@ def test_sigkill_mid_write_keeps_the_previous_output_and_leaves_no_temp_files(tm
     out = out_dir / "events.geojson"
     first = _geocode(events, out)
     assert first.wait(timeout=300) == 0, first.stderr.read()
+    first.stderr.close()
     previous = out.read_bytes()
     assert len(previous) > 2_000_000 and json.loads(previous)["type"] == "FeatureCollection"
 

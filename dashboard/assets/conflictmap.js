@@ -407,8 +407,12 @@
         var key = (pathname || "/") + "?" + params.toString();
         return [key === prevKey ? noUpdate() : key, selected === prevSelected ? noUpdate() : selected];
       },
-      emphasize: function (selected, _mapFigure, _timelineFigure, viewInfo) {
-        var changed = state.selected !== selected;
+      emphasize: function (selected, _mapFigure, _timelineFigure, viewInfo, _listRows) {
+        var ctx = window.dash_clientside.callback_context;
+        var listChanged = ctx && ctx.triggered && ctx.triggered.some(function (t) {
+          return t.prop_id === "event-list.children";
+        });
+        var changed = state.selected !== selected || listChanged;
         state.selected = selected || null;
         state.viewInfo = viewInfo || state.viewInfo;
         setTimeout(function () {

@@ -190,7 +190,6 @@ def cmd_export(args: argparse.Namespace) -> int:
                     print(f"conflictmap export: {problem}; nothing written", file=sys.stderr)
                 return 1
             briefing = load_briefing(briefing_file, dataset) if briefing_file else None
-            args.output.parent.mkdir(parents=True, exist_ok=True)
             written = export(dataset, args.format, args.output, state, briefing)
     finally:
         if rendered:

@@ -46,17 +46,28 @@ class Frame:
     timeline_height: int | None = None
 
 
-def export_style(dataset: Dataset, visible: pd.DataFrame, selected: str | None) -> dict:
-    """The map style with its data inside, showing only what this view shows."""
+def export_style(dataset: Dataset, visible: pd.DataFrame, selected: str | None, bbox=None) -> dict:
+    """The map style with its data inside (only what reaches ``bbox``), showing only what this view shows."""
 
     def source(name: str):
-        return (BASEMAP_DIR / "sprite").as_uri() if name == "sprite" else inline_source(name)
+        return (BASEMAP_DIR / "sprite").as_uri() if name == "sprite" else inline_source(name, bbox)
 
     emphasised = []
     if selected and selected in dataset.events.index:
         row = dataset.events.loc[[selected]]
         emphasised = [k for k in (place_keys(row, "place").iloc[0], place_keys(row, "dest").iloc[0]) if k]
     return map_style(story_places(dataset), source, visible_keys=keys_of(visible), emphasised=emphasised)
+
+
+def view_box(centre, zoom: float, width: int, height: int, margin: float = 0.3):
+    """(west, south, east, north) a map of ``width`` x ``height`` px shows at ``centre`` and ``zoom``."""
+    from dashboard.markers import project, unproject
+
+    x, y = project([centre[0]], [centre[1]], zoom)
+    half_w, half_h = width * (0.5 + margin), height * (0.5 + margin)
+    north, west = unproject(x - half_w, y - half_h, zoom)
+    south, east = unproject(x + half_w, y + half_h, zoom)
+    return float(west[0]), float(south[0]), float(east[0]), float(north[0])
 
 
 def camera_for(dataset: Dataset, visible: pd.DataFrame, featured=(), width=WIDTH, height=MAP_HEIGHT):
@@ -166,7 +177,7 @@ def composite_figure(
     )
     layout = {
         "map": {
-            "style": export_style(dataset, visible, state.event),
+            "style": export_style(dataset, visible, state.event, view_box(centre, zoom, width, map_h)),
             "center": {"lat": centre[0], "lon": centre[1]},
             "zoom": zoom,
             "layers": layers,
