@@ -69,7 +69,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Request kinds, in the order they are reported; every one is exercised by a run.
 PAGE_KINDS = ("page", "layout", "dependencies", "style")
-CALLBACK_KINDS = ("sync", "play", "first-render", "render", "list", "detail", "markers", "download")
+CALLBACK_KINDS = ("sync", "play", "first-render", "render", "list", "detail", "markers", "download", "download-poll")
 KINDS = PAGE_KINDS + CALLBACK_KINDS
 ACTIONS = ("load", "filter", "select", "zoom", "download")
 #: Formats that export in well under a second (README "Exports"); the long ones are opt-in.
@@ -77,6 +77,7 @@ FAST_FORMATS = ("csv", "geojson", "kml", "timelinejs")
 LONG_FORMATS = ("pptx", "gif", "mp4")
 SUFFIX = {"timelinejs": "json"}
 REQUEST_TIMEOUT = 120.0  # seconds; longer than gunicorn's 30 s worker timeout, so a killed worker shows as an error
+JOB_TIMEOUT = 300.0  # seconds a background download may take, polls included
 
 
 class LoadTestError(Exception):
@@ -302,17 +303,26 @@ class Analyst:
         return body
 
     async def fire(self, kind: str, changed: list[tuple[str, str]]) -> dict | None:
-        """POST one callback, check its answer and keep the values it sets; None on error."""
+        """POST one callback (polling a background one to its end), check the answer, keep its values.
+
+        None on error. A background callback (Dash's renderer protocol): the first POST starts a job
+        and returns its signed handles; the page then re-posts with ``cacheKey`` and ``job`` in the
+        query string (and the values nulled) every ``interval`` ms until the answer holds ``response``.
+        """
         cb = self.callbacks[kind]
         url = f"{self.base}/_dash-update-component"
         params = {"endId": self.end_id} if self.end_id else {}
         body = self.body(kind, changed)
         start = time.perf_counter()
         size = 0
+        polling = False
         try:
             while True:
+                sent = time.perf_counter()
                 response = await self.client.post(url, params=params, json=body)
                 size += len(response.content)
+                if cb.background:  # each request of a job is timed: the start, then every poll
+                    self._record(f"{kind}-poll" if polling else kind, time.perf_counter() - sent, len(response.content))
                 if response.status_code == 204:  # PreventUpdate / nothing to update
                     data: dict = {"response": {}}
                     break
@@ -320,28 +330,35 @@ class Analyst:
                     self.stats.error(kind, f"HTTP {response.status_code} for {self.where(kind)}: {response.text[:200]}")
                     return None
                 data = response.json()
-                if cb.background and "response" not in data and ("cacheKey" in data or "job" in data):
-                    # A background callback: poll as the renderer does, until its answer is ready.
-                    params = {**params, **{k: data[k] for k in ("cacheKey", "job") if k in data}}
+                if not (cb.background and "response" not in data):
+                    break
+                if not polling:
+                    if not (isinstance(data, dict) and "cacheKey" in data and "job" in data):
+                        self.stats.error(kind, f"background job not started: {str(data)[:200]}")
+                        return None
+                    params = {**params, "cacheKey": data["cacheKey"], "job": data["job"]}
                     body = {
                         **body,
                         "inputs": [{**i, "value": None} for i in body["inputs"]],
                         "state": [{**s, "value": None} for s in body.get("state", [])],
                     }
-                    await asyncio.sleep(cb.background.get("interval", 500) / 1000)
-                    continue
-                break
+                    polling = True
+                if time.perf_counter() - start > JOB_TIMEOUT:
+                    self.stats.error(kind, f"background job unfinished after {JOB_TIMEOUT:.0f} s ({self.where(kind)})")
+                    return None
+                await asyncio.sleep(cb.background.get("interval", 500) / 1000)
         except Exception as exc:
             self.stats.error(kind, f"{type(exc).__name__} for {self.where(kind)}: {exc}")
             return None
-        elapsed = time.perf_counter() - start
         problem = self.check(kind, data)
         if problem:
             self.stats.error(kind, f"{problem} (for {self.where(kind)})")
             return None
-        # The page's first render sends the whole map figure; later ones patch its data.
-        first = kind == "render" and not self.values.get(("map-drawn", "data"))
-        self._record("first-render" if first else kind, elapsed, size)
+        if not cb.background:
+            # One request: its latency is the callback's. The page's first render sends the whole map
+            # figure; later ones patch its data.
+            first = kind == "render" and not self.values.get(("map-drawn", "data"))
+            self._record("first-render" if first else kind, time.perf_counter() - start, size)
         response_props = data["response"]
         for cid, props in response_props.items():
             for prop, value in props.items():
@@ -361,10 +378,10 @@ class Analyst:
         for cid, props in data["response"].items():
             if not isinstance(props, dict) or any((cid, prop) not in declared for prop in props):
                 return f"answer sets undeclared outputs: {cid} {list(props)[:5] if isinstance(props, dict) else props}"
-        notices = data["response"].get("notices", {}).get("children")
         if kind == "download":
-            if "Download failed" in text_in(notices):
-                return f"download of {self.format} failed: {text_in(notices)[:200]}"
+            said = " ".join(text_in(props.get("children")) for props in data["response"].values())
+            if "failed" in said.lower():
+                return f"download of {self.format} failed: {said[:200]}"
             sent = data["response"].get("download", {}).get("data")
             if not isinstance(sent, dict) or not sent.get("content"):
                 return f"no file in the download answer: {str(data)[:200]}"
@@ -633,6 +650,14 @@ async def wait_until_up(client, url: str, proc: subprocess.Popen | None, log, ti
     raise LoadTestError(f"{url} did not answer within {timeout:.0f} s")
 
 
+GRACE = 3.0  # seconds
+
+
+def download_folders() -> list[str]:
+    """The app's download folders in the temporary directory (each job removes its own)."""
+    return [str(p) for p in Path(tempfile.gettempdir()).glob("conflictmap-download-*")]
+
+
 def worker_memory(master_pid: int) -> dict[int, float]:
     """Resident memory (MB) of each gunicorn worker (the master's children)."""
     import psutil
@@ -678,6 +703,8 @@ class Report:
     memory: dict[str, dict]
     worker_restarts: int
     server_complaints: list[str]
+    job_processes_left: int
+    temp_folders_left: list[str]
     client_cpu_share: float
     megabytes_in: float
 
@@ -730,6 +757,19 @@ class Server:
     def memory(self) -> dict[int, float]:
         return worker_memory(self.proc.pid) if self.proc is not None else {}
 
+    def job_processes(self) -> int:
+        """Processes the workers started (background jobs) that are still running."""
+        import psutil
+
+        if self.proc is None:
+            return 0
+        try:
+            workers = psutil.Process(self.proc.pid).children()
+            jobs = [p for w in workers for p in w.children(recursive=True)]
+            return sum(1 for p in jobs if p.status() != psutil.STATUS_ZOMBIE)
+        except psutil.Error:
+            return 0
+
     def complaints(self) -> list[str]:
         if self.proc is None:
             return []
@@ -751,6 +791,7 @@ async def drive(server: Server, args) -> Report:
     stats = Stats()
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     memory = {"start": server.memory()}
+    temp_before = set(download_folders())
     samples: list[dict[int, float]] = []
     stop = asyncio.Event()
     limits = httpx.Limits(max_connections=6, max_keepalive_connections=6)  # a browser's per-host limit
@@ -791,6 +832,9 @@ async def drive(server: Server, args) -> Report:
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
     memory["end"] = server.memory()
+    await asyncio.sleep(GRACE)  # a job that just answered may take a moment to exit and clean up
+    jobs_left = server.job_processes()
+    temp_left = sorted(set(download_folders()) - temp_before)
     peak: dict[int, float] = {}
     for sample in samples:
         for pid, mb in sample.items():
@@ -814,6 +858,8 @@ async def drive(server: Server, args) -> Report:
         memory={stage: {str(pid): round(mb, 1) for pid, mb in sorted(m.items())} for stage, m in memory.items() if m},
         worker_restarts=len(seen - set(memory["after_warm_up"])) if memory["after_warm_up"] else 0,
         server_complaints=server.complaints(),
+        job_processes_left=jobs_left,
+        temp_folders_left=temp_left,
         client_cpu_share=round(cpu / elapsed, 2),
         megabytes_in=round(stats.bytes_in / 2**20, 1),
     )
@@ -864,6 +910,8 @@ def print_report(report: Report) -> None:
                 values = report.memory[stage]
                 print(f"  {stage:<14}" + "  ".join(f"pid {pid}: {mb:.0f}" for pid, mb in values.items()))
         print(f"  worker restarts during the run: {report.worker_restarts}")
+    print(f"background job processes still running at the end: {report.job_processes_left}")
+    print(f"download folders left in {tempfile.gettempdir()}: {len(report.temp_folders_left)}")
     if report.server_complaints:
         print(f"\ngunicorn's log: {len(report.server_complaints)} complaint(s), the first:")
         for line in report.server_complaints[:10]:
