@@ -151,6 +151,7 @@ def test_the_hostile_events_file_and_briefing_validate():
 # ---------------------------------------------------------------- the app
 
 
+@pytest.mark.browser
 def test_main_page_shows_hostile_text_as_text(app):
     driver = open_page(app, "/")
     assert driver.title == f"conflictmap — {DATASET.title}"  # the <title> holds the text, literally
@@ -168,6 +169,7 @@ def test_main_page_shows_hostile_text_as_text(app):
     assert_clean_console(driver)
 
 
+@pytest.mark.browser
 def test_lanes_by_side_show_hostile_side_names_as_text(app):
     driver = open_page(app, "/?lanes=side")
     lanes = svg_texts(driver, "timeline")
@@ -177,6 +179,20 @@ def test_lanes_by_side_show_hostile_side_names_as_text(app):
     assert_clean_console(driver)
 
 
+@pytest.mark.browser
+def test_hostile_url_parameters_come_back_as_text(app):
+    """A shared link is data too: unknown values are named in a notice, as characters."""
+    from urllib.parse import quote
+
+    bad_faction = IMG + LINK
+    driver = open_page(app, f"/?faction={quote(bad_faction)}&q={quote(SCRIPT + BOLD)}&event={quote(LINK)}")
+    wait_for(lambda: "onerror" in text_of(driver, "#notices"), message="notice naming the unknown faction")
+    assert_inert(driver)
+    assert driver.find_element("id", "search").get_attribute("value") == SCRIPT + BOLD
+    assert_clean_console(driver)
+
+
+@pytest.mark.browser
 def test_a_selected_event_shows_hostile_text_as_text(app):
     driver = open_page(app, f"/?event={PLACED_EVENT}")
     row = DATASET.events.loc[PLACED_EVENT]
@@ -194,6 +210,7 @@ def test_a_selected_event_shows_hostile_text_as_text(app):
     assert_clean_console(driver)
 
 
+@pytest.mark.browser
 def test_presenter_mode_shows_hostile_briefing_text_as_text(app):
     driver = open_page(app, "/briefing/hostile?step=1")
     step = BRIEFING.steps[0]
@@ -211,6 +228,7 @@ def test_presenter_mode_shows_hostile_briefing_text_as_text(app):
     assert_clean_console(driver)
 
 
+@pytest.mark.browser
 def test_hover_labels_show_hostile_text_as_text(app):
     driver = open_page(app, "/")
     row = DATASET.events.loc[PLACED_EVENT]
