@@ -630,10 +630,19 @@ def log_tail(log) -> str:
 
 
 def serious_log_lines(text: str) -> list[str]:
-    """gunicorn's and the app's complaints: worker timeouts and kills, errors, tracebacks, and any
-    callback answered 400 (this client sends only what the page sends, so a 400 is a bug in the app)."""
-    marks = ("[CRITICAL]", "[ERROR]", "WORKER TIMEOUT", "Traceback", "was sent SIGKILL", "400 for a callback")
-    return [line for line in text.splitlines() if any(m in line for m in marks)]
+    """gunicorn's and the app's complaints: worker timeouts and kills, errors, tracebacks (by their
+    exception line), and any callback answered 400 (this client sends only what the page sends, so a
+    400 is a bug in the app)."""
+    marks = ("[CRITICAL]", "[ERROR]", "WORKER TIMEOUT", "was sent SIGKILL", "400 for a callback")
+    found = []
+    lines = text.splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            last = next((x for x in lines[k + 1 :] if x and not x[0].isspace()), "")
+            found.append(f"traceback: {last}")
+        elif any(m in line for m in marks):
+            found.append(line)
+    return found
 
 
 async def wait_until_up(client, url: str, proc: subprocess.Popen | None, log, timeout: float = 120.0) -> None:
@@ -780,8 +789,14 @@ class Server:
 
 async def run(args) -> Report:
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
-        async with Server(args, log) as server:
-            return await drive(server, args)
+        try:
+            async with Server(args, log) as server:
+                return await drive(server, args)
+        finally:
+            if args.server_log:
+                log.flush()
+                log.seek(0)
+                Path(args.server_log).write_text(log.read(), encoding="utf-8")
 
 
 async def drive(server: Server, args) -> Report:
@@ -949,6 +964,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{', '.join(LONG_FORMATS)} 20-30 s each)",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--server-log", help="keep gunicorn's log (and the app's) in this file")
     parser.add_argument("--json", help="also write the report as JSON to this file")
     args = parser.parse_args(argv)
     if args.users < 1 or args.seconds <= 0:
