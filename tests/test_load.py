@@ -1,0 +1,220 @@
+"""The load test, small: a few analysts against the README's gunicorn recipe, with no errors.
+
+benchmarks/load_test.py runs as a user would run it (a subprocess, its own
+gunicorn on a free loopback port). Latency is printed, never asserted here:
+it depends on the machine and on what else runs on it. What is asserted is
+what must hold at any speed: every request answered 2xx with the callback's
+JSON (a download carries its file, a render its count), every kind of request
+and every action exercised, no worker killed or restarted, nothing serious in
+gunicorn's log, and memory reported for every worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "load_test.py"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from load_test import (  # noqa: E402
+    ACTIONS,
+    FAST_FORMATS,
+    KINDS,
+    Analyst,
+    Stats,
+    dash_config,
+    find_callbacks,
+    percentile,
+    view_key,
+)
+
+
+def test_a_small_load_test_has_no_errors_and_exercises_every_request(tmp_path):
+    report_file = tmp_path / "report.json"
+    workers = 2
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--users",
+            "5",
+            "--seconds",
+            "10",
+            "--workers",
+            str(workers),
+            "--think",
+            "0.2:1",
+            "--formats",
+            "csv,geojson,kml,timelinejs",
+            "--json",
+            str(report_file),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["errors"] == {}, report["error_samples"]
+    assert report["server_complaints"] == []
+    for kind in KINDS:
+        assert report["kinds"][kind]["count"] > 0, kind
+    for action in ACTIONS:
+        assert report["actions"][action]["count"] > 0, action
+    assert report["actions"]["download"]["count"] == 5  # one download per user
+    assert report["worker_restarts"] == 0
+    for stage in ("start", "after_warm_up", "end"):
+        assert len(report["memory"][stage]) == workers, report["memory"]
+    assert "p95" in proc.stdout and "errors: 0" in proc.stdout
+
+
+def test_view_key_mirrors_the_browsers_derivation():
+    # deriveKeys (dashboard/assets/conflictmap.js): the event is split off, the rest sorted by name.
+    assert view_key("?side=Pro-government&event=x&faction=sdf", "/") == ("/?faction=sdf&side=Pro-government", "x")
+    assert view_key("", "/briefing/b") == ("/briefing/b?", None)
+    assert view_key("?q=a+b", "/")[0] == view_key("?q=a%20b", "/")[0]
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert percentile(values, 50) == 50 and percentile(values, 95) == 95 and percentile(values, 100) == 100
+    assert percentile([7.0], 99) == 7.0
+
+
+@cache
+def bundled_app():
+    from dashboard.app import create_app
+
+    return create_app(ROOT / "events.yaml")
+
+
+class _Answer:
+    """A Flask test response as the load test reads an httpx one."""
+
+    def __init__(self, response):
+        self.status_code = response.status_code
+        self.content = response.get_data()
+        self.text = response.get_data(as_text=True)
+        self._response = response
+
+    def json(self):
+        return self._response.get_json()
+
+
+def running_jobs() -> list:
+    """Background jobs (forks of this process) still running."""
+    me = psutil.Process()
+    jobs = []
+    for child in me.children():
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and child.exe() == me.exe():
+                jobs.append(child)
+        except psutil.Error:  # gone, or a zombie, since it was listed
+            continue
+    return jobs
+
+
+class _AppClient:
+    """The app's Flask test client behind the load test's (async) client interface: no server needed.
+
+    With ``jobs_first``, a poll waits until every background job has finished, so what the poll
+    reads does not depend on how fast the jobs ran.
+    """
+
+    def __init__(self, app, jobs_first: bool = False):
+        self.client = app.server.test_client()
+        self.jobs_first = jobs_first
+
+    async def post(self, url, params=None, json=None):
+        if self.jobs_first and "cacheKey" in (params or {}):
+            for _ in range(600):
+                if not running_jobs():
+                    break
+                await asyncio.sleep(0.1)
+        return _Answer(self.client.post(url, query_string=params or {}, json=json))
+
+
+def page_for(app, stats: Stats, fmt: str, search: str, jobs_first: bool = False) -> Analyst:
+    """A page showing ``search`` with ``fmt`` chosen for download, as the load test holds one."""
+    page = Analyst(_AppClient(app, jobs_first), "", stats, random.Random(0), (0, 0), fmt)
+    client = app.server.test_client()
+    page.callbacks = find_callbacks(client.get("/_dash-dependencies").get_json())
+    page.end_id = dash_config(client.get("/").get_data(as_text=True)).get("end_id")
+    page.values = {("download-format", "value"): fmt, ("url", "search"): search}
+    return page
+
+
+def download(fmt: str, search: str) -> Stats:
+    """Click "Download" on the page ``search`` shows, as the load test does (a job polled to its end)."""
+    stats = Stats()
+    asyncio.run(page_for(bundled_app(), stats, fmt, search).download())
+    return stats
+
+
+# Found by the full load test: 5 of 50 users' CSV downloads failed (answered 400 before downloads became
+# background jobs). An empty view (words or dates that match no event) makes
+# dashboard/exports/tables.py write_csv call .any() on an empty datetime64 column mapped with
+# `isinstance(v, (list, tuple))` (pandas 3: "TypeError: 'any' with datetime64 dtypes is not
+# supported"); `conflictmap export events.yaml --format csv -o x.csv --q zzzz` ends in a traceback.
+EMPTY_CSV = pytest.mark.xfail(
+    strict=True, reason="write_csv raises TypeError on an empty view (pandas 3 datetime64 .any())"
+)
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [pytest.param(f, marks=EMPTY_CSV) if f == "csv" else f for f in FAST_FORMATS],
+)
+@pytest.mark.parametrize("search", ["?q=zzzz", "?from=2017-10-01&to=2017-10-02"])
+def test_downloading_an_empty_view_answers_with_a_file(fmt, search):
+    stats = download(fmt, search)
+    assert stats.error_samples == []
+    assert len(stats.actions["download"]) == 1
+
+
+@pytest.mark.parametrize("fmt", FAST_FORMATS)
+def test_downloading_the_whole_view_answers_with_a_file(fmt):
+    stats = download(fmt, "")
+    assert stats.error_samples == []
+    assert len(stats.actions["download"]) == 1
+
+
+# Found by the full load test (1 of 50 downloads got no file): Dash keys a background job's result by
+# a hash of the callback's source and its arguments (n_clicks, format, URL), so two analysts whose
+# first download is the same view in the same format share one result. The first page to poll reads
+# it and Dash deletes it; the second page finds nothing, sees its own job finished, and Dash answers
+# "no update": no file, no message. A per-page token among the download callback's arguments (or
+# its own cache key) would keep the jobs apart.
+@pytest.mark.parametrize(
+    "searches",
+    [
+        pytest.param(
+            ("?faction=sdf", "?faction=sdf"),
+            marks=pytest.mark.xfail(strict=True, reason="two same-view downloads share Dash's background result key"),
+            id="same view",
+        ),
+        pytest.param(("?faction=sdf", "?faction=daesh"), id="different views"),
+    ],
+)
+def test_two_analysts_downloading_at_once_both_get_the_file(searches):
+    app = bundled_app()
+    stats = Stats()
+    pages = [page_for(app, stats, "geojson", search, jobs_first=True) for search in searches]
+
+    async def both():
+        await asyncio.gather(*(page.download() for page in pages))
+
+    asyncio.run(both())
+    assert stats.error_samples == []
+    assert len(stats.actions["download"]) == 2
