@@ -437,6 +437,12 @@ def register_callbacks(
     )
 
     app.clientside_callback(
+        ClientsideFunction(namespace="conflictmap", function_name="graphHeight"),
+        Output("timeline", "style"),
+        Input("timeline", "figure"),
+    )
+
+    app.clientside_callback(
         ClientsideFunction(namespace="conflictmap", function_name="frameMap"),
         Output("map-frame", "data", allow_duplicate=True),
         Input("map-frame", "data"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +32,19 @@ def background_manager(dataset_file: str):
         from dash import DiskcacheManager
     except ImportError:
         return None
+
+    class OneJobPerClick(DiskcacheManager):
+        """Dash keys a job by a hash of the callback and its arguments, so two analysts downloading the
+        same view in the same format would share one result: the first page to poll reads it (and Dash
+        deletes it), the second gets no file. A random part makes every click its own job."""
+
+        def build_cache_key(self, *args, **kwargs):
+            return f"{super().build_cache_key(*args, **kwargs)}-{uuid.uuid4().hex}"
+
     folder = jobs_folder(dataset_file)
     folder.mkdir(parents=True, exist_ok=True)
-    # Results are read once by the page; an abandoned one is dropped after a day.
-    return DiskcacheManager(diskcache.Cache(str(folder)), expire=24 * 3600)
+    # Results are read once by the page (and then deleted); an abandoned one is dropped after a day.
+    return OneJobPerClick(diskcache.Cache(str(folder)), expire=24 * 3600)
 
 
 @dataclass

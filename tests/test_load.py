@@ -162,20 +162,7 @@ def download(fmt: str, search: str) -> Stats:
     return stats
 
 
-# Found by the full load test: 5 of 50 users' CSV downloads failed (answered 400 before downloads became
-# background jobs). An empty view (words or dates that match no event) makes
-# dashboard/exports/tables.py write_csv call .any() on an empty datetime64 column mapped with
-# `isinstance(v, (list, tuple))` (pandas 3: "TypeError: 'any' with datetime64 dtypes is not
-# supported"); `conflictmap export events.yaml --format csv -o x.csv --q zzzz` ends in a traceback.
-EMPTY_CSV = pytest.mark.xfail(
-    strict=True, reason="write_csv raises TypeError on an empty view (pandas 3 datetime64 .any())"
-)
-
-
-@pytest.mark.parametrize(
-    "fmt",
-    [pytest.param(f, marks=EMPTY_CSV) if f == "csv" else f for f in FAST_FORMATS],
-)
+@pytest.mark.parametrize("fmt", FAST_FORMATS)
 @pytest.mark.parametrize("search", ["?q=zzzz", "?from=2017-10-01&to=2017-10-02"])
 def test_downloading_an_empty_view_answers_with_a_file(fmt, search):
     stats = download(fmt, search)
@@ -191,19 +178,13 @@ def test_downloading_the_whole_view_answers_with_a_file(fmt):
 
 
 # Found by the full load test (1 of 50 downloads got no file): Dash keys a background job's result by
-# a hash of the callback's source and its arguments (n_clicks, format, URL), so two analysts whose
-# first download is the same view in the same format share one result. The first page to poll reads
-# it and Dash deletes it; the second page finds nothing, sees its own job finished, and Dash answers
-# "no update": no file, no message. A per-page token among the download callback's arguments (or
-# its own cache key) would keep the jobs apart.
+# a hash of the callback's source and its arguments, so two analysts downloading the same view in the
+# same format shared one result and the second page got nothing (dashboard/jobs.py now makes every
+# click its own job).
 @pytest.mark.parametrize(
     "searches",
     [
-        pytest.param(
-            ("?faction=sdf", "?faction=sdf"),
-            marks=pytest.mark.xfail(strict=True, reason="two same-view downloads share Dash's background result key"),
-            id="same view",
-        ),
+        pytest.param(("?faction=sdf", "?faction=sdf"), id="same view"),
         pytest.param(("?faction=sdf", "?faction=daesh"), id="different views"),
     ],
 )

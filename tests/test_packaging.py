@@ -93,7 +93,7 @@ def test_the_wheel_carries_every_module_and_data_file(wheel):
         if p.is_file()
     }
     assert data and data - names == set()
-    assert any(n.startswith("dashboard/assets/topojson/") for n in names)  # a subfolder of the assets
+    assert any(n.startswith("dashboard/assets/basemap/") for n in names)  # a subfolder of the assets
     shared = {n.split(".data/data/", 1)[1] for n in names if ".data/data/" in n}
     assert {"share/conflictmap/events.yaml", "share/conflictmap/briefings/deir-ez-zor-october-2017.yaml"} <= shared
     assert any(n.startswith("share/conflictmap/seeds/") for n in shared)
@@ -152,8 +152,9 @@ def test_serve_the_bundled_example_from_the_installed_wheel(venv, elsewhere):
             assert "conflictmap" in html
             layout = wait_http(f"http://127.0.0.1:{port}/_dash-layout")
             assert "event-count" in layout
-            topo = urllib.request.urlopen(f"http://127.0.0.1:{port}/assets/topojson/world_50m.json", timeout=10).read()
-            assert b'"Topology"' in topo
+            # The base map's files come from the installed package, not the source tree.
+            land = urllib.request.urlopen(f"http://127.0.0.1:{port}/assets/basemap/land.geojson", timeout=10).read()
+            assert b'"FeatureCollection"' in land
         finally:
             proc.terminate()
             proc.wait(timeout=20)

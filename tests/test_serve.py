@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -12,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_helpers import count_text, non_loopback_resources, severe_logs, wait_idle
+from browser_helpers import MAP_JS, count_text, non_loopback_resources, severe_logs, wait_idle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,8 +60,9 @@ def test_served_app_draws_offline_in_a_locked_down_browser(served, dash_br):
     driver = dash_br.driver
     driver.get(f"http://127.0.0.1:{port}/")
     wait_idle(driver)
-    for layer in ("countries", "coastlines", "rivers", "land"):
-        assert driver.find_elements("css selector", f"#map .geo .layer.{layer} path"), layer
+    drawn = driver.execute_script(MAP_JS + "return [...new Set(map.queryRenderedFeatures().map(f => f.layer.id))];")
+    for layer in ("land", "borders", "rivers"):
+        assert layer in drawn, (layer, drawn)
     assert driver.find_elements("css selector", "#timeline .scatterlayer .point")
     assert "Showing 14 of 14 events" in count_text(driver)
     assert non_loopback_resources(driver) == []
@@ -123,8 +125,10 @@ def test_gunicorn_serves_the_same_app(tmp_path):
         assert "conflictmap" in html
         layout = wait_http(f"http://127.0.0.1:{port}/_dash-layout")
         assert '"id": "map"' in layout or '"id":"map"' in layout
-        topo = urllib.request.urlopen(f"http://127.0.0.1:{port}/assets/topojson/world_50m.json", timeout=5).read()
-        assert b'"Topology"' in topo
+        style = json.loads(wait_http(f"http://127.0.0.1:{port}/map/style.json"))
+        land = style["sources"]["land"]["data"]
+        assert land.startswith(f"http://127.0.0.1:{port}/"), land
+        assert '"FeatureCollection"' in wait_http(land)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

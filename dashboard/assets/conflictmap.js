@@ -431,6 +431,12 @@
         }, 0);
         return Date.now();
       },
+      // A responsive dcc.Graph fills its box and drops the figure's height, so the box takes the
+      // height the lanes need (the figure's own); the lanes' scroll area then scrolls it.
+      graphHeight: function (figure) {
+        var height = figure && figure.layout && figure.layout.height;
+        return height ? {height: height + 'px'} : window.dash_clientside.no_update;
+      },
       frameMap: function (frame, _fitClicks) {
         var ctx = window.dash_clientside.callback_context;
         var fit = ctx && ctx.triggered && ctx.triggered.some(function (t) { return t.prop_id === "fit-map.n_clicks"; });

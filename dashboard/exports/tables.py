@@ -38,7 +38,8 @@ def _source_columns(dataset: Dataset, ids) -> pd.DataFrame:
 def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:
     table = visible.drop(columns=["search_text"], errors="ignore").copy()
     for col in table.columns:
-        if table[col].map(lambda v: isinstance(v, (list, tuple))).any():
+        # dtype object only: on an empty view .map returns the column's own dtype (datetime64 has no .any()).
+        if table[col].dtype == object and any(isinstance(v, (list, tuple)) for v in table[col]):
             table[col] = table[col].map(lambda v: json.dumps(v) if isinstance(v, (list, tuple)) else v)
     table = table.join(_source_columns(dataset, table.index))
     with atomic_path(out, protect) as tmp:
