@@ -372,15 +372,21 @@ def inline_source(name: str, bbox: tuple[float, float, float, float] | None = No
     kept: a static image of one region need not make MapLibre parse the world."""
     if name == "sprite":
         raise ValueError("an inline style needs the sprite as a data URL: use inline_sprite()")
-    collection = json.loads(_read(name))
+    features = _parsed_features(name)
     if bbox is None:
-        return collection
+        return {"type": "FeatureCollection", "features": list(features)}
     w, s, e, n = bbox
     boxes = _feature_boxes(name)
     keep = [
-        f for f, (fw, fs, fe, fn) in zip(collection["features"], boxes) if fe >= w and fw <= e and fn >= s and fs <= n
+        f for f, (fw, fs, fe, fn) in zip(features, boxes) if fe >= w and fw <= e and fn >= s and fs <= n
     ]
     return {"type": "FeatureCollection", "features": keep}
+
+
+@lru_cache(maxsize=16)
+def _parsed_features(name: str) -> tuple[dict, ...]:
+    """Parsed once per process (an animation's frames and a deck's slides each ask); read, never changed."""
+    return tuple(json.loads(_read(name))["features"])
 
 
 @lru_cache(maxsize=16)

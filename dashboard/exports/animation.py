@@ -3,9 +3,11 @@
 One frame per day of the view's period (at most MAX_FRAMES: longer periods
 step several days per frame), each showing every event that started on or
 before that day, with the window shaded on the timeline. Axes, map frame and
-image size are fixed from the whole period so the frames line up. Frames are
-rendered by the static renderer (kaleido) and assembled by imageio (GIF via
-Pillow, MP4 by the ffmpeg binary that imageio-ffmpeg ships).
+image size are fixed from the whole period so the frames line up. The base
+map is drawn once and each frame draws its events over that picture
+(``flatmap.py``); frames are rendered by the static renderer (kaleido) and
+assembled by imageio (GIF via Pillow, MP4 by the ffmpeg binary that
+imageio-ffmpeg ships).
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from dashboard.exports.browser import render
 from dashboard.exports.common import visible_events
-from dashboard.exports.composite import MAP_HEIGHT, MAX_TIMELINE, Frame, camera_for, composite_figure
+from dashboard.exports.composite import (
+    MAP_HEIGHT,
+    MAX_TIMELINE,
+    Frame,
+    base_map_png_figure,
+    camera_for,
+    composite_figure,
+)
 from dashboard.exports.composite import WIDTH as FULL_WIDTH
 from dashboard.exports.errors import ExportError, MissingDependencyError
 from dashboard.timeline import period, timeline_figure
@@ -62,6 +71,8 @@ def frame_figures(
         x_range=x_range, centre=centre, zoom=zoom, timeline_height=min(MAX_TIMELINE, int(lanes["layout"]["height"]))
     )
     days = frame_days(visible, max_frames)
+    # The base map is drawn once; every frame draws its events over that picture (see flatmap.py).
+    base_map = render([base_map_png_figure(dataset, visible, fixed, width)], "png", label="Drawing the base map")[0]
 
     def frames() -> Iterator[go.Figure]:
         for day in days:
@@ -75,6 +86,7 @@ def frame_figures(
                 st,
                 width=width,
                 frame=fixed,
+                base_map=base_map,
                 subtitle=f"Events up to {day:%a %d %b %Y} ({len(now)} of {len(visible)})",
             )
 

@@ -19,6 +19,7 @@ from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from conflictmap.vocabulary import TYPE_LABELS
 from dashboard.exports.common import attribution
+from dashboard.exports.flatmap import base_map_figure, flat_map
 from dashboard.figures import FONT, esc, faction_colour, faction_label
 from dashboard.mapfigure import _frame_points, map_traces, placed_events
 from dashboard.mapstyle import BASEMAP_DIR, inline_source, map_style
@@ -34,6 +35,7 @@ TICKS = 44  # the timeline's date labels, below its axis
 KEY = 84  # faction and type key (up to three rows)
 CREDITS = 70  # attribution lines
 MAX_TIMELINE = 640
+MARGIN_L, MARGIN_R = 12, 16
 
 
 @dataclass(frozen=True)
@@ -94,10 +96,17 @@ def composite_figure(
     subtitle: str | None = None,
     width: int = WIDTH,
     frame: Frame | None = None,
+    base_map: bytes | None = None,
 ) -> go.Figure:
-    """The map (top) and the timeline (bottom) of one view as one figure, with a key and credits."""
+    """The map (top) and the timeline (bottom) of one view as one figure, with a key and credits.
+
+    With ``base_map`` (a PNG from ``base_map_png_figure`` at ``frame``'s camera) the events are drawn
+    over that picture instead of on a live map: see ``flatmap.py``.
+    """
     scale = width / WIDTH
     map_h = int(MAP_HEIGHT * scale)
+    if base_map is not None and not (frame and frame.centre is not None and frame.zoom is not None):
+        raise ValueError("a base-map picture needs the frame's camera it was drawn at")
     if frame and frame.zoom is not None and frame.centre is not None:
         centre, zoom = frame.centre, frame.zoom
     else:
@@ -114,7 +123,14 @@ def composite_figure(
     split = lanes_h / plot_h
     label_frac = LANE_LABEL_PX / width
 
-    data = [{**t, "subplot": "map"} for t in traces]
+    map_domain_y = ((lanes_h + GAP) / plot_h, 1.0)
+    flat_layout: dict = {}
+    if base_map is not None:
+        data, flat_layout = flat_map(
+            traces, layers, base_map, centre, zoom, (width - MARGIN_L - MARGIN_R, map_h), map_domain_y
+        )
+    else:
+        data = [{**t, "subplot": "map"} for t in traces]
     data += [{**t, "xaxis": "x", "yaxis": "y"} for t in lanes["data"]]
     data += _key_traces(dataset, visible)
     lay = lanes["layout"]
@@ -175,14 +191,18 @@ def composite_figure(
             "font": {"size": 20},
         }
     )
+    if base_map is None:
+        flat_layout = {
+            "map": {
+                "style": export_style(dataset, visible, state.event, view_box(centre, zoom, width, map_h)),
+                "center": {"lat": centre[0], "lon": centre[1]},
+                "zoom": zoom,
+                "layers": layers,
+                "domain": {"x": [0, 1], "y": list(map_domain_y)},
+            }
+        }
     layout = {
-        "map": {
-            "style": export_style(dataset, visible, state.event, view_box(centre, zoom, width, map_h)),
-            "center": {"lat": centre[0], "lon": centre[1]},
-            "zoom": zoom,
-            "layers": layers,
-            "domain": {"x": [0, 1], "y": [(lanes_h + GAP) / plot_h, 1]},
-        },
+        **flat_layout,
         "xaxis": xaxis,
         "yaxis": yaxis,
         "shapes": shapes,
@@ -191,8 +211,8 @@ def composite_figure(
         "width": width,
         "height": height,
         "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "margin": {"l": 12, "r": 16, "t": TOP, "b": TICKS + KEY + CREDITS, "autoexpand": False},
+        "plot_bgcolor": "rgba(0,0,0,0)",  # the paper's white; a base-map picture shows through
+        "margin": {"l": MARGIN_L, "r": MARGIN_R, "t": TOP, "b": TICKS + KEY + CREDITS, "autoexpand": False},
         "showlegend": True,
         "legend": {
             "orientation": "h",
@@ -210,6 +230,17 @@ def composite_figure(
     figure = go.Figure({"data": data, "layout": layout}, skip_invalid=False, _validate=False)
     figure.layout.legend.y = -TICKS / plot_h
     return figure
+
+
+def base_map_png_figure(dataset: Dataset, visible: pd.DataFrame, frame: Frame, width: int = WIDTH) -> go.Figure:
+    """The base map alone at ``frame``'s camera, the size of the map area of ``composite_figure(width=...)``.
+
+    ``visible``: every event the frames will show (their places are labelled, their uncertainty drawn).
+    """
+    assert frame.centre is not None and frame.zoom is not None
+    map_w, map_h = width - MARGIN_L - MARGIN_R, int(MAP_HEIGHT * width / WIDTH)
+    style = export_style(dataset, visible, None, view_box(frame.centre, frame.zoom, width, map_h))
+    return go.Figure(base_map_figure(style, frame.centre, frame.zoom, map_w, map_h), _validate=False)
 
 
 def _key_traces(dataset: Dataset, visible: pd.DataFrame) -> list[dict]:

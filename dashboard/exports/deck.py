@@ -1,7 +1,8 @@
 """PowerPoint: a title slide, one slide per briefing step (or per event), a credits slide.
 
 Each content slide shows the map-above-timeline image from the static
-renderer and the step text; the speaker notes carry the source quotes with
+renderer and the step text (a deck of one view keeps one camera: its base map
+is drawn once, see ``flatmap.py``); the speaker notes carry the source quotes with
 their citations, so a presenter can read the evidence aloud.
 """
 
@@ -17,7 +18,7 @@ from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from dashboard.exports.browser import render
 from dashboard.exports.common import attribution, citation, markdown_to_text, sources_for, visible_events
-from dashboard.exports.composite import composite_figure
+from dashboard.exports.composite import MAP_HEIGHT, Frame, base_map_png_figure, camera_for, composite_figure
 from dashboard.exports.errors import MissingDependencyError
 from dashboard.figures import date_text, place_text
 
@@ -50,6 +51,15 @@ def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> li
             )
         return out
     visible = visible_events(dataset, state)
+    # One view: every slide keeps the view's camera (the audience keeps its bearings, the featured event
+    # ringed), so the base map is drawn once and each slide draws its events over it (see flatmap.py).
+    centre, zoom = camera_for(dataset, visible, height=MAP_HEIGHT)
+    fixed = Frame(centre=centre, zoom=zoom)
+    base_map = (
+        render([base_map_png_figure(dataset, visible, fixed)], "png", label="Drawing the base map")[0]
+        if len(visible)
+        else None
+    )
     for eid, row in visible.iterrows():
         st = state.replace(event=eid)
         body = "\n\n".join(
@@ -60,7 +70,16 @@ def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> li
                 "heading": str(row["title"]),
                 "body": body,
                 "events": [eid],
-                "figure": partial(composite_figure, dataset, visible, st, featured=(eid,), subtitle=str(row["title"])),
+                "figure": partial(
+                    composite_figure,
+                    dataset,
+                    visible,
+                    st,
+                    featured=(eid,),
+                    subtitle=str(row["title"]),
+                    frame=fixed,
+                    base_map=base_map,
+                ),
             }
         )
     return out
