@@ -72,9 +72,12 @@ def test_default_view_labels_every_place_the_events_name_in_their_spelling(app):
 
 
 def test_zooming_in_brings_more_town_labels_without_overlaps(app):
+    # A full-HD screen, and the Euphrates between Raqqa and Deir ez-Zor: villages with no events on them
+    # (GeoNames has few places in this desert; round the Mekhan cluster the markers win the collisions).
+    set_viewport(app.driver, 1920, 1080)
     driver = open_page(app)
     towns_before = set(rendered_labels(driver, "towns-"))
-    driver.execute_script(MAP_JS + "map.jumpTo({center: [40.3, 35.1], zoom: 9.5}, {originalEvent: {type: 'test'}});")
+    driver.execute_script(MAP_JS + "map.jumpTo({center: [39.6, 35.75], zoom: 9.6}, {originalEvent: {type: 'test'}});")
     wait_idle(driver)
     towns_after = set(rendered_labels(driver, "towns-"))
     assert len(towns_after - towns_before) >= 3, (towns_before, towns_after)
