@@ -261,7 +261,7 @@ def month_of(store: Path) -> tuple[str, str]:
     import pandas as pd
 
     dates = pd.read_parquet(store / "events.parquet", columns=["date_start"])["date_start"]
-    middle = dates.sort_values().iloc[len(dates) // 2]
+    middle = pd.Timestamp(dates.sort_values().iloc[len(dates) // 2])  # a date32 column reads as datetime.date
     start = middle.replace(day=1)
     end = start + pd.offsets.MonthEnd(1)
     return start.date().isoformat(), end.date().isoformat()

@@ -147,9 +147,18 @@ def frame_bounds(events: pd.DataFrame) -> list[float] | None:
 
 
 def _frame_points(placed: pd.DataFrame) -> tuple[list[float], list[float]]:
-    lats = list(placed["map_lat"]) + list(placed["dest_lat"].dropna()) + list(placed["place_lat"].dropna())
-    lons = list(placed["map_lon"]) + list(placed["dest_lon"].dropna()) + list(placed["place_lon"].dropna())
-    return [float(v) for v in lats], [float(v) for v in lons]
+    """The corners of the events' places and destinations ([] when none): everything a frame needs,
+    taken column-wise so a million events cost milliseconds."""
+    if placed.empty:
+        return [], []
+
+    def extent(columns: list[str]) -> list[float]:
+        values = np.concatenate([placed[c].to_numpy(dtype=float, na_value=np.nan) for c in columns])
+        values = values[np.isfinite(values)]
+        return [float(values.min()), float(values.max())] if len(values) else []
+
+    lats, lons = extent(["map_lat", "dest_lat", "place_lat"]), extent(["map_lon", "dest_lon", "place_lon"])
+    return (lats, lons) if lats and lons else ([], [])
 
 
 def _centre(lats, lons) -> tuple[float, float]:

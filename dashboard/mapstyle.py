@@ -377,9 +377,7 @@ def inline_source(name: str, bbox: tuple[float, float, float, float] | None = No
         return {"type": "FeatureCollection", "features": list(features)}
     w, s, e, n = bbox
     boxes = _feature_boxes(name)
-    keep = [
-        f for f, (fw, fs, fe, fn) in zip(features, boxes) if fe >= w and fw <= e and fn >= s and fs <= n
-    ]
+    keep = [f for f, (fw, fs, fe, fn) in zip(features, boxes) if fe >= w and fw <= e and fn >= s and fs <= n]
     return {"type": "FeatureCollection", "features": keep}
 
 

@@ -42,10 +42,11 @@ def lanes_for(dataset: Dataset, visible: pd.DataFrame, mode: str) -> tuple[list[
         lane_of = visible["side"].astype(object).fillna("Unattributed")
         order = list(dict.fromkeys(dataset.factions["side"]))
     else:
+        # Through category codes: one lookup per faction, not per event (a million events in milliseconds).
         names = dict(zip(dataset.factions.index, dataset.factions["name"]))
-        lane_of = visible["primary_faction"].astype(object).map(names).fillna("Unattributed")
+        lane_of = visible["primary_faction"].astype("category").map(names).astype(object).fillna("Unattributed")
         order = list(dataset.factions["name"])
-    present = set(lane_of)
+    present = set(lane_of.unique())
     return [lane for lane in [*order, "Unattributed"] if lane in present], lane_of
 
 
@@ -419,8 +420,9 @@ def lane_histograms(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *
     band = 60.0
     traces, bands = [], []
     starts = visible["date_start"].dt.to_period(freq[0] if freq != "W-MON" else "W-SUN").dt.start_time
+    lane_codes = pd.Categorical(lane_of.to_numpy(), categories=lanes).codes  # one pass, then integer compares
     for k, lane in enumerate(lanes):
-        sel = (lane_of == lane).to_numpy()
+        sel = lane_codes == k
         counts = starts[sel].value_counts().sort_index()
         top, bottom = k * band, (k + 1) * band
         bands.append((lane, top, bottom))
