@@ -387,12 +387,14 @@ def register_callbacks(
     @app.callback(
         Output("event-list", "children"),
         Output("event-list-more", "children"),
+        Output("list-drawn", "data"),
         Input("view-key", "data"),
         Input("list-page", "data"),
         State("url", "search"),
         State("url", "pathname"),
+        State("list-drawn", "data"),
     )
-    def render_list(_key, page, search, pathname):
+    def render_list(_key, page, search, pathname, drawn):
         state, *_ = presented(dataset, briefings, search, pathname)
         visible = filter_events(dataset, state)
         shown = max(1, int(page or 1)) * LIST_PAGE
@@ -409,7 +411,7 @@ def register_callbacks(
                 id={"type": "list-more", "page": int(page or 1)},
                 className="button list-more",
             )
-        return rows, more
+        return rows, more, int(drawn or 0) + 1
 
     @app.callback(
         Output("list-page", "data", allow_duplicate=True),
@@ -433,7 +435,7 @@ def register_callbacks(
         Input("map", "figure"),
         Input("timeline", "figure"),
         Input("view-info", "data"),
-        Input("event-list", "children"),
+        Input("list-drawn", "data"),
     )
 
     app.clientside_callback(

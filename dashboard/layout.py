@@ -88,6 +88,9 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
             dcc.Store(id="view-info"),
             dcc.Store(id="emphasis-done"),
             dcc.Store(id="list-page", data=1),
+            # Bumped when the event list is drawn: what the selection's scroll-into-view listens to
+            # (listening to the rows themselves makes Dash's renderer diff hundreds of them).
+            dcc.Store(id="list-drawn", data=0),
             dcc.Interval(id="play-timer", interval=1500, disabled=True),
             html.Header(
                 [

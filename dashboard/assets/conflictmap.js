@@ -407,10 +407,10 @@
         var key = (pathname || "/") + "?" + params.toString();
         return [key === prevKey ? noUpdate() : key, selected === prevSelected ? noUpdate() : selected];
       },
-      emphasize: function (selected, _mapFigure, _timelineFigure, viewInfo, _listRows) {
+      emphasize: function (selected, _mapFigure, _timelineFigure, viewInfo, _listDrawn) {
         var ctx = window.dash_clientside.callback_context;
         var listChanged = ctx && ctx.triggered && ctx.triggered.some(function (t) {
-          return t.prop_id === "event-list.children";
+          return t.prop_id === "list-drawn.data";
         });
         var changed = state.selected !== selected || listChanged;
         state.selected = selected || null;
