@@ -46,15 +46,20 @@ def place_keys(events: pd.DataFrame, prefix: str) -> pd.Series:
     lat = pd.to_numeric(events[f"{prefix}_lat"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(events[f"{prefix}_lon"], errors="coerce").to_numpy(dtype=float)
     placed = np.isfinite(lat) & np.isfinite(lon)
-    has_gid = gid.map(lambda v: isinstance(v, str) and bool(v)).to_numpy(dtype=bool)
+    is_text = gid.map(type).eq(str).to_numpy(dtype=bool) if gid.dtype == object else gid.notna().to_numpy(dtype=bool)
+    has_gid = is_text & (gid.astype("string").fillna("").str.len().to_numpy() > 0)
     keys = np.full(len(events), None, dtype=object)
     if has_gid.any():
         keys[has_gid & placed] = ("gaz:" + gid[has_gid & placed].astype(str)).to_numpy()
     by_point = placed & ~has_gid
     if by_point.any():
-        keys[by_point] = np.char.add(
-            np.char.add("pt:", np.char.mod("%.4f", lat[by_point])), np.char.add(",", np.char.mod("%.4f", lon[by_point]))
-        ).astype(object)
+        # Imported events repeat a few thousand coordinates: format each distinct point once.
+        plat, plon = lat[by_point], lon[by_point]
+        cell = np.round(plat * 1e4).astype(np.int64) * 4_000_000 + np.round(plon * 1e4).astype(np.int64)
+        codes, _ = pd.factorize(cell)
+        _, first = np.unique(codes, return_index=True)
+        text = np.array([f"pt:{plat[i]:.4f},{plon[i]:.4f}" for i in first], dtype=object)
+        keys[by_point] = text[codes]
     return pd.Series(keys, index=events.index, dtype=object)
 
 
@@ -63,22 +68,23 @@ def place_keys(events: pd.DataFrame, prefix: str) -> pd.Series:
 MAX_STORY_PLACES = 60
 
 
-def story_places(dataset: Dataset, limit: int = MAX_STORY_PLACES) -> pd.DataFrame:
+def story_places(dataset: Dataset, limit: int = MAX_STORY_PLACES, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per distinct resolved place the file names (events' places and
     destinations, and its ``places:`` section when it has one), most-cited first;
-    past ``limit`` only the most-cited (and every reference place) are kept."""
+    past ``limit`` only the most-cited (and every reference place) are kept. ``keys``: the
+    events' ``event_place_keys`` where the caller has them already."""
     ev = dataset.events
     parts = []
     for prefix in ("place", "dest"):
-        keys = place_keys(ev, prefix)
-        named = keys.notna().to_numpy()
+        keys_of_prefix = keys[f"{prefix}_key"] if keys is not None else place_keys(ev, prefix)
+        named = keys_of_prefix.notna().to_numpy()
         if not named.any():
             continue
         rows = ev.loc[named]
         parts.append(
             pd.DataFrame(
                 {
-                    "key": keys[named].to_numpy(),
+                    "key": keys_of_prefix[named].to_numpy(),
                     "label": rows[f"{prefix}_name"].astype(object).to_numpy(),
                     "precision": rows[f"{prefix}_precision"].astype(object).to_numpy(),
                     "lat": pd.to_numeric(rows[f"{prefix}_lat"]).to_numpy(float),

@@ -75,8 +75,8 @@ def create_app(
         serve_locally=True,
         background_callback_manager=manager,
     )
-    places = story_places(dataset)
     keys = event_place_keys(dataset)
+    places = story_places(dataset, keys=keys)
     style_url = app.get_relative_path("/" + STYLE_ROUTE)
     styles: dict[str, dict] = {}
 

@@ -72,7 +72,8 @@ def icon(path: str, label: str) -> html.Img:
 
 def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: float, style_url: str) -> html.Div:
     ev = dataset.events
-    types_present = [t for t in TYPE_LABELS if t in set(ev["type"])]
+    present = set(ev["type"].unique())
+    types_present = [t for t in TYPE_LABELS if t in present]
     return html.Div(
         [
             dcc.Location(id="url", refresh="callback-nav"),

@@ -1,0 +1,34 @@
+"""Place keys: the vectorised form (a million events) agrees with the one-event definition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conflictmap.places import place_key, place_keys
+
+coordinate = st.one_of(st.none(), st.floats(-90, 90, allow_nan=False), st.just(float("nan")))
+gazetteer_id = st.one_of(st.none(), st.just(""), st.sampled_from(["170794", "173480", "cm:mahkan"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(gazetteer_id, coordinate, coordinate), max_size=40))
+def test_place_keys_agree_with_place_key(rows):
+    # Repeated points, as an import repeats a town's coordinates.
+    rows = rows + rows[: len(rows) // 2]
+    events = pd.DataFrame(
+        {
+            "place_gazetteer_id": pd.Series([g for g, _, _ in rows], dtype=object),
+            "place_lat": pd.Series([a for _, a, _ in rows], dtype=float),
+            "place_lon": pd.Series([o for _, _, o in rows], dtype=float),
+        }
+    )
+    expected = [
+        place_key(g, None if a is None or np.isnan(a) else a, None if o is None or np.isnan(o) else o)
+        if not (g and (a is None or o is None or np.isnan(a) or np.isnan(o)))
+        else None
+        for g, a, o in rows
+    ]
+    assert place_keys(events, "place").tolist() == expected
