@@ -24,6 +24,7 @@ def create_naive_app(store: Path) -> Dash:
     events = pd.read_parquet(
         store / "events.parquet", columns=["id", "title", "date_start", "primary_faction", "map_lat", "map_lon"]
     )
+    events["date_start"] = pd.to_datetime(events["date_start"])  # the store's date32 reads as datetime.date
     factions = sorted(f for f in events["primary_faction"].dropna().unique())
     app = Dash(__name__, serve_locally=True)
     app.layout = html.Div(
