@@ -1,0 +1,105 @@
+"""An imported ACLED export served from its store, as an analyst meets it in the browser.
+
+A synthetic ACLED-format CSV with bad rows at known lines goes through the
+real command line (``conflictmap import ... --on-error skip``) and the real
+``conflictmap serve STORE``; the page must show every kept event ("N of N"),
+a one-month window must narrow it to the events of that month, and no
+callback response may exceed 1.5 MB.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from browser_helpers import count_text, severe_logs, wait_for, wait_idle
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS, BAD = 20_000, 12
+MAX_RESPONSE = 1.5 * 1024 * 1024
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("acled")
+    csv = folder / "acled.csv"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "acled_synth.py"), "--rows", str(ROWS), "--bad-rows", str(BAD)]
+        + ["-o", str(csv)],
+        check=True,
+        capture_output=True,
+    )
+    out = folder / "store"
+    done = subprocess.run(
+        [sys.executable, "-m", "conflictmap_cli", "import", str(csv), "-o", str(out), "--on-error", "skip"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    # Every bad line is reported as FILE:LINE, at the lines the generator spoiled.
+    spoiled = pd.read_csv(f"{csv}.bad-rows.csv")
+    reported = {int(m) for m in re.findall(rf"{re.escape(str(csv))}:(\d+):", done.stderr)}
+    assert set(spoiled["line"]) <= reported, (sorted(spoiled["line"]), sorted(reported))
+    return out
+
+
+@pytest.fixture
+def served(store):
+    from test_serve import free_port, wait_http
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conflictmap_cli", "serve", str(store), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", timeout=120)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def callback_bytes(driver) -> list[int]:
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('_dash-update-component')).map(e => e.decodedBodySize);"
+    )
+
+
+def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, dash_br):
+    events = pd.read_parquet(store / "events.parquet", columns=["date_start"])
+    report = json.loads((store / "manifest.json").read_text())["import"]
+    total = len(events)
+    assert (report["rows_read"], report["kept"], report["rejected"]) == (ROWS, ROWS - BAD, BAD) and total == ROWS - BAD
+    driver = dash_br.driver
+    driver.set_window_size(1500, 950)
+    driver.get(served + "/")
+    wait_idle(driver, timeout=120)
+    assert f"Showing {total:,} of {total:,} events" in count_text(driver)
+    # One month: the middle month of the data.
+    dates = pd.to_datetime(events["date_start"]).sort_values()
+    start = dates.iloc[len(dates) // 2].replace(day=1)
+    end = start + pd.offsets.MonthEnd(1)
+    in_month = int(((dates >= start) & (dates <= end)).sum())
+    assert 0 < in_month < total
+    driver.get(f"{served}/?from={start:%Y-%m-%d}&to={end:%Y-%m-%d}")
+    wait_for(
+        lambda: f"Showing {in_month:,} of {total:,} events" in count_text(driver),
+        timeout=120,
+        message="the month's count",
+    )
+    wait_idle(driver, timeout=120)
+    sizes = callback_bytes(driver)
+    assert sizes and max(sizes) <= MAX_RESPONSE, sorted(sizes)[-3:]
+    assert severe_logs(driver) == []
