@@ -19,6 +19,9 @@ import pandas as pd
 import pytest
 from browser_helpers import count_text, severe_logs, wait_for, wait_idle
 
+from conflictmap.store import load_store
+from conflictmap.view import ViewState, filter_events
+
 ROOT = Path(__file__).resolve().parent.parent
 ROWS, BAD = 20_000, 12
 MAX_RESPONSE = 1.5 * 1024 * 1024
@@ -91,7 +94,9 @@ def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, 
     dates = pd.to_datetime(events["date_start"]).sort_values()
     start = dates.iloc[len(dates) // 2].replace(day=1)
     end = start + pd.offsets.MonthEnd(1)
-    in_month = int(((dates >= start) & (dates <= end)).sum())
+    # The app's rule (an event is in the window when its date span meets it) is unit-tested in
+    # test_view.py; here the page must show what it gives on the served store.
+    in_month = len(filter_events(load_store(store), ViewState(date_from=start.date(), date_to=end.date())))
     assert 0 < in_month < total
     driver.get(f"{served}/?from={start:%Y-%m-%d}&to={end:%Y-%m-%d}")
     wait_for(

@@ -229,8 +229,12 @@
     var info = state.viewInfo || {};
     var b = map.getBounds();
     var bounds = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return Math.round(v * 1e4) / 1e4; });
-    if (bucket === state.zoomBucket && !info.aggregated) return;
+    // Plotly's redraws call jumpTo, which fires moveend without moving: reporting an unchanged view
+    // would redraw the markers, and so on for ever.
+    var key = bounds.join(",");
+    if (bucket === state.zoomBucket && (!info.aggregated || key === state.viewBounds)) return;
     state.zoomBucket = bucket;
+    state.viewBounds = key;
     if (window.dash_clientside && window.dash_clientside.set_props) {
       window.dash_clientside.set_props("map-view", { data: { zoom: bucket, bounds: bounds } });
     }
