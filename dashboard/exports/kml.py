@@ -102,7 +102,7 @@ def kml_document(dataset: Dataset, visible: pd.DataFrame) -> ET.ElementTree:
         icon = _sub(style, "IconStyle")
         _sub(icon, "color", kml_colour(f["colour"]))
         _sub(icon, "scale", "1.1")
-        _sub(_sub(icon, "Icon"), "href", "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png")
+        # No Icon href: the viewer's own placemark, tinted; a remote icon would not load offline.
         _sub(_sub(style, "LabelStyle"), "color", kml_colour(f["colour"]))
         _sub(_sub(style, "BalloonStyle"), "text", BALLOON_TEXT)
     folder = _sub(doc, "Folder")
