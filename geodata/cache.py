@@ -52,12 +52,26 @@ class GeocodeCache:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored REAL NOT NULL)"
-            )
+            self._set_up()
         except (OSError, sqlite3.Error) as exc:
             raise CacheError(f"cannot open geocoding cache {self.path}: {exc}") from exc
+
+    def _set_up(self) -> None:
+        """WAL mode and the table, retried while another process does the same: switching a new
+        database to WAL can answer "database is locked" at once, without waiting for busy_timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS answers"
+                    " (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored REAL NOT NULL)"
+                )
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def close(self) -> None:
         self._db.close()
