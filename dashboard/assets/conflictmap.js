@@ -224,7 +224,7 @@
     bar.textContent = nice >= 1000 ? (nice / 1000) + " km" : nice + " m";
   }
 
-  function reportView(map) {
+  function reportView(map, force) {
     var bucket = Math.round(map.getZoom() * 2) / 2;
     var info = state.viewInfo || {};
     var b = map.getBounds();
@@ -232,7 +232,7 @@
     // Plotly's redraws call jumpTo, which fires moveend without moving: reporting an unchanged view
     // would redraw the markers, and so on for ever.
     var key = bounds.join(",");
-    if (bucket === state.zoomBucket && (!info.aggregated || key === state.viewBounds)) return;
+    if (!force && bucket === state.zoomBucket && (!info.aggregated || key === state.viewBounds)) return;
     state.zoomBucket = bucket;
     state.viewBounds = key;
     if (window.dash_clientside && window.dash_clientside.set_props) {
@@ -252,6 +252,14 @@
     map.on("webglcontextrestored", function () { console.warn("conflictmap: WebGL context restored"); });
     map.on("move", function () { updateScaleBar(map); placeHoverRings(); });
     map.on("moveend", function () { reportView(map); });
+    // Two redraws can cross (a filter's and a zoom's): when the markers on the map were laid out for
+    // another zoom than the map's, ask again, once the map is idle.
+    map.on("idle", function () {
+      var gd = graph("map");
+      var meta = (gd && gd.layout && gd.layout.meta) || {};
+      var bucket = Math.round(map.getZoom() * 2) / 2;
+      if (meta.markersZoom !== undefined && meta.markersZoom !== bucket && !map.isMoving()) reportView(map, true);
+    });
     map.on("click", function (e) {
       var pad = 6;
       var hits = map.queryRenderedFeatures([[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]])
