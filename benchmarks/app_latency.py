@@ -38,6 +38,7 @@ from app_scale import (
     find,
     first_paint,
     free_port,
+    headless_chromium,
     measure,
     post,
     server,
@@ -49,26 +50,6 @@ new PerformanceObserver(list => {
   for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
 }).observe({type: 'longtask', buffered: false});
 """
-
-
-def driver_for():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--use-angle=swiftshader",
-        "--enable-unsafe-swiftshader",
-        "--window-size=1500,950",
-        "--disable-dev-shm-usage",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(arg)
-    return webdriver.Chrome(options=options)
 
 
 def settle(driver, timeout=120):
@@ -175,7 +156,7 @@ def run(label: str, source: Path, runs: int) -> None:
     port = free_port()
     with server([*CONFLICTMAP, "serve", str(source), "--port", str(port)], port) as (url, startup, _proc):
         paint = first_paint(url, naive=False)
-        driver = driver_for()
+        driver = headless_chromium()
         try:
             driver.get(url + "/")
             settle(driver)

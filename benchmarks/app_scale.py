@@ -217,7 +217,8 @@ def naive_steps(url: str, factions: list[str], month: tuple[str, str]) -> dict:
     }
 
 
-def first_paint(url: str, naive: bool, timeout: float = 180) -> float | None:
+def headless_chromium():
+    """Chromium as the tests drive it: headless, software WebGL, every host but loopback unreachable."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
 
@@ -234,7 +235,11 @@ def first_paint(url: str, naive: bool, timeout: float = 180) -> float | None:
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
     ):
         options.add_argument(arg)
-    driver = webdriver.Chrome(options=options)
+    return webdriver.Chrome(options=options)
+
+
+def first_paint(url: str, naive: bool, timeout: float = 180) -> float | None:
+    driver = headless_chromium()
     ready = """
       const gd = document.querySelector('#map .js-plotly-plot');
       const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot &&
