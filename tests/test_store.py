@@ -17,7 +17,7 @@ from conflictmap.view import ViewState, filter_events
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path(__file__).parent / "fixtures" / "acled_sample.csv"
-TABLES = ("events", "actors", "sources", "factions", "documents", "report")
+TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")
 
 
 def _assert_same(a, b):
@@ -51,7 +51,7 @@ def test_an_imported_store_round_trips(tmp_path):
 def test_manifest_records_counts_source_hash_and_time(tmp_path):
     import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    assert manifest["format"] == "conflictmap/store" and manifest["version"] == 1
+    assert manifest["format"] == "conflictmap/store" and manifest["version"] == 2
     assert manifest["source"]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
     assert manifest["counts"]["events"] == 6 and manifest["import"]["rejected"] == 7
     assert dt.datetime.fromisoformat(manifest["created"]).tzinfo is not None
@@ -98,3 +98,46 @@ def test_filters_on_a_loaded_store_match_the_csv(tmp_path):
     assert ids(query="RAQQA teacher") == {"SYR106"}
     assert ids(query="hawija") == {"IRQ200"}
     assert len(ids()) == len(kept) == 6
+
+
+def test_an_imported_events_file_keeps_its_places_and_the_served_map_labels_them(tmp_path):
+    """Issue 18: `import events.yaml -o STORE` dropped the file's `places:`; the map lost its two labels."""
+    from conflictmap.places import story_places
+    from dashboard.app import create_app
+
+    original = load_dataset(ROOT / "events.yaml")
+    import_file(ROOT / "events.yaml", tmp_path / "store", progress=False)
+    stored = load_dataset(tmp_path / "store")
+    assert list(stored.places.index) == ["al-mayadin", "deir-ez-zor-city"]
+    pd.testing.assert_frame_equal(original.places, stored.places, check_exact=True)
+    labels = set(story_places(stored)["label"])
+    assert {"Al-Mayadin", "Deir ez-Zor"} <= labels
+    style = create_app(dataset=stored, briefings={}).server.test_client().get("/map/style.json").get_data(as_text=True)
+    assert "Al-Mayadin" in style
+
+
+def test_places_round_trip_through_a_store(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base = load_dataset(ROOT / "events.yaml")
+    text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(names=st.lists(text, min_size=2, max_size=2), note=text, lat=st.floats(-90, 90))
+    def check(names, note, lat):
+        places = base.places.copy()
+        places["name"] = pd.Series(names, index=places.index, dtype=places["name"].dtype)
+        places["note"] = pd.Series([note, None], index=places.index, dtype=places["note"].dtype)
+        places.loc[places.index[0], "lat"] = lat
+        target = tmp_path / "store"
+        write_store(base.with_places(places), target)
+        pd.testing.assert_frame_equal(places, load_store(target).places, check_exact=True)
+
+    check()
+
+
+def test_a_store_without_places_loads_with_an_empty_places_table(tmp_path):
+    import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
+    places = load_store(tmp_path / "s").places
+    assert places.empty and list(places.columns) == list(load_dataset(ROOT / "events.yaml").places.columns[:14])

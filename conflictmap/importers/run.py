@@ -21,7 +21,8 @@ from conflictmap.importers.build import SourceDocument, assemble, event_schema
 from conflictmap.importers.groups import ActorGroups, load_groups
 from conflictmap.importers.progress import Progress
 from conflictmap.importers.rows import CsvRows, ImportInputError, RowProblem
-from conflictmap.store import StoreWriter
+from conflictmap.store import StoreWriter, table_to_arrow
+from conflictmap.table import empty_places
 
 FORMATS = ("acled", "csv", "geojson", "yaml")
 ON_ERROR = ("fail", "skip")
@@ -234,6 +235,7 @@ def _import_rows(path, store, fmt, on_error, groups, mapping, on_problem, progre
             writer.append("factions", factions)
             writer.append("documents", _documents_table(document, newest))
             writer.append("report", _empty_report())
+            writer.append("places", table_to_arrow("places", empty_places()))
             summary.sha256 = reader.sha256
             writer.commit(
                 {
