@@ -49,6 +49,7 @@ import re
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -221,7 +222,7 @@ def replace_store(new: Path, target: Path) -> None:
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
-_renameat2 = None
+_renameat2: Any = None  # the libc function once looked up; False where there is none
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -231,7 +232,7 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     if _renameat2 is None:
         try:
-            func = ctypes.CDLL(None, use_errno=True).renameat2
+            func: Any = ctypes.CDLL(None, use_errno=True).renameat2
         except (AttributeError, OSError):
             func = False
         else:
