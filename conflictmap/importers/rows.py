@@ -14,9 +14,11 @@ a bad row with its line and column instead of a failed file.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +80,7 @@ class HashingReader(io.RawIOBase):
         return n
 
 
-def read_header(path: Path) -> tuple[list[str], bool]:
+def read_header(path: Path, delimiter: str = ",") -> tuple[list[str], bool]:
     """The header's column names and whether the file starts with a UTF-8 byte-order mark."""
     try:
         with open(path, "rb") as f:
@@ -92,7 +94,7 @@ def read_header(path: Path) -> tuple[list[str], bool]:
         raise ImportInputError(Problem(str(path), 1, "header", "not valid UTF-8; save the file as UTF-8")) from None
     if not text.strip():
         raise ImportInputError(Problem(str(path), 1, "header", "the file is empty or its first line is blank"))
-    names = next(csv.reader([text]))
+    names = next(csv.reader([text], delimiter=delimiter))
     seen = set()
     for name in names:
         if name in seen:
@@ -101,10 +103,141 @@ def read_header(path: Path) -> tuple[list[str], bool]:
     return names, bom
 
 
+DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+LINE_INDEX_STEP = 1 << 20  # bytes between the marks used to find a physical line again
+AGAIN_BLOCK_SIZE = 1 << 20  # block size for lines read again after an unclosed quote
+
+
+def sniff_delimiter(path: Path) -> str:
+    """The header's delimiter: the candidate it has most of outside quotes (a comma when in doubt).
+
+    A semicolon file (a spreadsheet in a locale whose decimal mark is a
+    comma) is then read as it is, and named in any message about its header.
+    """
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(1 << 20).decode("utf-8", errors="replace")
+    except OSError:
+        return ","
+    outside = re.sub(r'"[^"]*"', "", first)
+    counts = {d: outside.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+class _Lines:
+    """Physical lines of a file (or of bytes in memory) by number, to read a stretch again.
+
+    The file is indexed once, on first need: the line number at every
+    LINE_INDEX_STEP bytes, so any line is then found by reading at most one step.
+    """
+
+    def __init__(self, path: Path | None = None, data: bytes | None = None, first_line: int = 2, offset: int = 0):
+        self.path, self.data, self.first_line, self.offset = path, data, first_line, offset
+        self.marks: list[tuple[int, int]] | None = None  # (byte offset, line starting there)
+
+    def _index(self) -> list[tuple[int, int]]:
+        if self.marks is None:
+            marks = [(self.offset, self.first_line)]
+            if self.path is not None:
+                with open(self.path, "rb") as f:
+                    f.seek(self.offset)
+                    pos, line = self.offset, self.first_line
+                    while chunk := f.read(LINE_INDEX_STEP):
+                        cut = chunk.rfind(b"\n")
+                        if cut < 0:
+                            pos += len(chunk)
+                            continue
+                        line += chunk.count(b"\n", 0, cut + 1)
+                        pos += cut + 1
+                        f.seek(pos)
+                        marks.append((pos, line))
+            self.marks = marks
+        return self.marks
+
+    def offset_of(self, line: int) -> int:
+        """Byte offset where physical ``line`` starts (the end of the input past the last line)."""
+        if self.data is not None:
+            pos, at = 0, self.first_line
+            while at < line:
+                nl = self.data.find(b"\n", pos)
+                if nl < 0:
+                    return len(self.data)
+                pos, at = nl + 1, at + 1
+            return pos
+        marks = self._index()
+        i = bisect.bisect_right([m[1] for m in marks], line) - 1
+        pos, at = marks[max(i, 0)]
+        assert self.path is not None
+        with open(self.path, "rb") as f:
+            f.seek(pos)
+            while at < line:
+                piece = f.readline()
+                if not piece:
+                    break
+                pos, at = pos + len(piece), at + 1
+        return pos
+
+    def read(self, first: int, last: int | None = None) -> bytes:
+        """Physical lines ``first`` to ``last`` (to the end when None), as raw bytes."""
+        start = self.offset_of(first)
+        stop = None if last is None else self.offset_of(last + 1)
+        if self.data is not None:
+            return self.data[start:stop]
+        assert self.path is not None
+        with open(self.path, "rb") as f:
+            f.seek(start)
+            return f.read() if stop is None else f.read(stop - start)
+
+    def stream(self, first: int):
+        """A binary stream of the input from physical line ``first`` to its end."""
+        if self.data is not None:
+            return io.BytesIO(self.data[self.offset_of(first) :])
+        assert self.path is not None
+        f = open(self.path, "rb")  # noqa: SIM115 -- closed by the caller with the reader
+        f.seek(self.offset_of(first))
+        return f
+
+
+class _Prefixed(io.RawIOBase):
+    """The header line, then a stream: a stretch of the file read again as a CSV of its own."""
+
+    def __init__(self, head: bytes, rest):
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            n = min(len(buffer), len(self.head))
+            buffer[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        return self.rest.readinto(buffer)
+
+    def close(self) -> None:
+        self.rest.close()
+        super().close()
+
+
 class CsvRows:
+    """A CSV's rows in batches, each row with its physical line; no row is lost without a word.
+
+    An unclosed quote makes a CSV parser read the following lines as the
+    quoted field's text: the rows there vanish into one bad row, or even into
+    a good-looking one. So a row that spans lines is checked: if it was
+    refused, or one of the lines it swallowed has a whole row's delimiters,
+    it is reported as "unclosed quote opened on line N" and the lines after N
+    are read again as rows of their own. A quoted field running past a block
+    (32 MB) is found the same way, by reading the stretch after the last good
+    row with Python's csv module, instead of failing at a block boundary.
+    """
+
     def __init__(self, path: Path, on_bytes: Callable[[int], None] | None = None, block_size: int = BLOCK_SIZE):
         self.path = Path(path)
-        self.columns, self.bom = read_header(self.path)
+        self.delimiter = sniff_delimiter(self.path)
+        self.columns, self.bom = read_header(self.path, self.delimiter)
         self.on_bytes = on_bytes
         self.block_size = block_size
         self.sha = hashlib.sha256()
@@ -115,37 +248,75 @@ class CsvRows:
         return self.sha.hexdigest()
 
     def __iter__(self) -> Iterator[RowBatch]:
-        refused: list[tuple[int, int, str]] = []  # (record number, newlines inside it, message)
+        with open(self.path, "rb") as raw:
+            if self.bom:
+                self.sha.update(raw.read(3))
+            self.header = raw.readline()
+            raw.seek(3 if self.bom else 0)
+            self.lines_of_file = _Lines(self.path, first_line=2, offset=(3 if self.bom else 0) + len(self.header))
+            stream = HashingReader(raw, self.sha)
+            yield from self._parse(stream, 2, self.lines_of_file, hashing=stream)
+            # Hash the whole file even if the parser stopped reading early (it never does on success).
+            while chunk := raw.read(1 << 20):
+                self.sha.update(chunk)
+            if self.on_bytes:
+                self.on_bytes(self.size)
+
+    def _parse(self, stream, first_line: int, source: _Lines, hashing: HashingReader | None = None):
+        """Rows of ``stream`` (header, then rows from physical line ``first_line``), checked for runaway quotes."""
+        refused: list[tuple[int, int, str, str]] = []  # (record number, newlines inside it, message, its text)
         gaps: list[int] = []  # per refused record: how many parsed records come before it
+        shift = first_line - 2  # record 2 of the stream is physical line first_line
+        expected = len(self.columns)
 
         def handler(row) -> str:
             text = row.text or ""
             message = f"expected {row.expected_columns} fields, found {row.actual_columns}"
             gaps.append(row.number - 2 - len(refused))
-            refused.append((row.number, text.count("\n"), message))
+            refused.append((row.number, text.count("\n"), message, text if "\n" in text else ""))
             return "skip"
 
-        with open(self.path, "rb") as raw:
-            if self.bom:
-                self.sha.update(raw.read(3))
-            stream = HashingReader(raw, self.sha)
-            reader = pacsv.open_csv(
-                stream,
-                read_options=pacsv.ReadOptions(use_threads=False, block_size=self.block_size),
-                parse_options=pacsv.ParseOptions(
-                    newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=handler
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={name: pa.binary() for name in self.columns},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-            parsed = 0  # records the parser accepted so far (blank lines included)
-            carry = 0  # newlines embedded in all records handled so far
-            done = 0  # refused records already handed out
-            last_record = 1  # the header
-            for batch in reader:
+        reader = pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=self.block_size),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=handler
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.binary() for name in self.columns},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        parsed = 0  # records the parser accepted so far (blank lines included)
+        carry = 0  # newlines embedded in all records handled so far
+        done = 0  # refused records already handed out
+        last_record = 1  # the header
+        try:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                except pa.ArrowInvalid as exc:
+                    if "straddl" not in str(exc):
+                        raise ImportInputError(
+                            Problem(str(self.path), last_record + carry + shift + 1, "", f"cannot read as CSV: {exc}")
+                        ) from None
+                    rest = [r for r in refused[done:] if r[0] > last_record]
+                    if rest:
+                        _, refused_lines, carry = _lines(
+                            np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), rest, carry
+                        )
+                        end = max(r[0] for r in rest) + carry + shift
+                        if any(r[3] for r in rest):  # a quote ran on: everything after it is read again
+                            yield from self._refused_batches(refused_lines + shift, rest, source, end)
+                            yield from self._again(end + 1, None, source)
+                            return
+                        yield from self._refused_batches(refused_lines + shift, rest, source, end)
+                        last_record = max(r[0] for r in rest)
+                    yield from self._after_runaway(last_record + carry + shift + 1, source)
+                    return
                 n = batch.num_rows
                 if n == 0:
                     continue
@@ -161,25 +332,187 @@ class CsvRows:
                 mine = [r for r in refused[done:] if r[0] < upto]
                 done += len(mine)
                 lines, refused_lines, carry = _lines(records, newlines, mine, carry)
+                lines, refused_lines = lines + shift, refused_lines + shift
                 last_record = upto
-                problems = [RowProblem(int(line), "row", r[2]) for line, r in zip(refused_lines, mine)]
                 keep = ~empty
-                table = pa.Table.from_batches([batch])
-                if not keep.all():
-                    table = table.filter(pa.array(keep))
-                if self.on_bytes:
-                    self.on_bytes(stream.bytes_read)
-                yield RowBatch(_decode(table), lines[keep], problems, int((~keep).sum()))
+                found = []  # (row's first line, line its quote opened on, row's last line, parser's message)
+                for i in np.flatnonzero(newlines > 0) if expected >= MIN_COLUMNS_TO_SPOT else ():
+                    values = [batch.column(c)[i].as_py() for c in range(batch.num_columns)]
+                    opened = _swallowed(values, int(lines[i]), self.delimiter, expected)
+                    if opened is not None:
+                        found.append((int(lines[i]), opened, int(lines[i] + newlines[i]), ""))
+                for line, r in zip(refused_lines, mine):
+                    if r[3]:  # refused and spanning lines: a quote ran on
+                        opened = int(line) + _opening_offset(r[3], self.delimiter)
+                        found.append((int(line), opened, int(line) + r[1], r[2]))
+                problems = [RowProblem(int(line), "row", r[2]) for line, r in zip(refused_lines, mine)]
+                if hashing is not None and self.on_bytes:
+                    self.on_bytes(hashing.bytes_read)
+                if not found:
+                    table = pa.Table.from_batches([batch])
+                    if not keep.all():
+                        table = table.filter(pa.array(keep))
+                    yield RowBatch(_decode(table), lines[keep], problems, int(empty.sum()))
+                    continue
+                # The first runaway quote: the rows before it stand; from the line after its
+                # opening line to the end of this batch, the lines are read again as rows.
+                first, opened, last, message = min(found)
+                keep &= lines < first
+                table = pa.Table.from_batches([batch]).filter(pa.array(keep))
+                problems = [p for p in problems if p.line < first]
+                problems.append(RowProblem(opened, "row", _unclosed(opened, last, message)))
+                yield RowBatch(_decode(table), lines[keep], problems, int((empty & (lines < first)).sum()))
+                yield from self._again(opened + 1, upto + carry + shift, source)
             rest = [r for r in refused[done:] if r[0] > last_record]
             if rest:
                 _, refused_lines, carry = _lines(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), rest, carry)
-                problems = [RowProblem(int(line), "row", r[2]) for line, r in zip(refused_lines, rest)]
+                yield from self._refused_batches(
+                    refused_lines + shift, rest, source, max(r[0] for r in rest) + carry + shift
+                )
+        finally:
+            if hashing is None:
+                stream.close()
+
+    def _refused_batches(self, lines, refused, source, end: int) -> Iterator[RowBatch]:
+        """Rows the parser refused after its last good row; from one that spans lines, read again to ``end``."""
+        problems = []
+        for line, r in zip(lines, refused):
+            line = int(line)
+            if r[3]:  # it spans lines: refused because a quote ran on
+                opened = line + _opening_offset(r[3], self.delimiter)
+                problems.append(RowProblem(opened, "row", _unclosed(opened, line + r[1], r[2])))
                 yield RowBatch(_decode(_empty_table(self.columns)), np.zeros(0, dtype=np.int64), problems)
-            # Hash the whole file even if the parser stopped reading early (it never does on success).
-            while chunk := raw.read(1 << 20):
-                self.sha.update(chunk)
-            if self.on_bytes:
-                self.on_bytes(self.size)
+                yield from self._again(opened + 1, end, source)
+                return
+            problems.append(RowProblem(line, "row", r[2]))
+        yield RowBatch(_decode(_empty_table(self.columns)), np.zeros(0, dtype=np.int64), problems)
+
+    def _again(self, first: int, last: int | None, source: _Lines) -> Iterator[RowBatch]:
+        """Physical lines ``first``..``last`` (to the end when None) read again as rows, after an unclosed quote.
+
+        A stretch of at most one batch is read in memory, in small blocks, so
+        that each further runaway quote in it costs one small block again.
+        """
+        if last is not None and first > last:
+            return
+        if last is None:
+            if source.path is not None:
+                rest = _Lines(source.path, first_line=first, offset=source.offset_of(first))
+            else:
+                rest = _Lines(data=source.read(first), first_line=first)
+            yield from self._parse(_Prefixed(self.header, source.stream(first)), first, rest)
+            return
+        data = source.read(first, last)
+        if not data.strip(b"\r\n"):
+            return
+        nested = CsvRows.__new__(CsvRows)
+        nested.__dict__.update(self.__dict__)
+        nested.block_size = min(self.block_size, AGAIN_BLOCK_SIZE)
+        yield from nested._parse(io.BytesIO(self.header + data), first, _Lines(data=data, first_line=first))
+
+    def _after_runaway(self, first: int, source: _Lines) -> Iterator[RowBatch]:
+        """After a quoted field ran past a whole block: find its row with Python's csv, then go on after it."""
+        expected = len(self.columns)
+        limit = csv.field_size_limit()
+        csv.field_size_limit(self.block_size)
+        start = first
+        try:
+            with source.stream(first) as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+                reader = csv.reader(text, delimiter=self.delimiter)
+                while True:
+                    start = first + reader.line_num
+                    try:
+                        row = next(reader)
+                    except StopIteration:
+                        raise ImportInputError(
+                            Problem(
+                                str(self.path),
+                                first,
+                                "",
+                                f"a quoted field runs on past {_mb(self.block_size)}; cannot split it into rows",
+                            )
+                        ) from None
+                    except csv.Error:  # the runaway field: larger than a block
+                        break
+                    span = first + reader.line_num - 1 - start
+                    if span and (len(row) != expected or _swallowed(row, start, self.delimiter, expected) is not None):
+                        break
+        finally:
+            csv.field_size_limit(limit)
+        yield from self._again(first, start - 1, source)
+        ends = start  # the runaway row is the opening line alone; everything after it is read again
+        yield RowBatch(
+            _decode(_empty_table(self.columns)),
+            np.zeros(0, dtype=np.int64),
+            [RowProblem(start, "row", _unclosed(start, None, reach=self.block_size))],
+        )
+        yield from self._again(ends + 1, None, source)
+
+
+MIN_COLUMNS_TO_SPOT = 5  # below this, a notes line with a row's worth of delimiters is too likely
+
+
+def _swallowed(values: list, line: int, delimiter: str, expected: int) -> int | None:
+    """The line where a quote opened, if a row that spans lines swallowed whole rows, else None.
+
+    The row's text (its fields joined by the delimiter) is split into its
+    physical lines; a line after the first with at least a row's worth of
+    delimiters (expected - 1) was a row of its own, read as quoted text. The
+    answer is the line of the field that holds the first line break.
+    """
+    texts = [v.decode("utf-8", errors="replace") if isinstance(v, bytes) else (v or "") for v in values]
+    joined = delimiter.join(texts)
+    pieces = joined.split("\n")
+    if not any(p.count(delimiter) >= expected - 1 for p in pieces[1:]):
+        return None
+    before = 0
+    for text in texts:
+        if "\n" in text:
+            return line + before
+        before += text.count("\n")
+    return line
+
+
+def _opening_offset(text: str, delimiter: str) -> int:
+    """Lines from a refused row's first line to the quote that opened the field holding its first line break."""
+    quoted, field_start = False, True
+    line = opened_at = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == '"':
+                if text.startswith('"', i + 1):
+                    i += 1
+                else:
+                    quoted = False
+            elif ch == "\n":
+                return opened_at
+        elif ch == '"' and field_start:
+            quoted, opened_at = True, line
+        elif ch == "\n":
+            line += 1
+        field_start = not quoted and ch in (delimiter, "\n")
+        i += 1
+    return 0
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):g} MB"
+
+
+def _unclosed(opened: int, last: int | None, found: str = "", reach: int = BLOCK_SIZE) -> str:
+    """The message for a quote that ran on: where it opened, how far it took the lines after it."""
+    if last is None:
+        text = f"its text runs on past {_mb(reach)}"
+    elif last > opened + 1:
+        text = f"lines {opened + 1}-{last} were read as its text"
+    elif last > opened:
+        text = f"line {last} was read as its text"
+    else:
+        text = "it runs on"
+    return f"unclosed quote opened on line {opened} ({text}" + (f"; {found}" if found else "") + "); close or remove it"
 
 
 def _lines(records, newlines, refused, carry):

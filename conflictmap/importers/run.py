@@ -63,11 +63,21 @@ def detect_format(path: Path, columns: list[str] | None = None) -> str:
         return "yaml"
     if suffix in (".geojson", ".json"):
         return "geojson"
-    from conflictmap.importers.acled import REQUIRED
-
-    if columns is not None and set(REQUIRED) <= set(columns):
+    if columns is not None and looks_like_acled(columns):
         return "acled"
     return "csv"
+
+
+def looks_like_acled(columns: list[str]) -> bool:
+    """ACLED's export, even with some columns missing: its id column, or most of its column set.
+
+    Then a missing column is named as ACLED's, instead of pointing at
+    ``--mapping`` as if the file were some other CSV.
+    """
+    from conflictmap.importers.acled import REQUIRED
+
+    have = {c.strip().casefold() for c in columns}
+    return "event_id_cnty" in have or sum(c in have for c in REQUIRED) >= len(REQUIRED) // 2
 
 
 def import_file(
@@ -93,9 +103,9 @@ def import_file(
     started = time.perf_counter()
     columns = None
     if fmt is None and path.suffix.lower() not in (".yaml", ".yml", ".geojson", ".json"):
-        from conflictmap.importers.rows import read_header
+        from conflictmap.importers.rows import read_header, sniff_delimiter
 
-        columns, _ = read_header(path)
+        columns, _ = read_header(path, sniff_delimiter(path))
     fmt = fmt or detect_format(path, columns)
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}")
@@ -164,15 +174,7 @@ def _import_rows(path, store, fmt, on_error, groups, mapping, on_problem, progre
         converter.bind(reader.columns)
     missing = [c for c in converter.required if c not in reader.columns]
     if missing:
-        raise ImportInputError(
-            Problem(
-                str(path),
-                1,
-                "header",
-                f"missing {fmt.upper()} column(s): {', '.join(missing)}"
-                + ("" if fmt == "acled" else " (name the columns with --mapping MAPPING.yaml)"),
-            )
-        )
+        raise ImportInputError(Problem(str(path), 1, "header", _missing_columns(fmt, missing, reader)))
     summary = ImportSummary(str(path), str(store), fmt)
     schema = event_schema(converter.extra_types)
     document = SourceDocument(
@@ -259,6 +261,34 @@ def _import_rows(path, store, fmt, on_error, groups, mapping, on_problem, progre
     finally:
         bar.close()
     return summary
+
+
+def _missing_columns(fmt: str, missing: list[str], reader) -> str:
+    """What the header lacks, with what would explain it: the delimiter it was read with, or ACLED's columns."""
+    from conflictmap.importers.acled import REQUIRED
+    from conflictmap.importers.rows import DELIMITERS
+
+    columns = reader.columns
+    delimiter = getattr(reader, "delimiter", ",")
+    message = f"missing {fmt.upper()} column(s): {', '.join(missing)}"
+    if fmt == "acled":
+        have = len(REQUIRED) - len(missing)
+        message += (
+            f" (the file looks like an ACLED export: it has {have} of the {len(REQUIRED)} columns the import needs)"
+        )
+    elif len(columns) == 1 and any(d in columns[0] for d in DELIMITERS):
+        found = [DELIMITERS[d] for d in DELIMITERS if d in columns[0]]
+        message += (
+            f" (the header is one column that holds {', '.join(found)}; is the file separated by another character?)"
+        )
+    if delimiter != ",":
+        message += f"; the file was read as separated by {DELIMITERS[delimiter]}"
+    if fmt != "acled":
+        if looks_like_acled(columns):
+            message += "; it looks like an ACLED export: import it with --format acled"
+        else:
+            message += " (name the columns with --mapping MAPPING.yaml)"
+    return message
 
 
 def _duplicates(ids: pa.Array, lines: np.ndarray, first_line: dict[str, int], column: str) -> list[RowProblem]:
