@@ -17,6 +17,8 @@ import yaml
 
 from conflictmap.errors import EventsFileError, Problem
 from conflictmap.inputs import InputFileError, os_error_message, read_text
+from conflictmap.yamlerrors import explain as explain_yaml_error
+from conflictmap.yamlsource import check_structure
 
 # Quote glyphs an author may type differently from the document: every
 # single-quote-like mark reads as ', every double one as ".
@@ -220,9 +222,22 @@ def _load(path: Path, _mtime: int) -> SourceDocument:
         if end < 0:
             raise EventsFileError([Problem(str(path), 1, "", "provenance header opened with '---' is never closed")])
         try:
+            # Deep nesting and alias bombs are refused with their line before anything is built
+            # (the leading newline keeps the lines the file's own: the header starts on line 2).
+            check_structure("\n" + text[4:end], str(path))
             header = yaml.safe_load(text[4:end]) or {}
         except yaml.YAMLError as exc:
-            raise EventsFileError([Problem(str(path), 1, "", f"provenance header is not valid YAML: {exc}")]) from None
+            line, message = explain_yaml_error("\n" + text[4:end], exc)
+            raise EventsFileError(
+                [Problem(str(path), line, "", f"provenance header is not valid YAML (line {line}): {message}")]
+            ) from None
+        except EventsFileError as exc:  # from check_structure: nested too deep, or an alias bomb
+            first = exc.problems[0]
+            raise EventsFileError(
+                [Problem(str(path), first.line, "", f"provenance header (line {first.line}): {first.message}")]
+            ) from None
+        except RecursionError:
+            raise EventsFileError([Problem(str(path), 1, "", "provenance header is nested too deep to read")]) from None
         body = text[end + 5 :]
     paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n", body) if p.strip())
     return SourceDocument(path=path, header=header, paragraphs=paragraphs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,11 +23,16 @@ from conflictmap.importers.rows import ImportInputError, RowBatch, RowProblem
 from conflictmap.inputs import read_bytes
 
 LAT, LON = "__geometry_lat", "__geometry_lon"
+#: Messages name the file's own field, never the internal columns.
+COLUMN_LABELS = {LAT: "geometry.coordinates[1] (latitude)", LON: "geometry.coordinates[0] (longitude)"}
 MAX_GEOJSON_BYTES = 1 << 30  # parsed whole: beyond ~1 GB, convert to CSV first
+MAX_DEPTH = 64  # where the error points, when nesting stops Python's JSON reader (at about 1,000 levels)
 BATCH = 20_000
 
 
 class GeoJsonRows:
+    column_labels = COLUMN_LABELS
+
     def __init__(self, path: Path, on_bytes: Callable[[int], None] | None = None):
         self.path = Path(path)
         raw = read_bytes(self.path, limit=MAX_GEOJSON_BYTES)
@@ -43,6 +49,11 @@ class GeoJsonRows:
             data = json.loads(self.text)
         except json.JSONDecodeError as exc:
             raise ImportInputError(Problem(file, exc.lineno, "", f"invalid JSON: {exc.msg}")) from None
+        except RecursionError:  # Python's reader stops cleanly at its recursion limit: say where, and why
+            line = _too_deep(self.text, MAX_DEPTH) or 1
+            raise ImportInputError(
+                Problem(file, line, "", f"nested deeper than {MAX_DEPTH} levels (GeoJSON needs a few); not read")
+            ) from None
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
             raise ImportInputError(Problem(file, 1, "type", "not a GeoJSON FeatureCollection"))
         features = data.get("features")
@@ -78,6 +89,31 @@ class GeoJsonRows:
             if self.on_bytes:
                 self.on_bytes(int(self.size * min(1.0, (start + BATCH) / max(1, len(self.features)))))
             yield RowBatch(table, np.asarray(row_lines, dtype=np.int64), refused)
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _too_deep(text: str, limit: int) -> int | None:
+    """The line where the JSON first nests deeper than ``limit`` (None if it never does).
+
+    Strings are blanked (their brackets are text), then the depth is a
+    running sum over the brackets, vectorised; only run for a file already
+    refused, to name the line.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    skeleton = _STRING.sub(lambda m: "\n" * m.group().count("\n"), text).encode("utf-8", errors="replace")
+    raw = np.frombuffer(skeleton, dtype=np.uint8)
+    steps = np.zeros(256, dtype=np.int8)
+    for code, step in _DEPTH_STEP.items():
+        steps[code] = step
+    depth = np.cumsum(steps[raw], dtype=np.int64)
+    over = np.flatnonzero(depth > limit)
+    if not len(over):
+        return None
+    return int(np.count_nonzero(raw[: over[0]] == ord("\n"))) + 1
 
 
 def _check(feature) -> tuple[str, str] | None:

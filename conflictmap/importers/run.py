@@ -188,6 +188,11 @@ def _import_rows(path, store, fmt, on_error, groups, mapping, on_problem, progre
     newest = None
     file = str(path)
 
+    labels = getattr(reader, "column_labels", {})  # internal column names -> what the user's file calls them
+
+    def label(column: str) -> str:
+        return labels.get(column, column)
+
     def report(problem: Problem) -> None:
         summary.problems += 1
         if on_problem is None:
@@ -209,10 +214,10 @@ def _import_rows(path, store, fmt, on_error, groups, mapping, on_problem, progre
                     found.sort(key=lambda p: p.line)
                     if on_error == "fail":
                         first = found[0].line
-                        problems = [Problem(file, p.line, p.column, p.message) for p in found if p.line == first]
+                        problems = [Problem(file, p.line, label(p.column), p.message) for p in found if p.line == first]
                         raise BadRowError(problems)
                     for p in found:
-                        report(Problem(file, p.line, p.column, p.message))
+                        report(Problem(file, p.line, label(p.column), p.message))
                     summary.rejected += len({p.line for p in found})
                 if not n:
                     continue
