@@ -176,7 +176,10 @@ def test_missing_acled_columns_are_a_header_error(tmp_path):
     cut.write_text("\n".join(line.rsplit(",", 3)[0] for line in lines[:2]) + "\n", encoding="utf-8")
     with pytest.raises(ImportInputError) as caught:
         import_file(cut, tmp_path / "store", fmt="acled", progress=False)
-    assert str(caught.value.problem) == f"{cut}:1: header: missing ACLED column(s): fatalities"
+    assert str(caught.value.problem) == (
+        f"{cut}:1: header: missing ACLED column(s): fatalities "
+        "(the file looks like an ACLED export: it has 18 of the 19 columns the import needs)"
+    )
 
 
 def test_synthetic_export_with_bad_rows_at_known_lines(tmp_path):
