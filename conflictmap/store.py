@@ -430,8 +430,14 @@ def load_store(path: Path | str) -> Dataset:
     """Read a store into a Dataset: checked against its manifest, then columnar copies only, no geocoding."""
     path = Path(path)
     clean_leftovers(path)
-    manifest = verify_store(path)
-    frames = {name: _read_table(path, name) for name in TABLES}
+    for _ in range(3):  # a store replaced while it was read (a new folder at the path) is read again
+        folder = _identity(path)
+        manifest = verify_store(path)
+        frames = {name: _read_table(path, name) for name in TABLES}
+        if _identity(path) == folder:
+            break
+    else:
+        raise StoreError(f"{path}: the store was replaced three times while it was being read; open it again")
     events = frames["events"]
     events.index = pd.Index(events["id"].array)  # by id, unnamed, as conflictmap.table builds it
     places = frames["places"]
@@ -450,6 +456,14 @@ def load_store(path: Path | str) -> Dataset:
         report=frames["report"],
         places=places,
     )
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot open the store ({exc.strerror or exc})") from None
+    return (st.st_dev, st.st_ino)
 
 
 def _read_table(path: Path, name: str) -> pd.DataFrame:

@@ -139,3 +139,24 @@ def test_serve_refuses_a_store_that_does_not_match_its_manifest(old_store, tmp_p
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr
     assert f"{target / 'actors.parquet'}: cannot read" in run.stderr
+
+
+def test_a_store_replaced_while_it_is_being_read_is_read_again(old_store, tmp_path, monkeypatch):
+    """A server opening the store while an import swaps a new one in must not mix the two stores' tables."""
+    import conflictmap.store as store
+
+    target = tmp_path / "store"
+    shutil.copytree(old_store, target)
+    real = store._read_table
+    swapped = []
+
+    def read_while_an_import_lands(path, name):
+        if name == "actors" and not swapped:  # events already read from the old store
+            swapped.append(name)
+            import_file(SAMPLE, target, on_error="skip", progress=False, on_problem=lambda p: None)
+        return real(path, name)
+
+    monkeypatch.setattr(store, "_read_table", read_while_an_import_lands)
+    dataset = load_store(target)
+    assert swapped and len(dataset.events) == 6
+    assert set(dataset.actors["event_id"]) <= set(dataset.events.index)
