@@ -30,6 +30,11 @@ CASES = {
     "acled-unclosed-quote-to-the-end.csv": ("7: row: unclosed quote opened on line 7 (lines 8-31 were read", 30),
     "acled-unclosed-quote-closed-rows-later.csv": ("7: row: unclosed quote opened on line 7 (lines 8-9 were read", 30),
     "acled-unclosed-quote-takes-one-whole-row.csv": ("7: row: unclosed quote opened on line 7 (line 8 was read", 30),
+    # The runaway ends where a later row's quoted notes open, so the merged row has 31 fields: no field-count error.
+    "acled-unclosed-quote-row-has-the-right-field-count.csv": (
+        "7: row: unclosed quote opened on line 7 (lines 8-9 were read as its text)",
+        30,
+    ),
     "acled-semicolons.csv": (None, 30),
     "acled-two-columns-missing.csv": (
         "1: header: missing ACLED column(s): event_date, actor1 (the file looks like an ACLED export",
