@@ -61,6 +61,11 @@ _AIR = re.compile(r"\b(?:air|airstrikes?|warplanes?|jets?|aircraft|drones?|F-16s
 _SHELL = re.compile(r"\b(?:shell\w*|artillery|rockets?|missiles?|mortars?)\b", re.I)
 _GOVERNMENT = re.compile(r"\b(?:government|army|military|regime|troops|state)\b", re.I)
 _TARGET_BEFORE = re.compile(r"\b(?:from|against|on|targeting|at)\s+(?:the\s+)?$", re.I)
+_NEAR = re.compile(
+    r"\b(?:near|outside|around|approaches to|outskirts of|(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?\s+of|"
+    r"(?:north|south|east|west)\w*\s+(?:side|edge|part)\s+of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
 _DEST = re.compile(r"\b(?:towards?|into|on|to|reached|entered)\s+(?:the\s+)?(?:\w+\s+){0,4}$", re.I)
 
 
@@ -169,6 +174,14 @@ def _place_values(mention: PlaceMention) -> dict[str, Any] | None:
     return None
 
 
+def _object_name(text: str, start: int, end: int) -> tuple[int, str] | None:
+    """The capitalised name right after a verb ("recaptured Bashiqa from"), with its offset, if any."""
+    m = re.match(r"\s+(?:the\s+(?:town|city|village)\s+of\s+)?((?:[A-Z][\w'’-]+)(?:\s+(?:al-)?[A-Z][\w'’-]+){0,2})", text[start:end])
+    if m is None:
+        return None
+    return start + m.start(1), m.group(1)
+
+
 def _clean(place: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if place is None else {k: v for k, v in place.items() if v is not None}
 
@@ -209,7 +222,18 @@ def draft_from_article(
                 continue
         after = [m for m in places if m.start >= verb_at and m is not destination]
         chosen = (after or [m for m in places if m is not destination] or [None])[0]
+        text = article.text(sentence.paragraph)
+        object_name = _object_name(text, verb_at + len(verb.group(0)), sentence.end)
+        unplaced_object = (
+            object_name is not None
+            and not any(m.start <= object_name[0] < m.end for m in in_sentence)
+            and not vocabulary.find(object_name[1])
+        )
+        if unplaced_object:
+            chosen = None  # the verb's own place is not in the gazetteer: another place named later is not it
         place = _clean(_place_values(chosen)) if chosen else None
+        if place and chosen is not None and _NEAR.search(text[max(0, chosen.start - 40) : chosen.start]):
+            place["precision"] = "area"  # "north of Mosul", "near Mosul": around the town, not in it
         if place is None and chosen is None:
             countries = [m for m in in_sentence if m.kind == "country"]
             place = _clean(_place_values(countries[0])) if countries and kind != "statement" else None
@@ -244,6 +268,8 @@ def draft_from_article(
         notes = [f"DRAFT: proposed by conflictmap draft from the verb {verb.group(0)!r}; check type, actors, date "
                  "and place against the article."]
         unplaced = [m.mention for m in places if _place_values(m) is None]
+        if unplaced_object and object_name:
+            unplaced.insert(0, object_name[1])
         if unplaced:
             notes.append(f"Places named but not placed: {', '.join(dict.fromkeys(unplaced))}.")
         event["notes"] = " ".join(notes)

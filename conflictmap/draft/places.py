@@ -507,8 +507,23 @@ def find_places(article: Article) -> list[PlaceMention]:
         if chosen is not None:
             mentions.append(_town_mention(chosen, record["_base"]))
     mentions += _same_names_again(article, mentions)
+    mentions = _regions_named_bare(mentions, kept)
     mentions.sort(key=lambda m: (m.paragraph, m.start))
     return mentions
+
+
+def _regions_named_bare(mentions: list[PlaceMention], candidates: list[_Candidate]) -> list[PlaceMention]:
+    """A name the article uses for a province ("Idlib province") is that province when written bare,
+    unless the article also calls it a town or city ("the city of Idlib")."""
+    regions = {m.mention: m for m in mentions if m.kind == "region" and m.place_id}
+    town_cued = {c.text for c in candidates if c.cue == "town-cue" and re.search(r"\b(?:city|town)\b", c.extra.get("cue", ""))}
+    out = []
+    for m in mentions:
+        region = regions.get(m.mention)
+        if m.kind == "town" and region is not None and m.mention not in town_cued:
+            m = replace(region, paragraph=m.paragraph, start=m.start, end=m.end, context=m.context)
+        out.append(m)
+    return out
 
 
 def _same_names_again(article: Article, mentions: list[PlaceMention]) -> list[PlaceMention]:
