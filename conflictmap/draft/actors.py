@@ -46,7 +46,12 @@ class ActorVocabulary:
         self.factions = factions
         entries: list[tuple[str, str]] = []
         for fid, faction in factions.items():
-            for alias in [faction["name"], *faction.get("aliases", [])]:
+            names = [faction["name"], *faction.get("aliases", [])]
+            for name in list(names):  # "Daesh (Islamic State)" is also written "Daesh" and "Islamic State"
+                m = re.fullmatch(r"\s*(.+?)\s*\((.+)\)\s*", name)
+                if m:
+                    names += [m.group(1), m.group(2)]
+            for alias in names:
                 if alias and len(alias) >= 2:
                     entries.append((alias, fid))
         entries.sort(key=lambda e: -len(e[0]))

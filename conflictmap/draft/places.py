@@ -490,7 +490,11 @@ def find_places(article: Article) -> list[PlaceMention]:
         record = _resolve(cand.text, focus_countries)
         if record["status"] != "resolved":
             record = first_pass.get(i) or _resolve(cand.text, None)
-            if record["status"] == "resolved" and record.get("country") not in focus_countries:
+            if (
+                record["status"] == "resolved"
+                and record.get("country") not in focus_countries
+                and not (cand.cue == "gazetteer" and _prominent(record))
+            ):
                 pending.append((cand, record | {"_base": base}))  # abroad: only if near the story
                 continue
         if record["status"] == "ambiguous":
@@ -549,6 +553,17 @@ def _same_names_again(article: Article, mentions: list[PlaceMention]) -> list[Pl
 
 
 NEAR_STORY_KM = 250.0
+PROMINENT_POPULATION = 50_000
+
+
+def _prominent(record: dict) -> bool:
+    """A city big enough that its name, written exactly, means it even outside the story's countries."""
+    from geodata.gazetteer import default_gazetteer
+
+    if record.get("match") not in ("exact", "alternate") or not record.get("id"):
+        return False
+    row = default_gazetteer().by_id(str(record["id"]))
+    return row is not None and int(row["population"]) >= PROMINENT_POPULATION
 
 
 def _nearest_candidate(record: dict, points: list[tuple[float, float]]) -> dict | None:
