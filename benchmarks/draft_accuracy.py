@@ -31,9 +31,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conflictmap.draft import find_dates, find_places, naive_places, read_article  # noqa: E402
-from conflictmap.draft.places import PlaceMention  # noqa: E402
-from geodata.gazetteer import haversine_km  # noqa: E402
+from conflictmap.draft import find_dates, find_places, naive_places, read_article
+from conflictmap.draft.places import PlaceMention
+from geodata.gazetteer import haversine_km
 
 ARTICLES = ROOT / "tests" / "fixtures" / "articles"
 WITHIN_KM = 10.0
@@ -103,9 +103,13 @@ def score_places(article, annotations: list[dict], found: list[PlaceMention], la
             score.placed_right += right
             score.placed_right_known += right and known
             if not right:
-                score.misses.append(f"{where}: {'not found' if hit is None else f'found as {hit.kind} {hit.lat},{hit.lon}'}")
+                score.misses.append(
+                    f"{where}: {'not found' if hit is None else f'found as {hit.kind} {hit.lat},{hit.lon}'}"
+                )
             if hit is not None and hit.lat is not None and ann.get("lat") is not None and not right:
-                score.false_placements.append(f"{where}: placed {haversine_km(hit.lat, hit.lon, ann['lat'], ann['lon']):.0f} km off")
+                score.false_placements.append(
+                    f"{where}: placed {haversine_km(hit.lat, hit.lon, ann['lat'], ann['lon']):.0f} km off"
+                )
         else:
             if hit is not None and hit.lat is not None:
                 score.false_placements.append(f"{where}: placed as a point ({hit.mention!r} {hit.lat},{hit.lon})")
@@ -117,7 +121,9 @@ def score_places(article, annotations: list[dict], found: list[PlaceMention], la
                 score.regions_right += hit is not None and hit.kind == "region" and hit.lat is None
     for m in found:
         if id(m) not in matched and m.lat is not None:
-            score.false_placements.append(f"{label} p{m.paragraph} {m.mention!r}: placed, but the article names no such place there")
+            score.false_placements.append(
+                f"{label} p{m.paragraph} {m.mention!r}: placed, but the article names no such place there"
+            )
     return score
 
 
@@ -190,9 +196,12 @@ def _pct(a: int, b: int) -> str:
 
 def report(title: str, ours: Score, naive: Score) -> None:
     print(f"\n{title}")
-    print(f"| measure | conflictmap draft | naive exact-name match |")
+    print("| measure | conflictmap draft | naive exact-name match |")
     print("|---|---|---|")
-    print(f"| town mentions placed within {WITHIN_KM:.0f} km | {_pct(ours.placed_right, ours.towns)} | {_pct(naive.placed_right, naive.towns)} |")
+    print(
+        f"| town mentions placed within {WITHIN_KM:.0f} km | {_pct(ours.placed_right, ours.towns)} | "
+        f"{_pct(naive.placed_right, naive.towns)} |"
+    )
     print(
         f"| same, towns the gazetteer knows | {_pct(ours.placed_right_known, ours.towns_known)} | "
         f"{_pct(naive.placed_right_known, naive.towns_known)} |"

@@ -68,7 +68,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
         check_target(args.mentions, protect)
     article = read_article(args.article, args.published)
     factions = load_events(events_path).factions
-    draft = draft_from_article(article, factions, document_id="article", document_file=relative_file(args.article, args.output))
+    draft = draft_from_article(
+        article, factions, document_id="article", document_file=relative_file(args.article, args.output)
+    )
     if not draft.events:
         print(
             f"{args.article}: no sentence reports an event the drafter recognises; nothing written",

@@ -190,8 +190,7 @@ def test_capture_becomes_control_change_with_actor_and_target(tmp_path):
     article = read_article(
         write_article(
             tmp_path,
-            "Syrian government forces captured the town of Mayadin from Daesh on Sunday. "
-            "The weather was mild.",
+            "Syrian government forces captured the town of Mayadin from Daesh on Sunday. The weather was mild.",
         )
     )
     draft = draft_from_article(article, load_events(bundled_events_path()).factions)
@@ -221,7 +220,5 @@ def test_unknown_actors_are_listed_for_the_analyst(tmp_path):
 
 
 def test_future_and_purpose_are_not_events(tmp_path):
-    article = read_article(
-        write_article(tmp_path, "The army will capture Raqqa. The offensive aims to retake Mosul.")
-    )
+    article = read_article(write_article(tmp_path, "The army will capture Raqqa. The offensive aims to retake Mosul."))
     assert draft_from_article(article, load_events(bundled_events_path()).factions).events == []

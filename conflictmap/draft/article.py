@@ -24,8 +24,49 @@ HEADER_KEYS = frozenset({"published", "source", "publisher", "title", "url", "au
 
 # Abbreviations after which a full stop does not end a sentence.
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr gen lt col maj capt sgt brig adm st mt jan feb mar apr jun jul aug sep sept oct nov dec "
-    "no vs etc u.s u.k u.n e.g i.e jr sr prof rev gov sen rep".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "brig",
+        "adm",
+        "st",
+        "mt",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "no",
+        "vs",
+        "etc",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.g",
+        "i.e",
+        "jr",
+        "sr",
+        "prof",
+        "rev",
+        "gov",
+        "sen",
+        "rep",
+    ]
 )
 _BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conflictmap.draft.actors import ActorMatch, ActorVocabulary, unknown_forces
+from conflictmap.draft.actors import ActorVocabulary, unknown_forces
 from conflictmap.draft.article import Article, Sentence
-from conflictmap.draft.dates import DateMention, find_dates, publication_date
+from conflictmap.draft.dates import find_dates, publication_date
 from conflictmap.draft.places import PlaceMention, find_places, region_centre
 from conflictmap.vocabulary import TYPE_LABELS
 
@@ -45,11 +45,16 @@ RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "weapon",
         re.compile(
             r"\b(?:air ?strikes?|strikes?|struck|bombed|bombing|bombardment|shelled|shelling|drones?|"
-            r"missiles?|rockets?|artillery|air raids?|raids?|suicide bomb\w*|car bombs?|IEDs?|landmines?|explosions?)\b",
+            r"missiles?|rockets?|artillery|air raids?|raids?|suicide bomb\w*|car bombs?|IEDs?|landmines?|"
+            r"explosions?)\b",
             re.I,
         ),
     ),
-    ("battle", "armed-clash", re.compile(r"\b(?:clash(?:es|ed)?|fighting|battles?|fought|repelled|stormed|attacked|assault)\b", re.I)),
+    (
+        "battle",
+        "armed-clash",
+        re.compile(r"\b(?:clash(?:es|ed)?|fighting|battles?|fought|repelled|stormed|attacked|assault)\b", re.I),
+    ),
     ("movement", "advance", re.compile(r"\b(?:advanc(?:ed|ing)|pushed|pushing|moved|moving|marched|entered)\b", re.I)),
     ("displacement", "civilian-displacement", re.compile(r"\b(?:fled|displaced|evacuated|forced to leave)\b", re.I)),
     ("violence-against-civilians", "attack", re.compile(r"\b(?:killed|killing|executed|massacred|abducted)\b", re.I)),
@@ -57,7 +62,9 @@ RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("statement", "warning", re.compile(r"\b(?:warned|threatened|vowed)\b", re.I)),
     ("statement", "claim", re.compile(r"\b(?:claimed|announced|denied|denies)\b", re.I)),
 ]
-_AIR = re.compile(r"\b(?:air|airstrikes?|warplanes?|jets?|aircraft|drones?|F-16s?|helicopters?|strikes?|raids?)\b", re.I)
+_AIR = re.compile(
+    r"\b(?:air|airstrikes?|warplanes?|jets?|aircraft|drones?|F-16s?|helicopters?|strikes?|raids?)\b", re.I
+)
 _SHELL = re.compile(r"\b(?:shell\w*|artillery|rockets?|missiles?|mortars?)\b", re.I)
 _GOVERNMENT = re.compile(r"\b(?:government|army|military|regime|troops|state)\b", re.I)
 _TARGET_BEFORE = re.compile(r"\b(?:from|against|on|targeting|at)\s+(?:the\s+)?$", re.I)
@@ -176,7 +183,10 @@ def _place_values(mention: PlaceMention) -> dict[str, Any] | None:
 
 def _object_name(text: str, start: int, end: int) -> tuple[int, str] | None:
     """The capitalised name right after a verb ("recaptured Bashiqa from"), with its offset, if any."""
-    m = re.match(r"\s+(?:the\s+(?:town|city|village)\s+of\s+)?((?:[A-Z][\w'’-]+)(?:\s+(?:al-)?[A-Z][\w'’-]+){0,2})", text[start:end])
+    m = re.match(
+        r"\s+(?:the\s+(?:town|city|village)\s+of\s+)?((?:[A-Z][\w'’-]+)(?:\s+(?:al-)?[A-Z][\w'’-]+){0,2})",
+        text[start:end],
+    )
     if m is None:
         return None
     return start + m.start(1), m.group(1)
@@ -221,7 +231,8 @@ def draft_from_article(
             if kind == "movement" and destination is None:
                 continue
         after = [m for m in places if m.start >= verb_at and m is not destination]
-        chosen = (after or [m for m in places if m is not destination] or [None])[0]
+        others = after or [m for m in places if m is not destination]
+        chosen: PlaceMention | None = others[0] if others else None
         text = article.text(sentence.paragraph)
         object_name = _object_name(text, verb_at + len(verb.group(0)), sentence.end)
         unplaced_object = (
@@ -265,8 +276,10 @@ def draft_from_article(
         event["description"] = " ".join(sentence.text.split())
         event["sources"] = [{"document": document_id, "paragraph": sentence.paragraph, "quote": sentence.text}]
         event["confidence"] = "low"
-        notes = [f"DRAFT: proposed by conflictmap draft from the verb {verb.group(0)!r}; check type, actors, date "
-                 "and place against the article."]
+        notes = [
+            f"DRAFT: proposed by conflictmap draft from the verb {verb.group(0)!r}; check type, actors, date "
+            "and place against the article."
+        ]
         unplaced = [m.mention for m in places if _place_values(m) is None]
         if unplaced_object and object_name:
             unplaced.insert(0, object_name[1])

@@ -44,9 +44,15 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("month-day", re.compile(rf"\b(?P<text>(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR})")),
     (
         "part-of-month",
-        re.compile(rf"\b(?P<part>early|mid|late|the end of|the beginning of|the start of)[- ](?P<month>{_MONTH}){_YEAR}\b", re.I),
+        re.compile(
+            rf"\b(?P<part>early|mid|late|the end of|the beginning of|the start of)[- ](?P<month>{_MONTH}){_YEAR}\b",
+            re.I,
+        ),
     ),
-    ("month-year", re.compile(rf"\b(?:in|since|from|by|during|until)\s+(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b")),
+    (
+        "month-year",
+        re.compile(rf"\b(?:in|since|from|by|during|until)\s+(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b"),
+    ),
     ("last-week", re.compile(r"\blast week\b", re.I)),
     ("this-week", re.compile(r"\b(?:earlier )?this week\b", re.I)),
     ("last-month", re.compile(r"\blast month\b", re.I)),
@@ -103,7 +109,7 @@ def _day_month(published: dt.date, text: str, year: str | None) -> dt.date | Non
         "REQUIRE_PARTS": ["day", "month"],
         "PREFER_DAY_OF_MONTH": "first",
     }
-    parsed = dateparser.parse(text.replace(".", ""), languages=["en"], settings=settings)  # type: ignore[arg-type]
+    parsed = dateparser.parse(text.replace(".", ""), languages=["en"], settings=settings)
     if parsed is None:
         return None
     day = parsed.date()
@@ -140,7 +146,7 @@ def resolve(kind: str, m: re.Match[str], published: dt.date, context: dt.date | 
             year -= 1
         last_day = calendar.monthrange(year, month)[1]
         part = m["part"].lower()
-        first, last = {
+        first_day, last_day_of_part = {
             "early": (1, 10),
             "the beginning of": (1, 10),
             "the start of": (1, 10),
@@ -153,44 +159,77 @@ def resolve(kind: str, m: re.Match[str], published: dt.date, context: dt.date | 
             start,
             end,
             kind,
-            dt.date(year, month, first),
-            dt.date(year, month, last),
+            dt.date(year, month, first_day),
+            dt.date(year, month, last_day_of_part),
             "range",
-            f"{quoted}: taken as days {first} to {last} of the month, relative to publication on {pub}.",
+            f"{quoted}: taken as days {first_day} to {last_day_of_part} of the month, "
+            f"relative to publication on {pub}.",
         )
     if kind == "month-year":
         month, year = _month_number(m["month"]), int(m["year"])
-        first_day = dt.date(year, month, 1)
-        last_day = dt.date(year, month, calendar.monthrange(year, month)[1])
+        month_first = dt.date(year, month, 1)
+        month_last = dt.date(year, month, calendar.monthrange(year, month)[1])
         return DateMention(
-            m.group(0), start, end, kind, first_day, last_day, "month", f"{quoted}: some day that month.",
+            m.group(0),
+            start,
+            end,
+            kind,
+            month_first,
+            month_last,
+            "month",
+            f"{quoted}: some day that month.",
             since=m.group(0).lower().startswith("since"),
         )
     if kind == "last-week":
         monday = published - dt.timedelta(days=published.weekday() + 7)
         return DateMention(
-            m.group(0), start, end, kind, monday, monday + dt.timedelta(days=6), "week",
-            f"{quoted}, relative to publication on {pub}: Monday to Sunday of the week before. The article gives no day.",
+            m.group(0),
+            start,
+            end,
+            kind,
+            monday,
+            monday + dt.timedelta(days=6),
+            "week",
+            f"{quoted}, relative to publication on {pub}: Monday to Sunday of the week before. "
+            "The article gives no day.",
         )
     if kind == "this-week":
         monday = published - dt.timedelta(days=published.weekday())
         if monday == published:
             return None
         return DateMention(
-            m.group(0), start, end, kind, monday, published, "range",
+            m.group(0),
+            start,
+            end,
+            kind,
+            monday,
+            published,
+            "range",
             f"{quoted}, relative to publication on {pub}: from the Monday of that week to the day of publication.",
         )
     if kind == "last-month":
-        last_day = published.replace(day=1) - dt.timedelta(days=1)
+        previous = published.replace(day=1) - dt.timedelta(days=1)
         return DateMention(
-            m.group(0), start, end, kind, last_day.replace(day=1), last_day, "month",
+            m.group(0),
+            start,
+            end,
+            kind,
+            previous.replace(day=1),
+            previous,
+            "month",
             f"{quoted}, relative to publication on {pub}: the calendar month before.",
         )
     if kind == "this-month":
         if published.day == 1:
             return None
         return DateMention(
-            m.group(0), start, end, kind, published.replace(day=1), published - dt.timedelta(days=1), "range",
+            m.group(0),
+            start,
+            end,
+            kind,
+            published.replace(day=1),
+            published - dt.timedelta(days=1),
+            "range",
             f"{quoted}, relative to publication on {pub}: from the first of the month to the day before.",
         )
     if kind == "ago":
@@ -199,21 +238,39 @@ def resolve(kind: str, m: re.Match[str], published: dt.date, context: dt.date | 
         day = published - dt.timedelta(days=days)
         if days >= 7:  # "a week ago" is a way of speaking, not a count of days
             return DateMention(
-                m.group(0), start, end, kind, day - dt.timedelta(days=1), day + dt.timedelta(days=1), "range",
+                m.group(0),
+                start,
+                end,
+                kind,
+                day - dt.timedelta(days=1),
+                day + dt.timedelta(days=1),
+                "range",
                 f"{quoted}, relative to publication on {pub}: {day.isoformat()}, give or take a day.",
             )
-        return DateMention(m.group(0), start, end, kind, day, day, "day", f"{quoted}, relative to publication on {pub}.")
+        return DateMention(
+            m.group(0), start, end, kind, day, day, "day", f"{quoted}, relative to publication on {pub}."
+        )
     if kind == "yesterday":
         day = published - dt.timedelta(days=1)
-        return DateMention(m.group(0), start, end, kind, day, day, "day", f"{quoted}, the day before publication on {pub}.")
+        return DateMention(
+            m.group(0), start, end, kind, day, day, "day", f"{quoted}, the day before publication on {pub}."
+        )
     if kind == "today":
-        return DateMention(m.group(0), start, end, kind, published, published, "day", f"{quoted}, the day of publication on {pub}.")
+        return DateMention(
+            m.group(0), start, end, kind, published, published, "day", f"{quoted}, the day of publication on {pub}."
+        )
     if kind == "day-before":
         if context is None:
             return None
         day = context - dt.timedelta(days=1)
         return DateMention(
-            m.group(0), start, end, kind, day, day, "day",
+            m.group(0),
+            start,
+            end,
+            kind,
+            day,
+            day,
+            "day",
             f"{quoted}: the day before {context.isoformat()}, the date the article gives just before.",
         )
     if kind == "weekday":
@@ -221,7 +278,13 @@ def resolve(kind: str, m: re.Match[str], published: dt.date, context: dt.date | 
         day = last_weekday(published, weekday)
         when = "the day of publication" if day == published else f"the {m['wd']} before publication"
         return DateMention(
-            m.group(0), start, end, kind, day, day, "day",
+            m.group(0),
+            start,
+            end,
+            kind,
+            day,
+            day,
+            "day",
             f'"{m["wd"]}": {when} on {pub}.',
         )
     return None

@@ -28,7 +28,6 @@ settled by nearness to the other mentions, or left unplaced.
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
 from collections import Counter
@@ -47,22 +46,31 @@ ARTICLES = ("al", "el", "ad", "an", "ar", "as", "ash", "at", "az", "ad", "ed", "
 ADMIN1_GEOJSON = Path(__file__).resolve().parents[2] / "dashboard" / "assets" / "basemap" / "admin1.geojson"
 
 # Words that start a phrase naming an area rather than a settlement.
-AREA_WORDS = r"(?:[Rr]iver|[Vv]alley|[Bb]order|[Ff]rontier|[Dd]esert|[Pp]lains?|[Hh]eights|[Cc]ountryside|[Mm]ountains?|[Ll]ake|[Dd]am|[Cc]orridor|[Ss]trip|[Bb]asin|[Cc]oast)"
+AREA_WORDS = (
+    r"(?:[Rr]iver|[Vv]alley|[Bb]order|[Ff]rontier|[Dd]esert|[Pp]lains?|[Hh]eights|[Cc]ountryside|[Mm]ountains?|"
+    r"[Ll]ake|[Dd]am|[Cc]orridor|[Ss]trip|[Bb]asin|[Cc]oast)"
+)
 REGION_WORDS = r"(?:[Pp]rovinces?|[Gg]overnorates?|[Dd]istricts?|[Rr]egion|[Cc]anton|[Ee]nclave)"
 _NAME = r"(?:[A-Z][\w'’‘`ʿʾ-]*(?:[ -](?:al|el|ad|an|ar|as|ash|at|az|ez|ed|es|bin|ibn|[A-Z][\w'’‘`ʿʾ-]*)){0,3})"
 _NAMES_LIST = rf"{_NAME}(?:\s*,\s*{_NAME})*(?:,?\s+and\s+{_NAME})?"
 # Cues before a name: "the town of X", "towns of X, Y and Z", "X, a town", "X town".
 TOWN_CUES = [
-    re.compile(rf"\b(?:town|city|village|hamlet|camp|neighbou?rhood|settlement|suburb|towns|villages|cities)s?\s+of\s+(?P<names>{_NAMES_LIST})"),
+    re.compile(
+        rf"\b(?:town|city|village|hamlet|camp|neighbou?rhood|settlement|suburb|towns|villages|cities)s?\s+of\s+(?P<names>{_NAMES_LIST})"
+    ),
     re.compile(rf"\b(?P<names>{_NAME}),\s+(?:a|the)\s+(?:\w+\s+){{0,3}}?(?:town|city|village|camp)\b"),
     re.compile(rf"\b(?P<names>{_NAME})\s+(?:town|village|city|camp)\b"),
     re.compile(rf"\b(?:town|city|village)\s+(?P<names>{_NAME})\b"),
-    re.compile(rf"\b(?:seized|captured|recaptured|retook|took|entered|freed|liberated|besieged|stormed|shelled|struck|bombed|hit|targeted)\s+(?P<names>{_NAME})\b"),
+    re.compile(
+        rf"\b(?:seized|captured|recaptured|retook|took|entered|freed|liberated|besieged|stormed|shelled|struck|bombed|hit|targeted)\s+(?P<names>{_NAME})\b"
+    ),
     re.compile(rf"\b(?:in|near|outside|towards?|into|around|from|at|on)\s+(?P<names>{_NAME})\b(?!\s+{REGION_WORDS})"),
 ]
 REGION_CUES = [
     re.compile(rf"\b(?:province|governorate|region|canton|district)\s+of\s+(?P<name>{_NAME})"),
-    re.compile(rf"\b(?P<name>{_NAME})(?:'s)?\s+(?:province|governorate|Province|Governorate|Region|region|canton|district|enclave)\b"),
+    re.compile(
+        rf"\b(?P<name>{_NAME})(?:'s)?\s+(?:province|governorate|Province|Governorate|Region|region|canton|district|enclave)\b"
+    ),
 ]
 AREA_CUE = re.compile(rf"\b(?P<name>(?:the\s+)?{_NAME}(?:[ -]{_NAME})?)\s+(?P<what>{AREA_WORDS})\b")
 AREA_OF = re.compile(rf"\b(?P<what>{AREA_WORDS})\s+(?:of|with)\s+(?P<name>{_NAME})")
@@ -70,39 +78,228 @@ AREA_OF = re.compile(rf"\b(?P<what>{AREA_WORDS})\s+(?:of|with)\s+(?P<name>{_NAME
 # Agencies and outlets named like places, or whose acronym is a place's name.
 AGENCIES = frozenset(
     fold(a)
-    for a in (
-        "SANA Reuters AFP AP Xinhua Anadolu IRNA ISNA Tasnim Fars Wafa Petra QNA SPA KUNA NNA INA Rudaw "
-        "Kurdistan24 Aamaq Amaq BBC CNN APP Sputnik TASS RIA Interfax Dogan DHA Ihlas"
-    ).split()
+    for a in [
+        "SANA",
+        "Reuters",
+        "AFP",
+        "AP",
+        "Xinhua",
+        "Anadolu",
+        "IRNA",
+        "ISNA",
+        "Tasnim",
+        "Fars",
+        "Wafa",
+        "Petra",
+        "QNA",
+        "SPA",
+        "KUNA",
+        "NNA",
+        "INA",
+        "Rudaw",
+        "Kurdistan24",
+        "Aamaq",
+        "Amaq",
+        "BBC",
+        "CNN",
+        "APP",
+        "Sputnik",
+        "TASS",
+        "RIA",
+        "Interfax",
+        "Dogan",
+        "DHA",
+        "Ihlas",
+    ]
 )
 # Adjectives of nationality and belonging: never a town.
 DEMONYMS = frozenset(
     fold(a)
-    for a in (
-        "Syrian Iraqi Iranian Israeli Lebanese Turkish Jordanian Saudi Palestinian Kurdish Egyptian Russian "
-        "American British French Arab Arabic Yemeni Emirati Qatari Kuwaiti Bahraini Omani Armenian Azeri "
-        "Afghan Pakistani Sunni Shia Shiite Shiite Alawite Druze Christian Yazidi Turkmen Assyrian Western "
-        "Eastern Northern Southern Central Coastal Islamic Jewish Muslim"
-    ).split()
+    for a in [
+        "Syrian",
+        "Iraqi",
+        "Iranian",
+        "Israeli",
+        "Lebanese",
+        "Turkish",
+        "Jordanian",
+        "Saudi",
+        "Palestinian",
+        "Kurdish",
+        "Egyptian",
+        "Russian",
+        "American",
+        "British",
+        "French",
+        "Arab",
+        "Arabic",
+        "Yemeni",
+        "Emirati",
+        "Qatari",
+        "Kuwaiti",
+        "Bahraini",
+        "Omani",
+        "Armenian",
+        "Azeri",
+        "Afghan",
+        "Pakistani",
+        "Sunni",
+        "Shia",
+        "Shiite",
+        "Shiite",
+        "Alawite",
+        "Druze",
+        "Christian",
+        "Yazidi",
+        "Turkmen",
+        "Assyrian",
+        "Western",
+        "Eastern",
+        "Northern",
+        "Southern",
+        "Central",
+        "Coastal",
+        "Islamic",
+        "Jewish",
+        "Muslim",
+    ]
 )
 # Capitalised words that are never a place on their own here.
 NOT_PLACES = frozenset(
     fold(a)
-    for a in (
-        "January February March April May June July August September October November December "
-        "Monday Tuesday Wednesday Thursday Friday Saturday Sunday President Prime Minister General Army "
-        "Police Ministry Force Forces Hospital Agency Council Party Front Brigade Division Operation "
-        "Mount North South East West Centre Center The A An In On At Of And But Today Lieutenant Colonel "
-        "Major Captain Commander State Nation Olive Branch Shield Peace Spring Hope Victory Golden Safe"
-    ).split()
+    for a in [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "President",
+        "Prime",
+        "Minister",
+        "General",
+        "Army",
+        "Police",
+        "Ministry",
+        "Force",
+        "Forces",
+        "Hospital",
+        "Agency",
+        "Council",
+        "Party",
+        "Front",
+        "Brigade",
+        "Division",
+        "Operation",
+        "Mount",
+        "North",
+        "South",
+        "East",
+        "West",
+        "Centre",
+        "Center",
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "Of",
+        "And",
+        "But",
+        "Today",
+        "Lieutenant",
+        "Colonel",
+        "Major",
+        "Captain",
+        "Commander",
+        "State",
+        "Nation",
+        "Olive",
+        "Branch",
+        "Shield",
+        "Peace",
+        "Spring",
+        "Hope",
+        "Victory",
+        "Golden",
+        "Safe",
+    ]
 )
 # Words after a name that make the name part of an organisation, a title or a person.
 ORG_FOLLOWERS = frozenset(
-    "hospital agency news observatory ministry army forces council party front brigade division university "
-    "airport airbase base school mosque church hotel company corporation times post tribune daily radio tv "
-    "television network committee commission unit units media government authority authorities regime "
-    "militia militias military troops fighters rebels police soldiers officials official troopers border "
-    "side defence defense security guard guards".split()
+    [
+        "hospital",
+        "agency",
+        "news",
+        "observatory",
+        "ministry",
+        "army",
+        "forces",
+        "council",
+        "party",
+        "front",
+        "brigade",
+        "division",
+        "university",
+        "airport",
+        "airbase",
+        "base",
+        "school",
+        "mosque",
+        "church",
+        "hotel",
+        "company",
+        "corporation",
+        "times",
+        "post",
+        "tribune",
+        "daily",
+        "radio",
+        "tv",
+        "television",
+        "network",
+        "committee",
+        "commission",
+        "unit",
+        "units",
+        "media",
+        "government",
+        "authority",
+        "authorities",
+        "regime",
+        "militia",
+        "militias",
+        "military",
+        "troops",
+        "fighters",
+        "rebels",
+        "police",
+        "soldiers",
+        "officials",
+        "official",
+        "troopers",
+        "border",
+        "side",
+        "defence",
+        "defense",
+        "security",
+        "guard",
+        "guards",
+    ]
 )
 _ACRONYM = re.compile(r"^[A-Z]{2,6}$")
 
@@ -300,7 +497,9 @@ def _agency_acronyms(article: Article) -> set[str]:
     """Acronyms the article defines for agencies and outlets: "Syrian Arab News Agency (SANA)"."""
     found = set()
     for number in article.body:
-        for m in re.finditer(r"(?:Agency|News|Press|Television|TV|Radio|Service)\s*\(([A-Z]{2,6})\)", article.text(number)):
+        for m in re.finditer(
+            r"(?:Agency|News|Press|Television|TV|Radio|Service)\s*\(([A-Z]{2,6})\)", article.text(number)
+        ):
             found.add(fold(m.group(1)))
     return found
 
@@ -317,7 +516,7 @@ def find_candidates(article: Article) -> list[_Candidate]:
             )
         taken: list[tuple[int, int]] = [(0, skip)] if skip else []
 
-        def free(a: int, b: int) -> bool:
+        def free(a: int, b: int, taken: list[tuple[int, int]] = taken) -> bool:
             return all(b <= x or a >= y for x, y in taken)
 
         for pattern in REGION_CUES:
@@ -350,11 +549,11 @@ def find_candidates(article: Article) -> list[_Candidate]:
                 taken.append((a, b))
         for pattern in TOWN_CUES:
             for m in pattern.finditer(text):
-                for name in re.finditer(_NAME, m.group("names")):
-                    a = m.start("names") + name.start()
-                    b = a + len(name.group(0))
+                for found in re.finditer(_NAME, m.group("names")):
+                    a = m.start("names") + found.start()
+                    b = a + len(found.group(0))
                     if a >= skip and free(a, b):
-                        out.append(_Candidate(number, a, b, name.group(0), "town-cue", "town", {"cue": m.group(0)}))
+                        out.append(_Candidate(number, a, b, found.group(0), "town-cue", "town", {"cue": m.group(0)}))
                         taken.append((a, b))
     return out
 
@@ -391,7 +590,10 @@ def _rejected(cand: _Candidate, text: str, agencies: set[str], lowercase_words: 
         and before.lower() not in ("the", "in", "at", "near", "of", "from", "to")
     ):
         return "part of a longer name (a person or an organisation)"
-    if re.match(r"^[\s,]*(?:[A-Z]\w+\s+)?(?:said|says|told|added|stated)\b", text[cand.end :]) and cand.cue != "town-cue":
+    if (
+        re.match(r"^[\s,]*(?:[A-Z]\w+\s+)?(?:said|says|told|added|stated)\b", text[cand.end :])
+        and cand.cue != "town-cue"
+    ):
         return "a speaker"
     return None
 
@@ -405,7 +607,7 @@ def _resolve(name: str, countries: list[str] | None) -> dict:
 
     try:
         return geodata.resolve(name, country=countries or None).as_record()
-    except Exception:  # noqa: BLE001 - a name the geocoder refuses (too short, odd characters) is no place
+    except Exception:  # a name the geocoder refuses (too short, odd characters) is no place
         return {"status": "unresolved", "candidates": []}
 
 
@@ -424,9 +626,7 @@ def _country_of(name: str) -> str | None:
 def find_places(article: Article) -> list[PlaceMention]:
     """Every place mention of the article, filtered and placed; see the module's docstring."""
     agencies = _agency_acronyms(article)
-    lowercase_words = {
-        w for number in article.body for w in re.findall(r"\b[a-z][a-z]+\b", article.text(number))
-    }
+    lowercase_words = {w for number in article.body for w in re.findall(r"\b[a-z][a-z]+\b", article.text(number))}
     candidates = find_candidates(article)
     kept: list[_Candidate] = []
     for cand in candidates:
@@ -456,7 +656,9 @@ def find_places(article: Article) -> list[PlaceMention]:
             first_pass[i] = record
             if record["status"] == "resolved" and record.get("match") in ("exact", "alternate"):
                 focus[record["country"]] += 1
-    focus_countries = [c for c, n in focus.most_common() if n >= max(2, focus.most_common(1)[0][1] // 3)] if focus else []
+    focus_countries = (
+        [c for c, n in focus.most_common() if n >= max(2, focus.most_common(1)[0][1] // 3)] if focus else []
+    )
     if not focus_countries and focus:
         focus_countries = [focus.most_common(1)[0][0]]
     placed_points: list[tuple[float, float]] = []
@@ -464,7 +666,7 @@ def find_places(article: Article) -> list[PlaceMention]:
     pending: list[tuple[_Candidate, dict]] = []
     for i, cand in enumerate(kept):
         text = article.text(cand.paragraph)
-        base = dict(
+        base: dict[str, Any] = dict(
             mention=cand.text,
             paragraph=cand.paragraph,
             start=cand.start,
@@ -475,11 +677,26 @@ def find_places(article: Article) -> list[PlaceMention]:
             record = _resolve(cand.text.title(), None)
             note = "where the report was filed, not an event place"
             mentions.append(
-                PlaceMention(kind="dateline", place_id=_place_id(record), country=record.get("country") or "", name=record.get("name") or "", note=note, **base)  # type: ignore[arg-type]
+                PlaceMention(
+                    kind="dateline",
+                    place_id=_place_id(record),
+                    country=record.get("country") or "",
+                    name=record.get("name") or "",
+                    note=note,
+                    **base,
+                )
             )
             continue
         if cand.kind == "country":
-            mentions.append(PlaceMention(kind="country", place_id=cand.extra["country"], country=cand.extra["country"], name=cand.text, **base))  # type: ignore[arg-type]
+            mentions.append(
+                PlaceMention(
+                    kind="country",
+                    place_id=cand.extra["country"],
+                    country=cand.extra["country"],
+                    name=cand.text,
+                    **base,
+                )
+            )
             continue
         if cand.kind == "region":
             mentions.append(_region_mention(cand, base))
@@ -506,7 +723,7 @@ def find_places(article: Article) -> list[PlaceMention]:
             continue
         mentions.append(_town_mention(record, base))
         placed_points.append((record["lat"], record["lon"]))
-    for cand, record in pending:
+    for _cand, record in pending:
         chosen = _nearest_candidate(record, placed_points)
         if chosen is not None:
             mentions.append(_town_mention(chosen, record["_base"]))
@@ -520,7 +737,9 @@ def _regions_named_bare(mentions: list[PlaceMention], candidates: list[_Candidat
     """A name the article uses for a province ("Idlib province") is that province when written bare,
     unless the article also calls it a town or city ("the city of Idlib")."""
     regions = {m.mention: m for m in mentions if m.kind == "region" and m.place_id}
-    town_cued = {c.text for c in candidates if c.cue == "town-cue" and re.search(r"\b(?:city|town)\b", c.extra.get("cue", ""))}
+    town_cued = {
+        c.text for c in candidates if c.cue == "town-cue" and re.search(r"\b(?:city|town)\b", c.extra.get("cue", ""))
+    }
     out = []
     for m in mentions:
         region = regions.get(m.mention)
@@ -546,7 +765,13 @@ def _same_names_again(article: Article, mentions: list[PlaceMention]) -> list[Pl
                 if after.lower() in ORG_FOLLOWERS or (text[m.end() : m.end() + 1] == " " and after[:1].isupper()):
                     continue
                 out.append(
-                    replace(first, paragraph=number, start=m.start(), end=m.end(), context=_context(text, m.start(), m.end()))
+                    replace(
+                        first,
+                        paragraph=number,
+                        start=m.start(),
+                        end=m.end(),
+                        context=_context(text, m.start(), m.end()),
+                    )
                 )
                 covered.update((number, a) for a in range(m.start(), m.end()))
     return out
@@ -619,8 +844,12 @@ def _region_mention(cand: _Candidate, base: dict) -> PlaceMention:
     supplement = _resolve(f"{cand.text} Governorate", None)
     if supplement.get("status") == "resolved" and supplement.get("source") == "supplement":
         return PlaceMention(
-            kind="region", place_id=_place_id(supplement), country=supplement.get("country") or "",
-            name=supplement.get("name") or "", note="region: its boundary, not its capital's point", **base,
+            kind="region",
+            place_id=_place_id(supplement),
+            country=supplement.get("country") or "",
+            name=supplement.get("name") or "",
+            note="region: its boundary, not its capital's point",
+            **base,
         )
     if region is None:
         return PlaceMention(kind="region", note="region not among the map's boundaries", **base)
@@ -672,9 +901,15 @@ def naive_places(article: Article) -> list[PlaceMention]:
                         start = m.start() + len(" ".join(words[:i])) + (1 if i else 0)
                         out.append(
                             PlaceMention(
-                                mention=name, kind="town", paragraph=number, start=start, end=start + len(name),
-                                context=_context(text, start, start + len(name)), lat=float(row["lat"]),
-                                lon=float(row["lon"]), place_id=str(row["id"]),
+                                mention=name,
+                                kind="town",
+                                paragraph=number,
+                                start=start,
+                                end=start + len(name),
+                                context=_context(text, start, start + len(name)),
+                                lat=float(row["lat"]),
+                                lon=float(row["lon"]),
+                                place_id=str(row["id"]),
                             )
                         )
                         found = True
