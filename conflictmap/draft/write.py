@@ -26,6 +26,10 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+def dump_yaml(values: dict) -> str:
+    return yaml.dump(values, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
 def draft_yaml(draft: Draft) -> str:
     header = (
         "# yaml-language-server: $schema=https://conflictmap.invalid/schema/events.schema.json\n"
@@ -33,8 +37,7 @@ def draft_yaml(draft: Draft) -> str:
         "# (confidence: low, id draft-..., notes 'DRAFT: ...'). Check each type, actor, date and place against\n"
         "# the article, map the factions whose side is 'Unmapped (draft)', then save a curated copy.\n"
     )
-    body = yaml.dump(draft.events_file(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
-    return header + body
+    return header + dump_yaml(draft.events_file())
 
 
 def write_draft(draft: Draft, target: Path | str, protect: Iterable[Path | str | None] = ()) -> Path:
