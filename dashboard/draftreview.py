@@ -176,7 +176,8 @@ def review_page(
                 '<p><a href="{map_link}">Show on the map</a> · date basis: {basis}</p>'
                 '<div class="row">{status_inputs}</div>'
                 "<label>Type {type_select}</label>"
-                '<label>Actors (faction:role, …; roles {roles}) <input type="text" name="{key}.actors" value="{actors}"></label>'
+                "<label>Actors (faction:role, …; roles {roles}) "
+                '<input type="text" name="{key}.actors" value="{actors}"></label>'
                 '<div class="row"><label>From <input type="text" name="{key}.start" value="{start}"></label>'
                 '<label>To <input type="text" name="{key}.end" value="{end}"></label>'
                 "<label>Date precision {precision_select}</label></div>"
