@@ -78,8 +78,10 @@ def unknown_forces(sentence: str, known: list[ActorMatch]) -> list[tuple[int, in
         if any(a < y and x < b for x, y in spans):
             continue
         phrase = m.group("phrase")
-        first = phrase.split()[0]
-        if first in ("The", "A", "An", "Its", "Their", "His", "Her", "This", "That", "Local", "Three", "Two"):
+        lead = re.match(r"(?:(?:The|A|An|Its|Their|His|Her|This|That|Local|Some|Many|Three|Two)\s+)+", phrase)
+        if lead:  # "The Iraqi military" is the Iraqi military
+            a, phrase = a + lead.end(), phrase[lead.end() :]
+        if len(phrase.split()) < 2 or not phrase[:1].isupper():
             continue
         out.append((a, b, phrase))
     for m in _PAREN_ACRONYM.finditer(sentence):

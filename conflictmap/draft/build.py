@@ -231,6 +231,9 @@ def draft_from_article(
             if kind == "movement" and destination is None:
                 continue
         after = [m for m in places if m.start >= verb_at and m is not destination]
+        before = [m for m in places if m.start < verb_at and m is not destination]
+        if before and re.search(r"\b(?:was|were|been|is|are)\s+(?:\w+\s+)?$", sentence.text[: verb.start()]):
+            after = before[:1]  # "Telkief, 20 km north of Mosul, was recaptured": the subject is the place
         others = after or [m for m in places if m is not destination]
         chosen: PlaceMention | None = others[0] if others else None
         text = article.text(sentence.paragraph)
