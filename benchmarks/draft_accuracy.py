@@ -77,9 +77,19 @@ def _overlapping(found: list[PlaceMention], paragraph: int, span: tuple[int, int
     return None
 
 
-def score_places(article, annotations: list[dict], found: list[PlaceMention], label: str) -> Score:
+def _gazetteer_knows(ann: dict) -> bool:
+    """Whether the geocoder, given the name alone, has the annotated place among its answers."""
     import geodata
 
+    if ann.get("lat") is None:
+        return False
+    record = geodata.resolve(ann["text"]).as_record()
+    points = [(record["lat"], record["lon"])] if record["lat"] is not None else []
+    points += [(c["lat"], c["lon"]) for c in record.get("candidates") or [] if c.get("lat") is not None]
+    return any(haversine_km(lat, lon, ann["lat"], ann["lon"]) <= WITHIN_KM for lat, lon in points)
+
+
+def score_places(article, annotations: list[dict], found: list[PlaceMention], label: str) -> Score:
     score = Score()
     matched: set[int] = set()
     for ann in annotations:
@@ -92,7 +102,7 @@ def score_places(article, annotations: list[dict], found: list[PlaceMention], la
         where = f"{label} p{paragraph} {ann['text']!r} ({kind})"
         if kind in POINT_KINDS:
             score.towns += 1
-            known = geodata.resolve(ann["text"]).status != "unresolved"
+            known = _gazetteer_knows(ann)
             score.towns_known += known
             right = (
                 hit is not None
@@ -210,7 +220,7 @@ def report(title: str, ours: Score, naive: Score) -> None:
     print(f"| datelines recorded as datelines | {_pct(ours.datelines_right, ours.datelines)} | - |")
     print(f"| provinces kept as regions (no point) | {_pct(ours.regions_right, ours.regions)} | - |")
     print(f"| relative dates right | {_pct(ours.dates_right, ours.dates)} | {_pct(naive.dates_right, naive.dates)} |")
-    print(f"| place finding time (all articles, warm) | {ours.seconds * 1000:.0f} ms | |")
+    print(f"| place finding time (these articles, indexes built) | {ours.seconds * 1000:.0f} ms | |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         for kind in ("dates",):
             for d in annotations[name].get(kind, []):
                 d["first"], d["last"] = d["first"], d["last"]
-    find_places(read_article(ARTICLES / next(iter(annotations))))  # build the automaton once, outside the timing
+    for name in annotations:  # build the automaton and the geocoder's country indexes once, outside the timing
+        find_places(read_article(ARTICLES / name))
     dev = [n for n in annotations if not n.startswith("heldout/")]
     ours, naive = run(dev, annotations, args.verbose)
     report(f"Development articles ({len(dev)})", ours, naive)
