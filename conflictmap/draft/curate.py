@@ -112,9 +112,8 @@ def curated(draft: dict[str, Any], decisions: dict[str, Decision]) -> dict[str, 
     if not events:
         raise CurationError("accept at least one event before saving a curated file")
     used = {a["faction"] for e in events for a in e["actors"]}
+    # A faction typed in an edit that the draft does not define is left for the validator to name.
     factions = {k: v for k, v in draft["factions"].items() if k in used}
-    for fid in used - set(factions):
-        factions[fid] = draft["factions"].get(fid, {})
     title = re.sub(r"^DRAFT from ", "Curated from ", draft.get("title") or "Curated events")
     return {
         "format": draft.get("format", "conflictmap/events@1"),
