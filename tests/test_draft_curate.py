@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conflictmap.draft.curate import CurationError, Decision, curated, read_draft, save_curated, target_for
 from conflictmap.events import load_events
