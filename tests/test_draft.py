@@ -222,3 +222,13 @@ def test_unknown_actors_are_listed_for_the_analyst(tmp_path):
 def test_future_and_purpose_are_not_events(tmp_path):
     article = read_article(write_article(tmp_path, "The army will capture Raqqa. The offensive aims to retake Mosul."))
     assert draft_from_article(article, load_events(bundled_events_path()).factions).events == []
+
+
+def test_villages_the_gazetteer_lacks_are_named_in_the_notes_never_guessed(tmp_path):
+    article = read_article(
+        write_article(tmp_path, "A woman was killed in an Israeli strike on the village of al-Sawana on Wednesday.")
+    )
+    (event,) = draft_from_article(article, load_events(bundled_events_path()).factions).events
+    assert "place" not in event
+    assert event["notes"].endswith("Places named but not placed: al-Sawana.")
+    assert event["type"] == "explosion-remote-violence" and event["sub_type"] == "air-drone-strike"

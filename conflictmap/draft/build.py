@@ -21,7 +21,7 @@ from typing import Any
 from conflictmap.draft.actors import ActorVocabulary, unknown_forces
 from conflictmap.draft.article import Article, Sentence
 from conflictmap.draft.dates import find_dates, publication_date
-from conflictmap.draft.places import PlaceMention, find_places, region_centre
+from conflictmap.draft.places import PlaceMention, find_places_and_unplaced, region_centre
 from conflictmap.vocabulary import TYPE_LABELS
 
 UNMAPPED_SIDE = "Unmapped (draft)"
@@ -176,8 +176,6 @@ def _place_values(mention: PlaceMention) -> dict[str, Any] | None:
                 "capital)",
             },
         }
-    if mention.kind == "country" and mention.country:
-        return {"name": mention.name or mention.mention, "precision": "country", "country": mention.country}
     return None
 
 
@@ -201,7 +199,7 @@ def draft_from_article(
 ) -> Draft:
     """Propose events for ``article``, with actors from ``factions`` (an events file's factions)."""
     vocabulary = ActorVocabulary(factions)
-    mentions = find_places(article)
+    mentions, unplaced_names = find_places_and_unplaced(article)
     used: dict[str, dict] = {}
     unknown: dict[str, str] = {}
     events: list[dict] = []
@@ -248,9 +246,8 @@ def draft_from_article(
         place = _clean(_place_values(chosen)) if chosen else None
         if place and chosen is not None and _NEAR.search(text[max(0, chosen.start - 40) : chosen.start]):
             place["precision"] = "area"  # "north of Mosul", "near Mosul": around the town, not in it
-        if place is None and chosen is None:
-            countries = [m for m in in_sentence if m.kind == "country"]
-            place = _clean(_place_values(countries[0])) if countries and kind != "statement" else None
+        # A country alone is no place the offline geocoder can draw: the notes name it instead.
+        countries = list(dict.fromkeys(m.mention for m in in_sentence if m.kind == "country"))
         actors, actor_text = _actors(sentence, verb, vocabulary, used, unknown, factions)
         date = dates[0].as_event_date() if dates else publication_date(article.published)
         where = chosen.mention if chosen else (place or {}).get("name")
@@ -284,8 +281,15 @@ def draft_from_article(
             "and place against the article."
         ]
         unplaced = [m.mention for m in places if _place_values(m) is None]
-        if unplaced_object and object_name:
+        unplaced += [
+            u.text
+            for u in unplaced_names
+            if u.paragraph == sentence.paragraph and sentence.start <= u.start < sentence.end
+        ]
+        if unplaced_object and object_name and object_name[1] not in unplaced:
             unplaced.insert(0, object_name[1])
+        if place is None and countries:
+            notes.append(f"Countries named: {', '.join(countries)}.")
         if unplaced:
             notes.append(f"Places named but not placed: {', '.join(dict.fromkeys(unplaced))}.")
         event["notes"] = " ".join(notes)

@@ -51,7 +51,7 @@ AREA_WORDS = (
     r"[Ll]ake|[Dd]am|[Cc]orridor|[Ss]trip|[Bb]asin|[Cc]oast)"
 )
 REGION_WORDS = r"(?:[Pp]rovinces?|[Gg]overnorates?|[Dd]istricts?|[Rr]egion|[Cc]anton|[Ee]nclave)"
-_NAME = r"(?:[A-Z][\w'’‘`ʿʾ-]*(?:[ -](?:al|el|ad|an|ar|as|ash|at|az|ez|ed|es|bin|ibn|[A-Z][\w'’‘`ʿʾ-]*)){0,3})"
+_NAME = r"(?:(?:al|el|an|ar|as|ash|at|ad|az)-)?(?:[A-Z][\w'’‘`ʿʾ-]*(?:[ -](?:al|el|ad|an|ar|as|ash|at|az|ez|ed|es|bin|ibn|[A-Z][\w'’‘`ʿʾ-]*)){0,3})"
 _NAMES_LIST = rf"{_NAME}(?:\s*,\s*{_NAME})*(?:,?\s+and\s+{_NAME})?"
 # Cues before a name: "the town of X", "towns of X, Y and Z", "X, a town", "X town".
 TOWN_CUES = [
@@ -478,6 +478,7 @@ def automaton_hits(text: str) -> list[tuple[int, int]]:
 
 
 def _is_capitalised(span: str) -> bool:
+    span = re.sub(r"^(?:al|el|an|ar|as|ash|at|ad|az)-(?=[A-Z])", "", span)  # "al-Sawana"
     first = span.lstrip("'\"‘“(")[:1]
     return first.isupper() or first.isdigit()
 
@@ -553,7 +554,9 @@ def find_candidates(article: Article) -> list[_Candidate]:
                     a = m.start("names") + found.start()
                     b = a + len(found.group(0))
                     if a >= skip and free(a, b):
-                        out.append(_Candidate(number, a, b, found.group(0), "town-cue", "town", {"cue": m.group(0)}))
+                        strong = pattern is not TOWN_CUES[-1]  # "the town of X", not just "in X"
+                        extra = {"cue": m.group(0), "strong": strong}
+                        out.append(_Candidate(number, a, b, found.group(0), "town-cue", "town", extra))
                         taken.append((a, b))
     return out
 
@@ -568,7 +571,9 @@ def _rejected(cand: _Candidate, text: str, agencies: set[str], lowercase_words: 
         return "news agency"
     if _ACRONYM.match(span):
         return "acronym"
-    if key in DEMONYMS or key.split()[0] in DEMONYMS:
+    if key in DEMONYMS or any(word in DEMONYMS for word in key.split()):
+        return "adjective"
+    if re.search(r"-(?:held|backed|led|controlled|run|based|allied)\b", span):
         return "adjective"
     if key in NOT_PLACES:
         return "common word"
@@ -623,8 +628,23 @@ def _country_of(name: str) -> str | None:
     return code
 
 
+@dataclass(frozen=True)
+class UnplacedName:
+    """A settlement the article names after a cue ("the village of X") that the gazetteer does not have."""
+
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+
 def find_places(article: Article) -> list[PlaceMention]:
     """Every place mention of the article, filtered and placed; see the module's docstring."""
+    return find_places_and_unplaced(article)[0]
+
+
+def find_places_and_unplaced(article: Article) -> tuple[list[PlaceMention], list[UnplacedName]]:
+    """The place mentions, and the named settlements left unplaced (for the analyst, never guessed)."""
     agencies = _agency_acronyms(article)
     lowercase_words = {w for number in article.body for w in re.findall(r"\b[a-z][a-z]+\b", article.text(number))}
     candidates = find_candidates(article)
@@ -730,7 +750,13 @@ def find_places(article: Article) -> list[PlaceMention]:
     mentions += _same_names_again(article, mentions)
     mentions = _regions_named_bare(mentions, kept)
     mentions.sort(key=lambda m: (m.paragraph, m.start))
-    return mentions
+    covered = {(m.paragraph, a) for m in mentions for a in range(m.start, m.end)}
+    unplaced = [
+        UnplacedName(c.paragraph, c.start, c.end, c.text)
+        for c in kept
+        if c.cue == "town-cue" and c.extra.get("strong") and (c.paragraph, c.start) not in covered
+    ]
+    return mentions, unplaced
 
 
 def _regions_named_bare(mentions: list[PlaceMention], candidates: list[_Candidate]) -> list[PlaceMention]:
