@@ -51,7 +51,10 @@ AREA_WORDS = (
     r"[Ll]ake|[Dd]am|[Cc]orridor|[Ss]trip|[Bb]asin|[Cc]oast)"
 )
 REGION_WORDS = r"(?:[Pp]rovinces?|[Gg]overnorates?|[Dd]istricts?|[Rr]egion|[Cc]anton|[Ee]nclave)"
-_NAME = r"(?:(?:al|el|an|ar|as|ash|at|ad|az)-)?(?:[A-Z][\w'’‘`ʿʾ-]*(?:[ -](?:al|el|ad|an|ar|as|ash|at|az|ez|ed|es|bin|ibn|[A-Z][\w'’‘`ʿʾ-]*)){0,3})"
+_NAME = (
+    r"(?:(?:al|el|an|ar|as|ash|at|ad|az)-)?"
+    r"(?:[A-Z][\w'’‘`ʿʾ-]*(?:[ -](?:al|el|ad|an|ar|as|ash|at|az|ez|ed|es|bin|ibn|[A-Z][\w'’‘`ʿʾ-]*)){0,3})"
+)
 _NAMES_LIST = rf"{_NAME}(?:\s*,\s*{_NAME})*(?:,?\s+and\s+{_NAME})?"
 # Cues before a name: "the town of X", "towns of X, Y and Z", "X, a town", "X town".
 TOWN_CUES = [
