@@ -144,7 +144,7 @@ def save_curated(draft_path: Path | str, values: dict[str, Any], name: str) -> P
 
     draft_path = Path(draft_path)
     target = target_for(draft_path, name)
-    text = "# yaml-language-server: $schema=https://conflictmap.invalid/schema/events.schema.json\n" + dump_yaml(values)
+    text = "# Curated with conflictmap from a draft: the accepted events, as edited.\n" + dump_yaml(values)
     fd, tmp_name = tempfile.mkstemp(prefix=".curated-", suffix=".yaml", dir=draft_path.parent)
     tmp = Path(tmp_name)
     try:

@@ -32,7 +32,6 @@ def dump_yaml(values: dict) -> str:
 
 def draft_yaml(draft: Draft) -> str:
     header = (
-        "# yaml-language-server: $schema=https://conflictmap.invalid/schema/events.schema.json\n"
         f"# DRAFT written by `conflictmap draft` from {draft.article.path.name}: every event below is a PROPOSAL\n"
         "# (confidence: low, id draft-..., notes 'DRAFT: ...'). Check each type, actor, date and place against\n"
         "# the article, map the factions whose side is 'Unmapped (draft)', then save a curated copy.\n"
