@@ -11,8 +11,8 @@ On the hand-annotated real news passages in tests/fixtures/articles/ (annotation
 
 The naive baseline is every exact gazetteer name (primary or alternate, as written) placed at its
 most populous row, nothing filtered; its dates are `dateparser.parse` of the phrase with the
-publication date as base. `--heldout` runs the articles in heldout/ (kept aside while the rules
-were written) and reports them separately.
+publication date as base. `--heldout` runs the articles in heldout/ and heldout2/ (kept aside while
+the rules were written) and reports each set separately.
 
     python benchmarks/draft_accuracy.py [--heldout] [--verbose]
 """
@@ -225,7 +225,7 @@ def report(title: str, ours: Score, naive: Score) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--heldout", action="store_true", help="also run the held-out articles (heldout/)")
+    parser.add_argument("--heldout", action="store_true", help="also run the held-out articles (heldout/, heldout2/)")
     parser.add_argument("--verbose", action="store_true", help="list every miss and false placement")
     args = parser.parse_args(argv)
     annotations = yaml.safe_load((ARTICLES / "annotations.yaml").read_text(encoding="utf-8"))
@@ -235,13 +235,14 @@ def main(argv: list[str] | None = None) -> int:
                 d["first"], d["last"] = d["first"], d["last"]
     for name in annotations:  # build the automaton and the geocoder's country indexes once, outside the timing
         find_places(read_article(ARTICLES / name))
-    dev = [n for n in annotations if not n.startswith("heldout/")]
+    dev = [n for n in annotations if "/" not in n]
     ours, naive = run(dev, annotations, args.verbose)
     report(f"Development articles ({len(dev)})", ours, naive)
     if args.heldout:
-        held = [n for n in annotations if n.startswith("heldout/")]
-        ours_h, naive_h = run(held, annotations, args.verbose)
-        report(f"Held-out articles ({len(held)})", ours_h, naive_h)
+        for folder in sorted({n.split("/")[0] for n in annotations if "/" in n}):
+            held = [n for n in annotations if n.startswith(f"{folder}/")]
+            ours_h, naive_h = run(held, annotations, args.verbose)
+            report(f"Held-out articles, {folder}/ ({len(held)})", ours_h, naive_h)
     return 0
 
 

@@ -304,6 +304,14 @@ ORG_FOLLOWERS = frozenset(
         "guards",
     ]
 )
+# Followers that make a place name stand for a force or a government, written in any case.
+FORCE_FOLLOWERS = frozenset(
+    [
+        "army", "forces", "government", "regime", "militia", "militias", "military", "troops", "fighters",
+        "rebels", "police", "soldiers", "authorities", "officials", "official", "side", "border", "defence",
+        "defense", "security", "guard", "guards", "media", "council", "front", "brigade", "division",
+    ]
+)  # fmt: skip
 _ACRONYM = re.compile(r"^[A-Z]{2,6}$")
 
 
@@ -472,6 +480,11 @@ def automaton_hits(text: str) -> list[tuple[int, int]]:
     spans = []
     for start, end in sorted(chosen):
         a, b = origin[start], origin[end - 1] + 1
+        generic = re.search(r"\s+(?:city|town|village|camp|province|district)$", text[a:b])
+        if generic and text[b:].lstrip().startswith("of "):
+            b = a + generic.start()  # "the southern Gaza city of Rafah": the city is Rafah, not "Gaza City"
+            if b - a < 3:
+                continue
         # Take in an article written before the name ("al-Sawana" for "Sawana").
         m = re.search(r"\b(?:(?:[Aa]l|[Ee]l)[- ]|(?:[Aa][dnrstz]|[Aa]sh|[Ee][dnrstz])-)$", text[max(0, a - 4) : a])
         if m:
@@ -585,7 +598,8 @@ def _rejected(cand: _Candidate, text: str, agencies: set[str], lowercase_words: 
         return "common word"
     if cand.kind != "town":
         return None
-    if after.lower() in ORG_FOLLOWERS:
+    if after.lower() in FORCE_FOLLOWERS or (after[:1].isupper() and after.lower() in ORG_FOLLOWERS):
+        # "Damascus government", "Nasser Hospital"; but "the Jenin hospital" is a hospital in Jenin
         return "part of an organisation's or a force's name"
     gap_after = text[cand.end : cand.end + 1]
     gap_before = text[cand.start - 1 : cand.start] if cand.start else ""
@@ -601,6 +615,7 @@ def _rejected(cand: _Candidate, text: str, agencies: set[str], lowercase_words: 
     if (
         re.match(r"^[\s,]*(?:[A-Z]\w+\s+)?(?:said|says|told|added|stated)\b", text[cand.end :])
         and cand.cue != "town-cue"
+        and before.lower() not in ("in", "at", "from", "near", "of", "outside")  # "the ministry in Ramallah said"
     ):
         return "a speaker"
     return None
@@ -752,6 +767,7 @@ def find_places_and_unplaced(article: Article) -> tuple[list[PlaceMention], list
             mentions.append(_town_mention(chosen, record["_base"]))
     mentions += _same_names_again(article, mentions)
     mentions = _regions_named_bare(mentions, kept)
+    mentions = [_part_of(m, article.text(m.paragraph)) for m in mentions]
     mentions.sort(key=lambda m: (m.paragraph, m.start))
     covered = {(m.paragraph, a) for m in mentions for a in range(m.start, m.end)}
     unplaced = [
@@ -760,6 +776,16 @@ def find_places_and_unplaced(article: Article) -> tuple[list[PlaceMention], list
         if c.cue == "town-cue" and c.extra.get("strong") and (c.paragraph, c.start) not in covered
     ]
     return mentions, unplaced
+
+
+_PART_OF = re.compile(r"\b(?:(?:north|south)[- ]?(?:east|west)ern|northern|southern|eastern|western|central)\s+$", re.I)
+
+
+def _part_of(mention: PlaceMention, text: str) -> PlaceMention:
+    """ "northern Afrin", "southern Gaza", "eastern Mosul": a part of the place, an area, not its point."""
+    if mention.kind != "town" or not _PART_OF.search(text[max(0, mention.start - 20) : mention.start]):
+        return mention
+    return replace(mention, kind="area", lat=None, lon=None, note=f"part of {mention.name or mention.mention}")
 
 
 def _regions_named_bare(mentions: list[PlaceMention], candidates: list[_Candidate]) -> list[PlaceMention]:
@@ -791,7 +817,7 @@ def _same_names_again(article: Article, mentions: list[PlaceMention]) -> list[Pl
                 if m.start() < skip or (number, m.start()) in covered:
                     continue
                 after = _neighbour_words(text, m.start(), m.end())[1]
-                if after.lower() in ORG_FOLLOWERS or (text[m.end() : m.end() + 1] == " " and after[:1].isupper()):
+                if after.lower() in FORCE_FOLLOWERS or (text[m.end() : m.end() + 1] == " " and after[:1].isupper()):
                     continue
                 out.append(
                     replace(
