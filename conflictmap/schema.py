@@ -470,6 +470,18 @@ class StoryPlace(Place):
     sources: list[Source] = Field(min_length=1, description="Where the document names the place.")
 
 
+class DraftInfo(_Model):
+    """Marks a file written by ``conflictmap draft``: proposals to curate, never curated data."""
+
+    generated_by: Text
+    article: Id = Field(description="The document id of the article the events were proposed from.")
+    dateline: Note | None = Field(default=None, description="Where the report was filed (not an event place).")
+    unknown_actors: list[Text] = Field(
+        default_factory=list, description="Forces the article names that no faction of the vocabulary matched."
+    )
+    note: Note | None = None
+
+
 class EventsFileModel(_Model):
     """A conflictmap events file: the documents quoted, the factions, the events, and places to label."""
 
@@ -477,6 +489,9 @@ class EventsFileModel(_Model):
 
     format: Literal[EVENTS_FORMAT] | None = None  # type: ignore[valid-type]
     title: Text | None = None
+    draft: DraftInfo | None = Field(
+        default=None, description="Present in a draft written by `conflictmap draft`: the events are proposals."
+    )
     documents: dict[Id, Document] = Field(min_length=1)
     factions: dict[Id, Faction] = Field(min_length=1)
     places: dict[Id, StoryPlace] = Field(

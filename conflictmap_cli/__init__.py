@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"conflictmap {conflictmap.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data_commands.register(sub)
+    from conflictmap_cli import draft_command
+
+    draft_command.register(sub)
     from conflictmap.importers.command import register as register_import
 
     register_import(sub)

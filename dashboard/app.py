@@ -41,6 +41,7 @@ from dashboard.actions import (
     step_camera,
 )
 from dashboard.detail import event_detail
+from dashboard.draftreview import attach as attach_draft_review
 from dashboard.eventlist import LIST_PAGE, event_rows
 from dashboard.jobs import background_manager
 from dashboard.layout import layout
@@ -91,6 +92,7 @@ def create_app(
         return response
 
     app.layout = layout(dataset, briefings, initial_zoom=initial_zoom(dataset), style_url=style_url)
+    attach_draft_review(app, dataset)  # a draft from `conflictmap draft`: banner and review page; else nothing
     register_callbacks(app, dataset, briefings, keys, style_url, manager)
     return harden(app)  # after the callbacks: the CSP hashes every inline script they add
 

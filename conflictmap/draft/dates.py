@@ -1,0 +1,323 @@
+"""Dates in an article's sentences, resolved against its publication date.
+
+News writing dates events relative to the day it is published: "on Sunday"
+is the last Sunday on or before publication (a wire story filed on a
+Thursday says "on Thursday" for that day), "last week" is the calendar week
+before, "earlier this month" runs from the first of the month to the day
+before publication. Each date comes back with the events file's ``precision``
+and a ``basis`` in words, so the analyst sees how it was derived. Day-month
+phrases ("on November 9", "Friday 20 October", "Oct. 17") are parsed by
+``dateparser`` with the publication day as its base and past dates preferred.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): i for i, name in enumerate(calendar.month_abbr) if name
+}
+MONTHS["sept"] = 9
+
+_WD = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+)
+_YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
+# Most specific first: the first pattern that matches a stretch of text claims it.
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("numeric", re.compile(r"\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>(?:19|20)\d\d)\b")),
+    (
+        "weekday-day-month",
+        re.compile(rf"\b(?P<wd>{_WD}),?\s+(?P<text>(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH}){_YEAR})\b"),
+    ),
+    (
+        "weekday-month-day",
+        re.compile(rf"\b(?P<wd>{_WD}),?\s+(?P<text>(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?{_YEAR})\b"),
+    ),
+    ("day-month", re.compile(rf"\b(?P<text>(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH}){_YEAR})\b")),
+    ("month-day", re.compile(rf"\b(?P<text>(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR})")),
+    (
+        "part-of-month",
+        re.compile(
+            rf"\b(?P<part>early|mid|late|the end of|the beginning of|the start of)[- ](?P<month>{_MONTH}){_YEAR}\b",
+            re.I,
+        ),
+    ),
+    (
+        "month-year",
+        re.compile(rf"\b(?:in|since|from|by|during|until)\s+(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b"),
+    ),
+    ("last-week", re.compile(r"\blast week\b", re.I)),
+    ("this-week", re.compile(r"\b(?:earlier )?this week\b", re.I)),
+    ("last-month", re.compile(r"\blast month\b", re.I)),
+    ("this-month", re.compile(r"\b(?:earlier|early|previously) this month\b", re.I)),
+    ("ago", re.compile(r"\b(?P<n>a|an|one|two|three|four|five|six|\d+)\s+(?P<unit>day|days|week|weeks)\s+ago\b", re.I)),
+    ("yesterday", re.compile(r"\byesterday\b", re.I)),
+    ("today", re.compile(r"\btoday\b", re.I)),
+    ("day-before", re.compile(r"\b(?:the day before|a day earlier|the previous day|a day before)\b", re.I)),
+    ("weekday", re.compile(rf"\b(?P<wd>{_WD})\b")),
+]
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date phrase and what it resolves to: a day or a span, with precision and basis."""
+
+    text: str
+    start: int
+    end: int
+    kind: str
+    first: dt.date
+    last: dt.date
+    precision: str
+    basis: str
+    since: bool = False  # "since October 7": a background date, not the event's
+
+    def as_event_date(self) -> dict:
+        if self.first == self.last:
+            return {"day": self.first, "precision": self.precision, "basis": self.basis}
+        return {"start": self.first, "end": self.last, "precision": self.precision, "basis": self.basis}
+
+
+def _words(published: dt.date) -> str:
+    return f"{published.strftime('%A')} {published.day} {published.strftime('%B %Y')}"
+
+
+def _month_number(text: str) -> int:
+    return MONTHS[text.rstrip(".").lower()]
+
+
+def last_weekday(published: dt.date, weekday: int) -> dt.date:
+    """The last such weekday on or before publication."""
+    return published - dt.timedelta(days=(published.weekday() - weekday) % 7)
+
+
+def _day_month(published: dt.date, text: str, year: str | None) -> dt.date | None:
+    """Day and month via dateparser, the year from the text or the last such date on or before publication."""
+    import dateparser
+
+    settings = {
+        "RELATIVE_BASE": dt.datetime.combine(published, dt.time(12)),
+        "PREFER_DATES_FROM": "past",
+        "REQUIRE_PARTS": ["day", "month"],
+        "PREFER_DAY_OF_MONTH": "first",
+    }
+    parsed = dateparser.parse(text.replace(".", ""), languages=["en"], settings=settings)
+    if parsed is None:
+        return None
+    day = parsed.date()
+    if year is None and day > published:  # dateparser keeps the base year for "December 30" read in January
+        day = day.replace(year=day.year - 1)
+    return day
+
+
+def resolve(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    pub = _words(published)
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    if kind == "numeric":
+        try:
+            day = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            return None
+        return DateMention(m.group(0), start, end, kind, day, day, "day", f"Date given in the text ({quoted}).")
+    if kind in ("weekday-day-month", "weekday-month-day", "day-month", "month-day"):
+        day_or_none = _day_month(published, m["text"], m["year"])
+        if day_or_none is None:
+            return None
+        day = day_or_none
+        basis = f"Date given in the text ({quoted})"
+        if not m["year"]:
+            basis += f", in the year of publication on {pub} or the one before"
+        if m.groupdict().get("wd") and WEEKDAYS[day.weekday()] != m["wd"].lower():
+            basis += f"; note: {day.isoformat()} is a {day.strftime('%A')}, not a {m['wd']}"
+        return DateMention(m.group(0), start, end, kind, day, day, "day", basis + ".")
+    if kind == "part-of-month":
+        month = _month_number(m["month"])
+        year = int(m["year"]) if m["year"] else published.year
+        if not m["year"] and dt.date(year, month, 1) > published:
+            year -= 1
+        last_day = calendar.monthrange(year, month)[1]
+        part = m["part"].lower()
+        first_day, last_day_of_part = {
+            "early": (1, 10),
+            "the beginning of": (1, 10),
+            "the start of": (1, 10),
+            "mid": (11, 20),
+            "late": (21, last_day),
+            "the end of": (21, last_day),
+        }[part]
+        return DateMention(
+            m.group(0),
+            start,
+            end,
+            kind,
+            dt.date(year, month, first_day),
+            dt.date(year, month, last_day_of_part),
+            "range",
+            f"{quoted}: taken as days {first_day} to {last_day_of_part} of the month, "
+            f"relative to publication on {pub}.",
+        )
+    if kind == "month-year":
+        month, year = _month_number(m["month"]), int(m["year"])
+        month_first = dt.date(year, month, 1)
+        month_last = dt.date(year, month, calendar.monthrange(year, month)[1])
+        return DateMention(
+            m.group(0),
+            start,
+            end,
+            kind,
+            month_first,
+            month_last,
+            "month",
+            f"{quoted}: some day that month.",
+            since=m.group(0).lower().startswith("since"),
+        )
+    if kind == "last-week":
+        monday = published - dt.timedelta(days=published.weekday() + 7)
+        return DateMention(
+            m.group(0),
+            start,
+            end,
+            kind,
+            monday,
+            monday + dt.timedelta(days=6),
+            "week",
+            f"{quoted}, relative to publication on {pub}: Monday to Sunday of the week before. "
+            "The article gives no day.",
+        )
+    if kind == "this-week":
+        monday = published - dt.timedelta(days=published.weekday())
+        if monday == published:
+            return None
+        return DateMention(
+            m.group(0),
+            start,
+            end,
+            kind,
+            monday,
+            published,
+            "range",
+            f"{quoted}, relative to publication on {pub}: from the Monday of that week to the day of publication.",
+        )
+    if kind == "last-month":
+        previous = published.replace(day=1) - dt.timedelta(days=1)
+        return DateMention(
+            m.group(0),
+            start,
+            end,
+            kind,
+            previous.replace(day=1),
+            previous,
+            "month",
+            f"{quoted}, relative to publication on {pub}: the calendar month before.",
+        )
+    if kind == "this-month":
+        if published.day == 1:
+            return None
+        return DateMention(
+            m.group(0),
+            start,
+            end,
+            kind,
+            published.replace(day=1),
+            published - dt.timedelta(days=1),
+            "range",
+            f"{quoted}, relative to publication on {pub}: from the first of the month to the day before.",
+        )
+    if kind == "ago":
+        n = _NUMBERS.get(m["n"].lower()) or int(m["n"])
+        days = n * (7 if m["unit"].lower().startswith("week") else 1)
+        day = published - dt.timedelta(days=days)
+        if days >= 7:  # "a week ago" is a way of speaking, not a count of days
+            return DateMention(
+                m.group(0),
+                start,
+                end,
+                kind,
+                day - dt.timedelta(days=1),
+                day + dt.timedelta(days=1),
+                "range",
+                f"{quoted}, relative to publication on {pub}: {day.isoformat()}, give or take a day.",
+            )
+        return DateMention(
+            m.group(0), start, end, kind, day, day, "day", f"{quoted}, relative to publication on {pub}."
+        )
+    if kind == "yesterday":
+        day = published - dt.timedelta(days=1)
+        return DateMention(
+            m.group(0), start, end, kind, day, day, "day", f"{quoted}, the day before publication on {pub}."
+        )
+    if kind == "today":
+        return DateMention(
+            m.group(0), start, end, kind, published, published, "day", f"{quoted}, the day of publication on {pub}."
+        )
+    if kind == "day-before":
+        if context is None:
+            return None
+        day = context - dt.timedelta(days=1)
+        return DateMention(
+            m.group(0),
+            start,
+            end,
+            kind,
+            day,
+            day,
+            "day",
+            f"{quoted}: the day before {context.isoformat()}, the date the article gives just before.",
+        )
+    if kind == "weekday":
+        weekday = WEEKDAYS.index(m["wd"].lower())
+        day = last_weekday(published, weekday)
+        when = "the day of publication" if day == published else f"the {m['wd']} before publication"
+        return DateMention(
+            m.group(0),
+            start,
+            end,
+            kind,
+            day,
+            day,
+            "day",
+            f'"{m["wd"]}": {when} on {pub}.',
+        )
+    return None
+
+
+def find_dates(text: str, published: dt.date, context: dt.date | None = None) -> list[DateMention]:
+    """Every date phrase in ``text``, resolved; overlapping phrases go to the most specific pattern.
+
+    ``context`` is the last date the article gave before this text, for
+    phrases such as "the day before".
+    """
+    taken: list[tuple[int, int]] = []
+    found: list[DateMention] = []
+    for kind, pattern in PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < b and a < m.end() for a, b in taken):
+                continue
+            mention = resolve(kind, m, published, context)
+            if mention is None:
+                continue
+            since = mention.since or bool(re.search(r"\b(?:since|until|till)\s+(?:the\s+)?$", text[: m.start()]))
+            if since != mention.since:
+                mention = DateMention(**{**mention.__dict__, "since": since})
+            taken.append(m.span())
+            found.append(mention)
+    return sorted(found, key=lambda d: d.start)
+
+
+def publication_date(published: dt.date) -> dict:
+    """The date of an event the article does not date: on or before its publication."""
+    return {
+        "day": published,
+        "precision": "reported",
+        "basis": f"The article gives no date for this; dated by its publication on {_words(published)}, "
+        "so it happened on or before.",
+    }
