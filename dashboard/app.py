@@ -17,10 +17,11 @@ of their inputs and the app can run under several workers.
 from __future__ import annotations
 
 import html as html_text
+import json
 from pathlib import Path
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
-from flask import jsonify, request
+from flask import Response
 
 from conflictmap.briefing import Briefing, briefing_files, load_briefing
 from conflictmap.paths import default_events_path
@@ -78,15 +79,16 @@ def create_app(
     keys = event_place_keys(dataset)
     places = story_places(dataset, keys=keys)
     style_url = app.get_relative_path("/" + STYLE_ROUTE)
-    styles: dict[str, dict] = {}
+    style_body: list[bytes] = []  # one style for every request: nothing in it comes from the request
 
     @app.server.route("/" + STYLE_ROUTE)
     def map_style_json():
-        # Absolute source URLs (MapLibre resolves the sprite only from one), made for the host asked.
-        root = request.host_url.rstrip("/") + app.get_asset_url("basemap/")
-        if root not in styles:
-            styles[root] = map_style(places, url_source(root))
-        response = jsonify(styles[root])
+        # Source URLs are relative to the app (never built from the request's Host header, which a
+        # client chooses): the page's styleurls.js makes them absolute against its own address, as
+        # MapLibre needs for the sprite and for the GeoJSON its worker fetches.
+        if not style_body:
+            style_body.append(json.dumps(map_style(places, url_source(app.get_asset_url("basemap/")))).encode())
+        response = Response(style_body[0], mimetype="application/json")
         response.headers["Cache-Control"] = "no-cache"
         return response
 

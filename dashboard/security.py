@@ -17,7 +17,13 @@ the app's Flask server:
   the page's ``_dash-config`` (Dash's dev tools, the only reader, are off in
   production), and :class:`QuietRequestHandler` makes the development server
   say ``Server: conflictmap`` (the Server header belongs to the WSGI server:
-  gunicorn sends ``gunicorn`` without a version).
+  gunicorn sends ``gunicorn`` without a version); the script URLs carry no
+  versions either (:func:`opaque_resource_url`: Dash names them
+  ``react@18.v4_4_1m….3.1.min.js``, which is what scanners look for), nor does
+  the favicon's (``?v=4.4.1``);
+* 404, not 500 with a traceback in the log, for a script path that is no
+  registered resource (``/_dash-component-suites/...``): anyone could flood
+  the log with them.
 
 Why styles keep 'unsafe-inline': plotly.js and MapLibre create <style> elements
 and style attributes at run time; scripts, the real risk, get no such allowance.
@@ -25,11 +31,18 @@ and style attributes at run time; scripts, the real risk, get no such allowance.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import ipaddress
 import logging
+import re
 import traceback
+from pathlib import Path
 
+import dash
 import flask
+from dash.exceptions import DependencyException
+from dash.fingerprint import check_fingerprint
 from werkzeug.serving import WSGIRequestHandler
 
 MAX_BODY_BYTES = 1024 * 1024  # a real callback body is a few kB; the app has no uploads
@@ -37,6 +50,11 @@ CALLBACK_PATH = "_dash-update-component"
 SERVER_NAME = "conflictmap"
 # Keys of Dash's page config that only disclose versions (read by the dev tools alone).
 VERSION_KEYS = ("dash_version", "python_version", "plotly_version", "ddk_version", "dash_version_url")
+SUITES = "_dash-component-suites/"
+# A version in a file name: react@18.3.1.min.js, polyfill@7.12.1.min.js.
+NAMED_VERSION = re.compile(r"@\d+(?:\.\d+)*")
+# Part of the fingerprint's hash, so it cannot be looked up from a table of Dash versions.
+_INSTALL_SALT = str(Path(dash.__file__).resolve().parent)
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +169,99 @@ def _bad_request(message: str):
     return response
 
 
+# ---------------------------------------------------------------- script URLs without versions
+
+
+def _without_version(path_in_package: str) -> str:
+    """``deps/react@18.3.1.min.js`` -> ``deps/react.min.js`` (the folder stays: chunks load beside it)."""
+    folder, _, name = path_in_package.rpartition("/")
+    name = NAMED_VERSION.sub("", name)
+    return f"{folder}/{name}" if folder else name
+
+
+def opaque_resource_url(url: str) -> str:
+    """A component-suite URL as Dash makes it, without the versions it names.
+
+    Dash fingerprints ``NAME.EXT`` as ``NAME.v<version>m<mtime>.EXT`` for cache
+    busting. The fingerprint becomes a hash of the same parts (so it still
+    changes with the file, and browsers may keep caching it for a year), and a
+    version in the file name itself is dropped; :func:`_resolve_alias` maps the
+    result back. Anything else (assets, external URLs) is returned unchanged.
+    """
+    prefix, found, rest = url.partition(SUITES)
+    if not found or "/" not in rest:
+        return url
+    package, _, fingerprinted = rest.partition("/")
+    path_in_package, has_fingerprint = check_fingerprint(fingerprinted)
+    if not has_fingerprint:
+        return url
+    stamp = fingerprinted.rsplit("/", 1)[-1].split(".")[1]
+    digest = hashlib.sha256(f"{_INSTALL_SALT}|{package}|{path_in_package}|{stamp}".encode()).hexdigest()
+    folder_name, _, extension = _without_version(path_in_package).partition(".")
+    return f"{prefix}{SUITES}{package}/{folder_name}.v{digest[:10]}m{digest[10:18]}.{extension}"
+
+
+def _resolve_alias(registered: set, fingerprinted: str) -> str:
+    """The registered path an opaque URL stands for (or the path as asked, for Dash to judge)."""
+    path_in_package, _ = check_fingerprint(fingerprinted)
+    if path_in_package in registered:
+        return fingerprinted
+    matches = sorted(p for p in registered if _without_version(p) == path_in_package)
+    return matches[0] if matches else fingerprinted
+
+
+def _hide_versions_in_urls(app) -> None:
+    collect = app._collect_and_register_resources
+
+    @functools.wraps(collect)
+    def collect_without_versions(resources, *args, **kwargs):
+        url_attr = kwargs.get("url_attr", args[1] if len(args) > 1 else "src")
+        out = []
+        for item in collect(resources, *args, **kwargs):
+            if isinstance(item, str):
+                item = opaque_resource_url(item)
+            elif isinstance(item, dict) and isinstance(item.get(url_attr), str):
+                item = {**item, url_attr: opaque_resource_url(item[url_attr])}
+            out.append(item)
+        return out
+
+    app._collect_and_register_resources = collect_without_versions
+    interpolate = app.interpolate_index
+
+    @functools.wraps(interpolate)
+    def index_without_favicon_version(**kwargs):
+        if isinstance(kwargs.get("favicon"), str):
+            kwargs["favicon"] = re.sub(r"_favicon\.ico\?v=[^\"'&>\s]*", "_favicon.ico", kwargs["favicon"])
+        return interpolate(**kwargs)
+
+    app.interpolate_index = index_without_favicon_version
+
+
+def _serve_suites_quietly(app) -> None:
+    """Opaque script URLs resolved, and a path that is no registered resource a quiet 404."""
+    server = app.server
+    for rule in server.url_map.iter_rules():
+        if SUITES + "<" in rule.rule:
+            serve = server.view_functions[rule.endpoint]
+
+            def serve_or_404(package_name, fingerprinted_path, _serve=serve):
+                registered = app.registered_paths.get(package_name)
+                if registered:
+                    fingerprinted_path = _resolve_alias(registered, fingerprinted_path)
+                try:
+                    return _serve(package_name=package_name, fingerprinted_path=fingerprinted_path)
+                except (DependencyException, OSError):
+                    return _not_found()
+
+            server.view_functions[rule.endpoint] = serve_or_404
+
+
+def _not_found():
+    response = flask.make_response("Not found\n", 404)
+    response.mimetype = "text/plain"
+    return response
+
+
 # ---------------------------------------------------------------- harden
 
 
@@ -217,4 +328,6 @@ def harden(app, max_body_bytes: int = MAX_BODY_BYTES):
         return config
 
     app._config = config_without_versions
+    _hide_versions_in_urls(app)
+    _serve_suites_quietly(app)
     return app
