@@ -41,7 +41,7 @@ from dashboard.actions import (
     selected_event_ids,
     step_camera,
 )
-from dashboard.detail import event_detail
+from dashboard.detail import MORE_BUTTON, event_detail, shown_from_buttons
 from dashboard.eventlist import LIST_PAGE, event_rows
 from dashboard.jobs import background_manager
 from dashboard.layout import layout
@@ -429,6 +429,20 @@ def register_callbacks(
     @app.callback(Output("event-detail", "children"), Input("selected-event", "data"))
     def render_detail(event_id):
         return event_detail(dataset, event_id)
+
+    @app.callback(
+        Output("event-detail", "children", allow_duplicate=True),
+        Input({"type": MORE_BUTTON, "event": ALL, "field": ALL, "shown": ALL}, "n_clicks"),
+        State("selected-event", "data"),
+        prevent_initial_call=True,
+    )
+    def more_detail(clicks, event_id):
+        """*Show more* on a long field: the panel again, that field longer (the next bounded step)."""
+        clicked = ctx.triggered_id
+        if not any(clicks or []) or not isinstance(clicked, dict) or clicked.get("event") != event_id:
+            return no_update
+        buttons = [item["id"] for item in ctx.inputs_list[0]] if ctx.inputs_list else []
+        return event_detail(dataset, event_id, shown_from_buttons(buttons, clicked))
 
     app.clientside_callback(
         ClientsideFunction(namespace="conflictmap", function_name="emphasize"),
