@@ -44,7 +44,7 @@ from dashboard.actions import (
 from dashboard.detail import MORE_BUTTON, event_detail, shown_from_buttons
 from dashboard.eventlist import LIST_PAGE, event_rows
 from dashboard.jobs import background_manager
-from dashboard.layout import layout
+from dashboard.layout import DOWNLOAD_FORMATS, layout
 from dashboard.mapfigure import frame_bounds, in_view, initial_zoom, map_figure, map_traces, placed_events
 from dashboard.mapstyle import map_style, url_source
 from dashboard.markers import MAX_MARKERS
@@ -94,7 +94,8 @@ def create_app(
 
     app.layout = layout(dataset, briefings, initial_zoom=initial_zoom(dataset), style_url=style_url)
     register_callbacks(app, dataset, briefings, keys, style_url, manager)
-    return harden(app)  # after the callbacks: the CSP hashes every inline script they add
+    # After the callbacks: the CSP hashes every inline script they add. A forged download format is a 400.
+    return harden(app, allowed_values={("download-format", "value"): tuple(DOWNLOAD_FORMATS)})
 
 
 def presented(dataset: Dataset, briefings, search: str | None, pathname: str | None):
@@ -124,9 +125,11 @@ def export_download(dataset: Dataset, fmt: str, search: str | None, set_progress
     import tempfile
 
     from conflictmap import progress
-    from dashboard.exports import ExportError, export
+    from dashboard.exports import FORMATS, ExportError, export
     from dashboard.jobs import ProgressMessages
 
+    if not isinstance(fmt, str) or fmt not in FORMATS:  # harden() answers such a request 400 before it gets here
+        return no_update, "Download failed: unknown format"
     state = parse_view_state(search, dataset)
     report = ProgressMessages(lambda text: set_progress(text) if set_progress else None)
     with tempfile.TemporaryDirectory(prefix="conflictmap-download-") as tmp:  # removed however it ends

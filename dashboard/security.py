@@ -37,6 +37,7 @@ import ipaddress
 import logging
 import re
 import traceback
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import dash
@@ -134,8 +135,15 @@ def _check_dependency(item, declared: dict, where: str) -> None:
     raise MalformedCallback(f"{where} must be an {{'id', 'property'}} object or a list of them")
 
 
-def check_callback_body(body, callback_map: dict) -> None:
-    """Raise MalformedCallback unless ``body`` is a request Dash can run for the callback it names."""
+def check_callback_body(
+    body, callback_map: dict, allowed_values: Mapping[tuple[str, str], Collection] | None = None
+) -> None:
+    """Raise MalformedCallback unless ``body`` is a request Dash can run for the callback it names.
+
+    ``allowed_values`` maps (component id, property) to the only values the page can send for it (a
+    choice such as the download format); any other value, of any type, is refused (None is "not
+    sent", as in a background job's polls).
+    """
     if not isinstance(body, dict):
         raise MalformedCallback("the body must be a JSON object")
     output = body.get("output")
@@ -154,6 +162,11 @@ def check_callback_body(body, callback_map: dict) -> None:
             raise MalformedCallback(f"'{key}' must be a list of {len(declared)} dependencies")
         for i, (item, dep) in enumerate(zip(items, declared)):
             _check_dependency(item, dep, f"'{key}'[{i}]")
+    for item in [*body.get("inputs", []), *body.get("state", [])]:
+        if isinstance(item, dict) and allowed_values and "value" in item and item["value"] is not None:
+            allowed = allowed_values.get((item.get("id"), item.get("property")))  # type: ignore[arg-type]
+            if allowed is not None and not (isinstance(item["value"], str) and item["value"] in allowed):
+                raise MalformedCallback(f"'{item['id']}.{item['property']}' must be one of: {', '.join(allowed)}")
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         raise MalformedCallback("'changedPropIds' must be a list of text")
@@ -265,11 +278,14 @@ def _not_found():
 # ---------------------------------------------------------------- harden
 
 
-def harden(app, max_body_bytes: int = MAX_BODY_BYTES):
+def harden(
+    app, max_body_bytes: int = MAX_BODY_BYTES, allowed_values: Mapping[tuple[str, str], Collection] | None = None
+):
     """Add headers, limits, clean 400s and version hiding to ``app`` (a Dash app); returns it.
 
     Call after every callback is registered: the CSP carries the hashes of the
-    inline clientside callbacks, computed on the first request.
+    inline clientside callbacks, computed on the first request. ``allowed_values``:
+    see :func:`check_callback_body`.
     """
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = max_body_bytes
@@ -292,7 +308,7 @@ def harden(app, max_body_bytes: int = MAX_BODY_BYTES):
         if body is None:
             return _bad_request("the body must be JSON")
         try:
-            check_callback_body(body, app.callback_map)
+            check_callback_body(body, app.callback_map, allowed_values)
         except MalformedCallback as exc:
             return _bad_request(str(exc))
         return None
