@@ -37,6 +37,8 @@ QUEUE_KEY = "conflictmap-download-queue"  # ticket -> pid of the worker holding 
 TICKET_KEY = "conflictmap-download-ticket"
 JOB_PREFIX = "download-"  # job ids handed to Dash: "download-<ticket>"
 POLL_SECONDS = 0.2  # how often a waiting worker looks for a free slot
+MAX_WAITING = 200  # downloads waiting at once, all workers together; past it a click is turned away
+BUSY_MESSAGE = "Too many downloads are waiting: try again in a minute."
 
 
 def download_slots() -> int:
@@ -123,9 +125,12 @@ class DownloadPool:
     where Dash reads a job's progress, so a waiting page can be told its place.
     """
 
-    def __init__(self, cache, slots: int, slot_folder: Path, progress_key: Callable[[str], str]):
+    def __init__(
+        self, cache, slots: int, slot_folder: Path, progress_key: Callable[[str], str], max_waiting: int = MAX_WAITING
+    ):
         self.cache = cache
         self.slots = slots
+        self.max_waiting = max_waiting
         self.slot_folder = slot_folder
         self.progress_key = progress_key
         slot_folder.mkdir(parents=True, exist_ok=True)
@@ -159,9 +164,22 @@ class DownloadPool:
     # -- what Dash asks
 
     def submit(self, key: str, job_fn: Callable, args, context) -> str:
-        """Queue one job; its id for Dash. It starts now if it is first and a slot is free."""
+        """Queue one job; its id for Dash. It starts now if it is first and a slot is free.
+
+        Past ``max_waiting`` waiting jobs the queue itself would grow without bound: the job is not
+        queued, its page is told why, and Dash, finding it neither waiting nor running, ends it."""
         ticket = int(self.cache.incr(TICKET_KEY))
-        self._edit_queue(lambda queue: queue.__setitem__(ticket, os.getpid()))
+        queued: list[bool] = []
+
+        def join(queue: dict[int, int]) -> None:
+            if len(queue) < self.max_waiting:
+                queue[ticket] = os.getpid()
+                queued.append(True)
+
+        self._edit_queue(join)
+        if not queued:
+            self.cache.set(self.progress_key(key), [BUSY_MESSAGE], expire=3600)
+            return f"{JOB_PREFIX}{ticket}"
         with self._lock:
             self._waiting.append(_Waiting(ticket, key, job_fn, args, context))
             self._ensure_dispatcher()

@@ -15,7 +15,7 @@ import time
 import diskcache
 import pytest
 
-from dashboard.jobs import DownloadPool, download_slots, queued_message
+from dashboard.jobs import BUSY_MESSAGE, DownloadPool, download_slots, queued_message
 
 
 def progress_key(key: str) -> str:
@@ -112,3 +112,18 @@ def test_slots_default_to_the_cores_and_follow_the_environment(monkeypatch):
     assert download_slots() == 3
     monkeypatch.setenv("CONFLICTMAP_DOWNLOAD_SLOTS", "zero")
     assert download_slots() == len(os.sched_getaffinity(0))
+
+
+def test_past_the_most_waiting_a_click_is_turned_away_with_a_message(tmp_path):
+    folder = str(tmp_path / "store")
+    cache = diskcache.Cache(folder)
+    pool = DownloadPool(cache, 1, tmp_path / "slots", progress_key, max_waiting=2)
+    running = pool.submit("running", sleeper(1.0), {"folder": folder}, None)
+    waiting = pool.submit("waiting", sleeper(0.1), {"folder": folder}, None)
+    wait_until(lambda: pool.pid(running) is not None)
+    extra = [pool.submit(f"extra{k}", sleeper(0.1), {"folder": folder}, None) for k in range(3)]
+    assert pool.running(waiting)
+    assert [pool.running(job) for job in extra] == [True, False, False]  # one more fits, then none
+    assert cache.get(progress_key("extra2")) == [BUSY_MESSAGE]
+    wait_until(lambda: cache.get("extra0") is not None)
+    assert cache.get("extra1") is None and cache.get("extra2") is None
