@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html as html_text
 import json
+import re
 from pathlib import Path
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
@@ -95,7 +96,12 @@ def create_app(
     app.layout = layout(dataset, briefings, initial_zoom=initial_zoom(dataset), style_url=style_url)
     register_callbacks(app, dataset, briefings, keys, style_url, manager)
     # After the callbacks: the CSP hashes every inline script they add. A forged download format is a 400.
-    return harden(app, allowed_values={("download-format", "value"): tuple(DOWNLOAD_FORMATS)})
+    # Pages: / and /briefing/NAME (an unknown name gets the page, with a notice naming the briefings).
+    return harden(
+        app,
+        allowed_values={("download-format", "value"): tuple(DOWNLOAD_FORMATS)},
+        page_paths=re.compile(r"(briefing(/[^/]*)?/?)?"),
+    )
 
 
 def presented(dataset: Dataset, briefings, search: str | None, pathname: str | None):

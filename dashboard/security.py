@@ -269,6 +269,23 @@ def _serve_suites_quietly(app) -> None:
             server.view_functions[rule.endpoint] = serve_or_404
 
 
+def _only_pages(app, page_paths: re.Pattern) -> None:
+    """Dash answers every unknown path with the page (for apps with client-side routing); only the
+    app's own pages get it here, anything else a 404 (a scanner's probes are not pages)."""
+    server = app.server
+    catch_all = app.config.routes_pathname_prefix + "<path:path>"
+    for rule in server.url_map.iter_rules():
+        if rule.rule == catch_all:
+            page = server.view_functions[rule.endpoint]
+
+            def page_or_404(*args, _page=page, **kwargs):
+                if not page_paths.fullmatch(str(kwargs.get("path", ""))):
+                    return _not_found()
+                return _page(*args, **kwargs)
+
+            server.view_functions[rule.endpoint] = page_or_404
+
+
 def _not_found():
     response = flask.make_response("Not found\n", 404)
     response.mimetype = "text/plain"
@@ -279,13 +296,17 @@ def _not_found():
 
 
 def harden(
-    app, max_body_bytes: int = MAX_BODY_BYTES, allowed_values: Mapping[tuple[str, str], Collection] | None = None
+    app,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    allowed_values: Mapping[tuple[str, str], Collection] | None = None,
+    page_paths: re.Pattern | None = None,
 ):
     """Add headers, limits, clean 400s and version hiding to ``app`` (a Dash app); returns it.
 
     Call after every callback is registered: the CSP carries the hashes of the
     inline clientside callbacks, computed on the first request. ``allowed_values``:
-    see :func:`check_callback_body`.
+    see :func:`check_callback_body`. ``page_paths``: the paths (after the app's
+    prefix, without the leading slash) that are pages; any other is a 404.
     """
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = max_body_bytes
@@ -346,4 +367,6 @@ def harden(
     app._config = config_without_versions
     _hide_versions_in_urls(app)
     _serve_suites_quietly(app)
+    if page_paths is not None:
+        _only_pages(app, page_paths)
     return app
