@@ -22,6 +22,15 @@ user does what the page does in a browser:
 * and once, at a random moment, **downloads** the view (a fast format by
   default; pptx, gif and mp4 take 20-30 s each inside the request).
 
+With ``--burst N`` (after the timed run, or alone with ``--users 0``), N more
+analysts press *Download* in the same instant (``--burst-format``, html by
+default: png starts Chromium): the server's whole process tree is sampled
+every 0.2 s for its peak number of processes (Chromium's apart) and memory
+(the sum of resident and of unique memory), and each page's "queued, N ahead"
+messages are kept. Downloads run in a pool of at most the core count
+(dashboard/jobs.py); without it, 20 HTML downloads took 2.6 GB and 3 PNGs
+started 27 Chromium processes.
+
 Request bodies are built from ``/_dash-dependencies`` and the component values
 the page holds (from ``/_dash-layout`` and every answer), exactly as Dash's
 renderer sends them; callbacks are found by the component ids they read and
@@ -130,7 +139,7 @@ KIND_RULES = {
     "play": lambda cb: cb.writes("play-timer", "disabled"),
     "render": lambda cb: cb.writes("event-count", "children") and cb.reads("view-key", "data"),
     "list": lambda cb: cb.writes("event-list", "children"),
-    "detail": lambda cb: cb.writes("event-detail", "children"),
+    "detail": lambda cb: cb.writes("event-detail", "children") and cb.reads("selected-event", "data"),
     "markers": lambda cb: cb.reads("map-view", "data") and cb.writes("map", "figure"),
     "download": lambda cb: cb.writes("download", "data"),
 }
@@ -257,6 +266,7 @@ class Analyst:
         self.event_ids: list[str] = []
         self.words: list[str] = []
         self.downloaded = False
+        self.progress_seen: list[str] = []  # a background job's progress texts, in order (queue places too)
 
     # -- requests
 
@@ -330,6 +340,8 @@ class Analyst:
                     self.stats.error(kind, f"HTTP {response.status_code} for {self.where(kind)}: {response.text[:200]}")
                     return None
                 data = response.json()
+                if cb.background and isinstance(data, dict) and isinstance(data.get("progress"), dict):
+                    self.progress_seen += [text_in(v) for v in data["progress"].values()]
                 if not (cb.background and "response" not in data):
                     break
                 if not polling:
@@ -716,6 +728,7 @@ class Report:
     temp_folders_left: list[str]
     client_cpu_share: float
     megabytes_in: float
+    burst: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return self.__dict__
@@ -779,6 +792,31 @@ class Server:
         except psutil.Error:
             return 0
 
+    def tree_usage(self) -> dict:
+        """The server's processes (workers, jobs, browsers) now: how many, how many Chromium, their memory (MB)."""
+        import psutil
+
+        if self.proc is None:
+            return {}
+        try:
+            tree = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.Error:
+            return {}
+        usage = {"processes": 0, "chromium": 0, "rss_mb": 0.0, "uss_mb": 0.0}
+        for p in tree:
+            try:
+                if p.status() == psutil.STATUS_ZOMBIE:
+                    continue
+                name = p.name().lower()
+                full = p.memory_full_info()
+            except psutil.Error:
+                continue
+            usage["processes"] += 1
+            usage["chromium"] += int("chrom" in name)
+            usage["rss_mb"] += full.rss / 2**20
+            usage["uss_mb"] += full.uss / 2**20
+        return usage
+
     def complaints(self) -> list[str]:
         if self.proc is None:
             return []
@@ -810,7 +848,9 @@ async def drive(server: Server, args) -> Report:
     samples: list[dict[int, float]] = []
     stop = asyncio.Event()
     limits = httpx.Limits(max_connections=6, max_keepalive_connections=6)  # a browser's per-host limit
-    clients = [httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(REQUEST_TIMEOUT)) for _ in range(args.users)]
+    clients = [
+        httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(REQUEST_TIMEOUT)) for _ in range(max(1, args.users))
+    ]
 
     def analyst(k: int) -> Analyst:
         think = args.think
@@ -844,6 +884,7 @@ async def drive(server: Server, args) -> Report:
         cpu = time.process_time() - cpu0
         stop.set()
         await sampler
+        burst = await burst_downloads(server, args, stats, rng) if args.burst else {}
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
     memory["end"] = server.memory()
@@ -857,6 +898,7 @@ async def drive(server: Server, args) -> Report:
     memory["peak"] = peak
     seen = {pid for sample in samples for pid in sample} | set(memory["end"])
     total = sum(len(v) for v in stats.latencies.values())
+    elapsed = max(elapsed, 1e-9)
     return Report(
         users=args.users,
         seconds=round(elapsed, 1),
@@ -877,7 +919,59 @@ async def drive(server: Server, args) -> Report:
         temp_folders_left=temp_left,
         client_cpu_share=round(cpu / elapsed, 2),
         megabytes_in=round(stats.bytes_in / 2**20, 1),
+        burst=burst,
     )
+
+
+async def burst_downloads(server: Server, args, stats: Stats, rng: random.Random) -> dict:
+    """``args.burst`` analysts press Download at once; the server's process tree sampled throughout."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=6, max_keepalive_connections=6)
+    clients = [httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(REQUEST_TIMEOUT)) for _ in range(args.burst)]
+    pages = [
+        Analyst(c, server.base, stats, random.Random(rng.random()), args.think, args.burst_format) for c in clients
+    ]
+    samples: list[dict] = []
+    stop = asyncio.Event()
+
+    async def sample() -> None:
+        while not stop.is_set():
+            samples.append(await asyncio.to_thread(server.tree_usage))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.2)
+
+    async def one(page: Analyst) -> float:
+        start = time.perf_counter()
+        await page.download()
+        return time.perf_counter() - start
+
+    try:
+        await asyncio.gather(*(page.load_page("") for page in pages))  # untimed: the pages are open
+        before = server.tree_usage()
+        sampler = asyncio.create_task(sample())
+        errors_before = sum(stats.errors.values())
+        times = await asyncio.gather(*(one(page) for page in pages))
+        stop.set()
+        await sampler
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    queued = [t for page in pages for t in page.progress_seen if t.lower().startswith("queued")]
+    aheads = [int(m.group(1)) for t in queued if (m := re.search(r"(\d+) ahead", t))]
+    return {
+        "downloads": args.burst,
+        "format": args.burst_format,
+        "errors": sum(stats.errors.values()) - errors_before,
+        "seconds_p50": round(percentile(list(times), 50), 2),
+        "seconds_max": round(max(times), 2),
+        "before": {k: round(v, 1) for k, v in before.items()},
+        "peak": {k: round(max((s.get(k, 0) for s in samples), default=0), 1) for k in before},
+        "pages_told_queued": sum(
+            1 for page in pages if any(t.lower().startswith("queued") for t in page.progress_seen)
+        ),
+        "most_ahead": max(aheads, default=0),
+        "queue_messages": sorted(set(queued))[:5],
+    }
 
 
 #: The URLs users arrive with: the plain page, or a shared link (any events file has both lane modes).
@@ -925,6 +1019,21 @@ def print_report(report: Report) -> None:
                 values = report.memory[stage]
                 print(f"  {stage:<14}" + "  ".join(f"pid {pid}: {mb:.0f}" for pid, mb in values.items()))
         print(f"  worker restarts during the run: {report.worker_restarts}")
+    if report.burst:
+        b = report.burst
+        print(
+            f"\nburst: {b['downloads']} {b['format']} downloads at once: {b['errors']} errors, "
+            f"p50 {b['seconds_p50']} s, slowest {b['seconds_max']} s"
+        )
+        for stage in ("before", "peak"):
+            u = b[stage]
+            print(
+                f"  {stage:<7} processes {u.get('processes', 0):.0f} (Chromium {u.get('chromium', 0):.0f})  "
+                f"resident {u.get('rss_mb', 0):,.0f} MB  unique {u.get('uss_mb', 0):,.0f} MB"
+            )
+        print(f"  pages told they were queued: {b['pages_told_queued']}, the most ahead: {b['most_ahead']}")
+        for text in b["queue_messages"]:
+            print(f"    {text}")
     print(f"background job processes still running at the end: {report.job_processes_left}")
     print(f"download folders left in {tempfile.gettempdir()}: {len(report.temp_folders_left)}")
     if report.server_complaints:
@@ -963,12 +1072,16 @@ def main(argv: list[str] | None = None) -> int:
         help=f"download formats, one per user in turn (fast: {', '.join(FAST_FORMATS)}; html about 1.5 s; "
         f"{', '.join(LONG_FORMATS)} 20-30 s each)",
     )
+    parser.add_argument(
+        "--burst", type=int, default=0, help="after the run, this many analysts press Download at the same instant"
+    )
+    parser.add_argument("--burst-format", default="html", help="the burst's download format (default html)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--server-log", help="keep gunicorn's log (and the app's) in this file")
     parser.add_argument("--json", help="also write the report as JSON to this file")
     args = parser.parse_args(argv)
-    if args.users < 1 or args.seconds <= 0:
-        parser.error("--users and --seconds must be positive")
+    if args.users < 0 or args.seconds <= 0 or args.burst < 0 or (args.users == 0 and not args.burst):
+        parser.error("--seconds must be positive, and --users (or --users 0 with --burst) not negative")
     try:
         report = asyncio.run(run(args))
     except LoadTestError as exc:

@@ -19,7 +19,7 @@ from typing import Any
 from conflictmap.errors import EventsFileError, Problem
 from conflictmap.schema import EventsFileModel, Place, References, Source
 from conflictmap.seeds import SourceDocument, load_source_document
-from conflictmap.validation import validate_model
+from conflictmap.validation import bidi_warnings, validate_model
 from conflictmap.yamlsource import YamlDocument, dotted, load_yaml, paused_gc
 
 
@@ -35,6 +35,7 @@ class EventsFile:
     lines: dict[str, int] = field(default_factory=dict)  # event id -> line
     places: dict[str, dict[str, Any]] = field(default_factory=dict)  # story places, by id
     place_lines: dict[str, int] = field(default_factory=dict)  # place id -> line
+    warnings: list[Problem] = field(default_factory=list)  # worth a look, not wrong (validate prints them)
 
 
 def load_events(path: Path | str) -> EventsFile:
@@ -61,7 +62,9 @@ def validate(doc: YamlDocument, base_dir: Path) -> EventsFile:
     if problems or model is None:
         raise EventsFileError(problems)
     with paused_gc():  # a large tree of new plain values, as in reading
-        return _events_file(model, doc)
+        events_file = _events_file(model, doc)
+    events_file.warnings = bidi_warnings(doc)
+    return events_file
 
 
 def _events_file(model: EventsFileModel, doc: YamlDocument) -> EventsFile:

@@ -266,3 +266,74 @@ def _number_node(node: dict) -> dict:
         if "minimum" in found or "maximum" in found:
             return found
     return node
+
+
+# ---------------------------------------------------------------- warnings
+
+# Explicit embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they make text display in
+# another order than it is stored ("Trojan Source", CVE-2021-42574), so what a reader sees in the app or
+# an export can differ from what the file says. Right-to-left text never needs them to display correctly.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# The left-to-right and right-to-left marks are ordinary in Arabic or Hebrew text; in text without any
+# right-to-left letter they have nothing to order, so they are there for another reason.
+BIDI_MARKS = re.compile("[\u200e\u200f]")
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+BIDI_NAMES = {
+    0x200E: "LEFT-TO-RIGHT MARK",
+    0x200F: "RIGHT-TO-LEFT MARK",
+    0x202A: "LEFT-TO-RIGHT EMBEDDING",
+    0x202B: "RIGHT-TO-LEFT EMBEDDING",
+    0x202C: "POP DIRECTIONAL FORMATTING",
+    0x202D: "LEFT-TO-RIGHT OVERRIDE",
+    0x202E: "RIGHT-TO-LEFT OVERRIDE",
+    0x2066: "LEFT-TO-RIGHT ISOLATE",
+    0x2067: "RIGHT-TO-LEFT ISOLATE",
+    0x2068: "FIRST STRONG ISOLATE",
+    0x2069: "POP DIRECTIONAL ISOLATE",
+}
+
+
+def bidi_control(text: str) -> re.Match | None:
+    """The first bidirectional control character in ``text`` that may hide its real order, or None."""
+    found = BIDI_CONTROLS.search(text)
+    if found is None and not RIGHT_TO_LEFT.search(text):
+        found = BIDI_MARKS.search(text)
+    return found
+
+
+def bidi_warnings(doc: YamlDocument) -> list[Problem]:
+    """A warning (not an error: the text may be right) for each text or key with a bidi control in it.
+
+    The values are walked with an explicit stack, so a deeply nested file cannot exhaust recursion.
+    """
+    warnings: list[Problem] = []
+    stack: list[tuple[tuple, Any]] = [((), doc.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    _warn_bidi(doc, (*path, key), key, warnings, "key")
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            _warn_bidi(doc, path, value, warnings, "text")
+    return sorted(warnings)
+
+
+def _warn_bidi(doc: YamlDocument, path: tuple, text: str, warnings: list[Problem], what: str) -> None:
+    found = bidi_control(text)
+    if found is None:
+        return
+    code = ord(found.group())
+    warnings.append(
+        Problem(
+            doc.file,
+            doc.line(path),
+            dotted(path),
+            f"warning: {what} contains the bidirectional control character U+{code:04X} ({BIDI_NAMES[code]}) "
+            f"at position {found.start() + 1}; it can make the text display in another order than it is "
+            "written. Remove it unless you put it there on purpose.",
+        )
+    )

@@ -119,7 +119,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 kind = f"briefing, {len(briefing.steps)} steps over {events_path}"
             else:
                 ef = load_events(path)
+                for warning in ef.warnings:
+                    print(warning, file=sys.stderr)
                 kind = f"{len(ef.events)} events, {len(ef.factions)} factions"
+                if ef.warnings:
+                    kind += f", {len(ef.warnings)} warning{'s' if len(ef.warnings) != 1 else ''}"
         except EventsFileError as exc:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)

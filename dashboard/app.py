@@ -17,10 +17,12 @@ of their inputs and the app can run under several workers.
 from __future__ import annotations
 
 import html as html_text
+import json
+import re
 from pathlib import Path
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
-from flask import jsonify, request
+from flask import Response
 
 from conflictmap.briefing import Briefing, briefing_files, load_briefing
 from conflictmap.paths import default_events_path
@@ -40,11 +42,11 @@ from dashboard.actions import (
     selected_event_ids,
     step_camera,
 )
-from dashboard.detail import event_detail
+from dashboard.detail import MORE_BUTTON, event_detail, shown_from_buttons
 from dashboard.draftreview import attach as attach_draft_review
 from dashboard.eventlist import LIST_PAGE, event_rows
 from dashboard.jobs import background_manager
-from dashboard.layout import layout
+from dashboard.layout import DOWNLOAD_FORMATS, layout
 from dashboard.mapfigure import frame_bounds, in_view, initial_zoom, map_figure, map_traces, placed_events
 from dashboard.mapstyle import map_style, url_source
 from dashboard.markers import MAX_MARKERS
@@ -79,22 +81,29 @@ def create_app(
     keys = event_place_keys(dataset)
     places = story_places(dataset, keys=keys)
     style_url = app.get_relative_path("/" + STYLE_ROUTE)
-    styles: dict[str, dict] = {}
+    style_body: list[bytes] = []  # one style for every request: nothing in it comes from the request
 
     @app.server.route("/" + STYLE_ROUTE)
     def map_style_json():
-        # Absolute source URLs (MapLibre resolves the sprite only from one), made for the host asked.
-        root = request.host_url.rstrip("/") + app.get_asset_url("basemap/")
-        if root not in styles:
-            styles[root] = map_style(places, url_source(root))
-        response = jsonify(styles[root])
+        # Source URLs are relative to the app (never built from the request's Host header, which a
+        # client chooses): the page's styleurls.js makes them absolute against its own address, as
+        # MapLibre needs for the sprite and for the GeoJSON its worker fetches.
+        if not style_body:
+            style_body.append(json.dumps(map_style(places, url_source(app.get_asset_url("basemap/")))).encode())
+        response = Response(style_body[0], mimetype="application/json")
         response.headers["Cache-Control"] = "no-cache"
         return response
 
     app.layout = layout(dataset, briefings, initial_zoom=initial_zoom(dataset), style_url=style_url)
     attach_draft_review(app, dataset)  # a draft from `conflictmap draft`: banner and review page; else nothing
     register_callbacks(app, dataset, briefings, keys, style_url, manager)
-    return harden(app)  # after the callbacks: the CSP hashes every inline script they add
+    # After the callbacks: the CSP hashes every inline script they add. A forged download format is a 400.
+    # Pages: / and /briefing/NAME (an unknown name gets the page, with a notice naming the briefings).
+    return harden(
+        app,
+        allowed_values={("download-format", "value"): tuple(DOWNLOAD_FORMATS)},
+        page_paths=re.compile(r"(briefing(/[^/]*)?/?)?"),
+    )
 
 
 def presented(dataset: Dataset, briefings, search: str | None, pathname: str | None):
@@ -124,9 +133,11 @@ def export_download(dataset: Dataset, fmt: str, search: str | None, set_progress
     import tempfile
 
     from conflictmap import progress
-    from dashboard.exports import ExportError, export
+    from dashboard.exports import FORMATS, ExportError, export
     from dashboard.jobs import ProgressMessages
 
+    if not isinstance(fmt, str) or fmt not in FORMATS:  # harden() answers such a request 400 before it gets here
+        return no_update, "Download failed: unknown format"
     state = parse_view_state(search, dataset)
     report = ProgressMessages(lambda text: set_progress(text) if set_progress else None)
     with tempfile.TemporaryDirectory(prefix="conflictmap-download-") as tmp:  # removed however it ends
@@ -429,6 +440,20 @@ def register_callbacks(
     @app.callback(Output("event-detail", "children"), Input("selected-event", "data"))
     def render_detail(event_id):
         return event_detail(dataset, event_id)
+
+    @app.callback(
+        Output("event-detail", "children", allow_duplicate=True),
+        Input({"type": MORE_BUTTON, "event": ALL, "field": ALL, "shown": ALL}, "n_clicks"),
+        State("selected-event", "data"),
+        prevent_initial_call=True,
+    )
+    def more_detail(clicks, event_id):
+        """*Show more* on a long field: the panel again, that field longer (the next bounded step)."""
+        clicked = ctx.triggered_id
+        if not any(clicks or []) or not isinstance(clicked, dict) or clicked.get("event") != event_id:
+            return no_update
+        buttons = [item["id"] for item in ctx.inputs_list[0]] if ctx.inputs_list else []
+        return event_detail(dataset, event_id, shown_from_buttons(buttons, clicked))
 
     app.clientside_callback(
         ClientsideFunction(namespace="conflictmap", function_name="emphasize"),

@@ -1,12 +1,28 @@
-"""The details panel for one event: everything an analyst needs to trust it."""
+"""The details panel for one event: everything an analyst needs to trust it.
+
+Free text (title, how the date was derived, description, notes, quotes) is
+shown up to :data:`TEXT_LIMIT` characters per field. An events file or a store
+may hold a field of tens of megabytes; sent whole, selecting its event would
+push it all through a callback into the page. Past the limit the field ends
+with "… N more characters" and a *Show more* button that brings the next
+:data:`TEXT_STEP` characters, up to :data:`TEXT_MOST` in the page; the rest
+is named, with the line of the events file to read it from.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from dash import html
 
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS
 from dashboard.figures import date_text
+
+TEXT_LIMIT = 4_000  # characters of one field in the first response: a long description is ~1,000
+TEXT_STEP = 50_000  # more characters per "Show more"
+TEXT_MOST = 500_000  # the most the page ever holds of one field
+MORE_BUTTON = "detail-more"
 
 PRECISION_TEXT = {
     "point": "exact point",
@@ -17,8 +33,54 @@ PRECISION_TEXT = {
 }
 
 
-def event_detail(dataset: Dataset, event_id: str | None) -> list:
-    if not event_id or event_id not in dataset.events.index:
+def capped_text(text: object, field: str, event_id: str, shown: Mapping[str, int] | None = None) -> list:
+    """``text`` up to the characters ``shown[field]`` allows (TEXT_LIMIT at first), then what is left.
+
+    What is left is a *Show more* button (its id carries the field and how much it will show) or,
+    past TEXT_MOST, a sentence saying how much is not shown.
+    """
+    if not isinstance(text, str):
+        return [text]
+    limit = min(max(int((shown or {}).get(field, TEXT_LIMIT)), TEXT_LIMIT), TEXT_MOST)
+    if len(text) <= limit:
+        return [text]
+    rest = len(text) - limit
+    out: list = [text[:limit], html.Span(f"… {rest:,} more characters", className="detail-rest muted")]
+    if limit < TEXT_MOST:
+        more = min(TEXT_STEP, rest, TEXT_MOST - limit)
+        out.append(
+            html.Button(
+                f"Show {more:,} more",
+                id={"type": MORE_BUTTON, "event": event_id, "field": field, "shown": limit + more},
+                className="button detail-more",
+            )
+        )
+    else:
+        out.append(html.Span(" (too long to show here: read it in the events file)", className="muted"))
+    return out
+
+
+def shown_from_buttons(ids: list, clicked: Mapping | None) -> dict[str, int]:
+    """How many characters of each field to show, from the *Show more* buttons on the page and the one clicked.
+
+    Fields whose buttons were not clicked keep what they show (their button's count less one step).
+    """
+    shown: dict[str, int] = {}
+    for button in ids or []:
+        if isinstance(button, Mapping) and isinstance(button.get("field"), str):
+            count = button.get("shown")
+            if isinstance(count, int) and not isinstance(count, bool):
+                shown[button["field"]] = max(TEXT_LIMIT, count - TEXT_STEP)
+    if isinstance(clicked, Mapping) and isinstance(clicked.get("field"), str):
+        count = clicked.get("shown")
+        if isinstance(count, int) and not isinstance(count, bool):
+            shown[clicked["field"]] = min(max(count, TEXT_LIMIT), TEXT_MOST)
+    return shown
+
+
+def event_detail(dataset: Dataset, event_id: str | None, shown: Mapping[str, int] | None = None) -> list:
+    """The panel for ``event_id``; ``shown`` says how much of each long field to show (see capped_text)."""
+    if not isinstance(event_id, str) or not event_id or event_id not in dataset.events.index:
         return [
             html.P(
                 "Select an event on the map or the timeline to see its details and sources.", className="detail-empty"
@@ -28,11 +90,17 @@ def event_detail(dataset: Dataset, event_id: str | None) -> list:
     actors = dataset.actors[dataset.actors["event_id"] == event_id]
     sources = dataset.sources[dataset.sources["event_id"] == event_id]
     return [
-        html.H2(row["title"], id="detail-title"),
+        html.H2(capped_text(row["title"], "title", event_id, shown), id="detail-title"),
         html.Dl(
             [
                 html.Dt("When"),
-                html.Dd([date_text(row), html.Br(), html.Small(row["date_basis"], className="basis")]),
+                html.Dd(
+                    [
+                        date_text(row),
+                        html.Br(),
+                        html.Small(capped_text(row["date_basis"], "date_basis", event_id, shown), className="basis"),
+                    ]
+                ),
                 html.Dt("Type"),
                 html.Dd(
                     [
@@ -41,8 +109,8 @@ def event_detail(dataset: Dataset, event_id: str | None) -> list:
                         html.Small(f" (ACLED: {row['acled_type']})") if isinstance(row["acled_type"], str) else None,
                     ]
                 ),
-                *_place_items("Where", row, "place"),
-                *_place_items("Towards", row, "dest"),
+                *_place_items("Where", row, "place", event_id, shown),
+                *_place_items("Towards", row, "dest", event_id, shown),
                 html.Dt("Who"),
                 html.Dd(html.Ul([_actor(dataset, a) for a in actors.itertuples()], className="actors")),
                 html.Dt("Confidence"),
@@ -50,14 +118,14 @@ def event_detail(dataset: Dataset, event_id: str | None) -> list:
             ],
             className="facts",
         ),
-        html.P(row["description"], className="description"),
+        html.P(capped_text(row["description"], "description", event_id, shown), className="description"),
         html.H3("Sources"),
-        *[_source(s) for s in sources.itertuples()],
+        *[_source(s, i, event_id, shown) for i, s in enumerate(sources.itertuples())],
         html.P(f"Event id: {event_id} (line {row['source_line']} of the events file)", className="event-id"),
     ]
 
 
-def _place_items(label: str, row, prefix: str) -> list:
+def _place_items(label: str, row, prefix: str, event_id: str, shown: Mapping[str, int] | None) -> list:
     name = row[f"{prefix}_name"]
     if not isinstance(name, str):
         return (
@@ -85,7 +153,11 @@ def _place_items(label: str, row, prefix: str) -> list:
                 f"{name} — {precision}",
                 html.Br(),
                 html.Small(prov, className="provenance"),
-                *([html.Br(), html.Small(note, className="basis")] if isinstance(note, str) else []),
+                *(
+                    [html.Br(), html.Small(capped_text(note, f"{prefix}_note", event_id, shown), className="basis")]
+                    if isinstance(note, str)
+                    else []
+                ),
             ]
         ),
     ]
@@ -102,16 +174,18 @@ def _actor(dataset: Dataset, a) -> html.Li:
     )
 
 
-def _source(s) -> html.Div:
+def _source(s, number: int, event_id: str, shown: Mapping[str, int] | None) -> html.Div:
     published = s.published.isoformat() if hasattr(s.published, "isoformat") else str(s.published)
     cite = [f"{s.publisher}, “{s.doc_title}”, {published}, paragraph {s.paragraph}"]
     if isinstance(s.url, str):
         cite += [" — ", html.A("link", href=s.url, target="_blank", rel="noopener noreferrer")]
     return html.Div(
         [
-            html.Blockquote(s.quote, className="quote"),
+            html.Blockquote(capped_text(s.quote, f"quote{number}", event_id, shown), className="quote"),
             html.P(cite, className="cite"),
-            html.P(s.note, className="basis") if isinstance(s.note, str) else None,
+            html.P(capped_text(s.note, f"note{number}", event_id, shown), className="basis")
+            if isinstance(s.note, str)
+            else None,
         ],
         className="source",
     )

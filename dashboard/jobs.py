@@ -6,16 +6,55 @@ users wait. Dash's background callbacks run the export in a separate
 process, report progress to the page, and can be cancelled; the job store is
 a disk cache that every worker of the same app shares (so any worker can
 answer the page's polling), kept under the user's cache folder.
+
+Jobs run in a bounded pool: at most :func:`download_slots` at once (the core
+count) across every worker of the server, in the order the clicks arrived;
+the rest wait, and their pages say "Queued, 2 ahead of yours". Without it
+every click started a process, and every image its own Chromium: 20 HTML
+downloads at once took 2.6 GB, 3 PNGs started 27 Chromium processes. A slot
+is a lock on a file (``slots/N.lock`` in the job store) held by the job's
+process for as long as it lives, so a job that crashes or is killed frees its
+slot, and workers share slots with no server of their own. A waiting job is
+no process at all, only an entry in the shared queue and in the memory of
+the worker that received it, whose dispatcher thread starts it when its turn
+comes and a slot is free.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import threading
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+QUEUE_KEY = "conflictmap-download-queue"  # ticket -> pid of the worker holding the job, shared
+TICKET_KEY = "conflictmap-download-ticket"
+JOB_PREFIX = "download-"  # job ids handed to Dash: "download-<ticket>"
+POLL_SECONDS = 0.2  # how often a waiting worker looks for a free slot
+MAX_WAITING = 200  # downloads waiting at once, all workers together; past it a click is turned away
+BUSY_MESSAGE = "Too many downloads are waiting: try again in a minute."
+
+
+def download_slots() -> int:
+    """Downloads that may run at once: ``$CONFLICTMAP_DOWNLOAD_SLOTS``, else the cores this process may use."""
+    configured = os.environ.get("CONFLICTMAP_DOWNLOAD_SLOTS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def queued_message(ahead: int) -> str:
+    """What a waiting page shows."""
+    return f"Queued, {ahead} ahead of yours…" if ahead else "Queued, next to start…"
 
 
 def jobs_folder(dataset_file: str) -> Path:
@@ -41,10 +80,244 @@ def background_manager(dataset_file: str):
         def build_cache_key(self, *args, **kwargs):
             return f"{super().build_cache_key(*args, **kwargs)}-{uuid.uuid4().hex}"
 
+    class BoundedJobs(OneJobPerClick):
+        """Dash's job manager with the pool: Dash's job id is a ticket, mapped to a process once started."""
+
+        def __init__(self, cache, expire: int, slots: int, folder: Path):
+            super().__init__(cache, expire=expire)
+            self.pool = DownloadPool(cache, slots, folder / "slots", self._make_progress_key)
+
+        def call_job_fn(self, key, job_fn, args, context):
+            return self.pool.submit(key, job_fn, args, context)
+
+        def job_running(self, job):
+            return self.pool.running(job)
+
+        def terminate_job(self, job):
+            pid = self.pool.cancel(job)
+            if pid is not None:
+                super().terminate_job(pid)
+
+        def terminate_unhealthy_job(self, job):
+            pid = self.pool.pid(job)
+            return super().terminate_unhealthy_job(pid) if pid is not None else False
+
     folder = jobs_folder(dataset_file)
     folder.mkdir(parents=True, exist_ok=True)
     # Results are read once by the page (and then deleted); an abandoned one is dropped after a day.
-    return OneJobPerClick(diskcache.Cache(str(folder)), expire=24 * 3600)
+    return BoundedJobs(diskcache.Cache(str(folder)), expire=24 * 3600, slots=download_slots(), folder=folder)
+
+
+@dataclass
+class _Waiting:
+    ticket: int
+    key: str
+    job_fn: Callable
+    args: Any
+    context: Any
+    told: int | None = None  # the place last shown to the page
+
+
+class DownloadPool:
+    """At most ``slots`` jobs at once across every process sharing ``cache``; the rest wait in order.
+
+    ``cache`` is the job store (a diskcache.Cache, safe across processes); ``progress_key(key)`` is
+    where Dash reads a job's progress, so a waiting page can be told its place.
+    """
+
+    def __init__(
+        self, cache, slots: int, slot_folder: Path, progress_key: Callable[[str], str], max_waiting: int = MAX_WAITING
+    ):
+        self.cache = cache
+        self.slots = slots
+        self.max_waiting = max_waiting
+        self.slot_folder = slot_folder
+        self.progress_key = progress_key
+        slot_folder.mkdir(parents=True, exist_ok=True)
+        self._waiting: deque[_Waiting] = deque()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._thread_pid = 0
+
+    # -- the shared queue
+
+    def _queue(self) -> dict[int, int]:
+        queue = self.cache.get(QUEUE_KEY, {})
+        return queue if isinstance(queue, dict) else {}
+
+    def _edit_queue(self, change: Callable[[dict[int, int]], None]) -> None:
+        with self.cache.transact():
+            queue = self._queue()
+            change(queue)
+            self.cache.set(QUEUE_KEY, queue)
+
+    def _pid_key(self, ticket: int) -> str:
+        return f"conflictmap-download-pid-{ticket}"
+
+    @staticmethod
+    def ticket_of(job) -> int | None:
+        text = str(job)
+        number = text[len(JOB_PREFIX) :] if text.startswith(JOB_PREFIX) else ""
+        return int(number) if number.isdigit() else None
+
+    # -- what Dash asks
+
+    def submit(self, key: str, job_fn: Callable, args, context) -> str:
+        """Queue one job; its id for Dash. It starts now if it is first and a slot is free.
+
+        Past ``max_waiting`` waiting jobs the queue itself would grow without bound: the job is not
+        queued, its page is told why, and Dash, finding it neither waiting nor running, ends it."""
+        ticket = int(self.cache.incr(TICKET_KEY))
+        queued: list[bool] = []
+
+        def join(queue: dict[int, int]) -> None:
+            if len(queue) < self.max_waiting:
+                queue[ticket] = os.getpid()
+                queued.append(True)
+
+        self._edit_queue(join)
+        if not queued:
+            self.cache.set(self.progress_key(key), [BUSY_MESSAGE], expire=3600)
+            return f"{JOB_PREFIX}{ticket}"
+        with self._lock:
+            self._waiting.append(_Waiting(ticket, key, job_fn, args, context))
+            self._ensure_dispatcher()
+        self._dispatch()  # at once when there is room: no wait for the thread's next look
+        self._wake.set()
+        return f"{JOB_PREFIX}{ticket}"
+
+    def pid(self, job) -> int | None:
+        ticket = self.ticket_of(job)
+        if ticket is None:
+            return None
+        pid = self.cache.get(self._pid_key(ticket))
+        return int(pid) if isinstance(pid, int) else None
+
+    def running(self, job) -> bool:
+        """Waiting counts as running (the page keeps polling); a started job while its process lives."""
+        import psutil
+
+        ticket = self.ticket_of(job)
+        if ticket is None:
+            return False
+        if ticket in self._queue():
+            return True
+        pid = self.pid(job)
+        if not pid or not psutil.pid_exists(pid):
+            return False
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    def cancel(self, job) -> int | None:
+        """Take a waiting job out of the queue; the pid of a started one (for Dash to end it)."""
+        ticket = self.ticket_of(job)
+        if ticket is None:
+            return None
+        self._edit_queue(lambda queue: queue.pop(ticket, None))
+        self._wake.set()
+        return self.pid(job)
+
+    # -- starting jobs
+
+    def _ensure_dispatcher(self) -> None:
+        if self._thread is not None and self._thread_pid == os.getpid() and self._thread.is_alive():
+            return
+        self._thread_pid = os.getpid()  # a forked worker has the attribute but not the thread
+        self._thread = threading.Thread(target=self._run, name="conflictmap-downloads", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+            try:
+                self._dispatch()
+            except Exception:  # a broken cache must not end the thread: the next look retries
+                import logging
+
+                logging.getLogger(__name__).exception("download queue")
+
+    def _dispatch(self) -> None:
+        """Start this process's waiting jobs while they are first in the shared queue and a slot is free."""
+        with self._lock:
+            while self._waiting:
+                head = self._waiting[0]
+                queue = self._live(self._queue())
+                if head.ticket not in queue:  # cancelled
+                    self._waiting.popleft()
+                    continue
+                ahead = sum(1 for t in queue if t < head.ticket)
+                slot = self._free_slot() if ahead == 0 else None
+                if slot is None:
+                    self._tell_places(queue)
+                    return
+                self._waiting.popleft()
+                self._start(head, slot)
+
+    def _live(self, queue: dict[int, int]) -> dict[int, int]:
+        """The queue without the tickets of workers that are gone (they can never start them)."""
+        import psutil
+
+        dead = [t for t, pid in queue.items() if not psutil.pid_exists(pid)]
+        if dead:
+            self._edit_queue(lambda q: [q.pop(t, None) for t in dead])
+            queue = {t: pid for t, pid in queue.items() if t not in dead}
+        return queue
+
+    def _tell_places(self, queue: dict[int, int]) -> None:
+        for waiting in self._waiting:
+            ahead = sum(1 for t in queue if t < waiting.ticket)
+            if ahead != waiting.told:
+                waiting.told = ahead
+                self.cache.set(self.progress_key(waiting.key), [queued_message(ahead)], expire=3600)
+
+    def _free_slot(self) -> int | None:
+        """An open file holding one slot's lock, or None when every slot is taken."""
+        for number in range(self.slots):
+            fd = os.open(self.slot_folder / f"{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            return fd
+        return None
+
+    def _start(self, job: _Waiting, slot_fd: int) -> None:
+        """Fork the job's process; it inherits the slot's lock and keeps it until it exits.
+
+        The ticket leaves the queue only once the process is known, so a page polling in between
+        never finds its job neither waiting nor running (Dash would take it as cancelled)."""
+        from multiprocess import Process  # Dash's own choice (dill pickles its closures)
+
+        try:
+            self.cache.set(self.progress_key(job.key), ["Starting…"], expire=3600)
+            process = Process(
+                target=_run_job, args=(job.job_fn, job.key, self.progress_key(job.key), job.args, job.context)
+            )
+            process.start()
+            self.cache.set(self._pid_key(job.ticket), process.pid, expire=24 * 3600)
+        finally:
+            os.close(slot_fd)  # the child's copy holds the lock now (or, if it never started, nobody)
+            self._edit_queue(lambda queue: queue.pop(job.ticket, None))
+
+
+def _run_job(job_fn: Callable, key: str, progress_key: str, args, context) -> None:
+    """In the job's process: the export, then its Chromium (if it started one) closed before exiting.
+
+    Dash's job processes end with os._exit, which skips atexit: without this the browser would outlive
+    the job and hold its memory."""
+    try:
+        job_fn(key, progress_key, args, context)
+    finally:
+        import sys
+
+        browser = sys.modules.get("dashboard.exports.browser")
+        if browser is not None:
+            browser.stop_browser()
 
 
 @dataclass

@@ -17,7 +17,13 @@ the app's Flask server:
   the page's ``_dash-config`` (Dash's dev tools, the only reader, are off in
   production), and :class:`QuietRequestHandler` makes the development server
   say ``Server: conflictmap`` (the Server header belongs to the WSGI server:
-  gunicorn sends ``gunicorn`` without a version).
+  gunicorn sends ``gunicorn`` without a version); the script URLs carry no
+  versions either (:func:`opaque_resource_url`: Dash names them
+  ``react@18.v4_4_1m….3.1.min.js``, which is what scanners look for), nor does
+  the favicon's (``?v=4.4.1``);
+* 404, not 500 with a traceback in the log, for a script path that is no
+  registered resource (``/_dash-component-suites/...``): anyone could flood
+  the log with them.
 
 Why styles keep 'unsafe-inline': plotly.js and MapLibre create <style> elements
 and style attributes at run time; scripts, the real risk, get no such allowance.
@@ -25,11 +31,19 @@ and style attributes at run time; scripts, the real risk, get no such allowance.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import ipaddress
 import logging
+import re
 import traceback
+from collections.abc import Collection, Mapping
+from pathlib import Path
 
+import dash
 import flask
+from dash.exceptions import DependencyException
+from dash.fingerprint import check_fingerprint
 from werkzeug.serving import WSGIRequestHandler
 
 MAX_BODY_BYTES = 1024 * 1024  # a real callback body is a few kB; the app has no uploads
@@ -37,6 +51,11 @@ CALLBACK_PATH = "_dash-update-component"
 SERVER_NAME = "conflictmap"
 # Keys of Dash's page config that only disclose versions (read by the dev tools alone).
 VERSION_KEYS = ("dash_version", "python_version", "plotly_version", "ddk_version", "dash_version_url")
+SUITES = "_dash-component-suites/"
+# A version in a file name: react@18.3.1.min.js, polyfill@7.12.1.min.js.
+NAMED_VERSION = re.compile(r"@\d+(?:\.\d+)*")
+# Part of the fingerprint's hash, so it cannot be looked up from a table of Dash versions.
+_INSTALL_SALT = str(Path(dash.__file__).resolve().parent)
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +135,15 @@ def _check_dependency(item, declared: dict, where: str) -> None:
     raise MalformedCallback(f"{where} must be an {{'id', 'property'}} object or a list of them")
 
 
-def check_callback_body(body, callback_map: dict) -> None:
-    """Raise MalformedCallback unless ``body`` is a request Dash can run for the callback it names."""
+def check_callback_body(
+    body, callback_map: dict, allowed_values: Mapping[tuple[str, str], Collection] | None = None
+) -> None:
+    """Raise MalformedCallback unless ``body`` is a request Dash can run for the callback it names.
+
+    ``allowed_values`` maps (component id, property) to the only values the page can send for it (a
+    choice such as the download format); any other value, of any type, is refused (None is "not
+    sent", as in a background job's polls).
+    """
     if not isinstance(body, dict):
         raise MalformedCallback("the body must be a JSON object")
     output = body.get("output")
@@ -136,6 +162,11 @@ def check_callback_body(body, callback_map: dict) -> None:
             raise MalformedCallback(f"'{key}' must be a list of {len(declared)} dependencies")
         for i, (item, dep) in enumerate(zip(items, declared)):
             _check_dependency(item, dep, f"'{key}'[{i}]")
+    for item in [*body.get("inputs", []), *body.get("state", [])]:
+        if isinstance(item, dict) and allowed_values and "value" in item and item["value"] is not None:
+            allowed = allowed_values.get((item.get("id"), item.get("property")))  # type: ignore[arg-type]
+            if allowed is not None and not (isinstance(item["value"], str) and item["value"] in allowed):
+                raise MalformedCallback(f"'{item['id']}.{item['property']}' must be one of: {', '.join(allowed)}")
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         raise MalformedCallback("'changedPropIds' must be a list of text")
@@ -151,14 +182,131 @@ def _bad_request(message: str):
     return response
 
 
+# ---------------------------------------------------------------- script URLs without versions
+
+
+def _without_version(path_in_package: str) -> str:
+    """``deps/react@18.3.1.min.js`` -> ``deps/react.min.js`` (the folder stays: chunks load beside it)."""
+    folder, _, name = path_in_package.rpartition("/")
+    name = NAMED_VERSION.sub("", name)
+    return f"{folder}/{name}" if folder else name
+
+
+def opaque_resource_url(url: str) -> str:
+    """A component-suite URL as Dash makes it, without the versions it names.
+
+    Dash fingerprints ``NAME.EXT`` as ``NAME.v<version>m<mtime>.EXT`` for cache
+    busting. The fingerprint becomes a hash of the same parts (so it still
+    changes with the file, and browsers may keep caching it for a year), and a
+    version in the file name itself is dropped; :func:`_resolve_alias` maps the
+    result back. Anything else (assets, external URLs) is returned unchanged.
+    """
+    prefix, found, rest = url.partition(SUITES)
+    if not found or "/" not in rest:
+        return url
+    package, _, fingerprinted = rest.partition("/")
+    path_in_package, has_fingerprint = check_fingerprint(fingerprinted)
+    if not has_fingerprint:
+        return url
+    stamp = fingerprinted.rsplit("/", 1)[-1].split(".")[1]
+    digest = hashlib.sha256(f"{_INSTALL_SALT}|{package}|{path_in_package}|{stamp}".encode()).hexdigest()
+    folder_name, _, extension = _without_version(path_in_package).partition(".")
+    return f"{prefix}{SUITES}{package}/{folder_name}.v{digest[:10]}m{digest[10:18]}.{extension}"
+
+
+def _resolve_alias(registered: set, fingerprinted: str) -> str:
+    """The registered path an opaque URL stands for (or the path as asked, for Dash to judge)."""
+    path_in_package, _ = check_fingerprint(fingerprinted)
+    if path_in_package in registered:
+        return fingerprinted
+    matches = sorted(p for p in registered if _without_version(p) == path_in_package)
+    return matches[0] if matches else fingerprinted
+
+
+def _hide_versions_in_urls(app) -> None:
+    collect = app._collect_and_register_resources
+
+    @functools.wraps(collect)
+    def collect_without_versions(resources, *args, **kwargs):
+        url_attr = kwargs.get("url_attr", args[1] if len(args) > 1 else "src")
+        out = []
+        for item in collect(resources, *args, **kwargs):
+            if isinstance(item, str):
+                item = opaque_resource_url(item)
+            elif isinstance(item, dict) and isinstance(item.get(url_attr), str):
+                item = {**item, url_attr: opaque_resource_url(item[url_attr])}
+            out.append(item)
+        return out
+
+    app._collect_and_register_resources = collect_without_versions
+    interpolate = app.interpolate_index
+
+    @functools.wraps(interpolate)
+    def index_without_favicon_version(**kwargs):
+        if isinstance(kwargs.get("favicon"), str):
+            kwargs["favicon"] = re.sub(r"_favicon\.ico\?v=[^\"'&>\s]*", "_favicon.ico", kwargs["favicon"])
+        return interpolate(**kwargs)
+
+    app.interpolate_index = index_without_favicon_version
+
+
+def _serve_suites_quietly(app) -> None:
+    """Opaque script URLs resolved, and a path that is no registered resource a quiet 404."""
+    server = app.server
+    for rule in server.url_map.iter_rules():
+        if SUITES + "<" in rule.rule:
+            serve = server.view_functions[rule.endpoint]
+
+            def serve_or_404(package_name, fingerprinted_path, _serve=serve):
+                registered = app.registered_paths.get(package_name)
+                if registered:
+                    fingerprinted_path = _resolve_alias(registered, fingerprinted_path)
+                try:
+                    return _serve(package_name=package_name, fingerprinted_path=fingerprinted_path)
+                except (DependencyException, OSError):
+                    return _not_found()
+
+            server.view_functions[rule.endpoint] = serve_or_404
+
+
+def _only_pages(app, page_paths: re.Pattern) -> None:
+    """Dash answers every unknown path with the page (for apps with client-side routing); only the
+    app's own pages get it here, anything else a 404 (a scanner's probes are not pages)."""
+    server = app.server
+    catch_all = app.config.routes_pathname_prefix + "<path:path>"
+    for rule in server.url_map.iter_rules():
+        if rule.rule == catch_all:
+            page = server.view_functions[rule.endpoint]
+
+            def page_or_404(*args, _page=page, **kwargs):
+                if not page_paths.fullmatch(str(kwargs.get("path", ""))):
+                    return _not_found()
+                return _page(*args, **kwargs)
+
+            server.view_functions[rule.endpoint] = page_or_404
+
+
+def _not_found():
+    response = flask.make_response("Not found\n", 404)
+    response.mimetype = "text/plain"
+    return response
+
+
 # ---------------------------------------------------------------- harden
 
 
-def harden(app, max_body_bytes: int = MAX_BODY_BYTES):
+def harden(
+    app,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    allowed_values: Mapping[tuple[str, str], Collection] | None = None,
+    page_paths: re.Pattern | None = None,
+):
     """Add headers, limits, clean 400s and version hiding to ``app`` (a Dash app); returns it.
 
     Call after every callback is registered: the CSP carries the hashes of the
-    inline clientside callbacks, computed on the first request.
+    inline clientside callbacks, computed on the first request. ``allowed_values``:
+    see :func:`check_callback_body`. ``page_paths``: the paths (after the app's
+    prefix, without the leading slash) that are pages; any other is a 404.
     """
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = max_body_bytes
@@ -181,7 +329,7 @@ def harden(app, max_body_bytes: int = MAX_BODY_BYTES):
         if body is None:
             return _bad_request("the body must be JSON")
         try:
-            check_callback_body(body, app.callback_map)
+            check_callback_body(body, app.callback_map, allowed_values)
         except MalformedCallback as exc:
             return _bad_request(str(exc))
         return None
@@ -217,4 +365,8 @@ def harden(app, max_body_bytes: int = MAX_BODY_BYTES):
         return config
 
     app._config = config_without_versions
+    _hide_versions_in_urls(app)
+    _serve_suites_quietly(app)
+    if page_paths is not None:
+        _only_pages(app, page_paths)
     return app

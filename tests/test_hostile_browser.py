@@ -138,6 +138,10 @@ def test_the_hostile_events_file_and_briefing_validate():
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # A right-to-left override (it would show "FDS" as "SDF") is a located warning, not an error.
+    line = next(n for n, text in enumerate(EVENTS.read_text(encoding="utf-8").splitlines(), 1) if "\u202e" in text)
+    assert f"{EVENTS}:{line}: events[" in proc.stderr and "U+202E (RIGHT-TO-LEFT OVERRIDE)" in proc.stderr
+    assert "1 warning" in proc.stdout and "Traceback" not in proc.stderr
     # Every kind of free text really carries the payloads (a fixture that lost them would prove nothing).
     ev = DATASET.events
     for column in ("title", "description", "date_basis"):

@@ -92,6 +92,46 @@ def test_percentile_is_nearest_rank():
     assert percentile([7.0], 99) == 7.0
 
 
+def test_a_burst_of_downloads_waits_its_turn_in_the_pool(tmp_path):
+    """Four analysts press Download at once with one slot: one job process at a time, the rest told their place."""
+    import os
+
+    report_file = tmp_path / "report.json"
+    workers = 2
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--users",
+            "0",
+            "--seconds",
+            "1",
+            "--workers",
+            str(workers),
+            "--burst",
+            "4",
+            "--burst-format",
+            "html",
+            "--json",
+            str(report_file),
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, CONFLICTMAP_DOWNLOAD_SLOTS="1"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    burst = report["burst"]
+    assert burst["errors"] == 0 and report["errors"] == {}, report["error_samples"]
+    assert burst["peak"]["processes"] <= workers + 1, burst  # the two workers and one job, never more
+    assert burst["pages_told_queued"] >= 2, burst
+    assert any(text.startswith("Queued, ") for text in burst["queue_messages"]), burst
+    assert report["job_processes_left"] == 0 and report["server_complaints"] == []
+    assert "burst: 4 html downloads at once: 0 errors" in proc.stdout
+
+
 @cache
 def bundled_app():
     from dashboard.app import create_app

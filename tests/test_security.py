@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 import conflictmap_cli as cli
 from dashboard.security import (
     MAX_BODY_BYTES,
+    MalformedCallback,
     QuietRequestHandler,
     check_callback_body,
     content_security_policy,
@@ -273,3 +274,56 @@ def test_debug_on_loopback_and_public_without_debug_are_fine(fake_serve):
     assert cli.main(["serve", "--host", "0.0.0.0"]) == 0
     assert [r["debug"] for r in fake_serve] == [True, False]
     assert all(r["request_handler"] is QuietRequestHandler for r in fake_serve)
+
+
+# ---------------------------------------------------------------- versions in script URLs, choices
+
+
+@pytest.mark.parametrize(
+    "url, opaque_name",
+    [
+        ("/_dash-component-suites/dash/deps/react@18.v4_4_1m1796589928.3.1.min.js", "deps/react.v"),
+        ("/prefix/_dash-component-suites/dash/dcc/dash_core_components.v4_4_1m17.js", "dcc/dash_core_components.v"),
+        ("/_dash-component-suites/dash/dash_table/bundle.v7_4_1m1796589928.js", "dash_table/bundle.v"),
+    ],
+)
+def test_script_urls_lose_their_versions_and_resolve_back(url, opaque_name):
+    from dashboard.security import _resolve_alias, opaque_resource_url
+
+    opaque = opaque_resource_url(url)
+    assert opaque.startswith(url.split("_dash-component-suites/")[0] + "_dash-component-suites/")
+    assert opaque_name in opaque
+    assert not re.search(r"\d+_\d+_\d+|@\d|\.3\.1\.", opaque), opaque
+    assert opaque == opaque_resource_url(url)  # the same in every worker
+    fingerprinted = opaque.split("_dash-component-suites/", 1)[1].split("/", 1)[1]
+    original = url.split("_dash-component-suites/", 1)[1].split("/", 1)[1]
+    from dash.fingerprint import check_fingerprint
+
+    registered = {check_fingerprint(original)[0], "deps/other.js"}
+    assert check_fingerprint(_resolve_alias(registered, fingerprinted))[0] == check_fingerprint(original)[0]
+
+
+def test_assets_and_unfingerprinted_urls_are_left_alone():
+    from dashboard.security import opaque_resource_url
+
+    for url in ("/assets/conflictmap.js?m=1.5", "/_dash-component-suites/dash/dcc/async-graph.js", "https://x/y.js"):
+        assert opaque_resource_url(url) == url
+
+
+def test_a_value_outside_its_choices_is_refused():
+    app = build_app()
+    body = {
+        "output": "count.children",
+        "outputs": {"id": "count", "property": "children"},
+        "inputs": [{"id": "factions", "property": "value", "value": ["sdf"]}],
+        "state": [{"id": "query", "property": "value", "value": "raqqa"}],
+        "changedPropIds": ["factions.value"],
+    }
+    allowed = {("query", "value"): ("raqqa", "mosul")}
+    check_callback_body(body, app.callback_map, allowed)
+    for forged in (["raqqa"], {"a": 1}, 1, "Raqqa"):
+        body["state"][0]["value"] = forged
+        with pytest.raises(MalformedCallback, match=r"query\.value"):
+            check_callback_body(body, app.callback_map, allowed)
+    body["state"][0]["value"] = None  # not sent (a background job's poll)
+    check_callback_body(body, app.callback_map, allowed)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from pathlib import Path
 
 from plotly.offline import get_plotlyjs
@@ -155,9 +156,23 @@ def _sprite() -> dict:
     return {"png": "data:image/png;base64," + png, "index": index}
 
 
+# plotly.js opens with "/**\n* plotly.js v4.1.1\n* Copyright ...": the line scanners read a version from.
+# The copyright and licence lines below it stay (the MIT licence asks for them).
+PLOTLYJS_BANNER = re.compile(r"\A(\s*/\*\*?\s*\n\s*\*\s*plotly\.js) v[0-9][\w.+-]*")
+
+
+def plotlyjs_without_banner_version() -> str:
+    """The bundled plotly.js, its opening banner naming no version.
+
+    The code itself still holds version strings (``Plotly.version``, the
+    licence URLs of what it bundles): a copy of a library carries them, and
+    rewriting code is not robust. README "Production" says what remains."""
+    return PLOTLYJS_BANNER.sub(r"\1", get_plotlyjs(), count=1)
+
+
 def build_html(dataset: Dataset, state: ViewState | None = None, briefing: Briefing | None = None) -> str:
     data = page_data(dataset, state or ViewState(), briefing)
-    plotlyjs = get_plotlyjs()
+    plotlyjs = plotlyjs_without_banner_version()
     if "</script" in plotlyjs.lower():
         raise ExportError("the bundled plotly.js cannot be inlined safely (contains </script>)")
     payload = _script_safe(json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, default=str))
