@@ -8,6 +8,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from conflictmap.briefing import Briefing
+from conflictmap.describe import view_description
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
@@ -20,7 +21,7 @@ def views(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> Iter
     """One figure per image: the one view, or each briefing step; built one at a time, as the browser asks."""
     if briefing is None:
         visible = visible_events(dataset, state)
-        subtitle = _filters_text(state)
+        subtitle = f"{view_description(dataset, state)} ({len(visible):,} events)"  # in words, not a query
         yield composite_figure(dataset, visible, state, subtitle=subtitle)
         return
     for k, step in enumerate(briefing.steps, 1):
@@ -33,11 +34,6 @@ def views(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> Iter
             title=briefing.title,
             subtitle=f"Step {k} of {len(briefing.steps)}: {markdown_to_text(step.heading)}",
         )
-
-
-def _filters_text(state: ViewState) -> str:
-    q = state.to_query()
-    return f"Filtered view: ?{q}" if state.is_filtered else "All events"
 
 
 def step_paths(out: Path, n: int) -> list[Path]:
