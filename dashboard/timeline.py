@@ -107,8 +107,8 @@ def axis_range(dataset: Dataset, state: ViewState) -> tuple[pd.Timestamp, pd.Tim
     """The x range the timeline shows: the date window with a margin when one is set, else the period.
 
     A one-month window on a four-year dataset would otherwise be a sliver a few pixels wide. The
-    margin (15% of the window, at least a day) keeps the window's edges and a little context in view,
-    and stops at the dataset's period unless the window itself reaches past it.
+    margin (15% of the window, at least a day) keeps the window's edges and a little context in
+    view; an open side runs to the end of the dataset's period.
     """
     first, last = period(dataset)
     if not (state.date_from or state.date_to):
@@ -118,7 +118,7 @@ def axis_range(dataset: Dataset, state: ViewState) -> tuple[pd.Timestamp, pd.Tim
     if end <= start:  # a window ending before it starts shows nothing: keep the period
         return first, last
     margin = max(pd.Timedelta(days=1), (end - start) * 0.15)
-    return max(start - margin, min(first, start)), min(end + margin, max(last, end))
+    return (start - margin if state.date_from else start), (end + margin if state.date_to else end)
 
 
 def _segments(x0, x1, y) -> tuple[list, list]:

@@ -120,7 +120,7 @@ def test_axis_without_a_window_is_the_whole_period_and_open_windows_run_to_its_e
     first, last = period(DATASET)
     assert axis_range(DATASET, ViewState()) == (first, last)
     lo, hi = axis_range(DATASET, ViewState(date_from=dt.date(2017, 10, 20)))
-    assert lo < pd.Timestamp("2017-10-20") and hi == last
+    assert pd.Timestamp("2017-10-17") < lo < pd.Timestamp("2017-10-20") and hi == last
     lo, hi = axis_range(DATASET, ViewState(date_to=dt.date(2017, 10, 20)))
     assert lo == first and pd.Timestamp("2017-10-21") < hi < last
 
