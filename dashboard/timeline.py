@@ -35,6 +35,7 @@ MAX_TIMELINE_EVENTS = 2500  # past this, lanes are histograms
 STRIP_HEIGHT = 118
 TIMELINE_UIREVISION = "analyst"
 WINDOW_FILL = "#f2b705"
+MIN_AXIS = pd.Timedelta(days=14)  # the shortest stretch of time the axis shows
 
 
 def lanes_for(dataset: Dataset, visible: pd.DataFrame, mode: str) -> tuple[list[str], pd.Series]:
@@ -108,7 +109,9 @@ def axis_range(dataset: Dataset, state: ViewState) -> tuple[pd.Timestamp, pd.Tim
 
     A one-month window on a four-year dataset would otherwise be a sliver a few pixels wide. The
     margin (15% of the window, at least a day) keeps the window's edges and a little context in
-    view; an open side runs to the end of the dataset's period.
+    view; an open side runs to the end of the dataset's period. A window of a few days is widened
+    to ``MIN_AXIS``, centred on it: a single day filling the whole axis would hide its neighbours
+    and the lead-ins of "on or before" dates.
     """
     first, last = period(dataset)
     if not (state.date_from or state.date_to):
@@ -118,7 +121,11 @@ def axis_range(dataset: Dataset, state: ViewState) -> tuple[pd.Timestamp, pd.Tim
     if end <= start:  # a window ending before it starts shows nothing: keep the period
         return first, last
     margin = max(pd.Timedelta(days=1), (end - start) * 0.15)
-    return (start - margin if state.date_from else start), (end + margin if state.date_to else end)
+    lo, hi = (start - margin if state.date_from else start), (end + margin if state.date_to else end)
+    short = MIN_AXIS - (hi - lo)
+    if short > pd.Timedelta(0):  # a day or a few: widen around the window, so its days keep their context
+        lo, hi = lo - short / 2, hi + short / 2
+    return lo, hi
 
 
 def _segments(x0, x1, y) -> tuple[list, list]:

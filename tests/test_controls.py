@@ -22,7 +22,7 @@ from conflictmap.view import ViewState, filter_events, parse_view_state, passive
 from dashboard.app import create_app, export_download
 from dashboard.eventlist import event_rows, passive_note
 from dashboard.plotconfig import OUTBOUND_BUTTONS, graph_config
-from dashboard.timeline import axis_range, bin_width, period, strip_figure, timeline_figure
+from dashboard.timeline import MIN_AXIS, axis_range, bin_width, period, strip_figure, timeline_figure
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = load_dataset(ROOT / "events.yaml")
@@ -120,9 +120,15 @@ def test_axis_without_a_window_is_the_whole_period_and_open_windows_run_to_its_e
     first, last = period(DATASET)
     assert axis_range(DATASET, ViewState()) == (first, last)
     lo, hi = axis_range(DATASET, ViewState(date_from=dt.date(2017, 10, 20)))
-    assert pd.Timestamp("2017-10-17") < lo < pd.Timestamp("2017-10-20") and hi == last
+    assert lo < pd.Timestamp("2017-10-20") and hi >= last and hi - lo >= MIN_AXIS
     lo, hi = axis_range(DATASET, ViewState(date_to=dt.date(2017, 10, 20)))
     assert lo == first and pd.Timestamp("2017-10-21") < hi < last
+
+
+def test_a_single_day_keeps_two_weeks_of_context_around_it():
+    lo, hi = axis_range(DATASET, ViewState(date_from=dt.date(2017, 10, 24), date_to=dt.date(2017, 10, 24)))
+    assert hi - lo == MIN_AXIS
+    assert lo + (hi - lo) / 2 == pd.Timestamp("2017-10-24 12:00")  # the day in the middle
 
 
 def test_a_window_outside_the_period_is_shown_where_it_is():
