@@ -247,6 +247,9 @@ def test_png_subtitle_is_the_description_and_escaped_once():
     assert "?" not in heading and "faction=" not in heading
     assert "01 Oct – 26 Oct 2017 · Faction: " in heading
     assert "&lt;b&gt;" in heading and "&amp;lt;" not in heading  # the user's text, escaped exactly once
+    affected = parse_view_state("?faction=syrian-government", DATASET)
+    n = passive_only(DATASET, affected, filter_events(DATASET, affected))["event_id"].nunique()
+    assert n and "only as affected" in next(views(DATASET, affected, None)).layout.annotations[-1].text
 
 
 def test_app_download_is_named_for_the_view():

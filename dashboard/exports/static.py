@@ -11,7 +11,7 @@ from conflictmap.briefing import Briefing
 from conflictmap.describe import view_description
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState
+from conflictmap.view import ViewState, passive_only
 from dashboard.exports.browser import render
 from dashboard.exports.common import markdown_to_text, visible_events
 from dashboard.exports.composite import composite_figure
@@ -21,7 +21,9 @@ def views(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> Iter
     """One figure per image: the one view, or each briefing step; built one at a time, as the browser asks."""
     if briefing is None:
         visible = visible_events(dataset, state)
-        subtitle = f"{view_description(dataset, state)} ({len(visible):,} events)"  # in words, not a query
+        passive = passive_only(dataset, state, visible)["event_id"].nunique()
+        counts = f"{len(visible):,} events" + (f", {passive:,} only as affected" if passive else "")
+        subtitle = f"{view_description(dataset, state)} ({counts})"  # in words, never the query string
         yield composite_figure(dataset, visible, state, subtitle=subtitle)
         return
     for k, step in enumerate(briefing.steps, 1):
