@@ -270,13 +270,15 @@ def passive_only(dataset: Dataset, state: ViewState, visible: pd.DataFrame) -> p
         groups.append(set(dataset.factions.index[dataset.factions["side"].isin(state.sides)]))
     if not groups or visible.empty:
         return empty
+    actors = dataset.actors
+    passive_role = actors["role"].isin(PASSIVE_ROLES).to_numpy()
+    if not passive_role.any():  # imports (ACLED) know only actors and targets: nothing to say, at once
+        return empty
     n = len(dataset.events)
     shown = np.zeros(n, dtype=bool)
     shown[dataset.events.index.get_indexer(visible.index)] = True
-    actors = dataset.actors
     rows = actors["event_row"].to_numpy()
     known = rows >= 0
-    passive_role = actors["role"].isin(PASSIVE_ROLES).to_numpy()
     pairs = []
     for group in groups:
         chosen = actors["faction"].isin(group).to_numpy() & known
