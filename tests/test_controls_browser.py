@@ -150,6 +150,19 @@ def test_sidebar_fits_and_nothing_leaves_the_machine_at_desktop_sizes(dash_duo, 
         lo, hi = (pd.Timestamp(v) for v in m["stripRange"])
         if not (lo < pd.Timestamp(WINDOW[0]) and hi > pd.Timestamp(WINDOW[1]) and (hi - lo).days <= 26 * 1.4):
             found["strip axis does not follow the window"] = m["stripRange"]
+        if width == 1366:  # opened, the menu lists the briefing on screen, over the map, clickable
+            driver.find_element("id", "briefings-menu").click()
+            link = driver.execute_script("""
+              const a = document.querySelector('.briefing-menu a'); const r = a.getBoundingClientRect();
+              const hit = document.elementFromPoint(r.left + 10, r.top + r.height / 2);
+              return {href: a.getAttribute('href'), bottom: r.bottom, right: r.right,
+                      onTop: hit === a || a.contains(hit)};
+            """)
+            if not (
+                link["href"] == "/briefing/deir-ez-zor-october-2017" and link["onTop"] and link["bottom"] <= height
+            ):
+                found["the opened Briefings menu"] = link
+            driver.find_element("id", "briefings-menu").click()
         found = {k: v for k, v in found.items() if v}
         if found:
             problems[f"{width}x{height}"] = found
