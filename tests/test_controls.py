@@ -258,3 +258,21 @@ def test_app_download_is_named_for_the_view():
         DATASET, parse_view_state("?faction=sdf&from=2017-10-01&to=2017-10-26", DATASET), "csv"
     )
     assert status == f"Ready: {sent['filename']}"
+
+
+def test_faction_names_in_the_marks_are_text_escaped_once_by_the_page():
+    """Dash renders a string child as a text node: the mark must hand it the name as written, not
+    pre-escaped (which the reader would see as "&lt;b&gt;")."""
+    hostile = "<b>Hostile & co</b>"
+    factions = DATASET.factions.copy()
+    affected = DATASET.actors[DATASET.actors["role"] == "affected"]
+    faction = affected["faction"].iloc[0]
+    factions.loc[faction, "name"] = hostile
+    dataset = dataclasses.replace(DATASET, factions=factions)
+    state = ViewState(factions=(faction,))
+    visible = filter_events(dataset, state)
+    passive = passive_only(dataset, state, visible)
+    assert passive_note(dataset, passive).endswith(hostile)
+    row = event_rows(dataset, [passive["event_id"].iloc[0]], passive)[0]
+    mark = row.children[1].children[-1]
+    assert mark.className == "row-affected" and mark.children == f"Affected only: {hostile}"
