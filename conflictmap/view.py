@@ -250,6 +250,46 @@ def _involving(dataset: Dataset, factions: tuple[str, ...]) -> np.ndarray:
     return hit
 
 
+#: Roles in which a faction is involved without acting: a filter on the faction includes such
+#: events (it "takes part"), and says so, since a reader expects the faction's own actions.
+PASSIVE_ROLES = ("affected",)
+
+
+def passive_only(dataset: Dataset, state: ViewState, visible: pd.DataFrame) -> pd.DataFrame:
+    """(event_id, faction) pairs: the ``visible`` events that a faction or side filter includes only
+    because a chosen faction is affected by them, never actor, target, claimant or subject.
+
+    Vectorised over the actors table (one pass whatever the size); empty when no faction or side
+    filter is set.
+    """
+    empty = pd.DataFrame({"event_id": pd.Series(dtype=object), "faction": pd.Series(dtype=object)})
+    groups = []
+    if state.factions:
+        groups.append(set(state.factions))
+    if state.sides:
+        groups.append(set(dataset.factions.index[dataset.factions["side"].isin(state.sides)]))
+    if not groups or visible.empty:
+        return empty
+    actors = dataset.actors
+    passive_role = actors["role"].isin(PASSIVE_ROLES).to_numpy()
+    if not passive_role.any():  # imports (ACLED) know only actors and targets: nothing to say, at once
+        return empty
+    n = len(dataset.events)
+    shown = np.zeros(n, dtype=bool)
+    shown[dataset.events.index.get_indexer(visible.index)] = True
+    rows = actors["event_row"].to_numpy()
+    known = rows >= 0
+    pairs = []
+    for group in groups:
+        chosen = actors["faction"].isin(group).to_numpy() & known
+        acting = np.zeros(n, dtype=bool)
+        acting[rows[chosen & ~passive_role]] = True
+        hit = chosen & passive_role
+        hit[hit] = shown[rows[hit]] & ~acting[rows[hit]]
+        pairs.append(actors.loc[hit, ["event_id", "faction"]])
+    return pd.concat(pairs).drop_duplicates().reset_index(drop=True) if pairs else empty
+
+
 def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     return dataset.events[filter_mask(dataset, state)]
 

@@ -29,7 +29,7 @@ from conflictmap.paths import default_events_path
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import event_place_keys, story_places
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState, events_in_time_order, filter_events, parse_view_state
+from conflictmap.view import ViewState, events_in_time_order, filter_events, parse_view_state, passive_only
 from dashboard.actions import (
     apply_action,
     briefing_action,
@@ -44,14 +44,14 @@ from dashboard.actions import (
 )
 from dashboard.detail import MORE_BUTTON, event_detail, shown_from_buttons
 from dashboard.draftreview import attach as attach_draft_review
-from dashboard.eventlist import LIST_PAGE, event_rows
+from dashboard.eventlist import LIST_PAGE, event_rows, passive_note
 from dashboard.jobs import background_manager
 from dashboard.layout import DOWNLOAD_FORMATS, layout
 from dashboard.mapfigure import frame_bounds, in_view, initial_zoom, map_figure, map_traces, placed_events
 from dashboard.mapstyle import map_style, url_source
 from dashboard.markers import MAX_MARKERS
 from dashboard.security import harden
-from dashboard.timeline import period, strip_figure, timeline_figure
+from dashboard.timeline import axis_range, strip_figure, timeline_figure
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 SUFFIX = {"timelinejs": "json"}  # download file suffix where it differs from the format name
@@ -133,6 +133,7 @@ def export_download(dataset: Dataset, fmt: str, search: str | None, set_progress
     import tempfile
 
     from conflictmap import progress
+    from conflictmap.describe import download_name
     from dashboard.exports import FORMATS, ExportError, export
     from dashboard.jobs import ProgressMessages
 
@@ -141,7 +142,7 @@ def export_download(dataset: Dataset, fmt: str, search: str | None, set_progress
     state = parse_view_state(search, dataset)
     report = ProgressMessages(lambda text: set_progress(text) if set_progress else None)
     with tempfile.TemporaryDirectory(prefix="conflictmap-download-") as tmp:  # removed however it ends
-        target = Path(tmp) / f"conflictmap.{SUFFIX.get(fmt, fmt)}"
+        target = Path(tmp) / download_name(dataset, state, SUFFIX.get(fmt, fmt))  # says what it holds
         try:
             with progress.reporting_to(report):
                 written = export(dataset, fmt, target, state)
@@ -154,7 +155,13 @@ def register_callbacks(
     app: Dash, dataset: Dataset, briefings: dict[str, Briefing], keys, style_url: str, manager=None
 ) -> None:
     total = len(dataset.events)
-    first_day, last_day = period(dataset)
+
+    def timeline_range(state: ViewState, pathname: str | None):
+        """The timeline's axis: a briefing step's own window (steady while play sweeps it), else the view's."""
+        briefing = briefing_for(pathname, briefings)
+        if briefing is not None:
+            return axis_range(dataset, current_step(briefing, state)[1].view_state())
+        return axis_range(dataset, state)
 
     app.clientside_callback(
         ClientsideFunction(namespace="conflictmap", function_name="deriveKeys"),
@@ -315,6 +322,9 @@ def register_callbacks(
         unplaced = int(visible["map_lat"].isna().sum())
         if unplaced:
             count.append(html.Span(f" ({unplaced:,} with no place: timeline only)", className="muted"))
+        passive = passive_only(dataset, state, visible)
+        if len(passive):
+            count.append(html.Span(passive_note(dataset, passive), className="muted passive-note"))
         placed = placed_events(visible)
         if featured and not placed.index.isin(list(featured)).any():
             root += " timeline-stage"  # a step whose events have no place: the timeline takes the stage
@@ -324,7 +334,7 @@ def register_callbacks(
             "camera": camera,
             "token": f"{pathname or '/'}#{state.step or ''}" if featured or camera else "explore",
         }
-        x_range = (first_day, last_day)
+        x_range = timeline_range(state, pathname)
         if map_drawn:
             map_update = map_patch(visible, featured, zoom, highlighted, state.event, (map_view or {}).get("bounds"))
         else:
@@ -395,7 +405,7 @@ def register_callbacks(
         state, featured, *_ = presented(dataset, briefings, search, pathname)
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
-        return timeline_figure(dataset, visible, state, highlighted, featured, x_range=(first_day, last_day))
+        return timeline_figure(dataset, visible, state, highlighted, featured, x_range=timeline_range(state, pathname))
 
     @app.callback(
         Output("event-list", "children"),
@@ -416,7 +426,7 @@ def register_callbacks(
             if len(visible) <= shown
             else events_in_time_order(visible.nsmallest(shown, ["date_start"]))
         )
-        rows = event_rows(dataset, order[:shown])
+        rows = event_rows(dataset, order[:shown], passive_only(dataset, state, visible))
         more = None
         if len(visible) > shown:
             more = html.Button(

@@ -3,10 +3,16 @@
 Each row carries ``data-event-id``; a click selects the event on the map and
 the timeline (in the browser, through the URL), and the selected row is
 scrolled into view. Long lists come a page at a time.
+
+A faction filter keeps events in which the faction takes part in any role;
+a row the filter keeps only because the faction is *affected* says so, and so
+does the count line, so nobody reads them as the faction's own actions. Text
+from the data goes into the page as text (Dash escapes it), never as HTML.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import html
 
 from conflictmap.table import Dataset
@@ -15,11 +21,33 @@ from dashboard.figures import date_text, faction_colour, faction_label, place_te
 LIST_PAGE = 500
 
 
-def event_rows(dataset: Dataset, ids: list[str]) -> list[html.Li]:
+def _faction_names(dataset: Dataset, factions) -> str:
+    names = [str(dataset.factions["name"].get(f, f)) for f in dict.fromkeys(factions)]
+    return ", ".join(names) if len(names) <= 3 else ", ".join(names[:3]) + f" and {len(names) - 3} more"
+
+
+def passive_note(dataset: Dataset, passive: pd.DataFrame) -> str:
+    """The count line's addendum for events kept only because a chosen faction is affected."""
+    n = passive["event_id"].nunique()
+    who = _faction_names(dataset, passive["faction"])
+    return f" · {n:,} only as affected: {who}"
+
+
+def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = None) -> list[html.Li]:
+    """One row per event; ``passive`` (from ``conflictmap.view.passive_only``) marks rows kept only as affected."""
     ev = dataset.events.loc[ids]
+    affected: dict[str, list[str]] = {}
+    if passive is not None and len(passive):
+        for eid, faction in passive[passive["event_id"].isin(ids)].itertuples(index=False):
+            affected.setdefault(eid, []).append(faction)
     rows = []
     for eid, row in ev.iterrows():
         faction = row["primary_faction"]
+        mark = (
+            [html.Span(f"Affected only: {_faction_names(dataset, affected[eid])}", className="row-affected")]
+            if eid in affected
+            else []
+        )
         rows.append(
             html.Li(
                 [
@@ -32,6 +60,7 @@ def event_rows(dataset: Dataset, ids: list[str]) -> list[html.Li]:
                         [
                             html.Span(row["title"], className="row-title"),
                             html.Span(f"{date_text(row)} · {place_text(row)}", className="row-meta"),
+                            *mark,
                         ],
                         className="row-text",
                     ),

@@ -12,10 +12,11 @@ from conflictmap.briefing import Briefing
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS
 from dashboard.legend import legend
+from dashboard.plotconfig import LANES_CONFIG, MAP_CONFIG, STRIP_CONFIG
 from dashboard.timeline import STRIP_HEIGHT
 
 DOWNLOAD_FORMATS = {
-    "html": "Offline page (HTML, map + timeline)",
+    "html": "Offline page (HTML)",
     "png": "Image (PNG)",
     "pdf": "PDF",
     "svg": "SVG",
@@ -41,12 +42,6 @@ BLANK_MAP = {
         "plot_bgcolor": "#cfe1ee",
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
     },
-}
-
-GRAPH_CONFIG = {
-    "displaylogo": False,
-    "responsive": True,
-    "toImageButtonOptions": {"filename": "conflictmap"},
 }
 
 
@@ -97,13 +92,14 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
                 [
                     html.H1(["conflictmap ", html.Span(dataset.title, className="dataset-title")]),
                     html.Div(id="event-count", role="status", **{"aria-live": "polite"}),
+                    _briefing_menu(briefings),
                 ],
                 className="topbar",
             ),
             html.Div(id="notices", role="alert"),
             html.Div(
                 [
-                    _filters(dataset, briefings, types_present),
+                    _filters(dataset, types_present),
                     _presenter(),
                     html.Main(
                         [
@@ -112,7 +108,7 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
                                     dcc.Graph(
                                         id="map",
                                         figure=BLANK_MAP,
-                                        config={**GRAPH_CONFIG, "scrollZoom": True},
+                                        config=MAP_CONFIG,
                                         className="map-graph",
                                         clear_on_unhover=True,
                                     ),
@@ -138,14 +134,14 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
                                 [
                                     dcc.Graph(
                                         id="timeline-strip",
-                                        config={**GRAPH_CONFIG, "scrollZoom": False},
+                                        config=STRIP_CONFIG,
                                         className="strip-graph",
                                         style={"height": f"{STRIP_HEIGHT}px"},
                                     ),
                                     html.Div(
                                         dcc.Graph(
                                             id="timeline",
-                                            config={**GRAPH_CONFIG, "scrollZoom": False, "displayModeBar": False},
+                                            config=LANES_CONFIG,
                                             className="timeline-graph",
                                             clear_on_unhover=True,
                                         ),
@@ -196,7 +192,7 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
     )
 
 
-def _filters(dataset: Dataset, briefings: dict[str, Briefing], types_present) -> html.Aside:
+def _filters(dataset: Dataset, types_present) -> html.Aside:
     ev = dataset.events
     return html.Aside(
         [
@@ -299,18 +295,24 @@ def _filters(dataset: Dataset, briefings: dict[str, Briefing], types_present) ->
                 "timeline to pick dates; scroll to zoom the map.",
                 className="hint",
             ),
-            html.Div(
-                [
-                    html.H2("Briefings"),
-                    html.Ul([html.Li(dcc.Link(b.title, href=f"/briefing/{name}")) for name, b in briefings.items()]),
-                ],
-                className="briefing-list",
-            )
-            if briefings
-            else None,
         ],
         className="filters",
         **{"aria-label": "Filters"},
+    )
+
+
+def _briefing_menu(briefings: dict[str, Briefing]) -> html.Details | None:
+    """The way into presenter mode, in the header so no screen has to scroll to find it."""
+    if not briefings:
+        return None
+    return html.Details(
+        [
+            html.Summary(
+                f"Briefings ({len(briefings)})", id="briefings-menu", title="Present a briefing, step by step"
+            ),
+            html.Ul([html.Li(dcc.Link(b.title, href=f"/briefing/{name}")) for name, b in briefings.items()]),
+        ],
+        className="briefing-menu",
     )
 
 

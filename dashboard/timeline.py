@@ -25,7 +25,8 @@ from dashboard.figures import FONT, SELECTED_COLOUR, esc, faction_colour, factio
 from dashboard.symbols import plotly_symbol
 
 LANE_LABEL_PX = 190  # left margin for lane names, shared by strip and lanes so their x axes line up
-RIGHT_PX = 16
+# The right margin holds the strip's modebar, upright, beside the plot: it never covers the last bars.
+RIGHT_PX = 34
 ROW_PX = 24  # one row of markers inside a lane
 LANE_PAD_PX = 9
 MIN_LANES_PX = 120
@@ -34,6 +35,7 @@ MAX_TIMELINE_EVENTS = 2500  # past this, lanes are histograms
 STRIP_HEIGHT = 118
 TIMELINE_UIREVISION = "analyst"
 WINDOW_FILL = "#f2b705"
+MIN_AXIS = pd.Timedelta(days=14)  # the shortest stretch of time the axis shows
 
 
 def lanes_for(dataset: Dataset, visible: pd.DataFrame, mode: str) -> tuple[list[str], pd.Series]:
@@ -100,6 +102,30 @@ def period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
     first, last = dataset.events["date_start"].min(), dataset.events["date_end"].max() + pd.Timedelta(days=1)
     margin = max(pd.Timedelta(days=2), (last - first) * 0.03)
     return first - margin, last + margin
+
+
+def axis_range(dataset: Dataset, state: ViewState) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The x range the timeline shows: the date window with a margin when one is set, else the period.
+
+    A one-month window on a four-year dataset would otherwise be a sliver a few pixels wide. The
+    margin (15% of the window, at least a day) keeps the window's edges and a little context in
+    view; an open side runs to the end of the dataset's period. A window of a few days is widened
+    to ``MIN_AXIS``, centred on it: a single day filling the whole axis would hide its neighbours
+    and the lead-ins of "on or before" dates.
+    """
+    first, last = period(dataset)
+    if not (state.date_from or state.date_to):
+        return first, last
+    start = pd.Timestamp(state.date_from) if state.date_from else first
+    end = pd.Timestamp(state.date_to) + pd.Timedelta(days=1) if state.date_to else last
+    if end <= start:  # a window ending before it starts shows nothing: keep the period
+        return first, last
+    margin = max(pd.Timedelta(days=1), (end - start) * 0.15)
+    lo, hi = (start - margin if state.date_from else start), (end + margin if state.date_to else end)
+    short = MIN_AXIS - (hi - lo)
+    if short > pd.Timedelta(0):  # a day or a few: widen around the window, so its days keep their context
+        lo, hi = lo - short / 2, hi + short / 2
+    return lo, hi
 
 
 def _segments(x0, x1, y) -> tuple[list, list]:
@@ -420,6 +446,7 @@ def strip_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *, x
                 "title": {"text": f"events / {unit}", "font": {"size": 12}},
             },
             "shapes": _window_shape(state, x_range, "y domain"),
+            "modebar": {"orientation": "v", "bgcolor": "rgba(255,255,255,0)"},
             "uirevision": TIMELINE_UIREVISION,
             "showlegend": False,
         },

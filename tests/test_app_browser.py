@@ -26,6 +26,7 @@ from browser_helpers import (
 )
 from selenium.webdriver.common.keys import Keys
 
+from conflictmap.describe import download_name
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import ViewState, events_in_time_order, filter_events
 from dashboard.app import create_app
@@ -298,6 +299,9 @@ def test_download_button_exports_the_filtered_view(dash_duo, app_url, tmp_path):
     driver.find_element("id", "download-button").click()
     files = wait_for(lambda: [p for p in tmp_path.iterdir() if p.suffix == ".geojson"], timeout=30, message="download")
     collection = json.loads(files[0].read_text(encoding="utf-8"))
+    # Named for what it holds (title and filter), not conflictmap.geojson.
+    assert files[0].name == download_name(DATASET, ViewState(factions=("us-coalition",)), "geojson")
+    assert files[0].name.endswith("_us-coalition.geojson")
     shown = filter_events(DATASET, ViewState(factions=("us-coalition",)))
     placed = set(shown.index[shown["map_lat"].notna()])
     assert {f["id"] for f in collection["features"]} == placed

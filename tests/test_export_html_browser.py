@@ -159,3 +159,20 @@ def test_faction_filter_and_briefing_steps(page):
     assert "Step 1" in driver.find_element("id", "step-label").text
     assert "Raqqa" in driver.find_element("id", "step-text").text
     assert _severe(driver) == []
+
+
+def test_no_modebar_button_sends_anything_elsewhere(page):
+    """plotly.js 4 offers "Share chart..." (an upload to a cloud service) unless told not to."""
+    driver, _ = page
+    found = driver.execute_script("""
+      return {
+        titles: [...document.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title')),
+        links: [...document.querySelectorAll('.modebar a[href]')].map(a => a.href),
+        configs: ['map', 'timeline'].map(id => { const c = document.getElementById(id)._context;
+          return [c.showSendToCloud, !!c.showEditInChartStudio, c.plotlyServerURL, c.displaylogo]; }),
+      };""")
+    assert found["titles"] and set(found["titles"]) <= {"Pan", "Box Select", "Lasso Select", "Zoom", "Reset axes"}, (
+        found
+    )
+    assert found["links"] == []
+    assert found["configs"] == [[False, False, "", False]] * 2

@@ -25,7 +25,7 @@ from dashboard.mapfigure import _frame_points, map_traces, placed_events
 from dashboard.mapstyle import BASEMAP_DIR, inline_source, map_style
 from dashboard.markers import zoom_for_bounds
 from dashboard.symbols import TYPE_SYMBOLS
-from dashboard.timeline import LANE_LABEL_PX, period, timeline_figure
+from dashboard.timeline import LANE_LABEL_PX, axis_range, timeline_figure
 
 WIDTH = 1200
 MAP_HEIGHT = 560
@@ -111,7 +111,7 @@ def composite_figure(
         centre, zoom = frame.centre, frame.zoom
     else:
         centre, zoom = camera_for(dataset, visible, featured, width, map_h)
-    x_range = frame.x_range if frame and frame.x_range else period(dataset)
+    x_range = frame.x_range if frame and frame.x_range else axis_range(dataset, state)
     highlighted = (state.event,) if state.event else ()
     traces, layers = map_traces(dataset, visible, zoom=zoom, featured=featured, highlighted=(), selected=state.event)
     lanes = timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range)

@@ -39,7 +39,8 @@ from dashboard.exports.errors import ExportError
 from dashboard.figures import date_text, place_text
 from dashboard.mapfigure import frame_bounds, map_traces, placed_events
 from dashboard.mapstyle import BASEMAP_DIR, inline_source, map_style
-from dashboard.timeline import timeline_figure
+from dashboard.plotconfig import EXPORT_TIMELINE_CONFIG, MAP_CONFIG
+from dashboard.timeline import axis_range, timeline_figure
 
 PAGE = Path(__file__).resolve().parent / "page"  # the page's HTML, CSS and script
 
@@ -73,7 +74,14 @@ def _view(dataset: Dataset, state: ViewState, label: str, text: str, featured=()
     visible = visible_events(dataset, state)
     centre, zoom = camera_for(dataset, visible, featured, width=1000, height=560)
     traces, layers = map_traces(dataset, visible, zoom=zoom, featured=tuple(featured))
-    lanes = timeline_figure(dataset, visible, state.replace(event=None), featured=tuple(featured), ticks=True)
+    lanes = timeline_figure(
+        dataset,
+        visible,
+        state.replace(event=None),
+        featured=tuple(featured),
+        ticks=True,
+        x_range=axis_range(dataset, state),
+    )
     lanes["layout"]["uirevision"] = None
     framed = placed_events(visible)
     if featured and framed.index.isin(list(featured)).any():
@@ -129,6 +137,7 @@ def page_data(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> 
         "title": briefing.title if briefing else dataset.title,
         "summary": markdown_to_text(briefing.summary) if briefing and briefing.summary else "",
         "attribution": attr.lines(with_map=True) + ["Charts: plotly.js (MIT licence)."],
+        "plotConfig": {"map": MAP_CONFIG, "timeline": EXPORT_TIMELINE_CONFIG},
         "factions": [
             {"id": fid, "name": r["name"], "colour": r["colour"], "side": r["side"]}
             for fid, r in dataset.factions.iterrows()

@@ -8,9 +8,10 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from conflictmap.briefing import Briefing
+from conflictmap.describe import view_description
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState
+from conflictmap.view import ViewState, passive_only
 from dashboard.exports.browser import render
 from dashboard.exports.common import markdown_to_text, visible_events
 from dashboard.exports.composite import composite_figure
@@ -20,7 +21,9 @@ def views(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> Iter
     """One figure per image: the one view, or each briefing step; built one at a time, as the browser asks."""
     if briefing is None:
         visible = visible_events(dataset, state)
-        subtitle = _filters_text(state)
+        passive = passive_only(dataset, state, visible)["event_id"].nunique()
+        counts = f"{len(visible):,} events" + (f", {passive:,} only as affected" if passive else "")
+        subtitle = f"{view_description(dataset, state)} ({counts})"  # in words, never the query string
         yield composite_figure(dataset, visible, state, subtitle=subtitle)
         return
     for k, step in enumerate(briefing.steps, 1):
@@ -33,11 +36,6 @@ def views(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> Iter
             title=briefing.title,
             subtitle=f"Step {k} of {len(briefing.steps)}: {markdown_to_text(step.heading)}",
         )
-
-
-def _filters_text(state: ViewState) -> str:
-    q = state.to_query()
-    return f"Filtered view: ?{q}" if state.is_filtered else "All events"
 
 
 def step_paths(out: Path, n: int) -> list[Path]:

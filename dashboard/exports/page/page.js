@@ -1,7 +1,7 @@
 (function () {
   'use strict';
   const DATA = JSON.parse(document.getElementById('conflictmap-data').textContent);
-  const CONFIG = {responsive: true, displaylogo: false, scrollZoom: true};
+  const CONFIG = DATA.plotConfig;  // dashboard/plotconfig.py: no outbound modebar button
   const UNCERTAINTY = ['story-halo', 'story-area-fill', 'story-area-line', 'story-corridor'];
   const mapEl = document.getElementById('map');
   const tlEl = document.getElementById('timeline');
@@ -199,7 +199,7 @@
     m.layout.map.style = style;
     Object.assign(m.layout, {margin: {l: 0, r: 0, t: 0, b: 0}, showlegend: false, hovermode: 'closest',
                              dragmode: 'pan', uirevision: 'view-' + current});
-    const drawn = Promise.all([Plotly.react(mapEl, m.data, m.layout, CONFIG), Plotly.react(tlEl, t.data, t.layout, CONFIG)]);
+    const drawn = Promise.all([Plotly.react(mapEl, m.data, m.layout, CONFIG.map), Plotly.react(tlEl, t.data, t.layout, CONFIG.timeline)]);
     watchMap();  // the map exists as soon as plotly starts drawing: catch its first icon requests
     drawn.then(() => {
       watchMap();
