@@ -373,8 +373,8 @@ class MappingConverter:
                 }
             )
         rows = np.concatenate([p[0] for p in parts])
-        order = np.concatenate([p[1] for p in parts])
-        sequence = np.lexsort((np.arange(len(rows)), order, rows))
+        orders = np.concatenate([p[1] for p in parts])
+        sequence = np.lexsort((np.arange(len(rows)), orders, rows))
         roles = np.concatenate([np.full(len(p[0]), ROLES.index(p[3])) for p in parts])
         return pa.table(
             {
@@ -463,6 +463,7 @@ def _types(type_text: pa.Array, sub_text: pa.Array):
     types, subs, ok = [], [], []
     for value in pair.dictionary.to_pylist():
         t, s = value.split("\x1f")
+        found: tuple[str, str | None] | None
         if t in EVENT_TYPES and (not s or s in EVENT_TYPES[t]):
             found = (t, s or None)
         else:
