@@ -615,10 +615,13 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
 
 
 def schema_texts() -> dict[str, str]:
-    """Each schema file's name and its text, exactly as committed under ``schema/``."""
+    """Each schema file's name and its text, exactly as committed under ``schema/``: these two
+    files' and the import's (actor groups, CSV mapping; their models import this module)."""
+    from conflictmap.importers.filemodels import IMPORT_SCHEMA_FILES
+
     return {
         name: json.dumps(json_schema(model), indent=2, ensure_ascii=False) + "\n"
-        for name, model in SCHEMA_FILES.items()
+        for name, model in {**SCHEMA_FILES, **IMPORT_SCHEMA_FILES}.items()
     }
 
 
