@@ -56,18 +56,6 @@ GROUPS_BREAKS = [
 ]
 
 
-@pytest.mark.parametrize("old,new,line,message", GROUPS_BREAKS, ids=[b[3].split(":")[0] for b in GROUPS_BREAKS])
-def test_a_broken_groups_file_fails_the_schema_and_the_loader(tmp_path, old, new, line, message):
-    assert old in GROUPS
-    text = GROUPS.replace(old, new, 1)
-    assert list(validator("actor-groups.schema.json").iter_errors(yaml.safe_load(text)))
-    path = tmp_path / "groups.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(EventsFileError) as caught:
-        load_groups(path)
-    assert str(caught.value).startswith(f"{path}:{line}: {message}"), str(caught.value)
-
-
 def test_groups_rules_no_schema_states_are_still_refused_with_their_lines(tmp_path):
     path = tmp_path / "groups.yaml"
     path.write_text(
@@ -103,14 +91,22 @@ MAPPING_BREAKS = [
 ]
 
 
-@pytest.mark.parametrize("old,new,line,message", MAPPING_BREAKS, ids=[b[3].split(":")[0] for b in MAPPING_BREAKS])
-def test_a_broken_mapping_file_fails_the_schema_and_the_loader(tmp_path, old, new, line, message):
-    text = MAPPING.read_text(encoding="utf-8")
+# (the file's text, its schema, its loader) by kind
+FILES = {
+    "groups": (GROUPS, "actor-groups.schema.json", load_groups),
+    "mapping": (MAPPING.read_text(encoding="utf-8"), "csv-mapping.schema.json", load_mapping),
+}
+BREAKS = [("groups", *b) for b in GROUPS_BREAKS] + [("mapping", *b) for b in MAPPING_BREAKS]
+
+
+@pytest.mark.parametrize("kind,old,new,line,message", BREAKS, ids=[f"{b[0]}-{b[4].split(':')[0]}" for b in BREAKS])
+def test_a_broken_file_fails_the_schema_and_the_loader(tmp_path, kind, old, new, line, message):
+    text, schema, load = FILES[kind]
     assert old in text
     text = text.replace(old, new, 1)
-    assert list(validator("csv-mapping.schema.json").iter_errors(yaml.safe_load(text)))
-    path = tmp_path / "mapping.yaml"
+    assert list(validator(schema).iter_errors(yaml.safe_load(text)))
+    path = tmp_path / f"{kind}.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(EventsFileError) as caught:
-        load_mapping(path)
+        load(path)
     assert str(caught.value).startswith(f"{path}:{line}: {message}"), str(caught.value)
