@@ -226,7 +226,7 @@ def _import_batches(path, store, fmt, on_error, groups, mapping, on_problem, rea
                 for p in found:
                     report(Problem(file, p.line, label(p.column), p.message))
                 summary.rejected += len({p.line for p in found})
-            if not n:
+            if conv is None:  # an empty batch: only refused lines, counted above
                 continue
             keep = np.ones(n, dtype=bool)
             keep[[p.row for p in found if p.row >= 0]] = False
