@@ -1,6 +1,6 @@
 """A synthetic ACLED-format CSV of any size, for import benchmarks and tests.
 
-    python benchmarks/acled_synth.py --rows 1000000 -o acled-1m.csv [--bad-rows 25] [--seed 7]
+    python -m benchmarks.acled_synth --rows 1000000 -o acled-1m.csv [--bad-rows 25] [--seed 7]
 
 Realistic where the importer's work depends on it (the numbers are made up and
 are not facts about any real event):
@@ -40,7 +40,6 @@ import pyarrow.csv as pacsv
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 COLUMNS = [
     "event_id_cnty",

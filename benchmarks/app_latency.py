@@ -1,6 +1,6 @@
 """How fast the app answers an analyst: first render, selection, hover, bytes per update.
 
-    python benchmarks/app_latency.py [--runs 5] [--size 10000]
+    python -m benchmarks.app_latency [--runs 5] [--size 10000]
 
 On the bundled events file and on a synthetic ACLED-shaped store of --size
 events (made with acled_synth.py and `conflictmap import` if missing), with
@@ -20,16 +20,13 @@ point, no selection or hover of its own), with ratios. Numbers are printed, neve
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT))
-
-from app_scale import (
+from benchmarks.app_scale import (
     CONFLICTMAP,
     PY,
     body,
@@ -44,6 +41,8 @@ from app_scale import (
     server,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
+
 LONGTASKS = """
 window.__longest = 0;
 new PerformanceObserver(list => {
@@ -53,10 +52,12 @@ new PerformanceObserver(list => {
 
 
 def settle(driver, timeout=120):
-    sys.path.insert(0, str(ROOT / "tests"))
-    from browser_helpers import wait_idle
-
-    wait_idle(driver, timeout)
+    """The test suite's own "Dash idle, map drawn" wait, read from its file: tests/ is no package."""
+    spec = importlib.util.spec_from_file_location("browser_helpers", ROOT / "tests" / "browser_helpers.py")
+    assert spec is not None and spec.loader is not None
+    helpers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helpers)
+    helpers.wait_idle(driver, timeout)
 
 
 def selection_ms(driver, runs: int) -> float:

@@ -14,26 +14,24 @@ most populous row, nothing filtered; its dates are `dateparser.parse` of the phr
 publication date as base. `--heldout` runs the articles in heldout/ and heldout2/ (kept aside while
 the rules were written) and reports each set separately.
 
-    python benchmarks/draft_accuracy.py [--heldout] [--verbose]
+    python -m benchmarks.draft_accuracy [--heldout] [--verbose]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from conflictmap.draft import find_dates, find_places, naive_places, read_article
 from conflictmap.draft.places import PlaceMention
 from geodata.gazetteer import haversine_km
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ARTICLES = ROOT / "tests" / "fixtures" / "articles"
 WITHIN_KM = 10.0

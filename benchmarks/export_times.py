@@ -1,6 +1,6 @@
 """Wall time of each export format on the bundled events file, and its ratio to a PNG export.
 
-    python benchmarks/export_times.py [--briefing deir-ez-zor-october-2017] [--warm] [FORMAT ...]
+    python -m benchmarks.export_times [--briefing deir-ez-zor-october-2017] [--warm] [FORMAT ...]
 
 The formats drawn in Chromium (png, pdf, svg, gif, mp4, pptx) share one
 browser per process (dashboard/exports/browser.py). "cold" stops it before
@@ -19,13 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
 from conflictmap.briefing import briefing_path, load_briefing
 from conflictmap.pipeline import load_dataset
 from dashboard.exports import FORMATS, export
 from dashboard.exports.browser import stop_browser
+
+REPO = Path(__file__).resolve().parents[1]
 
 SUFFIX = {"timelinejs": "json"}
 RENDERED = ("png", "pdf", "svg", "gif", "mp4", "pptx")

@@ -19,8 +19,8 @@ The test set (``benchmarks/data/transliteration_testset.csv``) has three parts:
 
 Usage::
 
-    python benchmarks/geocoding_accuracy.py              # run on the CSV
-    python benchmarks/geocoding_accuracy.py --regenerate # rebuild the CSV first
+    python -m benchmarks.geocoding_accuracy              # run on the CSV
+    python -m benchmarks.geocoding_accuracy --regenerate # rebuild the CSV first
 """
 
 from __future__ import annotations
@@ -35,11 +35,10 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 from geodata.gazetteer import default_gazetteer, haversine_km
 from geodata.geocoder import resolve
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TESTSET = ROOT / "benchmarks" / "data" / "transliteration_testset.csv"
 # Written independently (by someone who had not read the geocoder) and never tuned on.

@@ -1,6 +1,6 @@
 """How fast ACLED-size data imports and how fast the app's data loads from the store.
 
-    python benchmarks/import_scale.py [--sizes 10000,100000,1000000] [--workdir /tmp/conflictmap-bench]
+    python -m benchmarks.import_scale [--sizes 10000,100000,1000000] [--workdir /tmp/conflictmap-bench]
                                       [--naive-max 1000000]
 
 For each size: a synthetic ACLED export (benchmarks/acled_synth.py, 0.01% bad
@@ -34,7 +34,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def _peak_mb() -> float:
@@ -207,7 +206,11 @@ def child_naive(csv_path: str, out: str | None) -> dict:
 
 def _run_child(*args: str) -> dict:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False, cwd=ROOT
+        [sys.executable, "-m", "benchmarks.import_scale", "--child", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
     )
     if done.returncode != 0:
         raise SystemExit(f"child {args[0]} failed:\n{done.stderr[-3000:]}")
@@ -241,9 +244,10 @@ def main(argv=None) -> int:
         if not csv_path.exists():
             bad = max(1, size // 10_000)
             subprocess.run(
-                [sys.executable, str(ROOT / "benchmarks" / "acled_synth.py"), "--rows", str(size)]
+                [sys.executable, "-m", "benchmarks.acled_synth", "--rows", str(size)]
                 + ["--bad-rows", str(bad), "-o", str(csv_path)],
                 check=True,
+                cwd=ROOT,
             )
         store = args.workdir / f"store-{size}"
         shutil.rmtree(store, ignore_errors=True)

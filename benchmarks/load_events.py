@@ -1,6 +1,6 @@
 """Reading and validating large events files, against a naive YAML load in the same process.
 
-    python benchmarks/load_events.py [--sizes 1000 10000 100000]
+    python -m benchmarks.load_events [--sizes 1000 10000 100000]
 
 Each size is the bundled file's events repeated with unique ids (quotes stay
 real, so every source is checked against the article). For each size it
@@ -20,13 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
 import yaml
 
 from conflictmap.events import validate
 from conflictmap.yamlsource import parse_yaml
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def events_text(n: int) -> str:

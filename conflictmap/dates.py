@@ -61,10 +61,9 @@ def describe_date(start, end=None, precision: str | None = None) -> str:
     DATE_PRECISIONS.
     """
     first, last = _as_date(start), _as_date(end)
-    if first is None and last is None:
+    first, last = first or last, last or first  # one end missing: the span is the other day
+    if first is None or last is None:
         return "date unknown"
-    first = first or last
-    last = last or first
     if precision == "reported":
         return f"on or before {_day(last)} (date of report)"
     if precision == "by":

@@ -75,7 +75,9 @@ def _events_file(model: EventsFileModel, doc: YamlDocument) -> EventsFile:
         factions={key: f.model_dump() for key, f in model.factions.items()},
         events=[_event_values(e) for e in model.events],
         lines={e.id: doc.line(("events", i)) for i, e in enumerate(model.events)},
-        places={key: _place_values(p) | {"sources": _sources_values(p.sources)} for key, p in model.places.items()},
+        places={
+            key: _known_place_values(p) | {"sources": _sources_values(p.sources)} for key, p in model.places.items()
+        },
         place_lines={key: doc.line(("places", key)) for key in model.places},
     )
 
@@ -109,7 +111,8 @@ def _duplicate_event_ids(doc: YamlDocument) -> list[Problem]:
     events = doc.data.get("events") if isinstance(doc.data, dict) else None
     if not isinstance(events, list):
         return []
-    problems, first = [], {}
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
     for i, event in enumerate(events):
         event_id = event.get("id") if isinstance(event, dict) else None
         if not isinstance(event_id, str):
@@ -155,8 +158,10 @@ def _event_values(event) -> dict[str, Any]:
 
 
 def _place_values(place: Place | None) -> dict[str, Any] | None:
-    if place is None:
-        return None
+    return None if place is None else _known_place_values(place)
+
+
+def _known_place_values(place: Place) -> dict[str, Any]:
     coords = place.coordinates
     return {
         "name": place.name,

@@ -63,7 +63,7 @@ def os_error_message(exc: OSError | ValueError) -> str:
     """A short, path-free description of why a file operation failed."""
     if isinstance(exc, ValueError):  # e.g. a NUL byte in the path
         return "invalid file name"
-    known = _OS_MESSAGES.get(exc.errno)
+    known = _OS_MESSAGES.get(exc.errno) if exc.errno is not None else None
     if known:
         return known
     return exc.strerror or type(exc).__name__

@@ -173,7 +173,7 @@ def _pid_alive(pid: int) -> bool:
 
 def sweep_stale_temps(folder: Path | str) -> list[Path]:
     """Remove temp files in ``folder`` left by writers of ours (this host) that were killed."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

@@ -14,6 +14,7 @@ one place, one name shared by two towns is two places).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,10 @@ def place_keys(events: pd.DataFrame, prefix: str) -> pd.Series:
     lat = pd.to_numeric(events[f"{prefix}_lat"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(events[f"{prefix}_lon"], errors="coerce").to_numpy(dtype=float)
     placed = np.isfinite(lat) & np.isfinite(lon)
-    is_text = gid.map(type).eq(str).to_numpy(dtype=bool) if gid.dtype == object else gid.notna().to_numpy(dtype=bool)
+    if gid.dtype == object:
+        is_text = gid.map(lambda v: type(v) is str).to_numpy(dtype=bool)
+    else:
+        is_text = gid.notna().to_numpy(dtype=bool)
     has_gid = is_text & (gid.astype("string").fillna("").str.len().to_numpy() > 0)
     keys = np.full(len(events), None, dtype=object)
     if has_gid.any():
@@ -89,7 +93,7 @@ def story_places(dataset: Dataset, limit: int = MAX_STORY_PLACES, keys: pd.DataF
                     "precision": rows[f"{prefix}_precision"].astype(object).to_numpy(),
                     "lat": pd.to_numeric(rows[f"{prefix}_lat"]).to_numpy(float),
                     "lon": pd.to_numeric(rows[f"{prefix}_lon"]).to_numpy(float),
-                    "radius_km": pd.to_numeric(rows.get(f"{prefix}_radius_km"), errors="coerce").to_numpy(float),
+                    "radius_km": pd.to_numeric(rows[f"{prefix}_radius_km"], errors="coerce").to_numpy(float),
                     "gazetteer_id": rows[f"{prefix}_gazetteer_id"].astype(object).to_numpy(),
                     "country": rows[f"{prefix}_country"].astype(object).to_numpy(),
                     "event": 1,
@@ -113,11 +117,11 @@ def story_places(dataset: Dataset, limit: int = MAX_STORY_PLACES, keys: pd.DataF
                         "precision": ref.get("precision", pd.Series(["town"] * len(ref))).fillna("town").to_numpy(),
                         "lat": ref["lat"].astype(float).to_numpy(),
                         "lon": ref["lon"].astype(float).to_numpy(),
-                        "radius_km": pd.to_numeric(ref.get("radius_km"), errors="coerce").to_numpy(float)
+                        "radius_km": pd.to_numeric(ref["radius_km"], errors="coerce").to_numpy(float)
                         if "radius_km" in ref
                         else np.nan,
-                        "gazetteer_id": ref.get("gazetteer_id").to_numpy() if "gazetteer_id" in ref else None,
-                        "country": ref.get("country").to_numpy() if "country" in ref else None,
+                        "gazetteer_id": ref["gazetteer_id"].to_numpy() if "gazetteer_id" in ref else None,
+                        "country": ref["country"].to_numpy() if "country" in ref else None,
                         "event": 0,
                         "role": "reference",
                     }
@@ -183,7 +187,8 @@ def _with_geometry(places: pd.DataFrame) -> pd.DataFrame:
         boundary.append(b)
         path.append(p)
         outline.append(o)
-    return places.assign(boundary=boundary, path=path, outline=outline)
+    columns: dict[str, Any] = {"boundary": boundary, "path": path, "outline": outline}  # lists of values or None
+    return places.assign(**columns)
 
 
 def _text(v) -> str | None:

@@ -7,6 +7,11 @@ block :func:`task` costs nothing, so the same functions run silently in tests,
 in the Dash app and in scripts. The active reporter travels in a context
 variable rather than as a parameter, so no signature between the command and
 the slow loop has to carry it.
+
+This is the one progress API: exports and geocoding count items, an import
+counts the bytes of the file it reads (``task(..., unit="bytes")``, drawn as
+sizes), lines said while bars run go through :func:`say` so they do not tear a
+bar, and the app's download jobs report through :class:`ProgressMessages`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import contextvars
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
 
 Advance = Callable[..., None]
 
@@ -48,6 +54,7 @@ def reporting(enabled: bool, stream: IO[str] | None = None) -> Iterator[None]:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
+        DownloadColumn,
         MofNCompleteColumn,
         Progress,
         SpinnerColumn,
@@ -55,12 +62,22 @@ def reporting(enabled: bool, stream: IO[str] | None = None) -> Iterator[None]:
         TimeElapsedColumn,
     )
 
+    class Amount(MofNCompleteColumn):
+        """done/total as a count, or as sizes (1.2/50.0 MB) for a task counting bytes."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.sizes = DownloadColumn()
+
+        def render(self, task):
+            return self.sizes.render(task) if task.fields.get("unit") == "bytes" else super().render(task)
+
     console = Console(file=stream if stream is not None else sys.stderr)
     bars = Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        Amount(),
         TimeElapsedColumn(),
         console=console,
         transient=console.is_terminal,
@@ -85,8 +102,8 @@ def reporting_to(reporter: Any) -> Iterator[None]:
 
 
 @contextmanager
-def task(description: str, total: int | None = None) -> Iterator[Advance]:
-    """A named piece of work; yields ``advance(n=1)`` to call as items complete.
+def task(description: str, total: int | None = None, unit: Literal["items", "bytes"] = "items") -> Iterator[Advance]:
+    """A named piece of work; yields ``advance(n=1)`` to call as items (or bytes) complete.
 
     ``total`` None draws a spinner with a running count instead of a bar.
     """
@@ -94,7 +111,8 @@ def task(description: str, total: int | None = None) -> Iterator[Advance]:
     if bars is None:
         yield _nothing
         return
-    task_id = bars.add_task(description, total=total)
+    fields = {"unit": unit} if unit != "items" else {}  # an items task asks no more of a reporter than before
+    task_id = bars.add_task(description, total=total, **fields)
 
     def advance(n: int = 1) -> None:
         bars.advance(task_id, n)
@@ -112,6 +130,72 @@ def task(description: str, total: int | None = None) -> Iterator[Advance]:
 
 def _nothing(n: int = 1) -> None:
     return None
+
+
+def advance_to(advance: Advance) -> Callable[[int], None]:
+    """``advance`` for a reader that reports how far it has got (bytes read so far), not each step."""
+    done = 0
+
+    def to(position: int) -> None:
+        nonlocal done
+        if position > done:
+            advance(position - done)
+            done = position
+
+    return to
+
+
+def say(text: str) -> None:
+    """A line on stderr that does not tear the bars being drawn (printed above them)."""
+    bars = _progress.get()
+    console = getattr(bars, "console", None)
+    if console is not None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+    else:
+        print(text, file=sys.stderr)
+
+
+@dataclass
+class _Task:
+    id: int
+    description: str
+    total: float | None
+    completed: float = 0
+
+
+@dataclass
+class ProgressMessages:
+    """Progress of tasks as one line of text (``show``), e.g. for the app's download page:
+    a reporter for :func:`reporting_to` (duck-types the part of rich's Progress that :func:`task` uses)."""
+
+    show: Callable[[str], None]
+    tasks: list[_Task] = field(default_factory=list)
+
+    def add_task(self, description: str, total: float | None = None, **fields: object) -> int:
+        """``fields`` (rich's extra task fields, e.g. the unit) do not change the words."""
+        self.tasks.append(_Task(len(self.tasks), description, total))
+        self._say(self.tasks[-1])
+        return self.tasks[-1].id
+
+    def advance(self, task_id: int, n: float = 1) -> None:
+        task = self.tasks[task_id]
+        task.completed += n
+        self._say(task)
+
+    def update(self, task_id: int, total: float | None = None, completed: float | None = None) -> None:
+        task = self.tasks[task_id]
+        if total is not None:
+            task.total = total
+        if completed is not None:
+            task.completed = completed
+
+    def stop_task(self, task_id: int) -> None:
+        return None
+
+    def _say(self, task: _Task) -> None:
+        done = int(task.completed)
+        count = f" {done} of {int(task.total)}" if task.total else (f" {done}" if done else "")
+        self.show(f"{task.description}…{count}")
 
 
 def run_in_context(fn: Callable[[], Any]) -> Callable[[], Any]:

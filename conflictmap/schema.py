@@ -46,6 +46,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    JsonValue,
     StringConstraints,
     Tag,
     ValidationInfo,
@@ -397,9 +398,9 @@ class Source(_Model):
         return self
 
 
-def _event_rules_schema() -> list[dict]:
+def _event_rules_schema() -> list[JsonValue]:
     """The event rules JSON Schema can express, from the same vocabulary the validators use."""
-    rules: list[dict] = [
+    rules: list[JsonValue] = [
         {
             "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
             "then": {"properties": {"sub_type": {"enum": list(subs)}}},
@@ -427,7 +428,9 @@ class Event(_Model):
     id: Id = Field(description="Stable: used in links and briefings.")
     title: Text
     date: EventDate
-    type: EventType = Field(description="ACLED-aligned event type (conflictmap/vocabulary.py).")
+    type: EventType = Field(  # type: ignore[valid-type]  # a Literal built from the vocabulary
+        description="ACLED-aligned event type (conflictmap/vocabulary.py)."
+    )
     sub_type: str = Field(
         description="A sub-type of the event's type.", json_schema_extra={"enum": list(ALL_SUB_TYPES)}
     )
@@ -615,10 +618,13 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
 
 
 def schema_texts() -> dict[str, str]:
-    """Each schema file's name and its text, exactly as committed under ``schema/``."""
+    """Each schema file's name and its text, exactly as committed under ``schema/``: these two
+    files' and the import's (actor groups, CSV mapping; their models import this module)."""
+    from conflictmap.importers.filemodels import IMPORT_SCHEMA_FILES
+
     return {
         name: json.dumps(json_schema(model), indent=2, ensure_ascii=False) + "\n"
-        for name, model in SCHEMA_FILES.items()
+        for name, model in {**SCHEMA_FILES, **IMPORT_SCHEMA_FILES}.items()
     }
 
 

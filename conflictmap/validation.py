@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from conflictmap.errors import Problem
 from conflictmap.schema import PATTERN_MESSAGES, UNION_TAGS, RuleViolations, json_schema
@@ -49,7 +50,7 @@ def _schema(model: type[BaseModel]) -> dict:
     return json_schema(model)
 
 
-def _problems(error: dict, doc: YamlDocument, schema: dict) -> list[Problem]:
+def _problems(error: ErrorDetails, doc: YamlDocument, schema: dict) -> list[Problem]:
     kind = error["type"]
     loc = _without_union_tags(tuple(error["loc"]))
     value = error.get("input")
@@ -120,7 +121,8 @@ def _kind(value: Any) -> str:
         return "a number"
     if isinstance(value, dt.date):
         return "a date"
-    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
+    return names.get(type(value), type(value).__name__)
 
 
 _COMMENT_AFTER_KEY = re.compile(r":\s+(#.*?)\s*$")

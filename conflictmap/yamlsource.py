@@ -38,6 +38,12 @@ _NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd
 MAX_DEPTH = 60
 
 
+def _line(event: yaml.Event) -> int:
+    """The 1-based line an event starts on; line 1 for an event without a mark (PyYAML types it optional)."""
+    mark = event.start_mark
+    return mark.line + 1 if mark is not None else 1
+
+
 @dataclass
 class YamlDocument:
     file: str
@@ -166,7 +172,7 @@ class _Guard:
         raise EventsFileError([Problem(self.file, line, "", message)])
 
     def start(self, event) -> None:
-        line = event.start_mark.line + 1
+        line = _line(event)
         if len(self.stack) >= MAX_DEPTH:
             self.refuse(line, f"nested deeper than {MAX_DEPTH} levels")
         self.stack.append([1, 1, event.anchor, line])
@@ -182,11 +188,11 @@ class _Guard:
 
     def scalar(self, event) -> None:
         if event.anchor:
-            self.anchors[event.anchor] = (1, 1, event.start_mark.line + 1)
+            self.anchors[event.anchor] = (1, 1, _line(event))
         self._count(1, 1)
 
     def alias(self, event) -> None:
-        name, line = event.anchor, event.start_mark.line + 1
+        name, line = event.anchor, _line(event)
         if name in self.open_anchors:
             self.refuse(line, f"the alias *{name} refers to the value containing it")
         if name not in self.anchors:
@@ -256,7 +262,7 @@ class _Builder:
         self.anchor_marks: dict[str, Any] = {}
 
     def problem(self, event, path, message):
-        self.doc.problems.append(Problem(self.doc.file, event.start_mark.line + 1, _dotted(path), message))
+        self.doc.problems.append(Problem(self.doc.file, _line(event), _dotted(path), message))
 
     def next(self):
         event = next(self.events)
@@ -279,12 +285,11 @@ class _Builder:
 
     def value(self, event, path: tuple, line: int | None = None) -> Any:
         doc = self.doc
-        doc.lines[path] = line or event.start_mark.line + 1
+        doc.lines[path] = line or _line(event)
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchored:
-                raise yaml.composer.ComposerError(
-                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
-                )
+                mark = event.start_mark  # libyaml's Mark when CSafeLoader parses: the same fields
+                raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", mark)  # type: ignore[arg-type]
             return self.anchored[event.anchor]
         anchor = event.anchor
         if anchor is not None:
@@ -299,9 +304,9 @@ class _Builder:
         if isinstance(event, yaml.ScalarEvent):
             result = self.scalar(event, path)
         elif isinstance(event, yaml.SequenceStartEvent):
-            result = self.sequence(event, path) if self.tag_ok(event, path, _SEQ) else self.skip_rest(path)
+            result = self.sequence(event, path) if self.tag_ok(event, path, _SEQ) else self.skipped(path)
         else:
-            result = self.mapping(event, path) if self.tag_ok(event, path, _MAP) else self.skip_rest(path)
+            result = self.mapping(event, path) if self.tag_ok(event, path, _MAP) else self.skipped(path)
         if anchor is not None:
             self.anchored[anchor] = result
         return result
@@ -351,7 +356,7 @@ class _Builder:
                 )
                 self.skip(value_event)
                 continue
-            out[key] = self.value(value_event, path + (key,), key_event.start_mark.line + 1)
+            out[key] = self.value(value_event, path + (key,), _line(key_event))
 
     def scalar(self, event, path: tuple) -> Any:
         tag = event.tag
@@ -381,6 +386,11 @@ class _Builder:
             self.skip_rest(None)
         elif getattr(event, "anchor", None) and not isinstance(event, yaml.AliasEvent):
             self.anchored[event.anchor] = None
+
+    def skipped(self, path) -> Any:
+        """The value of a collection that cannot be read: its events consumed, None in its place."""
+        self.skip_rest(path)
+        return None
 
     def skip_rest(self, path) -> None:
         """Consume events up to the end of the collection just opened."""

@@ -92,8 +92,11 @@ def _online_args(p: argparse.ArgumentParser) -> None:
         "--cache",
         type=Path,
         default=None,
-        metavar="FILE",
-        help="online geocoding cache, an SQLite file (default: ~/.cache/conflictmap/geocode.sqlite)",
+        metavar="DIR",
+        help=(
+            "online geocoding cache, a folder (default: ~/.cache/conflictmap/geocode/); an older"
+            " one-file cache (FILE.sqlite) given here is read into FILE/ once"
+        ),
     )
 
 

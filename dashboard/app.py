@@ -134,8 +134,8 @@ def export_download(dataset: Dataset, fmt: str, search: str | None, set_progress
 
     from conflictmap import progress
     from conflictmap.describe import download_name
+    from conflictmap.progress import ProgressMessages
     from dashboard.exports import FORMATS, ExportError, export
-    from dashboard.jobs import ProgressMessages
 
     if not isinstance(fmt, str) or fmt not in FORMATS:  # harden() answers such a request 400 before it gets here
         return no_update, "Download failed: unknown format"

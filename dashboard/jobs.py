@@ -29,9 +29,11 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from geodata.cache import cache_dir
 
 QUEUE_KEY = "conflictmap-download-queue"  # ticket -> pid of the worker holding the job, shared
 TICKET_KEY = "conflictmap-download-ticket"
@@ -59,7 +61,7 @@ def queued_message(ahead: int) -> str:
 
 def jobs_folder(dataset_file: str) -> Path:
     """One job store per events file, shared by the workers that serve it."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conflictmap" / "jobs"
+    base = cache_dir() / "jobs"
     key = hashlib.sha256(str(Path(dataset_file).resolve()).encode()).hexdigest()[:12] if dataset_file else "memory"
     return base / key
 
@@ -318,47 +320,6 @@ def _run_job(job_fn: Callable, key: str, progress_key: str, args, context) -> No
         browser = sys.modules.get("dashboard.exports.browser")
         if browser is not None:
             browser.stop_browser()
-
-
-@dataclass
-class _Task:
-    id: int
-    description: str
-    total: float | None
-    completed: float = 0
-
-
-@dataclass
-class ProgressMessages:
-    """Progress of export tasks as one line of text for the page (duck-types rich's Progress)."""
-
-    show: Callable[[str], None]
-    tasks: list[_Task] = field(default_factory=list)
-
-    def add_task(self, description: str, total: float | None = None) -> int:
-        self.tasks.append(_Task(len(self.tasks), description, total))
-        self._say(self.tasks[-1])
-        return self.tasks[-1].id
-
-    def advance(self, task_id: int, n: float = 1) -> None:
-        task = self.tasks[task_id]
-        task.completed += n
-        self._say(task)
-
-    def update(self, task_id: int, total: float | None = None, completed: float | None = None) -> None:
-        task = self.tasks[task_id]
-        if total is not None:
-            task.total = total
-        if completed is not None:
-            task.completed = completed
-
-    def stop_task(self, task_id: int) -> None:
-        return None
-
-    def _say(self, task: _Task) -> None:
-        done = int(task.completed)
-        count = f" {done} of {int(task.total)}" if task.total else (f" {done}" if done else "")
-        self.show(f"{task.description}…{count}")
 
 
 def _forget_parent_browser() -> None:

@@ -92,7 +92,7 @@ class OnlineFallback:
 
     :param enabled: must be True explicitly; otherwise every lookup raises
         :class:`OnlineGeocodingDisabled` (a clear signal, not a silent None).
-    :param cache_path: the cache file; None for the default place
+    :param cache_path: the cache folder; None (or True) for the default place
         (:func:`geodata.cache.default_cache_path`), False for no cache.
     :param geocoder: injectable geopy geocoder (tests pass one with a fake adapter).
     :param language: preferred language of the answers (Nominatim's ``accept-language``).
@@ -113,7 +113,12 @@ class OnlineFallback:
         self.timeout = timeout
         self.country_codes = tuple(c.lower() for c in country_codes)
         self.language = language
-        self.cache_path = None if cache_path is False else Path(cache_path or default_cache_path())
+        if cache_path is False:
+            self.cache_path: Path | None = None
+        elif cache_path is None or cache_path is True:  # True: "yes, cache", at the default place
+            self.cache_path = default_cache_path()
+        else:
+            self.cache_path = Path(cache_path)
         self._cache: GeocodeCache | None = None
         self._geocoder = geocoder
         self._user_agent = user_agent
@@ -160,7 +165,8 @@ class OnlineFallback:
         result = None
         if loc is not None:
             raw = loc.raw if isinstance(loc.raw, dict) else {}
-            address = raw.get("address") if isinstance(raw.get("address"), dict) else {}
+            found = raw.get("address")
+            address = found if isinstance(found, dict) else {}
             code = address.get("country_code")
             result = {
                 "lat": float(loc.latitude),

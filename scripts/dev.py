@@ -2,7 +2,7 @@
 """The two commands a newcomer needs, on a fresh machine with only Python 3.11+:
 
     python3 scripts/dev.py serve [EVENTS] [--port N ...]   the app on the bundled events.yaml
-    python3 scripts/dev.py test [PYTEST ARGS ...]           ruff, mypy, then the whole test suite
+    python3 scripts/dev.py test [PYTEST ARGS ...]           ruff, mypy, lint-imports, then the whole suite
 
 Each creates (or reuses) the project's virtual environment ``.venv`` and
 installs conflictmap into it (editable), and nothing anywhere else: not into
@@ -266,6 +266,7 @@ def test(args):
         ("ruff check", [os.path.join(bin_dir, "ruff"), "check", "."]),
         ("ruff format --check", [os.path.join(bin_dir, "ruff"), "format", "--check", "."]),
         ("mypy", [os.path.join(bin_dir, "mypy")]),
+        ("lint-imports", [os.path.join(bin_dir, "lint-imports")]),  # the layer contracts in pyproject.toml
     ):
         say("== " + name)
         if subprocess.run(command, cwd=ROOT, env=env).returncode != 0:

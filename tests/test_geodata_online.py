@@ -2,13 +2,15 @@
 
 The fake is a geopy adapter (the object geopy hands the request URL to), so
 everything above it runs for real: the Nominatim URL building and parsing, the
-process-wide rate limiter, the SQLite cache and the CLI.
+process-wide rate limiter, the disk cache (and its one-time move from the
+old one-file SQLite cache) and the CLI.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -26,7 +28,7 @@ from geopy.geocoders import Nominatim, options
 import geodata
 import geodata.online as online
 from conflictmap_cli import main
-from geodata.cache import GeocodeCache, default_cache_path
+from geodata.cache import GeocodeCache, cache_dir, default_cache_path
 from geodata.errors import CacheError, OnlineGeocodingDisabled, OnlineGeocodingUnavailable
 from geodata.online import OnlineFallback, cache_key, resolve_online
 
@@ -143,8 +145,8 @@ def test_user_agent_names_conflictmap_and_its_version(fake_http, fake_clock, tmp
 
 def test_cache_is_on_by_default_at_the_documented_place(fake_http, fake_clock, tmp_path, monkeypatch):
     first = resolve_online("Raqqa", country="SY").as_record()
-    path = tmp_path / "xdg" / "conflictmap" / "geocode.sqlite"
-    assert default_cache_path() == path and path.is_file()
+    path = tmp_path / "xdg" / "conflictmap" / "geocode"
+    assert default_cache_path() == path and path.is_dir()
     again = resolve_online("  RAQQA ", country="SY").as_record()
     assert {**again, "query": "Raqqa"} == first and len(fake_http.requests) == 1  # answered from the cache
     with GeocodeCache(path) as cache:
@@ -152,9 +154,52 @@ def test_cache_is_on_by_default_at_the_documented_place(fake_http, fake_clock, t
 
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert default_cache_path() == tmp_path / "home" / ".cache" / "conflictmap" / "geocode.sqlite"
+    assert default_cache_path() == tmp_path / "home" / ".cache" / "conflictmap" / "geocode"
+    assert cache_dir() == default_cache_path().parent
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # invalid per the XDG spec: ignored
-    assert default_cache_path() == tmp_path / "home" / ".cache" / "conflictmap" / "geocode.sqlite"
+    assert default_cache_path() == tmp_path / "home" / ".cache" / "conflictmap" / "geocode"
+
+
+def _old_sqlite_cache(path: Path, answers: dict[str, object]) -> None:
+    """A cache file as earlier versions wrote it: one table of JSON texts, in WAL mode."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("CREATE TABLE answers (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored REAL NOT NULL)")
+    for key, value in answers.items():
+        db.execute("INSERT INTO answers VALUES (?, ?, ?)", (key, json.dumps(value), 0.0))
+    db.close()
+
+
+def test_an_old_one_file_cache_is_read_in_once_and_kept(fake_http, fake_clock, tmp_path, caplog):
+    folder = tmp_path / "xdg" / "conflictmap"
+    folder.mkdir(parents=True)
+    old = folder / "geocode.sqlite"
+    raqqa = cache_key("Raqqa", ("sy",))
+    _old_sqlite_cache(old, {raqqa: {"lat": 1.0, "lon": 2.0, "name": "Old Raqqa", "country": "SY"}, "k": None})
+    before = old.read_bytes()
+    with caplog.at_level("WARNING", logger="geodata.cache"):
+        record = resolve_online("Raqqa", country="SY").as_record()
+    assert (record["lat"], record["name"], fake_http.requests) == (1.0, "Old Raqqa", [])  # from the old file
+    assert [r.getMessage() for r in caplog.records] == [
+        f"conflictmap: moved 2 cached geocoding answers from {old} into {folder / 'geocode'}"
+        " (the old file is kept; remove it when done)"
+    ]
+    assert old.read_bytes() == before  # kept as it was
+    with GeocodeCache(default_cache_path()) as cache:
+        assert cache.keys() == sorted([raqqa, "k"]) and "k" in cache and cache.get("k", "absent") is None
+        assert cache.migrated is None  # once only
+        cache.set(raqqa, {"lat": 3.0})
+    with GeocodeCache(old) as cache:  # an old file named directly: its folder is the same name less .sqlite
+        assert cache.path == folder / "geocode" and cache.get(raqqa) == {"lat": 3.0}  # newer answer kept
+    assert len(caplog.records) == 1
+
+
+def test_an_unreadable_old_cache_is_a_typed_error_naming_it(tmp_path):
+    old = tmp_path / "c.sqlite"
+    old.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(CacheError, match=r"cannot read the old geocoding cache .*c\.sqlite"):
+        GeocodeCache(tmp_path / "c")
+    assert old.read_bytes() == b"this is not a database" * 100
 
 
 def test_not_found_is_cached_too(fake_http, fake_clock, tmp_path):
@@ -231,8 +276,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from geopy.geocoders import options
     import geodata.online as online
-    sys.path.insert(0, {tests!r})
-    from test_geodata_online import FakeNominatim
+    from test_geodata_online import FakeNominatim  # tests/ is on PYTHONPATH
 
     options.default_adapter_factory = FakeNominatim
     online.RATE_LIMITER.min_delay_seconds = 0  # the fake service has no rate policy to respect
@@ -241,15 +285,15 @@ CHILD = textwrap.dedent(
     while not go.exists():
         time.sleep(0.005)
     for i in range(40):
-        online.resolve_online(f"{{sys.argv[1]}} place {{i}}", cache_path=sys.argv[3])
+        online.resolve_online(f"{sys.argv[1]} place {i}", cache_path=sys.argv[3])
     """
 )
 
 
 def test_two_processes_filling_one_cache_lose_nothing(tmp_path):
     cache, go = tmp_path / "shared.sqlite", tmp_path / "go"
-    script = CHILD.format(tests=str(Path(__file__).parent))
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    script = CHILD
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
     children = [
         subprocess.Popen(
             [sys.executable, "-c", script, who, str(go), str(cache)],
@@ -282,3 +326,11 @@ def test_injected_geocoder_still_goes_through_the_shared_limiter(fake_clock, tmp
     a.geocode("One")  # no cache: asked again, and spaced again
     times = [r["at"] for r in FakeNominatim.requests]
     assert [round(t - times[0], 6) for t in times] == [0.0, 1.0, 2.0]
+
+
+def test_cache_path_true_means_the_default_place(fake_http, fake_clock, tmp_path):
+    # mypy found it: Path(True) raised TypeError before the first lookup.
+    resolve_online("Raqqa", cache_path=True)
+    resolve_online("Raqqa", cache_path=True)
+    assert OnlineFallback(enabled=True, cache_path=True).cache_path == default_cache_path()
+    assert len(fake_http.requests) == 1 and default_cache_path().is_dir()

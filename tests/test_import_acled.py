@@ -186,10 +186,11 @@ def test_synthetic_export_with_bad_rows_at_known_lines(tmp_path):
     """The benchmark generator's bad rows (listed in its sidecar) are exactly the ones reported."""
     csv_path = tmp_path / "synth.csv"
     subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "acled_synth.py"), "--rows", "400", "--bad-rows", "22"]
+        [sys.executable, "-m", "benchmarks.acled_synth", "--rows", "400", "--bad-rows", "22"]
         + ["--inter-style", "code", "--date-style", "text", "-o", str(csv_path)],
         check=True,
         capture_output=True,
+        cwd=ROOT,
     )
     sidecar = pd.read_csv(tmp_path / "synth.csv.bad-rows.csv")
     summary, problems = _import(tmp_path, source=csv_path, on_error="skip")

@@ -62,7 +62,12 @@ def test_regeneration_script_checks_and_writes(tmp_path):
     )
     assert proc.returncode == 1 and "stale" in proc.stderr
     assert subprocess.run([sys.executable, str(script), "--folder", str(tmp_path)]).returncode == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["briefing.schema.json", "events.schema.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "actor-groups.schema.json",
+        "briefing.schema.json",
+        "csv-mapping.schema.json",
+        "events.schema.json",
+    ]
 
 
 def test_schemas_are_valid_draft_2020_12():

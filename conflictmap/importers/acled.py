@@ -193,7 +193,7 @@ class AcledConverter:
         raw_date = col("event_date")
         date = pc.coalesce(_strict_date(raw_date, "%Y-%m-%d"), _strict_date(raw_date, "%d %B %Y"))
         no_date = ~pc.is_valid(date).to_numpy(zero_copy_only=False)
-        raw_dates = values(raw_date) if no_date.any() else None
+        raw_dates = values(raw_date) if no_date.any() else []  # only read when a row has no date
         bad(no_date, "event_date", lambda r: f"{raw_dates[r]!r} is not a date (YYYY-MM-DD or D Month YYYY)")
 
         time_code = _codes(col("time_precision"), (1, 2, 3))
@@ -427,8 +427,8 @@ def _actor_rows(sources, n: int) -> pa.Table:
             )
         )
     rows = np.concatenate([p[0] for p in parts])
-    order = np.concatenate([p[1] for p in parts])
-    sequence = np.lexsort((np.arange(len(rows)), order, rows))
+    orders = np.concatenate([p[1] for p in parts])
+    sequence = np.lexsort((np.arange(len(rows)), orders, rows))
     names = pa.concat_arrays([p[2] for p in parts])
     return pa.table(
         {

@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conflictmap.errors import EventsFileError, Problem
-from conflictmap.schema import COLOUR_PATTERN, ID_PATTERN
-from conflictmap.yamlsource import dotted, load_yaml
+from conflictmap.importers.filemodels import GroupsFileModel
+from conflictmap.validation import validate_model
+from conflictmap.yamlsource import YamlDocument, dotted, load_yaml
 
-ID_RE = re.compile(ID_PATTERN)
-COLOUR_RE = re.compile(COLOUR_PATTERN)
 DEFAULT_GROUPS = Path(__file__).resolve().parent.parent / "data" / "acled_groups.yaml"
-GROUPS_FORMAT = "conflictmap/actor-groups@1"
 
 # ACLED's eight actor types, by the code older exports write in inter1/inter2 and by
 # the text newer ones write (ACLED codebook, "Actor names, types, and Inter codes").
@@ -52,6 +50,7 @@ UNGROUPED = {
     8: ("ungrouped-external-forces", "Ungrouped external/other forces"),
     0: ("ungrouped-actors", "Ungrouped actors (no actor type given)"),
 }
+CATCH_ALL_IDS = frozenset(fid for fid, _ in UNGROUPED.values())
 
 
 @dataclass
@@ -121,72 +120,38 @@ def parse_inter(value: str) -> int | None:
 
 
 def load_groups(path: Path | str | None = None) -> ActorGroups:
-    """Read and check a groups file; raises EventsFileError with FILE:LINE: field: message."""
+    """Read and check a groups file; raises EventsFileError with FILE:LINE: field: message.
+
+    The shape is GroupsFileModel's (conflictmap.importers.filemodels, also the published JSON
+    Schema); the rules a schema cannot state are checked here, on the validated model.
+    """
     path = Path(path) if path is not None else DEFAULT_GROUPS
     doc = load_yaml(path)
-    problems = list(doc.problems)
-
-    def add(p, message):
-        problems.append(Problem(doc.file, doc.line(p), dotted(p), message))
-
-    data = doc.data
+    model, problems = validate_model(GroupsFileModel, doc)
+    problems = list(doc.problems) + problems
+    if model is None or problems:
+        raise EventsFileError(problems)
     factions: dict[str, FactionGroup] = {}
     exact: dict[str, str] = {}
-    if not isinstance(data, dict):
-        add((), "must be a mapping with 'format' and 'factions'")
-        raise EventsFileError(problems)
-    for key in data:
-        if key not in ("format", "factions"):
-            add((key,), "unknown field (expected one of: factions, format)")
-    if data.get("format") not in (None, GROUPS_FORMAT):
-        add(("format",), f"{data.get('format')!r} is not {GROUPS_FORMAT!r}")
-    entries = data.get("factions")
-    if not isinstance(entries, dict) or not entries:
-        add(("factions",), "must map faction ids to name, side, colour, actors and patterns")
-        raise EventsFileError(problems)
-    catch_ids = {fid for fid, _ in UNGROUPED.values()}
-    for fid, entry in entries.items():
-        p = ("factions", fid)
-        if not isinstance(fid, str) or not ID_RE.match(fid) or fid in catch_ids:
-            add(p, "faction ids are lower-case letters, digits and '-' (and not an 'ungrouped-...' id)")
-            continue
-        if not isinstance(entry, dict):
-            add(p, "must be a mapping with name, side, colour, actors, patterns")
-            continue
-        allowed = {"name", "side", "colour", "actors", "patterns"}
-        for key in entry:
-            if key not in allowed:
-                add(p + (key,), f"unknown field (expected one of: {', '.join(sorted(allowed))})")
-        values = {}
-        for key in ("name", "side", "colour"):
-            v = entry.get(key)
-            if not isinstance(v, str) or not v.strip():
-                add(p + (key,), f"missing required field '{key}'" if v is None else "must be non-empty text")
-            values[key] = v.strip() if isinstance(v, str) else ""
-        if values["colour"] and not COLOUR_RE.match(values["colour"]):
-            add(p + ("colour",), f"{values['colour']!r} is not a colour like '#0072B2'")
-        names = _text_list(entry.get("actors"), p + ("actors",), add)
-        patterns = []
-        for i, text in enumerate(_text_list(entry.get("patterns"), p + ("patterns",), add)):
-            try:
-                patterns.append(re.compile(text, re.IGNORECASE))
-            except re.error as exc:
-                add(p + ("patterns", i), f"not a regular expression: {exc}")
-        for i, name in enumerate(names):
+    for fid, rules in model.factions.items():
+        at = ("factions", fid)
+        if fid in CATCH_ALL_IDS:
+            problems.append(
+                _problem(doc, at, f"'{fid}' is the catch-all faction of unmatched names: choose another id")
+            )
+        patterns = tuple(re.compile(text, re.IGNORECASE) for text in rules.patterns)  # each compiled once before
+        for i, name in enumerate(rules.actors):
             key = " ".join(name.split()).casefold()
-            if key in exact and exact[key] != fid:
-                add(p + ("actors", i), f"{name!r} is already listed under faction '{exact[key]}'")
+            if exact.get(key, fid) != fid:
+                problems.append(
+                    _problem(doc, at + ("actors", i), f"{name!r} is already listed under faction '{exact[key]}'")
+                )
             exact.setdefault(key, fid)
-        factions[fid] = FactionGroup(fid, values["name"], values["side"], values["colour"], names, tuple(patterns))
+        factions[fid] = FactionGroup(fid, rules.name, rules.side, rules.colour, tuple(rules.actors), patterns)
     if problems:
         raise EventsFileError(problems)
     return ActorGroups(str(path), factions, exact)
 
 
-def _text_list(value, path, add) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        add(path, "must be a list of non-empty text")
-        return ()
-    return tuple(v.strip() for v in value)
+def _problem(doc: YamlDocument, at: tuple, message: str) -> Problem:
+    return Problem(doc.file, doc.line(at), dotted(at), message)

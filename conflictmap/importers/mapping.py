@@ -41,10 +41,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from conflictmap.errors import EventsFileError, Problem
+from conflictmap.errors import EventsFileError
 from conflictmap.importers.acled import ACLED_TYPES, _blank_as_null, _integers, _numbers
 from conflictmap.importers.build import TEXT, Converted
+from conflictmap.importers.filemodels import MappingFileModel
 from conflictmap.importers.rows import RowProblem
+from conflictmap.validation import validate_model
 from conflictmap.vocabulary import (
     CONFIDENCES,
     DATE_PRECISIONS,
@@ -54,31 +56,8 @@ from conflictmap.vocabulary import (
     ROLES,
     TYPE_LABELS,
 )
-from conflictmap.yamlsource import dotted, load_yaml
+from conflictmap.yamlsource import load_yaml
 
-MAPPING_FORMAT = "conflictmap/csv-mapping@1"
-FIELDS = (
-    "id",
-    "date",
-    "date_end",
-    "date_precision",
-    "title",
-    "description",
-    "notes",
-    "type",
-    "sub_type",
-    "confidence",
-    "place",
-    "place_precision",
-    "country",
-    "latitude",
-    "longitude",
-    "radius_km",
-    "source",
-    "url",
-    "quote",
-    "fatalities",
-)
 # Without a mapping: the first of these column names the file has.
 SYNONYMS = {
     "id": ("id", "event_id"),
@@ -114,61 +93,25 @@ class Mapping:
 
 
 def load_mapping(path: Path | str | None) -> Mapping:
-    """Read a mapping file (None: use the file's own column names); problems as FILE:LINE: field: message."""
+    """Read a mapping file (None: use the file's own column names); problems as FILE:LINE: field: message.
+
+    The shape is MappingFileModel's (conflictmap.importers.filemodels, also the published JSON Schema).
+    """
     if path is None:
         return Mapping("", {}, [], {}, "", "%Y-%m-%d")
     doc = load_yaml(path)
-    problems = list(doc.problems)
-
-    def add(p, message):
-        problems.append(Problem(doc.file, doc.line(p), dotted(p), message))
-
-    data = doc.data if isinstance(doc.data, dict) else {}
-    if not isinstance(doc.data, dict):
-        add((), "must be a mapping with 'columns'")
-    allowed = {"format", "publisher", "date_format", "columns", "actors", "defaults"}
-    for key in data:
-        if key not in allowed:
-            add((key,), f"unknown field (expected one of: {', '.join(sorted(allowed))})")
-    if data.get("format") not in (None, MAPPING_FORMAT):
-        add(("format",), f"{data.get('format')!r} is not {MAPPING_FORMAT!r}")
-    columns = data.get("columns") or {}
-    if not isinstance(columns, dict):
-        add(("columns",), "must map conflictmap fields to column names")
-        columns = {}
-    for key, value in columns.items():
-        if key not in FIELDS:
-            add(("columns", key), f"unknown field (expected one of: {', '.join(FIELDS)})")
-        elif not isinstance(value, str) or not value:
-            add(("columns", key), "must be a column name")
-    if "id" not in columns:
-        add(("columns",), "missing required field 'id' (the column with each row's unique id)")
-    defaults = data.get("defaults") or {}
-    if not isinstance(defaults, dict):
-        add(("defaults",), "must map conflictmap fields to values")
-        defaults = {}
-    for key in defaults:
-        if key not in FIELDS or key in ("id",):
-            add(("defaults", key), "not a field that can have a default")
-    actors = data.get("actors") or []
-    if not isinstance(actors, list):
-        add(("actors",), "must be a list of {column, role, split}")
-        actors = []
-    for i, spec in enumerate(actors):
-        if not isinstance(spec, dict) or not isinstance(spec.get("column"), str):
-            add(("actors", i), "must be a mapping with 'column' (and optional 'role', 'split')")
-            continue
-        if spec.get("role", "actor") not in ROLES:
-            add(("actors", i, "role"), f"{spec.get('role')!r} is not one of: {', '.join(ROLES)}")
-        for key in spec:
-            if key not in ("column", "role", "split"):
-                add(("actors", i, key), "unknown field (expected one of: column, role, split)")
-    fmt = data.get("date_format", "%Y-%m-%d")
-    if not isinstance(fmt, str) or "%" not in fmt:
-        add(("date_format",), "must be a strptime format such as '%d/%m/%Y'")
-    if problems:
+    model, problems = validate_model(MappingFileModel, doc)
+    problems = list(doc.problems) + problems
+    if model is None or problems:
         raise EventsFileError(problems)
-    return Mapping(str(path), dict(columns), actors, dict(defaults), str(data.get("publisher") or ""), fmt)
+    return Mapping(
+        str(path),
+        model.columns.model_dump(exclude_unset=True),
+        [spec.model_dump() for spec in model.actors],
+        model.defaults.model_dump(exclude_unset=True) if model.defaults is not None else {},
+        model.publisher or "",
+        model.date_format,
+    )
 
 
 class MappingConverter:
@@ -373,8 +316,8 @@ class MappingConverter:
                 }
             )
         rows = np.concatenate([p[0] for p in parts])
-        order = np.concatenate([p[1] for p in parts])
-        sequence = np.lexsort((np.arange(len(rows)), order, rows))
+        orders = np.concatenate([p[1] for p in parts])
+        sequence = np.lexsort((np.arange(len(rows)), orders, rows))
         roles = np.concatenate([np.full(len(p[0]), ROLES.index(p[3])) for p in parts])
         return pa.table(
             {
@@ -463,6 +406,7 @@ def _types(type_text: pa.Array, sub_text: pa.Array):
     types, subs, ok = [], [], []
     for value in pair.dictionary.to_pylist():
         t, s = value.split("\x1f")
+        found: tuple[str, str | None] | None
         if t in EVENT_TYPES and (not s or s in EVENT_TYPES[t]):
             found = (t, s or None)
         else:

@@ -19,8 +19,8 @@ import pyarrow as pa
 from conflictmap.errors import ConflictmapError, Problem
 from conflictmap.importers.build import SourceDocument, assemble, event_schema
 from conflictmap.importers.groups import ActorGroups, load_groups
-from conflictmap.importers.progress import Progress
 from conflictmap.importers.rows import CsvRows, ImportInputError, RowProblem
+from conflictmap.progress import advance_to, reporting, say, should_show, task
 from conflictmap.store import StoreWriter, table_to_arrow
 from conflictmap.table import empty_places
 
@@ -167,9 +167,17 @@ def _batches_for(fmt: str, path: Path, on_bytes):
 
 
 def _import_rows(path, store, fmt, on_error, groups, mapping, on_problem, progress) -> ImportSummary:
+    """Progress (the bytes of the file read so far) on stderr when asked, or when stderr is a terminal."""
+    with (
+        reporting(should_show(progress)),
+        task(f"importing {path.name}", total=path.stat().st_size, unit="bytes") as advance,
+    ):
+        return _import_batches(path, store, fmt, on_error, groups, mapping, on_problem, advance_to(advance))
+
+
+def _import_batches(path, store, fmt, on_error, groups, mapping, on_problem, read_up_to) -> ImportSummary:
     converter = _converter_for(fmt, path, mapping)
-    bar = Progress(f"importing {path.name}", path.stat().st_size, progress)
-    reader = _batches_for(fmt, path, bar.update)
+    reader = _batches_for(fmt, path, read_up_to)
     if hasattr(converter, "bind"):
         converter.bind(reader.columns)
     missing = [c for c in converter.required if c not in reader.columns]
@@ -196,75 +204,70 @@ def _import_rows(path, store, fmt, on_error, groups, mapping, on_problem, progre
     def report(problem: Problem) -> None:
         summary.problems += 1
         if on_problem is None:
-            bar.print(str(problem))
+            say(str(problem))
         else:
             on_problem(problem)
 
-    try:
-        with StoreWriter(store, protect=(path,)) as writer:
-            for batch in reader:
-                n = batch.table.num_rows
-                conv = converter.convert(batch.table, batch.lines) if n else None
-                found = list(batch.refused) + (conv.problems if conv else [])
-                if conv is not None:
-                    found += _duplicates(conv.columns["id"], batch.lines, first_line, converter.id_column)
-                summary.rows_read += n + len(batch.refused)
-                summary.blank_lines += batch.blank
-                if found:
-                    found.sort(key=lambda p: p.line)
-                    if on_error == "fail":
-                        first = found[0].line
-                        problems = [Problem(file, p.line, label(p.column), p.message) for p in found if p.line == first]
-                        raise BadRowError(problems)
-                    for p in found:
-                        report(Problem(file, p.line, label(p.column), p.message))
-                    summary.rejected += len({p.line for p in found})
-                if not n:
-                    continue
-                keep = np.ones(n, dtype=bool)
-                keep[[p.row for p in found if p.row >= 0]] = False
-                events, actors, sources = assemble(
-                    conv, keep, batch.lines, summary.kept, groups, document, schema, used
-                )
-                summary.kept += events.num_rows
-                if events.num_rows:
-                    writer.append("events", events)
-                    writer.append("actors", actors)
-                    writer.append("sources", sources)
-                    newest = _newest(sources, newest)
-            if summary.kept == 0:
-                writer.append("events", schema.empty_table())
-                from conflictmap.importers.build import ACTOR_SCHEMA, SOURCE_SCHEMA
+    with StoreWriter(store, protect=(path,)) as writer:
+        for batch in reader:
+            n = batch.table.num_rows
+            conv = converter.convert(batch.table, batch.lines) if n else None
+            found = list(batch.refused) + (conv.problems if conv else [])
+            if conv is not None:
+                found += _duplicates(conv.columns["id"], batch.lines, first_line, converter.id_column)
+            summary.rows_read += n + len(batch.refused)
+            summary.blank_lines += batch.blank
+            if found:
+                found.sort(key=lambda p: p.line)
+                if on_error == "fail":
+                    first = found[0].line
+                    problems = [Problem(file, p.line, label(p.column), p.message) for p in found if p.line == first]
+                    raise BadRowError(problems)
+                for p in found:
+                    report(Problem(file, p.line, label(p.column), p.message))
+                summary.rejected += len({p.line for p in found})
+            if conv is None:  # an empty batch: only refused lines, counted above
+                continue
+            keep = np.ones(n, dtype=bool)
+            keep[[p.row for p in found if p.row >= 0]] = False
+            events, actors, sources = assemble(conv, keep, batch.lines, summary.kept, groups, document, schema, used)
+            summary.kept += events.num_rows
+            if events.num_rows:
+                writer.append("events", events)
+                writer.append("actors", actors)
+                writer.append("sources", sources)
+                newest = _newest(sources, newest)
+        if summary.kept == 0:
+            writer.append("events", schema.empty_table())
+            from conflictmap.importers.build import ACTOR_SCHEMA, SOURCE_SCHEMA
 
-                writer.append("actors", ACTOR_SCHEMA.empty_table())
-                writer.append("sources", SOURCE_SCHEMA.empty_table())
-            factions = _factions_table(groups, used)
-            writer.append("factions", factions)
-            writer.append("documents", _documents_table(document, newest))
-            writer.append("report", _empty_report())
-            writer.append("places", table_to_arrow("places", empty_places()))
-            summary.sha256 = reader.sha256
-            writer.commit(
-                {
-                    "title": f"{path.name} ({converter.publisher})",
-                    "source": {
-                        "file": str(path),
-                        "sha256": reader.sha256,
-                        "bytes": path.stat().st_size,
-                        "format": fmt,
-                    },
-                    "groups": {"file": groups.file},
-                    "import": {
-                        "rows_read": summary.rows_read,
-                        "kept": summary.kept,
-                        "rejected": summary.rejected,
-                        "blank_lines": summary.blank_lines,
-                        "on_error": on_error,
-                    },
-                }
-            )
-    finally:
-        bar.close()
+            writer.append("actors", ACTOR_SCHEMA.empty_table())
+            writer.append("sources", SOURCE_SCHEMA.empty_table())
+        factions = _factions_table(groups, used)
+        writer.append("factions", factions)
+        writer.append("documents", _documents_table(document, newest))
+        writer.append("report", _empty_report())
+        writer.append("places", table_to_arrow("places", empty_places()))
+        summary.sha256 = reader.sha256
+        writer.commit(
+            {
+                "title": f"{path.name} ({converter.publisher})",
+                "source": {
+                    "file": str(path),
+                    "sha256": reader.sha256,
+                    "bytes": path.stat().st_size,
+                    "format": fmt,
+                },
+                "groups": {"file": groups.file},
+                "import": {
+                    "rows_read": summary.rows_read,
+                    "kept": summary.kept,
+                    "rejected": summary.rejected,
+                    "blank_lines": summary.blank_lines,
+                    "on_error": on_error,
+                },
+            }
+        )
     return summary
 
 
