@@ -443,19 +443,31 @@ def control_at(model: ControlModel, day: dt.date, stale_after: int = DEFAULT_STA
     return sorted((s for s in states if s is not None), key=lambda s: (s.place.name.casefold(), s.place.key))
 
 
-def control_history(model: ControlModel, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> list[PlaceControl]:
-    """Every interval of every place, as the whole file tells it (one row per interval).
+def control_history(
+    model: ControlModel, stale_after: int = DEFAULT_STALE_AFTER_DAYS, as_of: dt.date | None = None
+) -> list[PlaceControl]:
+    """Every interval of every place, one row each: as the whole file tells it, or as known on ``as_of``.
 
-    ``stale`` is True where the interval outlasts its latest evidence by more
-    than ``stale_after`` days (an open interval is judged on the last day the
-    file knows of); the unknown stretch before a place's first claim is left out.
+    With ``as_of``, only the claims that can have happened by then are used
+    (as :func:`control_at` does), so the last interval is the state on that
+    day and nothing after it shows. ``stale`` is True where the interval
+    outlasts its latest evidence by more than ``stale_after`` days (an open
+    interval is judged on ``as_of``, else on the last day the file knows of);
+    the unknown stretch before a place's first claim is left out.
     """
     rows = []
-    last_day = max((c.end for claims in model.claims.values() for c in claims), default=None)
-    for claims in model.claims.values():
+    last_day = as_of or max((c.end for claims in model.claims.values() for c in claims), default=None)
+    for all_claims in model.claims.values():
+        claims = all_claims if as_of is None else _known_by(all_claims, as_of)
+        if not claims:
+            inferred = place_state_at(all_claims, as_of, stale_after) if as_of else None
+            rows += [inferred] if inferred else []
+            continue
         for interval in _sweep(claims):
             if interval.state == "unknown" and not interval.evidence:
                 continue
+            if as_of is not None and interval.start is not None and interval.start > as_of:
+                continue  # the outcome of a window still open on as_of
             end = interval.end or last_day
             latest = max((c.end for c in interval.evidence), default=None)
             stale = bool(end and latest and not interval.inferred and (end - latest).days > stale_after)
@@ -476,6 +488,35 @@ def control_history(model: ControlModel, stale_after: int = DEFAULT_STALE_AFTER_
     return sorted(rows, key=lambda s: (s.place.name.casefold(), s.place.key, s.since or dt.date.min))
 
 
+def faction_names(dataset: Dataset) -> dict[str, str]:
+    factions = dataset.factions
+    if factions is None or factions.empty or "name" not in factions.columns:
+        return {}
+    return {str(k): str(v) for k, v in factions["name"].items()}
+
+
+def control_rows(states: Iterable[PlaceControl], names: dict[str, str] | None = None) -> list[dict]:
+    """The CLI's rows: exactly :data:`OUTPUT_COLUMNS`, ``stale`` a bool."""
+    return [s.as_row(names) for s in states]
+
+
+def control_geojson(states: Iterable[PlaceControl], names: dict[str, str] | None = None) -> dict:
+    """RFC 7946 FeatureCollection, one feature per row, properties exactly :data:`OUTPUT_COLUMNS`.
+
+    A place known only at region or country level (or not located) has a null
+    geometry: it is listed, but a GIS must not paint it as if the whole region
+    changed hands.
+    """
+    features = []
+    for s in states:
+        row = s.as_row(names)
+        geometry = None
+        if s.place.painted and s.place.lat is not None and s.place.lon is not None:
+            geometry = {"type": "Point", "coordinates": [round(s.place.lon, 6), round(s.place.lat, 6)]}
+        features.append({"type": "Feature", "geometry": geometry, "properties": row})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def last_day(dataset: Dataset) -> dt.date | None:
     """The day the app shows control for when no date is given: the last event's last day."""
     ends = dataset.events["date_end"].dropna()
@@ -494,7 +535,10 @@ __all__ = [
     "build_model",
     "control_at",
     "control_claims",
+    "control_geojson",
     "control_history",
+    "control_rows",
+    "faction_names",
     "last_day",
     "model_for",
     "place_state_at",
