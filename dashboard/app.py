@@ -40,6 +40,7 @@ from dashboard.actions import (
     selected_event_ids,
     step_camera,
 )
+from dashboard.controlpanel import ControlView, register_control_callbacks
 from dashboard.detail import event_detail
 from dashboard.eventlist import LIST_PAGE, event_rows
 from dashboard.jobs import background_manager
@@ -142,6 +143,10 @@ def register_callbacks(
 ) -> None:
     total = len(dataset.events)
     first_day, last_day = period(dataset)
+    control = ControlView.of(dataset)
+    register_control_callbacks(
+        app, control, lambda search, pathname: presented(dataset, briefings, search, pathname)[0]
+    )
 
     app.clientside_callback(
         ClientsideFunction(namespace="conflictmap", function_name="deriveKeys"),
@@ -259,7 +264,7 @@ def register_callbacks(
             new.lanes,
         )
 
-    def map_patch(visible, featured, zoom, highlighted, selected, bounds=None) -> Patch:
+    def map_patch(visible, featured, zoom, highlighted, selected, bounds=None, control_layer=()) -> Patch:
         # Level of detail: past the marker limit only what the viewport (and a margin) holds is drawn,
         # one marker per event when few enough are in view, else counted cells; never the whole table.
         if len(visible) > MAX_MARKERS and bounds:
@@ -268,7 +273,7 @@ def register_callbacks(
             dataset, visible, zoom=zoom, featured=featured, highlighted=highlighted, selected=selected
         )
         patch = Patch()
-        patch["data"] = traces
+        patch["data"] = list(control_layer) + traces  # the control layer under the event marks
         patch["layout"]["map"]["layers"] = layers
         patch["layout"]["meta"] = {"markersZoom": zoom}  # which zoom the markers were laid out for
         return patch
@@ -292,8 +297,9 @@ def register_callbacks(
         State("map-view", "data"),
         State("map-selection", "data"),
         State("map-drawn", "data"),
+        State("control-layer", "value"),
     )
-    def render_views(_key, search, pathname, map_view, map_selection, map_drawn):
+    def render_views(_key, search, pathname, map_view, map_selection, map_drawn, control_layer):
         state, featured, parts, notices, camera, root = presented(dataset, briefings, search, pathname)
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
@@ -312,8 +318,10 @@ def register_callbacks(
             "token": f"{pathname or '/'}#{state.step or ''}" if featured or camera else "explore",
         }
         x_range = (first_day, last_day)
+        under = control.map_traces(state, control_layer)
         if map_drawn:
-            map_update = map_patch(visible, featured, zoom, highlighted, state.event, (map_view or {}).get("bounds"))
+            bounds = (map_view or {}).get("bounds")
+            map_update = map_patch(visible, featured, zoom, highlighted, state.event, bounds, under)
         else:
             # The page's first map: the whole figure at once. A second plot call while MapLibre is
             # still loading the style would fail ("Style is not done loading"), so there is none.
@@ -326,6 +334,7 @@ def register_callbacks(
                 highlighted=highlighted,
                 selected=state.event,
             )
+            map_update["data"] = under + map_update["data"]
         return (
             map_update,
             timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range),
@@ -355,12 +364,13 @@ def register_callbacks(
         Output("map", "figure", allow_duplicate=True),
         Input("map-view", "data"),
         Input("map-selection", "data"),
+        Input("control-layer", "value"),
         State("url", "search"),
         State("url", "pathname"),
         State("map-drawn", "data"),
         prevent_initial_call=True,
     )
-    def render_markers(map_view, map_selection, search, pathname, map_drawn):
+    def render_markers(map_view, map_selection, control_layer, search, pathname, map_drawn):
         """The analyst zoomed (markers re-spread, clusters split) or box-selected (others dim)."""
         if not map_drawn:
             return no_update
@@ -368,7 +378,9 @@ def register_callbacks(
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         zoom = float((map_view or {}).get("zoom") or 5)
-        return map_patch(visible, featured, zoom, highlighted, state.event, (map_view or {}).get("bounds"))
+        bounds = (map_view or {}).get("bounds")
+        under = control.map_traces(state, control_layer)
+        return map_patch(visible, featured, zoom, highlighted, state.event, bounds, under)
 
     @app.callback(
         Output("timeline", "figure", allow_duplicate=True),
