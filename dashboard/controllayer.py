@@ -11,8 +11,6 @@ painted. Plain functions of the model's answer: no callbacks here.
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 from collections.abc import Iterable
 
 from dash import html as dhtml
@@ -66,11 +64,7 @@ def _colours(state: PlaceControl, colours: dict[str, str]) -> tuple[str, str]:
 
 
 def control_traces(
-    states: Iterable[PlaceControl],
-    colours: dict[str, str],
-    names: dict[str, str],
-    as_of: dt.date,
-    highlight: Iterable[str] = (),
+    states: Iterable[PlaceControl], colours: dict[str, str], highlight: Iterable[str] = ()
 ) -> list[dict]:
     """Two scattermap traces (rings, then centres) for the painted places; none when nothing is painted."""
     painted = [s for s in states if s.place.painted]
@@ -84,15 +78,6 @@ def control_traces(
         (STALE_OPACITY if s.stale else OPACITY) * (DIMMED if highlight and s.holder not in highlight else 1.0)
         for s in painted
     ]
-    text = [
-        html.escape(
-            f"{s.place.name}: {holder_text(s, names)}"
-            + (f" (last known, {since_text(s)})" if s.stale else f" ({since_text(s)})" if since_text(s) else "")
-            + f" as of {as_of:%d %b %Y}"
-        )
-        for s in painted
-    ]
-    ids = [s.evidence[0] if s.evidence else "" for s in painted]
     common = {"type": "scattermap", "lat": lat, "lon": lon, "mode": "markers", "showlegend": False}
     return [
         {
@@ -100,9 +85,9 @@ def control_traces(
             "meta": "control",
             "name": "control",
             "marker": {"size": OUTER_SIZE, "color": list(rings), "opacity": opacity},
-            "hovertext": text,
-            "hoverinfo": "text",
-            "customdata": ids,
+            # Not hoverable, not selectable: the event marks above keep the hover and the clicks,
+            # and the control table beside the map names each place and its evidence.
+            "hoverinfo": "skip",
         },
         {
             **common,

@@ -79,7 +79,7 @@ class ControlView:
         day, states = self.states(state)
         if day is None:
             return []
-        return control_traces(states, self.colours, self.names, day, highlight=state.factions)
+        return control_traces(states, self.colours, highlight=state.factions)
 
 
 def control_section(dataset: Dataset) -> html.Section:

@@ -1,0 +1,80 @@
+"""The app's control wiring without a browser: the as-of date, the panel's rows and the layer's traces."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conflictmap.view import parse_view_state
+from dashboard.app import create_app, presented
+from dashboard.controlpanel import LAYER_ON, ControlView, control_table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def app_and_view():
+    app = create_app(ROOT / "events.yaml")
+    from conflictmap.pipeline import load_dataset
+
+    dataset = load_dataset(ROOT / "events.yaml")
+    return app, dataset, ControlView.of(dataset)
+
+
+def test_the_as_of_date_is_asof_then_the_window_end_then_the_last_event(app_and_view):
+    _, dataset, view = app_and_view
+    assert view.as_of(parse_view_state("", dataset)) == dt.date(2017, 10, 26)
+    assert view.as_of(parse_view_state("?to=2017-10-19", dataset)) == dt.date(2017, 10, 19)
+    assert view.as_of(parse_view_state("?to=2017-10-19&asof=2017-10-10", dataset)) == dt.date(2017, 10, 10)
+
+
+def test_asof_round_trips_through_the_link(app_and_view):
+    _, dataset, _ = app_and_view
+    state = parse_view_state("?asof=2017-10-19&faction=sdf", dataset)
+    assert "asof=2017-10-19" in state.to_query()
+    assert parse_view_state("?" + state.to_query(), dataset) == state
+    bad = parse_view_state("?asof=19-10-2017", dataset)
+    assert bad.as_of is None and any("asof" in n for n in bad.notices)
+
+
+def test_in_presenter_mode_the_date_is_the_steps(app_and_view):
+    _app, dataset, view = app_and_view
+    briefings = {}
+    from conflictmap.briefing import briefing_files, load_briefing
+
+    for path in briefing_files(ROOT / "events.yaml"):
+        briefings[path.stem] = load_briefing(path, dataset)
+    state = presented(dataset, briefings, "?step=1", "/briefing/deir-ez-zor-october-2017")[0]
+    day, states = view.states(state)
+    assert day == dt.date(2017, 10, 22)  # step 1's `to`
+    raqqa = next(s for s in states if s.place.name == "Raqqa")
+    assert (raqqa.state, raqqa.holder) == ("changing", "sdf")
+
+
+def test_the_table_has_one_row_per_place_and_links_to_the_evidence(app_and_view):
+    _, dataset, view = app_and_view
+    state = parse_view_state("?to=2017-10-26&faction=sdf", dataset)
+    day, states = view.states(state)
+    table = control_table(view, day, states, state, "?to=2017-10-26&faction=sdf", "/")
+    assert table.id == "control"
+    body = table.children[2].children
+    assert len(body) == len(states)
+    raqqa = next(tr for tr in body if tr.__dict__["data-place"] == "Raqqa")
+    assert "control-highlight" in raqqa.className  # the faction filter highlights, never hides
+    link = raqqa.children[3].children[0]
+    assert link.href == "/?to=2017-10-26&faction=sdf&event=raqqa-falls-to-sdf"
+    assertion_row = next(tr for tr in body if "daesh-holds-deir-ez-zor" in str(tr.children[3].children))
+    assert "Daesh-held Deir Ez-Zor" in str(assertion_row.children[3].children)  # its quote, in the row
+
+
+def test_the_layer_paints_held_places_only_and_is_off_when_toggled(app_and_view):
+    _, dataset, view = app_and_view
+    state = parse_view_state("?to=2017-10-26", dataset)
+    traces = view.map_traces(state, [LAYER_ON])
+    rings = traces[0]
+    assert rings["meta"] == "control" and len(rings["lat"]) == 3  # Raqqa, Al-Omar, Mekhan; not the governorate
+    assert view.map_traces(state, []) == []
+    early = view.map_traces(parse_view_state("?to=2017-10-10", dataset), [LAYER_ON])
+    assert len(early[0]["lat"]) == 1 and early[0]["marker"]["color"] == [dataset.factions.at["daesh", "colour"]]
