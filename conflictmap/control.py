@@ -41,6 +41,7 @@ evidence (the ids of the events and assertions it rests on).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Iterable
@@ -168,14 +169,53 @@ class PlaceControl:
 
 
 @dataclass
+class _Prepared:
+    """One place swept once: the first day of each claim in time order and the state after it."""
+
+    firsts: list[dt.date]
+    steps: list[tuple[dt.date, Place, tuple[Interval, ...]]]
+
+
+@dataclass
 class ControlModel:
-    """Every claim of a dataset, grouped by place; built once, asked for any date."""
+    """Every claim of a dataset, grouped by place; built once, asked for any date.
+
+    A place whose claims all have a lower bound of their own (no ``reported``
+    or ``by`` change) is swept once, on first use: the claims known on a day
+    are then a prefix of its claims in time order, so the answer for any day is
+    a binary search (what keeps a control layer over a large store cheap). A
+    place with an "on or before" change is swept for each day asked, because
+    which claims bound its window depends on the day.
+    """
 
     claims: dict[str, list[Claim]] = field(default_factory=dict)  # place key -> its claims
+    _prepared: dict[str, _Prepared | None] = field(default_factory=dict, repr=False)
 
     @property
     def empty(self) -> bool:
         return not self.claims
+
+    def state_at(self, key: str, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> PlaceControl | None:
+        claims = self.claims[key]
+        if key not in self._prepared:
+            self._prepared[key] = _prepare(claims)
+        prepared = self._prepared[key]
+        if prepared is None:
+            return place_state_at(claims, day, stale_after)
+        known = bisect.bisect_right(prepared.firsts, day)
+        if known == 0:
+            return place_state_at(claims, day, stale_after)  # before any claim: the inferred state, if any
+        _first, place, tail = prepared.steps[known - 1]
+        interval = next(i for i in reversed(tail) if i.contains(day))
+        return _state(interval, place, day, stale_after)
+
+
+def _prepare(claims: list[Claim]) -> _Prepared | None:
+    if any(c.upper_bound_only for c in claims):
+        return None
+    steps: list[tuple[dt.date, Place, tuple[Interval, ...]]] = []
+    _sweep(claims, steps)
+    return _Prepared([first for first, _, _ in steps], steps)
 
 
 # ---------------------------------------------------------------------------
@@ -355,8 +395,16 @@ def _outcome(claim: Claim, previous: str | None) -> tuple[str, str | None, str |
     return "unknown", None, claim.loser or previous  # withdrawn: who holds it next is unknown
 
 
-def _sweep(claims: list[Claim]) -> list[Interval]:
-    """The intervals of one place: contiguous, never overlapping, in time order."""
+def _sweep(
+    claims: list[Claim], steps: list[tuple[dt.date, Place, tuple[Interval, ...]]] | None = None
+) -> list[Interval]:
+    """The intervals of one place: contiguous, never overlapping, in time order.
+
+    With ``steps``, appends after each claim (in time order) its first day, its
+    place and the intervals a day on or after that first day can fall in (the
+    last two): the answer for any later day, before the next claim, without
+    sweeping again.
+    """
     timed = _windows(claims)
     if not timed:
         return []
@@ -383,6 +431,8 @@ def _sweep(claims: list[Claim]) -> list[Interval]:
         else:
             intervals.append(Interval(start, None, state, new_holder, new_previous, (claim,)))
         holder = new_holder
+        if steps is not None:
+            steps.append((first_day, claim.place, tuple(intervals[-2:])))
     return intervals
 
 
@@ -420,7 +470,10 @@ def place_state_at(
             return None  # nothing known yet, and no named target to have held it
         return PlaceControl(first.place, "held", first.loser, None, None, None, False, (first.id,), inferred=True)
     interval = next(i for i in reversed(_sweep(known)) if i.contains(day))
-    place = known[-1].place
+    return _state(interval, known[-1].place, day, stale_after)
+
+
+def _state(interval: Interval, place: Place, day: dt.date, stale_after: int) -> PlaceControl:
     latest = max((min(c.end, day) for c in interval.evidence), default=None)
     stale = latest is not None and (day - latest).days > stale_after
     return PlaceControl(
@@ -439,7 +492,7 @@ def place_state_at(
 
 def control_at(model: ControlModel, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> list[PlaceControl]:
     """Every listed place's state on ``day``, sorted by place name."""
-    states = [place_state_at(claims, day, stale_after) for claims in model.claims.values()]
+    states = [model.state_at(key, day, stale_after) for key in model.claims]
     return sorted((s for s in states if s is not None), key=lambda s: (s.place.name.casefold(), s.place.key))
 
 

@@ -337,8 +337,10 @@ def register_callbacks(
             map_update["data"] = under + map_update["data"]
         return (
             map_update,
-            timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range),
-            strip_figure(dataset, visible, state, x_range=x_range),
+            control.with_lanes(
+                timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range), state, x_range
+            ),
+            control.with_as_of(strip_figure(dataset, visible, state, x_range=x_range), state),
             count,
             [html.P(n, className="notice") for n in notices],
             root,
@@ -394,7 +396,10 @@ def register_callbacks(
         state, featured, *_ = presented(dataset, briefings, search, pathname)
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
-        return timeline_figure(dataset, visible, state, highlighted, featured, x_range=(first_day, last_day))
+        x_range = (first_day, last_day)
+        return control.with_lanes(
+            timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range), state, x_range
+        )
 
     @app.callback(
         Output("event-list", "children"),

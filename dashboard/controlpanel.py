@@ -23,6 +23,7 @@ from dash import Dash, Input, Output, dcc, html
 from conflictmap.control import ControlModel, PlaceControl, control_at, faction_names, last_day, model_for
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
+from dashboard.controllanes import add_control_lanes
 from dashboard.controllayer import control_traces, holder_text, since_text
 
 LAYER_ON = "on"
@@ -41,6 +42,8 @@ class ControlView:
         factions = dataset.factions
         self.colours = {str(k): str(v) for k, v in factions["colour"].items()} if "colour" in factions else {}
         self.default_day = last_day(dataset)
+        if self.default_day is not None and not self.model.empty:
+            control_at(self.model, self.default_day)  # sweeps each place once now, not in the first callback
         statements = dataset.control
         self.quotes = (
             {}
@@ -80,6 +83,37 @@ class ControlView:
         if day is None:
             return []
         return control_traces(states, self.colours, highlight=state.factions)
+
+    def with_as_of(self, strip: dict, state: ViewState) -> dict:
+        """The histogram strip with the as-of date marked (where the file has control changes)."""
+        day = self.as_of(state)
+        if not self.has_control or day is None:
+            return strip
+        layout = strip.get("layout", {})
+        return {**strip, "layout": {**layout, "shapes": [*layout.get("shapes", []), as_of_mark(day)]}}
+
+    def with_lanes(self, figure: dict, state: ViewState, x_range) -> dict:
+        """The timeline's lanes with a control lane per place (the history as known on the as-of date)."""
+        if not self.has_control:
+            return figure
+        return add_control_lanes(figure, self.model, self.as_of(state), self.colours, self.names, x_range)
+
+
+def as_of_mark(day: dt.date) -> dict:
+    """A line on the histogram strip at the as-of date (the middle of that day), labelled."""
+    middle = f"{day.isoformat()}T12:00:00"
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "y domain",
+        "x0": middle,
+        "x1": middle,
+        "y0": 0,
+        "y1": 1,
+        "line": {"width": 2, "color": "#444444", "dash": "dot"},
+        "name": "control-as-of",
+        "label": {"text": f"control as of {day:%d %b}", "textposition": "end", "font": {"size": 11}},
+    }
 
 
 def control_section(dataset: Dataset) -> html.Section:

@@ -322,3 +322,13 @@ def test_fixture_staleness(fixture_model):
     rows = _by_place(fixture_model, "2017-09-01")
     assert rows["Tabqa"].stale and rows["Al-Qaim"].stale  # last evidence in May and June
     assert not _by_place(fixture_model, "2018-01-20")["Hawija"].stale  # the January assertion
+
+
+@settings(max_examples=400, deadline=None)
+@given(claims_strategy(), st.lists(DAYS, min_size=1, max_size=6))
+def test_the_prepared_model_answers_as_a_fresh_sweep_does(claims, days):
+    """The binary search over a place swept once gives exactly what sweeping the claims known that day gives."""
+    model = build_model(claims)
+    for day in days:
+        for key, place_claims in model.claims.items():
+            assert model.state_at(key, day) == place_state_at(place_claims, day)

@@ -78,3 +78,39 @@ def test_the_layer_paints_held_places_only_and_is_off_when_toggled(app_and_view)
     assert view.map_traces(state, []) == []
     early = view.map_traces(parse_view_state("?to=2017-10-10", dataset), [LAYER_ON])
     assert len(early[0]["lat"]) == 1 and early[0]["marker"]["color"] == [dataset.factions.at["daesh", "colour"]]
+
+
+def test_control_lanes_show_the_history_as_known_on_the_date(app_and_view):
+    from conflictmap.view import filter_events
+    from dashboard.timeline import period, timeline_figure
+
+    _, dataset, view = app_and_view
+
+    def lanes(query):
+        state = parse_view_state(query, dataset)
+        figure = timeline_figure(dataset, filter_events(dataset, state), state, x_range=period(dataset))
+        out = view.with_lanes(figure, state, period(dataset))
+        bars = [t for t in out["data"] if t.get("meta") == "control-lane"]
+        return out, bars
+
+    out, bars = lanes("?to=2017-10-19")
+    assert out["layout"]["yaxis"]["ticktext"][-1] == "Raqqa"  # only Raqqa has a known holder by then
+    dotted = [t for t in bars if t["line"]["dash"] == "dot"]
+    assert dotted and dotted[0]["x"][:2] == ["2017-10-16", "2017-10-20"]  # changing, as known on the 19th
+    assert max(x for t in bars for x in t["x"] if x) == "2017-10-20"  # nothing drawn after the date
+    out, bars = lanes("?to=2017-10-26")
+    assert out["layout"]["yaxis"]["ticktext"][-3:] == ["Raqqa", "Al-Omar oil field", "Mekhan"]
+    sdf = dataset.factions.at["sdf", "colour"]
+    assert any(t["line"] == {"width": 10, "color": sdf, "dash": "solid"} for t in bars)
+    assert out["data"][-1]["meta"] == "hovered"  # the rings stay on top
+
+
+def test_the_strip_marks_the_as_of_date(app_and_view):
+    from conflictmap.view import filter_events
+    from dashboard.timeline import period, strip_figure
+
+    _, dataset, view = app_and_view
+    state = parse_view_state("?to=2017-10-19", dataset)
+    strip = view.with_as_of(strip_figure(dataset, filter_events(dataset, state), state, x_range=period(dataset)), state)
+    mark = [s for s in strip["layout"]["shapes"] if s.get("name") == "control-as-of"]
+    assert mark and mark[0]["x0"] == "2017-10-19T12:00:00"

@@ -38,6 +38,13 @@ const events = gd && gd.data ? gd.data.findIndex(d => d.meta === 'events') : -1;
 return {index: t, events: events, n: t >= 0 ? gd.data[t].lat.length : 0,
         colours: t >= 0 ? gd.data[t].marker.color : []};
 """
+LANES_JS = """
+const lanes = document.querySelector('#timeline .js-plotly-plot');
+const strip = document.querySelector('#timeline-strip .js-plotly-plot');
+const mark = (strip.layout.shapes || []).find(s => s.name === 'control-as-of');
+return {ticks: lanes.layout.yaxis.ticktext, bars: lanes.data.filter(d => d.meta === 'control-lane').length,
+        mark: mark ? mark.x0 : null};
+"""
 
 
 def go(driver, query: str) -> None:
@@ -132,6 +139,11 @@ def test_bundled_file_panel_layer_toggle_and_key(dash_duo):
         assert (raqqa["state"], raqqa["holder"]) == want
         assert_no_holder_from_a_later_change(dataset, day, rows)
     on_26 = {r["place"]: r for r in panel_rows(driver, dt.date(2017, 10, 26))}
+    # The timeline: a control lane per painted place, and the strip marks the date.
+    wait_for(lambda: driver.execute_script(LANES_JS)["bars"] > 0, message="control lanes drawn")
+    lanes = driver.execute_script(LANES_JS)
+    assert lanes["ticks"][-3:] == ["Raqqa", "Al-Omar oil field", "Mekhan"]
+    assert lanes["mark"] == "2017-10-26T12:00:00"
     assert on_26["Al-Omar oil field"]["text"] == "US-led coalition"
     assert on_26["Mekhan"]["text"] == "contested"
     # The layer: under the event marks, one disc per painted place (the governorate rows are not painted).
