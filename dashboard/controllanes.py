@@ -73,7 +73,7 @@ def add_control_lanes(
         ticktext.append(html.escape(label))
         for s in rows:
             x0 = pd.Timestamp(s.since) if s.since else start
-            x1 = pd.Timestamp(s.until) + ONE_DAY if s.until else end
+            x1 = min(pd.Timestamp(s.until) + ONE_DAY, end) if s.until else end  # nothing after the date
             if x1 <= x0:
                 continue
             words = f"{s.place.name}: {holder_text(s, names)}" + (f" ({since_text(s)})" if since_text(s) else "")
