@@ -23,6 +23,16 @@ LANE_PX = 26
 MAX_LANES = 40  # the rest are counted in the last lane's label
 BAR = 10
 ONE_DAY = pd.Timedelta(days=1)
+LANE_CLICK = "control-lane"
+
+
+def clicked_lane_event(click) -> str | None:
+    """The event behind a clicked control-lane bar (a ``timeline`` clickData), or None."""
+    for point in (click or {}).get("points", []):
+        data = point.get("customdata")
+        if isinstance(data, list) and len(data) == 2 and data[0] == LANE_CLICK and isinstance(data[1], str):
+            return data[1]
+    return None
 
 
 def _style(s: PlaceControl, colours: dict[str, str]) -> tuple[str, str, float]:
@@ -44,6 +54,7 @@ def add_control_lanes(
     colours: dict[str, str],
     names: dict[str, str],
     x_range,
+    event_ids=frozenset(),
 ) -> dict:
     """``figure`` (the lanes) with a lane per place that has control history; unchanged when none does."""
     layout = figure.get("layout", {})
@@ -78,10 +89,15 @@ def add_control_lanes(
                 continue
             words = f"{s.place.name}: {holder_text(s, names)}" + (f" ({since_text(s)})" if since_text(s) else "")
             words += f" · evidence: {', '.join(s.evidence)}" if s.evidence else ""
-            g = groups.setdefault(_style(s, colours), {"x": [], "y": [], "text": []})
-            g["x"] += [x0.date().isoformat(), x1.date().isoformat(), None]
-            g["y"] += [y, y, None]
-            g["text"] += [html.escape(words), html.escape(words), None]
+            g = groups.setdefault(_style(s, colours), {"x": [], "y": [], "text": [], "customdata": []})
+            middle = x0 + (x1 - x0) / 2  # a vertex mid-bar, so a click anywhere near the bar finds it
+            g["x"] += [x0.isoformat(), middle.isoformat(), x1.isoformat(), None]
+            g["y"] += [y, y, y, None]
+            g["text"] += [html.escape(words)] * 3 + [None]
+            # What a click selects: the first event the holding rests on (a list, so the selection
+            # of event ids by box never takes it for one).
+            event = next((e for e in s.evidence if e in event_ids), None)
+            g["customdata"] += [[LANE_CLICK, event]] * 3 + [None]
     traces = [
         {
             "type": "scatter",
@@ -93,6 +109,7 @@ def add_control_lanes(
             "opacity": opacity,
             "hovertext": g["text"],
             "hoverinfo": "text",
+            "customdata": g["customdata"],
             "showlegend": False,
         }
         for (colour, dash, opacity), g in groups.items()
@@ -120,4 +137,4 @@ def add_control_lanes(
     return {**figure, "data": traces + list(figure.get("data", [])), "layout": new_layout}
 
 
-__all__ = ["add_control_lanes"]
+__all__ = ["LANE_CLICK", "add_control_lanes", "clicked_lane_event"]

@@ -18,12 +18,12 @@ import datetime as dt
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from conflictmap.control import ControlModel, PlaceControl, control_at, faction_names, last_day, model_for
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
-from dashboard.controllanes import add_control_lanes
+from dashboard.controllanes import add_control_lanes, clicked_lane_event
 from dashboard.controllayer import control_traces, holder_text, since_text
 
 LAYER_ON = "on"
@@ -96,7 +96,9 @@ class ControlView:
         """The timeline's lanes with a control lane per place (the history as known on the as-of date)."""
         if not self.has_control:
             return figure
-        return add_control_lanes(figure, self.model, self.as_of(state), self.colours, self.names, x_range)
+        return add_control_lanes(
+            figure, self.model, self.as_of(state), self.colours, self.names, x_range, self.dataset.events.index
+        )
 
 
 def as_of_mark(day: dt.date) -> dict:
@@ -197,6 +199,20 @@ def register_control_callbacks(
     app: Dash, view: ControlView, presented_state: Callable[[str | None, str | None], ViewState]
 ) -> None:
     """The panel follows the URL (filters, ``to``, ``asof``, the briefing step)."""
+
+    @app.callback(
+        Output("url", "search", allow_duplicate=True),
+        Input("timeline", "clickData"),
+        State("url", "search"),
+        State("url", "pathname"),
+        prevent_initial_call=True,
+    )
+    def select_from_lane(click, search, pathname):
+        """A click on a control-lane bar selects the event it rests on (its details show the quote)."""
+        event_id = clicked_lane_event(click)
+        if event_id is None or event_id not in view.dataset.events.index:
+            return no_update
+        return "?" + _with_event(search or "", pathname or "/", event_id).split("?", 1)[1]
 
     @app.callback(
         Output("control-body", "children"),

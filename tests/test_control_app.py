@@ -96,8 +96,10 @@ def test_control_lanes_show_the_history_as_known_on_the_date(app_and_view):
     out, bars = lanes("?to=2017-10-19")
     assert out["layout"]["yaxis"]["ticktext"][-1] == "Raqqa"  # only Raqqa has a known holder by then
     dotted = [t for t in bars if t["line"]["dash"] == "dot"]
-    assert dotted and dotted[0]["x"][:2] == ["2017-10-16", "2017-10-20"]  # changing, as known on the 19th
-    assert max(x for t in bars for x in t["x"] if x) == "2017-10-20"  # nothing drawn after the date
+    start, _middle, end = dotted[0]["x"][:3]
+    assert (start[:10], end[:10]) == ("2017-10-16", "2017-10-20")  # changing, as known on the 19th
+    assert max(x for t in bars for x in t["x"] if x)[:10] == "2017-10-20"  # nothing drawn after the date
+    assert dotted[0]["customdata"][0] == ["control-lane", "raqqa-falls-to-sdf"]
     out, bars = lanes("?to=2017-10-26")
     assert out["layout"]["yaxis"]["ticktext"][-3:] == ["Raqqa", "Al-Omar oil field", "Mekhan"]
     sdf = dataset.factions.at["sdf", "colour"]
@@ -114,3 +116,13 @@ def test_the_strip_marks_the_as_of_date(app_and_view):
     strip = view.with_as_of(strip_figure(dataset, filter_events(dataset, state), state, x_range=period(dataset)), state)
     mark = [s for s in strip["layout"]["shapes"] if s.get("name") == "control-as-of"]
     assert mark and mark[0]["x0"] == "2017-10-19T12:00:00"
+
+
+def test_a_click_on_a_lane_names_its_event_and_nothing_else():
+    from dashboard.controllanes import clicked_lane_event
+
+    assert clicked_lane_event({"points": [{"customdata": ["control-lane", "raqqa-falls-to-sdf"]}]}) == (
+        "raqqa-falls-to-sdf"
+    )
+    assert clicked_lane_event({"points": [{"customdata": "raqqa-falls-to-sdf"}]}) is None  # an event mark
+    assert clicked_lane_event(None) is None

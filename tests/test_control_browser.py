@@ -13,7 +13,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from browser_helpers import assert_clean_console, non_loopback_resources, settle_first_page, wait_for, wait_idle
+from browser_helpers import (
+    assert_clean_console,
+    click_at,
+    non_loopback_resources,
+    settle_first_page,
+    wait_for,
+    wait_idle,
+)
 
 from conflictmap.control import control_at, control_claims, model_for
 from conflictmap.pipeline import load_dataset
@@ -44,6 +51,22 @@ const strip = document.querySelector('#timeline-strip .js-plotly-plot');
 const mark = (strip.layout.shapes || []).find(s => s.name === 'control-as-of');
 return {ticks: lanes.layout.yaxis.ticktext, bars: lanes.data.filter(d => d.meta === 'control-lane').length,
         mark: mark ? mark.x0 : null};
+"""
+
+LANE_POINT_JS = """
+const gd = document.querySelector('#timeline .js-plotly-plot');
+for (const tr of gd.data) {
+  if (tr.meta !== 'control-lane' || !tr.customdata) continue;
+  const k = tr.customdata.findIndex(c => c && c[1] === arguments[0]);
+  if (k < 0) continue;
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const box = document.getElementById('lanes-scroll');
+  const y = ya.d2p(tr.y[k + 1]) + gd._fullLayout.margin.t;
+  if (box) box.scrollTop = y - box.clientHeight / 2;
+  const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return [r.left + xa.d2p(tr.x[k + 1]), r.top + ya.d2p(tr.y[k + 1])];
+}
+return null;
 """
 
 
@@ -144,6 +167,11 @@ def test_bundled_file_panel_layer_toggle_and_key(dash_duo):
     lanes = driver.execute_script(LANES_JS)
     assert lanes["ticks"][-3:] == ["Raqqa", "Al-Omar oil field", "Mekhan"]
     assert lanes["mark"] == "2017-10-26T12:00:00"
+    # A click on a lane's bar selects the event it rests on: its details show the quote.
+    click_at(driver, *driver.execute_script(LANE_POINT_JS, "raqqa-falls-to-sdf"))
+    wait_for(lambda: "event=raqqa-falls-to-sdf" in driver.current_url, message="event selected from the lane")
+    detail = driver.find_element("css selector", "#event-detail")
+    wait_for(lambda: "fell to the US-backed" in detail.get_attribute("textContent"), message="the quote shown")
     assert on_26["Al-Omar oil field"]["text"] == "US-led coalition"
     assert on_26["Mekhan"]["text"] == "contested"
     # The layer: under the event marks, one disc per painted place (the governorate rows are not painted).
