@@ -20,8 +20,8 @@ from dashboard.legend import _row, _svg
 
 NEUTRAL = "#8a8a8a"  # contested ring, unknown ring
 HOLLOW = "#ffffff"
-OUTER_SIZE = 26
-INNER_SIZE = 12
+OUTER_SIZE = 34
+INNER_SIZE = 14
 OPACITY = 0.8
 STALE_OPACITY = 0.3
 DIMMED = 0.45  # with a faction filter: the others' holdings, still shown
