@@ -48,6 +48,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ OUTPUT_COLUMNS = [
     "events",
 ]
 ONE_DAY = dt.timedelta(days=1)
+PLACE_COLUMNS = ("place_name", "place_precision", "place_lat", "place_lon", "place_gazetteer_id", "place_country")
 
 
 @dataclass(frozen=True)
@@ -235,10 +237,11 @@ def control_claims(dataset: Dataset) -> list[Claim]:
     mask = events["type"] == "control-change"
     if by_event:
         mask = mask | events["id"].isin(list(by_event))
-    chosen = events[mask]
+    needed = ["id", "date_start", "date_end", "date_precision"] + [c for c in PLACE_COLUMNS if c in events.columns]
+    chosen = events[needed][mask.to_numpy(dtype=bool)]
     if chosen.empty and assertions.empty:
         return []
-    roles = _first_roles(dataset.actors, set(chosen["id"]))
+    roles = _first_roles(dataset.actors, np.flatnonzero(mask.to_numpy(dtype=bool)))
     claims = []
     for row in chosen.to_dict(orient="records"):
         place = _place(row, f"{row['id']}")
@@ -301,17 +304,26 @@ def model_for(dataset: Dataset) -> ControlModel:
     return build_model(control_claims(dataset))
 
 
-def _first_roles(actors: pd.DataFrame, event_ids: set) -> dict[str, tuple[str | None, str | None]]:
-    """Each event's first faction in the ``actor`` role and first in the ``target`` role."""
-    if not event_ids:
+def _first_roles(actors: pd.DataFrame, rows: np.ndarray) -> dict[str, tuple[str | None, str | None]]:
+    """Each chosen event's first faction in the ``actor`` role and first in the ``target`` role.
+
+    ``rows`` are the events' positions; actors carry theirs (``event_row``), so a
+    million-event store is matched by integers, not by string ids.
+    """
+    if not len(rows):
         return {}
-    rows = actors[actors["event_id"].isin(list(event_ids)) & actors["role"].isin(["actor", "target"])]
+    if "event_row" in actors.columns:
+        keep = np.isin(actors["event_row"].to_numpy(), rows)
+    else:  # a hand-built table without positions
+        keep = actors["event_id"].isin(list(actors["event_id"])).to_numpy()
+    picked = actors[["event_id", "faction", "role"]].iloc[np.flatnonzero(keep)]
+    picked = picked[picked["role"].isin(["actor", "target"]).to_numpy(dtype=bool)]
     out: dict[str, list[str | None]] = {}
-    for event_id, faction, role in rows[["event_id", "faction", "role"]].itertuples(index=False, name=None):
-        pair = out.setdefault(event_id, [None, None])
+    for event_id, faction, role in picked.itertuples(index=False, name=None):
+        pair = out.setdefault(str(event_id), [None, None])
         slot = 0 if role == "actor" else 1
         if pair[slot] is None:
-            pair[slot] = faction
+            pair[slot] = str(faction)
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
