@@ -7,9 +7,9 @@ what can have happened by then, so no row names a holder that only a later
 change gives. Each event cited as evidence is a link that selects it (its
 details show the quote); an assertion's quote is shown in the row.
 
-This module owns the panel's layout block, its callback and the map layer's
-state; the app calls :func:`register_control_callbacks` and asks
-:func:`control_map_traces` for the layer.
+This module owns the panel's layout block, its callbacks and the model the
+app asks (:class:`ControlView`: the layer's traces, the lanes, the strip's
+mark); the app calls :func:`register_control_callbacks`.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from dashboard.controllanes import add_control_lanes, clicked_lane_event
 from dashboard.controllayer import control_traces, holder_text, since_text
 
 LAYER_ON = "on"
-
-
+KEEP_VIEWS = 4  # datasets whose model stays built (an app has one; tests make many)
 _VIEWS: dict[int, ControlView] = {}
 
 
@@ -60,6 +59,8 @@ class ControlView:
         view = _VIEWS.get(id(dataset))
         if view is None or view.dataset is not dataset:
             view = _VIEWS[id(dataset)] = cls(dataset)
+            while len(_VIEWS) > KEEP_VIEWS:
+                del _VIEWS[next(iter(_VIEWS))]
         return view
 
     @property
