@@ -46,6 +46,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -73,6 +74,7 @@ OUTPUT_COLUMNS = [
     "events",
 ]
 ONE_DAY = dt.timedelta(days=1)
+ANSWERS_KEPT = 16  # dates whose answer is kept: the callbacks of one view ask for the same date
 PLACE_COLUMNS = ("place_name", "place_precision", "place_lat", "place_lon", "place_gazetteer_id", "place_country")
 
 
@@ -136,6 +138,11 @@ class Interval:
     def contains(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
+    @cached_property
+    def last_evidence(self) -> dt.date | None:
+        """The last day of its latest evidence (its claims' last possible day)."""
+        return max((c.end for c in self.evidence), default=None)
+
 
 @dataclass(frozen=True)
 class PlaceControl:
@@ -192,6 +199,15 @@ class ControlModel:
 
     claims: dict[str, list[Claim]] = field(default_factory=dict)  # place key -> its claims
     _prepared: dict[str, _Prepared | None] = field(default_factory=dict, repr=False)
+    _answers: dict[tuple[dt.date, int], list[PlaceControl]] = field(default_factory=dict, repr=False)
+    _order: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def order(self) -> list[str]:
+        """Place keys by place name: the order answers are listed in, sorted once."""
+        if self._order is None or len(self._order) != len(self.claims):
+            self._order = sorted(self.claims, key=lambda k: (self.claims[k][0].place.name.casefold(), k))
+        return self._order
 
     @property
     def empty(self) -> bool:
@@ -486,7 +502,8 @@ def place_state_at(
 
 
 def _state(interval: Interval, place: Place, day: dt.date, stale_after: int) -> PlaceControl:
-    latest = max((min(c.end, day) for c in interval.evidence), default=None)
+    last = interval.last_evidence
+    latest = None if last is None else min(last, day)  # evidence still open on the day counts as of the day
     stale = latest is not None and (day - latest).days > stale_after
     return PlaceControl(
         place=place,
@@ -503,9 +520,17 @@ def _state(interval: Interval, place: Place, day: dt.date, stale_after: int) -> 
 
 
 def control_at(model: ControlModel, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> list[PlaceControl]:
-    """Every listed place's state on ``day``, sorted by place name."""
-    states = [model.state_at(key, day, stale_after) for key in model.claims]
-    return sorted((s for s in states if s is not None), key=lambda s: (s.place.name.casefold(), s.place.key))
+    """Every listed place's state on ``day``, sorted by place name (the same list object for the same question)."""
+    cache_key = (day, stale_after)
+    cached = model._answers.get(cache_key)
+    if cached is not None:
+        return cached
+    states = [model.state_at(key, day, stale_after) for key in model.order]
+    answer = [s for s in states if s is not None]
+    model._answers[cache_key] = answer
+    while len(model._answers) > ANSWERS_KEPT:
+        del model._answers[next(iter(model._answers))]
+    return answer
 
 
 def control_history(

@@ -27,6 +27,7 @@ from dashboard.controllanes import add_control_lanes, clicked_lane_event
 from dashboard.controllayer import control_traces, holder_text, since_text
 
 LAYER_ON = "on"
+MAX_ROWS = 200  # rows in the table; a store may hold thousands of places
 KEEP_VIEWS = 4  # datasets whose model stays built (an app has one; tests make many)
 _VIEWS: dict[int, ControlView] = {}
 
@@ -143,8 +144,15 @@ def control_section(dataset: Dataset) -> html.Section:
 def control_table(
     view: ControlView, day: dt.date | None, states: list[PlaceControl], state: ViewState, search: str, pathname: str
 ) -> html.Table:
-    """One ``<tr>`` per place: place, holder, since, evidence."""
+    """One ``<tr>`` per place: place, holder, since, evidence (past MAX_ROWS places, the latest changes)."""
     highlight = set(state.factions)
+    total = len(states)
+    if total > MAX_ROWS:  # a store: the most recent changes (a faction's first when filtered), by name
+        recent = sorted(
+            states, key=lambda s: (not (highlight and s.holder in highlight), -(s.since or dt.date.min).toordinal())
+        )
+        kept = {id(s) for s in recent[:MAX_ROWS]}
+        states = [s for s in states if id(s) in kept]
     rows = []
     for s in states:
         place = [s.place.name]
@@ -171,7 +179,10 @@ def control_table(
             )
         )
     head = html.Thead(html.Tr([html.Th("Place"), html.Th("Holder"), html.Th("Since"), html.Th("Evidence")]))
-    caption = html.Caption(f"Who holds what, as of {day:%a %d %b %Y}" if day else "Who holds what")
+    caption_text = f"Who holds what, as of {day:%a %d %b %Y}" if day else "Who holds what"
+    if total > len(states):
+        caption_text += f" (the {len(states):,} latest changes of {total:,} places; `conflictmap control` lists all)"
+    caption = html.Caption(caption_text)
     return html.Table([caption, head, html.Tbody(rows)], id="control", className="control-table")
 
 

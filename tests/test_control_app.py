@@ -126,3 +126,29 @@ def test_a_click_on_a_lane_names_its_event_and_nothing_else():
     )
     assert clicked_lane_event({"points": [{"customdata": "raqqa-falls-to-sdf"}]}) is None  # an event mark
     assert clicked_lane_event(None) is None
+
+
+def test_a_store_with_thousands_of_places_shows_the_latest_changes(app_and_view):
+    from conflictmap.control import Place, PlaceControl
+    from dashboard.controlpanel import MAX_ROWS
+
+    _, dataset, view = app_and_view
+    states = [
+        PlaceControl(
+            Place(f"k{i}", f"Place {i:04d}", "town", 35.0, 40.0, True),
+            "held",
+            "sdf",
+            None,
+            dt.date(2017, 1, 1) + dt.timedelta(days=i),
+            None,
+            False,
+            (f"e{i}",),
+        )
+        for i in range(MAX_ROWS + 50)
+    ]
+    state = parse_view_state("", dataset)
+    table = control_table(view, dt.date(2018, 1, 1), states, state, "", "/")
+    body = table.children[2].children
+    assert len(body) == MAX_ROWS
+    assert body[0].__dict__["data-place"] == "Place 0050"  # the 50 oldest changes left out, the rest by name
+    assert f"of {MAX_ROWS + 50:,} places" in table.children[0].children
