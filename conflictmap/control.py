@@ -534,7 +534,10 @@ def control_at(model: ControlModel, day: dt.date, stale_after: int = DEFAULT_STA
 
 
 def control_history(
-    model: ControlModel, stale_after: int = DEFAULT_STALE_AFTER_DAYS, as_of: dt.date | None = None
+    model: ControlModel,
+    stale_after: int = DEFAULT_STALE_AFTER_DAYS,
+    as_of: dt.date | None = None,
+    keys: Iterable[str] | None = None,
 ) -> list[PlaceControl]:
     """Every interval of every place, one row each: as the whole file tells it, or as known on ``as_of``.
 
@@ -543,11 +546,13 @@ def control_history(
     day and nothing after it shows. ``stale`` is True where the interval
     outlasts its latest evidence by more than ``stale_after`` days (an open
     interval is judged on ``as_of``, else on the last day the file knows of);
-    the unknown stretch before a place's first claim is left out.
+    the unknown stretch before a place's first claim is left out. ``keys``
+    limits it to those places.
     """
     rows = []
     last_day = as_of or max((c.end for claims in model.claims.values() for c in claims), default=None)
-    for all_claims in model.claims.values():
+    chosen = model.claims.values() if keys is None else [model.claims[k] for k in keys]
+    for all_claims in chosen:
         claims = all_claims if as_of is None else _known_by(all_claims, as_of)
         if not claims:
             inferred = place_state_at(all_claims, as_of, stale_after) if as_of else None

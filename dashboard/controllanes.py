@@ -61,16 +61,25 @@ def add_control_lanes(
     yaxis = layout.get("yaxis", {})
     if as_of is None or model.empty or "tickvals" not in yaxis:
         return figure
-    history = [s for s in control_history(model, as_of=as_of) if s.place.painted]
-    by_place: dict[str, list[PlaceControl]] = {}
-    for s in history:
-        by_place.setdefault(s.place.key, []).append(s)
-    if not by_place:
+    # Most changes first (the busiest places), then by name; only the lanes drawn are swept.
+    known = [
+        k
+        for k, claims in model.claims.items()
+        if claims[0].place.painted and any(c.earliest is None or c.earliest <= as_of for c in claims)
+    ]
+    known.sort(key=lambda k: (-len(model.claims[k]), model.claims[k][0].place.name.casefold()))
+    places: list[list[PlaceControl]] = []
+    hidden = 0
+    for n, k in enumerate(known):
+        rows = control_history(model, as_of=as_of, keys=[k])
+        if rows:
+            places.append(rows)
+        if len(places) == MAX_LANES:
+            hidden = len(known) - n - 1  # at most that many more places with a known holder
+            break
+    if not places:
         return figure
-    # Most changes first (the busiest places), then by name.
-    places = sorted(by_place.values(), key=lambda rows: (-len(rows), rows[0].place.name.casefold()))
-    hidden = max(0, len(places) - MAX_LANES)
-    places = places[:MAX_LANES]
+    places.sort(key=lambda rows: (-len(rows), rows[0].place.name.casefold()))  # most intervals first
     top = float(yaxis["range"][0])
     start, end = pd.Timestamp(x_range[0]), pd.Timestamp(as_of) + ONE_DAY
     groups: dict[tuple[str, str, float], dict[str, list]] = {}
@@ -80,7 +89,7 @@ def add_control_lanes(
         tickvals.append(y)
         label = rows[0].place.name[:22]
         if hidden and k == len(places) - 1:
-            label += f" (+{hidden:,} more)"
+            label += f" (+ up to {hidden:,} more)"
         ticktext.append(html.escape(label))
         for s in rows:
             x0 = pd.Timestamp(s.since) if s.since else start
