@@ -20,7 +20,7 @@ from conflictmap.control import ControlModel, PlaceControl, control_history
 from dashboard.controllayer import NEUTRAL, holder_text, since_text
 
 LANE_PX = 26
-MAX_LANES = 40  # the rest are counted in the last lane's label
+MAX_LANES = 30  # the rest are counted in the last lane's label (and the update stays under 1 MB)
 BAR = 10
 ONE_DAY = pd.Timedelta(days=1)
 LANE_CLICK = "control-lane"
@@ -100,9 +100,9 @@ def add_control_lanes(
             words += f" · evidence: {', '.join(s.evidence)}" if s.evidence else ""
             g = groups.setdefault(_style(s, colours), {"x": [], "y": [], "text": [], "customdata": []})
             middle = x0 + (x1 - x0) / 2  # a vertex mid-bar, so a click anywhere near the bar finds it
-            g["x"] += [x0.isoformat(), middle.isoformat(), x1.isoformat(), None]
+            g["x"] += [x0.date().isoformat(), middle.isoformat(), x1.date().isoformat(), None]
             g["y"] += [y, y, y, None]
-            g["text"] += [html.escape(words)] * 3 + [None]
+            g["text"] += [None, html.escape(words), None, None]  # once a bar: the bytes of an update count
             # What a click selects: the first event the holding rests on (a list, so the selection
             # of event ids by box never takes it for one).
             event = next((e for e in s.evidence if e in event_ids), None)
