@@ -10,8 +10,8 @@ as a real process, and measures:
 - startup: process start -> the page answers;
 - callbacks over HTTP, the bodies the browser sends: the first render (the
   whole figure), a filter (one faction), a one-month window, a zoom into one
-  city (the map follows the viewport) and the event list; p50/p95 latency and
-  response bytes;
+  city (the map follows the viewport), the event list and the control table
+  as of a date (issue 17); p50/p95 latency and response bytes;
 - browser first paint: headless Chromium (software WebGL), navigation ->
   map loaded and the count on screen;
 - peak server memory (the process's VmHWM).
@@ -173,6 +173,7 @@ def conflictmap_steps(url: str, dataset_factions: list[str], month: tuple[str, s
     views = find(deps, "timeline-strip.figure")
     markers = find(deps, "map.figure", "map-view.data")
     rows = find(deps, "event-list.children")
+    control = find(deps, "control-body.children")
     base = {
         "url.pathname": "/",
         "map-selection.data": [],
@@ -199,6 +200,11 @@ def conflictmap_steps(url: str, dataset_factions: list[str], month: tuple[str, s
             ),
         ),
         "event list": lambda: post(url, body(rows, {**base, "view-key.data": "", "url.search": ""}, ["view-key.data"])),
+        # Issue 17: who holds each place on the month's last day (the control table; the layer and the
+        # lanes ride on the views' callback above).
+        "control as of a date": lambda: post(
+            url, body(control, {**base, "url.search": f"?to={month[1]}"}, ["url.search"])
+        ),
     }
 
 

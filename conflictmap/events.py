@@ -36,6 +36,9 @@ class EventsFile:
     places: dict[str, dict[str, Any]] = field(default_factory=dict)  # story places, by id
     place_lines: dict[str, int] = field(default_factory=dict)  # place id -> line
     warnings: list[Problem] = field(default_factory=list)  # worth a look, not wrong (validate prints them)
+    # Sourced "FACTION held PLACE on DATE" statements (the file's top-level `control:`).
+    control: list[dict[str, Any]] = field(default_factory=list)
+    control_lines: dict[str, int] = field(default_factory=dict)  # assertion id -> line
 
 
 def load_events(path: Path | str) -> EventsFile:
@@ -79,6 +82,8 @@ def _events_file(model: EventsFileModel, doc: YamlDocument) -> EventsFile:
             key: _known_place_values(p) | {"sources": _sources_values(p.sources)} for key, p in model.places.items()
         },
         place_lines={key: doc.line(("places", key)) for key in model.places},
+        control=[_assertion_values(a) for a in model.control],
+        control_lines={a.id: doc.line(("control", i)) for i, a in enumerate(model.control)},
     )
 
 
@@ -108,16 +113,21 @@ def _read_documents(value: Any, base_dir: Path, doc: YamlDocument, problems: lis
 
 
 def _duplicate_event_ids(doc: YamlDocument) -> list[Problem]:
-    events = doc.data.get("events") if isinstance(doc.data, dict) else None
-    if not isinstance(events, list):
-        return []
+    """Event ids and control assertion ids are one namespace: both are cited as evidence."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    entries = [
+        (section, i, entry)
+        for section in ("events", "control")
+        if isinstance(data.get(section), list)
+        for i, entry in enumerate(data[section])
+    ]
     problems: list[Problem] = []
     first: dict[str, int] = {}
-    for i, event in enumerate(events):
+    for section, i, event in entries:
         event_id = event.get("id") if isinstance(event, dict) else None
         if not isinstance(event_id, str):
             continue
-        path = ("events", i, "id")
+        path = (section, i, "id")
         if event_id in first:
             problems.append(
                 Problem(
@@ -154,6 +164,26 @@ def _event_values(event) -> dict[str, Any]:
         "sources": _sources_values(event.sources),
         "confidence": event.confidence,
         "notes": event.notes,
+        "control": None
+        if event.control is None
+        else {
+            "result": event.control.result,
+            "holder": event.control.holder,
+            "sources": _sources_values(event.control.sources),
+            "note": event.control.note,
+        },
+    }
+
+
+def _assertion_values(assertion) -> dict[str, Any]:
+    start, end = assertion.date.span()
+    return {
+        "id": assertion.id,
+        "faction": assertion.faction,
+        "place": _place_values(assertion.place),
+        "date": {"start": start, "end": end, "precision": assertion.date.precision, "basis": assertion.date.basis},
+        "sources": _sources_values(assertion.sources),
+        "note": assertion.note,
     }
 
 

@@ -90,7 +90,13 @@ def geocode_dataset(dataset: Dataset, resolver: Resolver | None = None) -> Datas
     events["map_radius_km"] = events["place_radius_km"].where(has_place, events["dest_radius_km"])
     events["map_precision"] = events["place_precision"].where(has_place, events["dest_precision"])
     report = pd.concat([r for r in reports if len(r)] or [reports[0]], ignore_index=True)
-    return dataset.with_events(events, report).with_places(geocode_story_places(dataset.places, resolver))
+    from conflictmap.controlstatements import geocode_statements
+
+    return (
+        dataset.with_events(events, report)
+        .with_places(geocode_story_places(dataset.places, resolver))
+        .with_control(geocode_statements(dataset.control, resolver))
+    )
 
 
 def geocode_story_places(places: pd.DataFrame, resolver: Resolver | None = None) -> pd.DataFrame:

@@ -350,11 +350,15 @@ class Actor(_Model):
     @field_validator("faction")
     @classmethod
     def _faction_known(cls, value: str, info: ValidationInfo) -> str:
-        known = _references(info).factions
-        if known is not None and value not in known:
-            names = ", ".join(sorted(known)) or "none defined"
-            raise RuleViolations([((), f"unknown faction {value!r} (known: {names})")])
-        return value
+        return _check_faction_known(value, info)
+
+
+def _check_faction_known(value: str, info: ValidationInfo) -> str:
+    known = _references(info).factions
+    if known is not None and value not in known:
+        names = ", ".join(sorted(known)) or "none defined"
+        raise RuleViolations([((), f"unknown faction {value!r} (known: {names})")])
+    return value
 
 
 class Source(_Model):
@@ -395,6 +399,49 @@ class Source(_Model):
         if self.paragraph not in check.paragraphs:
             where = ", ".join(str(n) for n in check.paragraphs)
             raise RuleViolations([(("paragraph",), f"quote is in paragraph {where}, not {self.paragraph}")])
+        return self
+
+
+CONTROL_RESULTS = ("held", "contested", "withdrawn")
+ControlResult = Literal[CONTROL_RESULTS]  # type: ignore[valid-type]
+
+
+class EventControl(_Model):
+    """What an event says about who holds its place afterwards, where its roles alone do not say it.
+
+    Without this block a ``control-change`` event means: the faction in the
+    ``actor`` role gains the place and the one in the ``target`` role loses
+    it. The block states it outright, with its own quote: ``held`` (by
+    ``holder``, by default the event's actor), ``contested`` (fighting for it,
+    nobody holds it; "captured positions in the town"), ``withdrawn``
+    (``holder`` left it; who holds it next is unknown).
+    """
+
+    result: ControlResult = Field(
+        description="held: holder holds the place from the event on; contested: nobody holds it outright; "
+        "withdrawn: holder left it, the next holder is unknown."
+    )
+    holder: Id | None = Field(
+        default=None,
+        description="held: the faction holding the place (default: the event's actor); withdrawn: the faction "
+        "that left it (required); contested: not given.",
+    )
+    sources: list[Source] = Field(min_length=1, description="The words that say so, quoted like an event's.")
+    note: Note | None = None
+
+    @field_validator("holder")
+    @classmethod
+    def _holder_known(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            _check_faction_known(value, info)
+        return value
+
+    @model_validator(mode="after")
+    def _holder_fits_result(self) -> EventControl:
+        if self.result == "withdrawn" and self.holder is None:
+            raise RuleViolations([(("holder",), "a withdrawal names the faction that left: add 'holder'")])
+        if self.result == "contested" and self.holder is not None:
+            raise RuleViolations([(("holder",), "a contested place has no holder: remove 'holder'")])
         return self
 
 
@@ -443,6 +490,19 @@ class Event(_Model):
     sources: list[Source] = Field(min_length=1)
     confidence: Confidence
     notes: Note | None = None
+    control: EventControl | None = Field(
+        default=None, description="Who holds the place after the event, where the roles alone do not say it."
+    )
+
+    @field_validator("control")
+    @classmethod
+    def _control_has_holder(cls, value: EventControl | None, info: ValidationInfo) -> EventControl | None:
+        actors = info.data.get("actors")
+        if value is None or value.result != "held" or value.holder is not None or actors is None:
+            return value
+        if not any(a.role == "actor" for a in actors):
+            raise RuleViolations([(("holder",), "the event has no actor to hold the place: add 'holder'")])
+        return value
 
     @field_validator("sub_type")
     @classmethod
@@ -485,6 +545,22 @@ class DraftInfo(_Model):
     note: Note | None = None
 
 
+class ControlAssertion(_Model):
+    """A sourced statement that a faction held a place on a date ("Daesh-held Deir Ez-Zor")."""
+
+    id: Id = Field(description="Stable, unique among the events' and assertions' ids: cited as evidence.")
+    faction: Id = Field(description="The faction that held the place, from `factions`.")
+    place: Place
+    date: EventDate = Field(description="When the source says the faction held it (a span: some day in it).")
+    sources: list[Source] = Field(min_length=1)
+    note: Note | None = None
+
+    @field_validator("faction")
+    @classmethod
+    def _faction_known(cls, value: str, info: ValidationInfo) -> str:
+        return _check_faction_known(value, info)
+
+
 class EventsFileModel(_Model):
     """A conflictmap events file: the documents quoted, the factions, the events, and places to label."""
 
@@ -501,6 +577,9 @@ class EventsFileModel(_Model):
         default_factory=dict, description="Places the story names besides the events' own, labelled on the map."
     )
     events: list[Event] = Field(min_length=1)
+    control: list[ControlAssertion] = Field(
+        default_factory=list, description="Sourced statements that a faction held a place on a date."
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -9,10 +9,11 @@ what filters and joins need at a million rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from conflictmap.controlstatements import empty_statements, statements_table
 from conflictmap.events import EventsFile
 from conflictmap.vocabulary import ACLED_LABEL, TYPE_LABELS
 
@@ -74,32 +75,18 @@ class Dataset:
     # Places the story names besides the events' own (the file's `places:`),
     # for the map to label; index place id, columns PLACE_COLUMNS (geocoded: + GEO columns).
     places: pd.DataFrame = field(default_factory=lambda: empty_places())
+    # Explicit control statements (events' `control:` blocks, top-level assertions);
+    # conflictmap.controlstatements.STATEMENT_COLUMNS. Empty for a store.
+    control: pd.DataFrame = field(default_factory=lambda: empty_statements())
 
     def with_events(self, events: pd.DataFrame, report: pd.DataFrame | None = None) -> Dataset:
-        return Dataset(
-            self.title,
-            events,
-            self.actors,
-            self.sources,
-            self.factions,
-            self.documents,
-            self.file,
-            self.report if report is None else report,
-            self.places,
-        )
+        return replace(self, events=events, report=self.report if report is None else report)
 
     def with_places(self, places: pd.DataFrame) -> Dataset:
-        return Dataset(
-            self.title,
-            self.events,
-            self.actors,
-            self.sources,
-            self.factions,
-            self.documents,
-            self.file,
-            self.report,
-            places,
-        )
+        return replace(self, places=places)
+
+    def with_control(self, control: pd.DataFrame) -> Dataset:
+        return replace(self, control=control)
 
 
 PLACE_COLUMNS = [
@@ -249,7 +236,17 @@ def dataset_from_events_file(ef: EventsFile) -> Dataset:
             "file",
         ],
     )
-    return Dataset(ef.title, events, actors, sources, factions, documents, file=str(ef.path), places=places_table(ef))
+    return Dataset(
+        ef.title,
+        events,
+        actors,
+        sources,
+        factions,
+        documents,
+        file=str(ef.path),
+        places=places_table(ef),
+        control=statements_table(ef),
+    )
 
 
 def with_event_rows(actors: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:

@@ -33,6 +33,7 @@ class ViewState:
     lanes: str = "faction"
     step: int | None = None  # briefing step, 1-based (presenter mode only)
     notices: tuple[str, ...] = field(default=(), compare=False)
+    as_of: dt.date | None = None  # the control layer's date when not the window's end (`asof=`)
 
     def to_query(self) -> str:
         """The canonical query string, '' for the default view (no '?')."""
@@ -55,6 +56,8 @@ class ViewState:
             params.append(("lanes", self.lanes))
         if self.step is not None:
             params.append(("step", str(self.step)))
+        if self.as_of:
+            params.append(("asof", self.as_of.isoformat()))
         # Each list item is quoted on its own, so a comma inside a value (a side
         # named "US-backed, Kurdish-led") survives the round trip.
         return "&".join(f"{k}={quote(v, safe=',') if k in _FREE_TEXT else v}" for k, v in params)
@@ -218,7 +221,10 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
             step = int(v)
         else:
             notices.append(f"Ignored step '{_shown(v)}' in the link (steps are numbered from 1).")
-    return ViewState(factions, sides, types, date_from, date_to, query, event, lanes, step, _capped(notices))
+    as_of = date("asof")
+    return ViewState(
+        factions, sides, types, date_from, date_to, query, event, lanes, step, _capped(notices), as_of=as_of
+    )
 
 
 def filter_mask(dataset: Dataset, state: ViewState) -> pd.Series:

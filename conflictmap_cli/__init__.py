@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     from conflictmap.importers.command import register as register_import
 
     register_import(sub)
+    from conflictmap_cli.control_command import register as register_control
+
+    register_control(sub)
     _register_app_commands(sub)
     return parser
 

@@ -42,6 +42,7 @@ from dashboard.actions import (
     selected_event_ids,
     step_camera,
 )
+from dashboard.controlpanel import ControlView, register_control_callbacks
 from dashboard.detail import MORE_BUTTON, event_detail, shown_from_buttons
 from dashboard.draftreview import attach as attach_draft_review
 from dashboard.eventlist import LIST_PAGE, event_rows, passive_note
@@ -163,6 +164,11 @@ def register_callbacks(
             return axis_range(dataset, current_step(briefing, state)[1].view_state())
         return axis_range(dataset, state)
 
+    control = ControlView.of(dataset)
+    register_control_callbacks(
+        app, control, lambda search, pathname: presented(dataset, briefings, search, pathname)[0]
+    )
+
     app.clientside_callback(
         ClientsideFunction(namespace="conflictmap", function_name="deriveKeys"),
         Output("view-key", "data"),
@@ -279,7 +285,7 @@ def register_callbacks(
             new.lanes,
         )
 
-    def map_patch(visible, featured, zoom, highlighted, selected, bounds=None) -> Patch:
+    def map_patch(visible, featured, zoom, highlighted, selected, bounds=None, control_layer=()) -> Patch:
         # Level of detail: past the marker limit only what the viewport (and a margin) holds is drawn,
         # one marker per event when few enough are in view, else counted cells; never the whole table.
         if len(visible) > MAX_MARKERS and bounds:
@@ -288,7 +294,7 @@ def register_callbacks(
             dataset, visible, zoom=zoom, featured=featured, highlighted=highlighted, selected=selected
         )
         patch = Patch()
-        patch["data"] = traces
+        patch["data"] = list(control_layer) + traces  # the control layer under the event marks
         patch["layout"]["map"]["layers"] = layers
         patch["layout"]["meta"] = {"markersZoom": zoom}  # which zoom the markers were laid out for
         return patch
@@ -312,8 +318,9 @@ def register_callbacks(
         State("map-view", "data"),
         State("map-selection", "data"),
         State("map-drawn", "data"),
+        State("control-layer", "value"),
     )
-    def render_views(_key, search, pathname, map_view, map_selection, map_drawn):
+    def render_views(_key, search, pathname, map_view, map_selection, map_drawn, control_layer):
         state, featured, parts, notices, camera, root = presented(dataset, briefings, search, pathname)
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
@@ -335,8 +342,10 @@ def register_callbacks(
             "token": f"{pathname or '/'}#{state.step or ''}" if featured or camera else "explore",
         }
         x_range = timeline_range(state, pathname)
+        under = control.map_traces(state, control_layer)
         if map_drawn:
-            map_update = map_patch(visible, featured, zoom, highlighted, state.event, (map_view or {}).get("bounds"))
+            bounds = (map_view or {}).get("bounds")
+            map_update = map_patch(visible, featured, zoom, highlighted, state.event, bounds, under)
         else:
             # The page's first map: the whole figure at once. A second plot call while MapLibre is
             # still loading the style would fail ("Style is not done loading"), so there is none.
@@ -349,10 +358,13 @@ def register_callbacks(
                 highlighted=highlighted,
                 selected=state.event,
             )
+            map_update["data"] = under + map_update["data"]
         return (
             map_update,
-            timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range),
-            strip_figure(dataset, visible, state, x_range=x_range),
+            control.with_lanes(
+                timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range), state, x_range
+            ),
+            control.with_as_of(strip_figure(dataset, visible, state, x_range=x_range), state),
             count,
             [html.P(n, className="notice") for n in notices],
             root,
@@ -378,12 +390,13 @@ def register_callbacks(
         Output("map", "figure", allow_duplicate=True),
         Input("map-view", "data"),
         Input("map-selection", "data"),
+        Input("control-layer", "value"),
         State("url", "search"),
         State("url", "pathname"),
         State("map-drawn", "data"),
         prevent_initial_call=True,
     )
-    def render_markers(map_view, map_selection, search, pathname, map_drawn):
+    def render_markers(map_view, map_selection, control_layer, search, pathname, map_drawn):
         """The analyst zoomed (markers re-spread, clusters split) or box-selected (others dim)."""
         if not map_drawn:
             return no_update
@@ -391,7 +404,9 @@ def register_callbacks(
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         zoom = float((map_view or {}).get("zoom") or 5)
-        return map_patch(visible, featured, zoom, highlighted, state.event, (map_view or {}).get("bounds"))
+        bounds = (map_view or {}).get("bounds")
+        under = control.map_traces(state, control_layer)
+        return map_patch(visible, featured, zoom, highlighted, state.event, bounds, under)
 
     @app.callback(
         Output("timeline", "figure", allow_duplicate=True),
@@ -405,7 +420,10 @@ def register_callbacks(
         state, featured, *_ = presented(dataset, briefings, search, pathname)
         visible = filter_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
-        return timeline_figure(dataset, visible, state, highlighted, featured, x_range=timeline_range(state, pathname))
+        x_range = timeline_range(state, pathname)
+        return control.with_lanes(
+            timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range), state, x_range
+        )
 
     @app.callback(
         Output("event-list", "children"),

@@ -11,6 +11,7 @@ from dash import dcc, html
 from conflictmap.briefing import Briefing
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS
+from dashboard.controlpanel import control_section
 from dashboard.legend import legend
 from dashboard.plotconfig import LANES_CONFIG, MAP_CONFIG, STRIP_CONFIG
 from dashboard.timeline import STRIP_HEIGHT
@@ -156,6 +157,7 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
                     ),
                     html.Aside(
                         [
+                            control_section(dataset),  # issue 17: who holds what (dashboard/controlpanel.py)
                             html.Section(
                                 id="event-detail", className="detail", tabIndex="0", **{"aria-label": "Event details"}
                             ),

@@ -37,6 +37,13 @@ def _row(icon, text: str) -> html.Li:
     return html.Li([icon, html.Span(text)], className="key-row")
 
 
+def _control_key(dataset: Dataset) -> list:
+    from dashboard.controllayer import control_key
+    from dashboard.controlpanel import ControlView
+
+    return control_key(ControlView.of(dataset).has_control)
+
+
 def legend(dataset: Dataset) -> html.Details:
     ev = dataset.events
     used = set(ev["type"])
@@ -117,6 +124,7 @@ def legend(dataset: Dataset) -> html.Details:
                     html.Ul(factions, className="key-list"),
                     html.H3("Event types (shape)"),
                     html.Ul(types, className="key-list"),
+                    *_control_key(dataset),  # issue 17: the control layer (dashboard/controllayer.py)
                     html.Details(
                         [html.Summary("What the other marks mean"), html.Ul(marks, className="key-list")],
                         id="map-key-marks",

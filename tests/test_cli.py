@@ -52,7 +52,7 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def test_every_argument_of_every_command_has_help():
     commands = _subparsers(build_parser())
-    assert set(commands) == {"validate", "geocode", "locate", "import", "serve", "export", "draft"}
+    assert set(commands) == {"validate", "geocode", "locate", "import", "control", "serve", "export", "draft"}
     missing = [
         f"{name} {action.dest}"
         for name, sub in commands.items()

@@ -42,7 +42,10 @@ both are read (conflictmap.importers.groups.INTER_TYPES). Actor 1 and Actor 2
 "do not imply directionality" (codebook), so both are role ``actor``, except
 that in Violence against civilians and Explosions/Remote violence Actor 2 is
 the one attacked (the codebook: the primary actor 2 of a remote-violence event
-is "the ostensibly-intended target"), role ``target``. Associated actors take
+is "the ostensibly-intended target"), role ``target``; so is actor 2 of the
+territory sub-events (Government regains territory, Non-state actor overtakes
+territory, Non-violent transfer of territory), which lost the place actor 1
+gained (conflictmap.control derives who holds what from them). Associated actors take
 their main actor's role and, for the catch-all faction, its type.
 
 event_date is read as YYYY-MM-DD (ACLED's current exports) or "D Month YYYY"
@@ -122,6 +125,11 @@ ACLED_TYPES[("protests", "excessive force against protestors")] = ACLED_TYPES[
 ]  # the codebook's older spelling
 ROLES_USED = ["actor", "target"]
 TARGETED = {"violence against civilians", "explosions/remote violence"}
+CONTROL_SUB_EVENTS = {
+    "government regains territory",
+    "non-state actor overtakes territory",
+    "non-violent transfer of territory",
+}
 
 EXTRA_TYPES = {
     "fatalities": pa.int64(),
@@ -261,6 +269,10 @@ class AcledConverter:
         has_actor2 = ~empty(actor2)
         bad(has_actor2 & (inter2 <= 0), "inter2", lambda r: _inter_message(table, "inter2", r))
         targeted = pc.is_in(pc.utf8_lower(event_type), pa.array(sorted(TARGETED))).to_numpy(zero_copy_only=False)
+        # Control over time (issue 17): in the territory sub-events actor 1 gains the place and actor 2 loses it.
+        targeted |= pc.is_in(pc.utf8_lower(sub_event), pa.array(sorted(CONTROL_SUB_EVENTS))).to_numpy(
+            zero_copy_only=False
+        )
         role2 = np.where(targeted, 1, 0)  # ROLES_USED: 0 actor, 1 target
         actors = _actor_rows(
             [

@@ -86,6 +86,14 @@ def camera_for(dataset: Dataset, visible: pd.DataFrame, featured=(), width=WIDTH
     return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2), zoom
 
 
+def with_control(dataset: Dataset, state: ViewState, traces: list[dict], lanes: dict, x_range):
+    """The control layer under the event marks and the control lanes, as the app draws them."""
+    from dashboard.controlpanel import LAYER_ON, ControlView
+
+    control = ControlView.of(dataset)
+    return control.map_traces(state, [LAYER_ON]) + traces, control.with_lanes(lanes, state, x_range)
+
+
 def composite_figure(
     dataset: Dataset,
     visible: pd.DataFrame,
@@ -115,6 +123,7 @@ def composite_figure(
     highlighted = (state.event,) if state.event else ()
     traces, layers = map_traces(dataset, visible, zoom=zoom, featured=featured, highlighted=(), selected=state.event)
     lanes = timeline_figure(dataset, visible, state, highlighted, featured, x_range=x_range)
+    traces, lanes = with_control(dataset, state, traces, lanes, x_range)  # issue 17: as the view shows it
     lanes_h = (
         frame.timeline_height if frame and frame.timeline_height else min(MAX_TIMELINE, int(lanes["layout"]["height"]))
     )

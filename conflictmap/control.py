@@ -1,0 +1,640 @@
+"""Control over time: who holds each place on a date, derived from the sourced control changes.
+
+The first question in a briefing is "who holds what, as of when?". This
+module answers it from the dataset alone, with no Dash, so the CLI, the app
+and the tests share one answer.
+
+What counts as a claim about control (:func:`control_claims`):
+
+- every ``control-change`` event: the faction in the ``actor`` role gains the
+  place, the one in the ``target`` role loses it (none named: "before" is
+  unknown, never guessed);
+- any event with a ``control:`` block (``held`` by a holder, ``contested``,
+  ``withdrawn`` by a holder), which overrides what its roles say;
+- each top-level ``control:`` assertion "FACTION held PLACE on DATE".
+
+How a date becomes a state (:func:`control_at`, :func:`control_history`):
+
+- a change dated to a day takes effect that day;
+- a change dated to a range, week or month makes the place **changing**
+  (from the previous holder to the winner) over that span; the winner holds
+  it from the day after;
+- a change known only "on or before" a day (``reported``, ``by``) is changing
+  from the day after the place's previous evidence up to the day before; with
+  no earlier evidence there the file gives no lower bound, and the change
+  takes effect on that day;
+- before a place's first claim, the holder is that claim's target where it
+  names one, and the place is not listed otherwise;
+- a state whose latest evidence is older than ``stale_after`` days is
+  **stale** ("last known"), drawn faded;
+- places known only at region or country level are listed, one row per claim
+  (two claims somewhere in a governorate need not be about the same spot),
+  and never painted: ``painted`` is False.
+
+The answer for a date D uses only claims that could have happened by D: a
+dated claim whose first possible day is after D is left out before anything
+is computed, so no state ever names a holder that only a later change gives.
+The one inference from later evidence is the issue's own rule: before the
+first change at a place, its named target held it. Every state carries its
+evidence (the ids of the events and assertions it rests on).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from conflictmap.table import Dataset
+
+DEFAULT_STALE_AFTER_DAYS = 90
+STATES = ("held", "changing", "contested", "unknown")
+RANGE_PRECISIONS = ("range", "week", "month")
+UPPER_BOUND_PRECISIONS = ("reported", "by")  # on or before the day: no lower bound of its own
+UNPAINTED_PRECISIONS = ("region", "country")
+OUTPUT_COLUMNS = [
+    "place",
+    "lat",
+    "lon",
+    "state",
+    "holder",
+    "holder_name",
+    "previous",
+    "since",
+    "until",
+    "stale",
+    "events",
+]
+ONE_DAY = dt.timedelta(days=1)
+ANSWERS_KEPT = 16  # dates whose answer is kept: the callbacks of one view ask for the same date
+PLACE_COLUMNS = ("place_name", "place_precision", "place_lat", "place_lon", "place_gazetteer_id", "place_country")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a claim is about. ``key`` identifies it across claims; ``painted`` is False for regions."""
+
+    key: str
+    name: str
+    precision: str | None
+    lat: float | None
+    lon: float | None
+    painted: bool
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement about who holds a place: a change, an event's control block, or an assertion."""
+
+    id: str
+    kind: str  # "change" (an event's roles), "statement" (an event's control: block), "assertion"
+    place: Place
+    start: dt.date  # the date as the file gives it: first and last possible day
+    end: dt.date
+    date_precision: str
+    result: str  # held | contested | withdrawn
+    gainer: str | None  # the faction holding the place afterwards (held only)
+    loser: str | None  # the faction that held it before (a change's target; the one that withdrew)
+
+    @property
+    def effective(self) -> dt.date:
+        """The first day the outcome holds."""
+        if self.kind != "assertion" and self.date_precision in RANGE_PRECISIONS:
+            return self.end + ONE_DAY
+        if self.kind == "assertion":
+            return self.end
+        return self.start if self.date_precision == "day" else self.end
+
+    @property
+    def upper_bound_only(self) -> bool:
+        return self.kind != "assertion" and self.date_precision in UPPER_BOUND_PRECISIONS
+
+    @property
+    def earliest(self) -> dt.date | None:
+        """The first day the claim can have happened on; None where the file gives no lower bound."""
+        return None if self.upper_bound_only else self.start
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A stretch of days over which a place's state is one thing. ``start``/``end`` None: open."""
+
+    start: dt.date | None
+    end: dt.date | None
+    state: str
+    holder: str | None
+    previous: str | None
+    evidence: tuple[Claim, ...]
+    inferred: bool = False  # before the first claim: the holder is that claim's named target
+
+    def contains(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+    @cached_property
+    def last_evidence(self) -> dt.date | None:
+        """The last day of its latest evidence (its claims' last possible day)."""
+        return max((c.end for c in self.evidence), default=None)
+
+
+@dataclass(frozen=True)
+class PlaceControl:
+    """The state of one place on a date (or over one interval, in a history)."""
+
+    place: Place
+    state: str
+    holder: str | None
+    previous: str | None
+    since: dt.date | None
+    until: dt.date | None
+    stale: bool
+    evidence: tuple[str, ...]
+    inferred: bool = False
+    latest_evidence: dt.date | None = None
+
+    def as_row(self, faction_names: dict[str, str] | None = None) -> dict:
+        """The row the CLI writes: exactly :data:`OUTPUT_COLUMNS`."""
+        names = faction_names or {}
+        return {
+            "place": self.place.name,
+            "lat": self.place.lat,
+            "lon": self.place.lon,
+            "state": self.state,
+            "holder": self.holder or "",
+            "holder_name": names.get(self.holder, self.holder) if self.holder else "",
+            "previous": self.previous or "",
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+            "stale": self.stale,
+            "events": ";".join(self.evidence),
+        }
+
+
+@dataclass
+class _Prepared:
+    """One place swept once: the first day of each claim in time order and the state after it."""
+
+    firsts: list[dt.date]
+    steps: list[tuple[dt.date, Place, tuple[Interval, ...]]]
+
+
+@dataclass
+class ControlModel:
+    """Every claim of a dataset, grouped by place; built once, asked for any date.
+
+    A place whose claims all have a lower bound of their own (no ``reported``
+    or ``by`` change) is swept once, on first use: the claims known on a day
+    are then a prefix of its claims in time order, so the answer for any day is
+    a binary search (what keeps a control layer over a large store cheap). A
+    place with an "on or before" change is swept for each day asked, because
+    which claims bound its window depends on the day.
+    """
+
+    claims: dict[str, list[Claim]] = field(default_factory=dict)  # place key -> its claims
+    _prepared: dict[str, _Prepared | None] = field(default_factory=dict, repr=False)
+    _answers: dict[tuple[dt.date, int], list[PlaceControl]] = field(default_factory=dict, repr=False)
+    _order: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def order(self) -> list[str]:
+        """Place keys by place name: the order answers are listed in, sorted once."""
+        if self._order is None or len(self._order) != len(self.claims):
+            self._order = sorted(self.claims, key=lambda k: (self.claims[k][0].place.name.casefold(), k))
+        return self._order
+
+    @property
+    def empty(self) -> bool:
+        return not self.claims
+
+    def state_at(self, key: str, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> PlaceControl | None:
+        claims = self.claims[key]
+        if key not in self._prepared:
+            self._prepared[key] = _prepare(claims)
+        prepared = self._prepared[key]
+        if prepared is None:
+            return place_state_at(claims, day, stale_after)
+        known = bisect.bisect_right(prepared.firsts, day)
+        if known == 0:
+            return place_state_at(claims, day, stale_after)  # before any claim: the inferred state, if any
+        _first, place, tail = prepared.steps[known - 1]
+        interval = next(i for i in reversed(tail) if i.contains(day))
+        return _state(interval, place, day, stale_after)
+
+
+def _prepare(claims: list[Claim]) -> _Prepared | None:
+    if any(c.upper_bound_only for c in claims):
+        return None
+    steps: list[tuple[dt.date, Place, tuple[Interval, ...]]] = []
+    _sweep(claims, steps)
+    return _Prepared([first for first, _, _ in steps], steps)
+
+
+# ---------------------------------------------------------------------------
+# Claims from the dataset.
+
+
+def control_claims(dataset: Dataset) -> list[Claim]:
+    """Every claim about control in a (geocoded) dataset, in the file's order."""
+    events = dataset.events
+    statements = dataset.control
+    by_event = {}
+    assertions = statements.iloc[0:0]
+    if not statements.empty:
+        is_event = statements["kind"] == "event"
+        by_event = {row["id"]: row for row in statements[is_event].to_dict(orient="records")}
+        assertions = statements[~is_event]
+    mask = events["type"] == "control-change"
+    if by_event:
+        mask = mask | events["id"].isin(list(by_event))
+    needed = ["id", "date_start", "date_end", "date_precision"] + [c for c in PLACE_COLUMNS if c in events.columns]
+    chosen = events[needed][mask.to_numpy(dtype=bool)]
+    if chosen.empty and assertions.empty:
+        return []
+    roles = _first_roles(dataset.actors, np.flatnonzero(mask.to_numpy(dtype=bool)))
+    claims = []
+    for row in chosen.to_dict(orient="records"):
+        place = _place(row, f"{row['id']}")
+        if place is None:
+            continue
+        actor, target = roles.get(row["id"], (None, None))
+        statement = by_event.get(row["id"])
+        if statement is None:
+            kind, result, gainer, loser = "change", "held", actor, target
+        else:
+            kind, result = "statement", statement["result"]
+            holder = _text(statement["holder"])
+            if result == "held":
+                gainer, loser = holder or actor, target
+            elif result == "withdrawn":
+                gainer, loser = None, holder
+            else:
+                gainer, loser = None, target
+        claims.append(
+            Claim(
+                id=row["id"],
+                kind=kind,
+                place=place,
+                start=_day(row["date_start"]),
+                end=_day(row["date_end"]),
+                date_precision=row["date_precision"],
+                result=result,
+                gainer=gainer,
+                loser=loser,
+            )
+        )
+    for row in assertions.to_dict(orient="records"):
+        place = _place(row, row["id"])
+        if place is None:
+            continue
+        claims.append(
+            Claim(
+                id=row["id"],
+                kind="assertion",
+                place=place,
+                start=_day(row["date_start"]),
+                end=_day(row["date_end"]),
+                date_precision=row["date_precision"],
+                result="held",
+                gainer=_text(row["holder"]),
+                loser=None,
+            )
+        )
+    return claims
+
+
+def build_model(claims: Iterable[Claim]) -> ControlModel:
+    model = ControlModel()
+    for claim in claims:
+        model.claims.setdefault(claim.place.key, []).append(claim)
+    return model
+
+
+def model_for(dataset: Dataset) -> ControlModel:
+    return build_model(control_claims(dataset))
+
+
+def _first_roles(actors: pd.DataFrame, rows: np.ndarray) -> dict[str, tuple[str | None, str | None]]:
+    """Each chosen event's first faction in the ``actor`` role and first in the ``target`` role.
+
+    ``rows`` are the events' positions; actors carry theirs (``event_row``), so a
+    million-event store is matched by integers, not by string ids.
+    """
+    if not len(rows):
+        return {}
+    if "event_row" in actors.columns:
+        keep = np.isin(actors["event_row"].to_numpy(), rows)
+    else:  # a hand-built table without positions
+        keep = actors["event_id"].isin(list(actors["event_id"])).to_numpy()
+    picked = actors[["event_id", "faction", "role"]].iloc[np.flatnonzero(keep)]
+    picked = picked[picked["role"].isin(["actor", "target"]).to_numpy(dtype=bool)]
+    out: dict[str, list[str | None]] = {}
+    for event_id, faction, role in picked.itertuples(index=False, name=None):
+        pair = out.setdefault(str(event_id), [None, None])
+        slot = 0 if role == "actor" else 1
+        if pair[slot] is None:
+            pair[slot] = str(faction)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def _place(row: dict, claim_id: str) -> Place | None:
+    name = _text(row.get("place_name"))
+    if name is None:
+        return None
+    precision = _text(row.get("place_precision"))
+    lat, lon = _number(row.get("place_lat")), _number(row.get("place_lon"))
+    located = lat is not None and lon is not None
+    painted = located and precision not in UNPAINTED_PRECISIONS
+    gazetteer_id = _text(row.get("place_gazetteer_id"))
+    if gazetteer_id:
+        key = f"gazetteer:{gazetteer_id}"
+    elif located:
+        key = f"point:{lat:.4f},{lon:.4f}"
+    else:
+        key = f"name:{name.casefold()}|{_text(row.get('place_country')) or ''}"
+    if precision in UNPAINTED_PRECISIONS:
+        # A claim somewhere in a region is not about the whole region, nor about another claim's spot there.
+        key += f"#{claim_id}"
+        name = f"in {name}"
+    return Place(key=key, name=name, precision=precision, lat=lat, lon=lon, painted=painted)
+
+
+def _text(value) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _day(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+# ---------------------------------------------------------------------------
+# The sweep: one place's claims become intervals.
+
+
+def _windows(claims: list[Claim]) -> list[tuple[Claim, dt.date, dt.date | None]]:
+    """Each claim with its first day and the last day of its changing window (None: no window).
+
+    A ``reported``/``by`` claim is changing from the day after the latest
+    evidence that ends before its day (among ``claims``) to the day before.
+    """
+    out: list[tuple[Claim, dt.date, dt.date | None]] = []
+    for claim in claims:
+        if claim.kind == "assertion":
+            out.append((claim, claim.effective, None))
+        elif claim.date_precision in RANGE_PRECISIONS:
+            out.append((claim, claim.start, claim.end))
+        elif claim.upper_bound_only:
+            earlier = [c.end for c in claims if c is not claim and c.end < claim.end]
+            first = max(earlier) + ONE_DAY if earlier else claim.end
+            out.append((claim, first, claim.end - ONE_DAY) if first < claim.end else (claim, claim.end, None))
+        else:
+            out.append((claim, claim.effective, None))
+    out.sort(key=lambda item: (item[1], item[0].effective, item[0].id))
+    return out
+
+
+def _outcome(claim: Claim, previous: str | None) -> tuple[str, str | None, str | None]:
+    """(state, holder, previous) after a claim takes effect."""
+    if claim.result == "held":
+        return ("held" if claim.gainer else "unknown"), claim.gainer, previous
+    if claim.result == "contested":
+        return "contested", None, previous
+    return "unknown", None, claim.loser or previous  # withdrawn: who holds it next is unknown
+
+
+def _sweep(
+    claims: list[Claim], steps: list[tuple[dt.date, Place, tuple[Interval, ...]]] | None = None
+) -> list[Interval]:
+    """The intervals of one place: contiguous, never overlapping, in time order.
+
+    With ``steps``, appends after each claim (in time order) its first day, its
+    place and the intervals a day on or after that first day can fall in (the
+    last two): the answer for any later day, before the next claim, without
+    sweeping again.
+    """
+    timed = _windows(claims)
+    if not timed:
+        return []
+    first = timed[0][0]
+    intervals: list[Interval] = []
+    before_first = timed[0][1] - ONE_DAY
+    if first.kind != "assertion" and first.loser:
+        intervals.append(Interval(None, before_first, "held", first.loser, None, (first,), inferred=True))
+    else:
+        intervals.append(Interval(None, before_first, "unknown", None, None, ()))
+    holder: str | None = intervals[0].holder
+    for claim, first_day, window_end in timed:
+        intervals = _clip(intervals, first_day)
+        previous = claim.loser if claim.kind != "assertion" and claim.loser else holder
+        if window_end is not None:
+            intervals.append(Interval(first_day, window_end, "changing", claim.gainer, previous, (claim,)))
+        state, new_holder, new_previous = _outcome(claim, previous)
+        start = window_end + ONE_DAY if window_end is not None else first_day
+        last = intervals[-1]
+        if window_end is None and last.state == state == "held" and last.holder == new_holder and not last.inferred:
+            intervals[-1] = replace(
+                last, end=None, evidence=last.evidence + (claim,)
+            )  # the same holding, more evidence
+        else:
+            intervals.append(Interval(start, None, state, new_holder, new_previous, (claim,)))
+        holder = new_holder
+        if steps is not None:
+            steps.append((first_day, claim.place, tuple(intervals[-2:])))
+    return intervals
+
+
+def _clip(intervals: list[Interval], day: dt.date) -> list[Interval]:
+    """Intervals ending before ``day`` (the one spanning it cut short; an open one closed)."""
+    out = []
+    for interval in intervals:
+        if interval.start is not None and interval.start >= day:
+            continue
+        if interval.end is None or interval.end >= day:
+            interval = replace(interval, end=day - ONE_DAY)
+        out.append(interval)
+    return out
+
+
+def _known_by(claims: list[Claim], day: dt.date) -> list[Claim]:
+    """The claims that can have happened by ``day``, and whose first day (window or effect) is not after it."""
+    possible = [c for c in claims if c.earliest is None or c.earliest <= day]
+    return [claim for claim, first_day, _ in _windows(possible) if first_day <= day]
+
+
+# ---------------------------------------------------------------------------
+# Answers.
+
+
+def place_state_at(
+    claims: list[Claim], day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS
+) -> PlaceControl | None:
+    """One place's state on ``day``, from the claims that can have happened by then; None: not listed."""
+    known = _known_by(claims, day)
+    if not known:
+        timed = _windows(claims)
+        first = timed[0][0] if timed else None
+        if first is None or first.kind == "assertion" or not first.loser:
+            return None  # nothing known yet, and no named target to have held it
+        return PlaceControl(first.place, "held", first.loser, None, None, None, False, (first.id,), inferred=True)
+    interval = next(i for i in reversed(_sweep(known)) if i.contains(day))
+    return _state(interval, known[-1].place, day, stale_after)
+
+
+def _state(interval: Interval, place: Place, day: dt.date, stale_after: int) -> PlaceControl:
+    last = interval.last_evidence
+    latest = None if last is None else min(last, day)  # evidence still open on the day counts as of the day
+    stale = latest is not None and (day - latest).days > stale_after
+    return PlaceControl(
+        place=place,
+        state=interval.state,
+        holder=interval.holder,
+        previous=interval.previous,
+        since=interval.start,
+        until=interval.end,
+        stale=stale,
+        evidence=tuple(c.id for c in interval.evidence),
+        inferred=interval.inferred,
+        latest_evidence=latest,
+    )
+
+
+def control_at(model: ControlModel, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> list[PlaceControl]:
+    """Every listed place's state on ``day``, sorted by place name (the same list object for the same question)."""
+    cache_key = (day, stale_after)
+    cached = model._answers.get(cache_key)
+    if cached is not None:
+        return cached
+    states = [model.state_at(key, day, stale_after) for key in model.order]
+    answer = [s for s in states if s is not None]
+    model._answers[cache_key] = answer
+    while len(model._answers) > ANSWERS_KEPT:
+        del model._answers[next(iter(model._answers))]
+    return answer
+
+
+def control_history(
+    model: ControlModel,
+    stale_after: int = DEFAULT_STALE_AFTER_DAYS,
+    as_of: dt.date | None = None,
+    keys: Iterable[str] | None = None,
+) -> list[PlaceControl]:
+    """Every interval of every place, one row each: as the whole file tells it, or as known on ``as_of``.
+
+    With ``as_of``, only the claims that can have happened by then are used
+    (as :func:`control_at` does), so the last interval is the state on that
+    day and nothing after it shows. ``stale`` is True where the interval
+    outlasts its latest evidence by more than ``stale_after`` days (an open
+    interval is judged on ``as_of``, else on the last day the file knows of);
+    the unknown stretch before a place's first claim is left out. ``keys``
+    limits it to those places.
+    """
+    rows = []
+    last_day = as_of or max((c.end for claims in model.claims.values() for c in claims), default=None)
+    chosen = model.claims.values() if keys is None else [model.claims[k] for k in keys]
+    for all_claims in chosen:
+        claims = all_claims if as_of is None else _known_by(all_claims, as_of)
+        if not claims:
+            inferred = place_state_at(all_claims, as_of, stale_after) if as_of else None
+            rows += [inferred] if inferred else []
+            continue
+        for interval in _sweep(claims):
+            if interval.state == "unknown" and not interval.evidence:
+                continue
+            if as_of is not None and interval.start is not None and interval.start > as_of:
+                continue  # the outcome of a window still open on as_of
+            end = interval.end or last_day
+            latest = max((c.end for c in interval.evidence), default=None)
+            stale = bool(end and latest and not interval.inferred and (end - latest).days > stale_after)
+            rows.append(
+                PlaceControl(
+                    place=claims[0].place,
+                    state=interval.state,
+                    holder=interval.holder,
+                    previous=interval.previous,
+                    since=interval.start,
+                    until=interval.end,
+                    stale=stale,
+                    evidence=tuple(c.id for c in interval.evidence),
+                    inferred=interval.inferred,
+                    latest_evidence=latest,
+                )
+            )
+    return sorted(rows, key=lambda s: (s.place.name.casefold(), s.place.key, s.since or dt.date.min))
+
+
+def faction_names(dataset: Dataset) -> dict[str, str]:
+    factions = dataset.factions
+    if factions is None or factions.empty or "name" not in factions.columns:
+        return {}
+    return {str(k): str(v) for k, v in factions["name"].items()}
+
+
+def control_rows(states: Iterable[PlaceControl], names: dict[str, str] | None = None) -> list[dict]:
+    """The CLI's rows: exactly :data:`OUTPUT_COLUMNS`, ``stale`` a bool."""
+    return [s.as_row(names) for s in states]
+
+
+def control_geojson(states: Iterable[PlaceControl], names: dict[str, str] | None = None) -> dict:
+    """RFC 7946 FeatureCollection, one feature per row, properties exactly :data:`OUTPUT_COLUMNS`.
+
+    A place known only at region or country level (or not located) has a null
+    geometry: it is listed, but a GIS must not paint it as if the whole region
+    changed hands.
+    """
+    features = []
+    for s in states:
+        row = s.as_row(names)
+        geometry = None
+        if s.place.painted and s.place.lat is not None and s.place.lon is not None:
+            geometry = {"type": "Point", "coordinates": [round(s.place.lon, 6), round(s.place.lat, 6)]}
+        features.append({"type": "Feature", "geometry": geometry, "properties": row})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def last_day(dataset: Dataset) -> dt.date | None:
+    """The day the app shows control for when no date is given: the last event's last day."""
+    ends = dataset.events["date_end"].dropna()
+    return None if ends.empty else _day(ends.max())
+
+
+__all__ = [
+    "DEFAULT_STALE_AFTER_DAYS",
+    "OUTPUT_COLUMNS",
+    "STATES",
+    "Claim",
+    "ControlModel",
+    "Interval",
+    "Place",
+    "PlaceControl",
+    "build_model",
+    "control_at",
+    "control_claims",
+    "control_geojson",
+    "control_history",
+    "control_rows",
+    "faction_names",
+    "last_day",
+    "model_for",
+    "place_state_at",
+]
