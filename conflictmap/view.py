@@ -9,6 +9,8 @@ notices for the page to show, because a stale link must still open.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote, unquote_plus
 
@@ -223,35 +225,123 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
 
 def filter_mask(dataset: Dataset, state: ViewState) -> pd.Series:
     """Boolean mask over ``dataset.events``: True for rows the view shows."""
+    return pd.Series(_mask(dataset, state), index=dataset.events.index)
+
+
+def _mask(dataset: Dataset, state: ViewState) -> np.ndarray:
     ev = dataset.events
-    mask = pd.Series(True, index=ev.index)
+    mask = np.ones(len(ev), dtype=bool)
     if state.factions:
         mask &= _involving(dataset, state.factions)
     if state.sides:
         mask &= _involving(dataset, tuple(dataset.factions.index[dataset.factions["side"].isin(state.sides)]))
     if state.types:
-        mask &= ev["type"].isin(state.types)
+        mask &= ev["type"].isin(state.types).to_numpy(dtype=bool)
     # A date range overlaps the window when it ends on/after `from` and starts on/before `to`.
     if state.date_from:
-        mask &= ev["date_end"] >= pd.Timestamp(state.date_from)
+        mask &= (ev["date_end"] >= pd.Timestamp(state.date_from)).to_numpy(dtype=bool)
     if state.date_to:
-        mask &= ev["date_start"] <= pd.Timestamp(state.date_to)
+        mask &= (ev["date_start"] <= pd.Timestamp(state.date_to)).to_numpy(dtype=bool)
     if state.query:
         for term in state.query.casefold().split():
-            mask &= ev["search_text"].str.contains(term, regex=False)
+            rows = np.flatnonzero(mask)  # search only what the other filters kept
+            found = ev["search_text"].iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool, na_value=False)
+            mask[rows[~found]] = False
     return mask
 
 
 def _involving(dataset: Dataset, factions: tuple[str, ...]) -> np.ndarray:
-    """Rows of events in which any of ``factions`` takes part, in any role."""
+    """Rows of events in which any of ``factions`` takes part, in any role: a semi-join on the event id.
+
+    The event ids of the factions' actor rows are looked up in the events'
+    index, never taken as row positions, so a table sorted or partitioned
+    by another engine still answers right.
+    """
     hit = np.zeros(len(dataset.events), dtype=bool)
-    rows = dataset.actors["event_row"].to_numpy()[dataset.actors["faction"].isin(factions).to_numpy()]
-    hit[rows[rows >= 0]] = True
+    for faction in factions:
+        hit[_faction_rows(dataset).get(faction, _NO_ROWS)] = True
     return hit
 
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+def _faction_rows(dataset: Dataset) -> dict[str, np.ndarray]:
+    """faction -> positions of the events it takes part in; built once per dataset (one join), then reused."""
+    key = ("factions", id(dataset))
+    with _CACHE_LOCK:
+        hit = _INDEXES.get(key)
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    actors = dataset.actors
+    positions = dataset.events.index.get_indexer(pd.Index(actors["event_id"].astype(object)))
+    factions = actors["faction"].astype(object).to_numpy()
+    keep = positions >= 0
+    table = pd.DataFrame({"faction": factions[keep], "row": positions[keep]})
+    rows = {str(f): np.unique(g.to_numpy()) for f, g in table.groupby("faction", sort=False)["row"]}
+    with _CACHE_LOCK:
+        _INDEXES[key] = (dataset, rows)
+        while len(_INDEXES) > MAX_CACHED_DATASETS:
+            _INDEXES.popitem(last=False)
+    return rows
+
+
+#: The filtered views last asked for, shared by every callback of one URL change (the views, the map's
+#: markers, the list, the timeline's highlight each ask for the same state). Bounded by entries and by
+#: rows held, so a stream of distinct links cannot grow it: at most MAX_CACHED_VIEWS views and, in
+#: all, as many copied rows as the events table has (the unfiltered view is the table itself, no copy).
+MAX_CACHED_VIEWS = 8
+MAX_CACHED_DATASETS = 4
+_VIEWS: OrderedDict[tuple, tuple[Dataset, pd.DataFrame]] = OrderedDict()
+_INDEXES: OrderedDict[tuple, tuple[Dataset, dict[str, np.ndarray]]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def filter_key(state: ViewState) -> tuple:
+    """What a filtered view depends on, in canonical form (order of values in the link does not matter)."""
+    return (
+        tuple(sorted(state.factions)),
+        tuple(sorted(state.sides)),
+        tuple(sorted(state.types)),
+        state.date_from,
+        state.date_to,
+        " ".join(state.query.casefold().split()),
+    )
+
+
 def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    return dataset.events[filter_mask(dataset, state)]
+    """The rows a view shows, computed once per (dataset, filters) and shared by every caller.
+
+    The frame returned must be treated as read-only (pandas copy-on-write
+    keeps a caller's change to its own copy).
+    """
+    if not state.is_filtered:
+        return dataset.events
+    key = (id(dataset), filter_key(state))
+    with _CACHE_LOCK:
+        hit = _VIEWS.get(key)
+        if hit is not None and hit[0] is dataset:
+            _VIEWS.move_to_end(key)
+            return hit[1]
+    visible = dataset.events[_mask(dataset, state)]
+    with _CACHE_LOCK:
+        _VIEWS[key] = (dataset, visible)
+        _VIEWS.move_to_end(key)
+        limit = max(len(dataset.events), 1)
+        while len(_VIEWS) > 1 and (len(_VIEWS) > MAX_CACHED_VIEWS or sum(len(v) for _, v in _VIEWS.values()) > limit):
+            _VIEWS.popitem(last=False)
+    return visible
+
+
+def clear_view_cache(indexes: bool = True) -> None:
+    """Forget the cached views, and the per-dataset indexes unless ``indexes`` is False.
+
+    For benchmarks (the work of a state seen for the first time) and tests.
+    """
+    with _CACHE_LOCK:
+        _VIEWS.clear()
+        if indexes:
+            _INDEXES.clear()
 
 
 def events_in_time_order(events: pd.DataFrame) -> list[str]:
