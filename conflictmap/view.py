@@ -16,9 +16,8 @@ from urllib.parse import quote, unquote_plus
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from conflictmap.joins import positions_of
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import EVENT_TYPES
 
@@ -278,8 +277,7 @@ def _faction_rows(dataset: Dataset) -> dict[str, np.ndarray]:
     actors = dataset.actors
     # The join in Arrow's hash table (C++): a million events and two million actor rows in ~0.5 s,
     # where pandas' get_indexer over Python strings took ~3 s.
-    positions = pc.index_in(_as_arrow(actors["event_id"]), value_set=_as_arrow(dataset.events.index))
-    positions = pc.fill_null(positions, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    positions = positions_of(actors["event_id"], dataset.events.index)
     codes, factions = pd.factorize(actors["faction"])
     keep = (positions >= 0) & (codes >= 0)
     codes, positions = codes[keep], positions[keep]
@@ -291,15 +289,6 @@ def _faction_rows(dataset: Dataset) -> dict[str, np.ndarray]:
         while len(_INDEXES) > MAX_CACHED_DATASETS:
             _INDEXES.popitem(last=False)
     return rows
-
-
-def _as_arrow(values) -> pa.Array:
-    """Event ids as an Arrow string array (zero-copy for the store's Arrow-backed columns)."""
-    array = values.array if hasattr(values, "array") else values
-    try:
-        return pa.array(array, type=pa.large_string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else str(v) for v in array], type=pa.large_string())
 
 
 #: The filtered views last asked for, shared by every callback of one URL change (the views, the map's

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from conflictmap.joins import event_rows_of
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState, events_in_time_order, filter_events
 
@@ -62,12 +63,12 @@ def placed(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def sources_for(dataset: Dataset, event_id: str) -> list[dict]:
-    rows = dataset.sources[dataset.sources["event_id"] == event_id]
+    rows = event_rows_of(dataset, "sources").of(event_id)
     return [{k: plain(v) for k, v in r.items() if k != "event_id"} for r in rows.to_dict(orient="records")]
 
 
 def actors_for(dataset: Dataset, event_id: str) -> list[dict]:
-    rows = dataset.actors[dataset.actors["event_id"] == event_id]
+    rows = event_rows_of(dataset, "actors").of(event_id)
     out = []
     for a in rows.itertuples():
         name = dataset.factions.at[a.faction, "name"] if a.faction in dataset.factions.index else a.faction

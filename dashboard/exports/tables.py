@@ -13,26 +13,34 @@ from pathlib import Path
 
 import pandas as pd
 
+from conflictmap.joins import joined_per_event, rows_by_event
 from conflictmap.output import atomic_path, to_csv
 from conflictmap.table import Dataset
 from dashboard.exports.common import attribution, event_record, placed
 
+SOURCE_COLUMNS = ["source_quotes", "source_citations", "source_publishers", "source_published"]
+
 
 def _source_columns(dataset: Dataset, ids) -> pd.DataFrame:
-    rows = {}
-    for eid in ids:
-        s = dataset.sources[dataset.sources["event_id"] == eid]
-        rows[eid] = {
-            "source_quotes": " | ".join(f"“{q}”" for q in s["quote"]),
-            "source_citations": " | ".join(
-                f"{r.publisher}, “{r.doc_title}”, {r.published}, paragraph {r.paragraph}" for r in s.itertuples()
-            ),
-            "source_publishers": " | ".join(dict.fromkeys(str(p) for p in s["publisher"])),
-            "source_published": " | ".join(dict.fromkeys(str(p) for p in s["published"])),
-        }
-    return pd.DataFrame.from_dict(
-        rows, orient="index", columns=["source_quotes", "source_citations", "source_publishers", "source_published"]
-    )
+    """Each event's sources as four text columns: one join on the event id for the whole view."""
+    ids = pd.Index(ids)
+    sources = dataset.sources
+    rows, pos = rows_by_event(sources, ids)
+    s = sources.iloc[rows]
+    quotes = [f"“{q}”" for q in s["quote"]]
+    citations = [
+        f"{pub}, “{title}”, {published}, paragraph {paragraph}"
+        for pub, title, published, paragraph in zip(s["publisher"], s["doc_title"], s["published"], s["paragraph"])
+    ]
+    columns = {
+        "source_quotes": joined_per_event(quotes, pos, len(ids), " | "),
+        "source_citations": joined_per_event(citations, pos, len(ids), " | "),
+    }
+    for column, field in (("source_publishers", "publisher"), ("source_published", "published")):
+        text = pd.Series([str(v) for v in s[field]], dtype=object)
+        first = ~pd.DataFrame({"event": pos, "text": text}).duplicated().to_numpy()  # dict.fromkeys per event
+        columns[column] = joined_per_event(text.to_numpy()[first], pos[first], len(ids), " | ")
+    return pd.DataFrame(columns, index=ids, columns=SOURCE_COLUMNS)
 
 
 def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:

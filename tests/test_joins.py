@@ -1,0 +1,86 @@
+"""Exports join sources and actors on the event id once per export, with the same result as a scan per event."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conflictmap.events import load_events
+from conflictmap.joins import event_rows_of, joined_per_event, rows_by_event
+from conflictmap.table import dataset_from_events_file
+from dashboard.exports.common import actors_for, sources_for
+from dashboard.exports.tables import _source_columns
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return dataset_from_events_file(load_events(ROOT / "events.yaml"))
+
+
+@pytest.fixture(scope="module")
+def shuffled(dataset):
+    """The same tables as another engine might hand them over: rows in another order, stale row positions."""
+    return replace(
+        dataset,
+        events=dataset.events.iloc[::-1],
+        actors=dataset.actors.sample(frac=1, random_state=1).assign(event_row=-1),
+        sources=dataset.sources.sample(frac=1, random_state=2),
+    )
+
+
+def scanned_source_columns(dataset, ids) -> dict:
+    """The per-event scan the join replaced, kept here as the reference."""
+    out = {}
+    for eid in ids:
+        s = dataset.sources[dataset.sources["event_id"] == eid]
+        out[eid] = (
+            " | ".join(f"“{q}”" for q in s["quote"]),
+            " | ".join(
+                f"{r.publisher}, “{r.doc_title}”, {r.published}, paragraph {r.paragraph}" for r in s.itertuples()
+            ),
+            " | ".join(dict.fromkeys(str(p) for p in s["publisher"])),
+            " | ".join(dict.fromkeys(str(p) for p in s["published"])),
+        )
+    return out
+
+
+@pytest.mark.parametrize("which", ["bundled", "shuffled"])
+def test_csv_source_columns_match_a_scan_per_event(dataset, shuffled, which):
+    ds = dataset if which == "bundled" else shuffled
+    assert dataset.sources.groupby("event_id").size().max() > 1  # the file has events with several sources
+    ids = list(ds.events.index) + ["not-an-event"]
+    joined = _source_columns(ds, ids)
+    assert list(joined.index) == ids
+    expected = scanned_source_columns(ds, ids)
+    for eid in ids:
+        assert tuple(joined.loc[eid]) == expected[eid], eid
+    assert tuple(joined.loc["not-an-event"]) == ("", "", "", "")
+
+
+@pytest.mark.parametrize("which", ["bundled", "shuffled"])
+def test_sources_and_actors_of_an_event_match_a_scan(dataset, shuffled, which):
+    ds = dataset if which == "bundled" else shuffled
+    for eid in ds.events.index:
+        scan = ds.sources[ds.sources["event_id"] == eid]
+        assert [s["quote"] for s in sources_for(ds, eid)] == list(scan["quote"])
+        scan = ds.actors[ds.actors["event_id"] == eid]
+        assert [(a["faction"], a["role"]) for a in actors_for(ds, eid)] == list(zip(scan["faction"], scan["role"]))
+    assert sources_for(ds, "not-an-event") == [] and actors_for(ds, "not-an-event") == []
+
+
+def test_grouped_once_per_dataset(dataset):
+    assert event_rows_of(dataset, "sources") is event_rows_of(dataset, "sources")
+    assert event_rows_of(dataset, "sources") is not event_rows_of(dataset, "actors")
+
+
+def test_joined_per_event_keeps_order_and_leaves_the_rest_empty():
+    table = pd.DataFrame({"event_id": ["b", "a", "b", "c", "zz"], "text": ["b1", "a1", "b2", "c1", "stray"]})
+    rows, pos = rows_by_event(table, ["a", "b", "c", "d"])
+    assert list(table["event_id"].iloc[rows]) == ["a", "b", "b", "c"]
+    out = joined_per_event(table["text"].iloc[rows].to_numpy(), pos, 4, "; ")
+    assert list(out) == ["a1", "b1; b2", "c1", ""]
