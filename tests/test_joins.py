@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import pytest
 from conflictmap.events import load_events
 from conflictmap.joins import event_rows_of, joined_per_event, rows_by_event
 from conflictmap.table import dataset_from_events_file
-from dashboard.exports.common import actors_for, sources_for
-from dashboard.exports.tables import _source_columns
+from dashboard.exports.common import actors_for, event_record, event_records, sources_for
+from dashboard.exports.tables import _source_columns, geojson_document, write_geojson
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,3 +85,28 @@ def test_joined_per_event_keeps_order_and_leaves_the_rest_empty():
     assert list(table["event_id"].iloc[rows]) == ["a", "b", "b", "c"]
     out = joined_per_event(table["text"].iloc[rows].to_numpy(), pos, 4, "; ")
     assert list(out) == ["a1", "b1; b2", "c1", ""]
+
+
+@pytest.mark.parametrize("which", ["bundled", "shuffled"])
+def test_records_built_by_column_and_chunk_equal_one_record_per_event(dataset, shuffled, which):
+    ds = dataset if which == "bundled" else shuffled
+    built = list(event_records(ds, ds.events, chunk=4))  # several chunks, the last one short
+    assert [eid for eid, _ in built] == list(ds.events.index)
+    for eid, record in built:
+        assert record == event_record(ds, eid), eid
+
+
+def test_streamed_geojson_is_the_document(tmp_path):
+    from conflictmap.pipeline import load_dataset
+
+    dataset = load_dataset(ROOT / "events.yaml")  # geocoded: placed on the map
+    out = tmp_path / "view.geojson"
+    write_geojson(dataset, dataset.events, out, ())
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc == json.loads(json.dumps(geojson_document(dataset, dataset.events)))
+    assert len(doc["features"]) == dataset.events["map_lat"].notna().sum() > 0
+    for feature in doc["features"]:  # each as one record per event builds it, the reference
+        assert feature["properties"] == json.loads(json.dumps(event_record(dataset, feature["id"])))
+    empty = tmp_path / "empty.geojson"
+    write_geojson(dataset, dataset.events.iloc[:0], empty, ())
+    assert json.loads(empty.read_text(encoding="utf-8"))["features"] == []

@@ -16,7 +16,7 @@ import pandas as pd
 from conflictmap.joins import joined_per_event, rows_by_event
 from conflictmap.output import atomic_path, to_csv
 from conflictmap.table import Dataset
-from dashboard.exports.common import attribution, event_record, placed
+from dashboard.exports.common import attribution, event_records, placed
 
 SOURCE_COLUMNS = ["source_quotes", "source_citations", "source_publishers", "source_published"]
 
@@ -57,30 +57,35 @@ def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> li
 
 def geojson_document(dataset: Dataset, visible: pd.DataFrame) -> dict:
     """RFC 7946 FeatureCollection; ``attribution`` and ``title`` are foreign members."""
-    features = []
-    for eid, row in placed(visible).iterrows():
-        lat, lon = float(row["map_lat"]), float(row["map_lon"])
-        if not (math.isfinite(lat) and math.isfinite(lon)):
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "id": str(eid),
-                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-                "properties": event_record(dataset, eid, row),
-            }
-        )
+    return {**_geojson_header(dataset), "features": list(geojson_features(dataset, visible))}
+
+
+def _geojson_header(dataset: Dataset) -> dict:
     attr = attribution(dataset)
-    return {
-        "type": "FeatureCollection",
-        "title": dataset.title,
-        "attribution": attr.lines(with_map=False),
-        "features": features,
-    }
+    return {"type": "FeatureCollection", "title": dataset.title, "attribution": attr.lines(with_map=False)}
+
+
+def geojson_features(dataset: Dataset, visible: pd.DataFrame):
+    """One Feature per placed event of ``visible``, in order, built a chunk of events at a time."""
+    shown = placed(visible)
+    lat, lon = shown["map_lat"].to_numpy(dtype=float), shown["map_lon"].to_numpy(dtype=float)
+    for k, (eid, record) in enumerate(event_records(dataset, shown)):
+        if not (math.isfinite(lat[k]) and math.isfinite(lon[k])):
+            continue
+        yield {
+            "type": "Feature",
+            "id": str(eid),
+            "geometry": {"type": "Point", "coordinates": [round(float(lon[k]), 6), round(float(lat[k]), 6)]},
+            "properties": record,
+        }
 
 
 def write_geojson(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:
-    doc = geojson_document(dataset, visible)
-    with atomic_path(out, protect) as tmp:
-        tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8")
+    """Streamed: one feature at a time to the file, so memory stays flat whatever the view's size."""
+    header = json.dumps(_geojson_header(dataset), ensure_ascii=False, indent=1, allow_nan=False)
+    with atomic_path(out, protect) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(header[:-2] + ',\n "features": [')
+        for k, feature in enumerate(geojson_features(dataset, visible)):
+            f.write(("\n  " if k == 0 else ",\n  ") + json.dumps(feature, ensure_ascii=False, allow_nan=False))
+        f.write("\n ]\n}\n")
     return [out]
