@@ -300,6 +300,7 @@ MAX_CACHED_DATASETS = 4
 _VIEWS: OrderedDict[tuple, tuple[Dataset, pd.DataFrame]] = OrderedDict()
 _INDEXES: OrderedDict[tuple, tuple[Dataset, dict[str, np.ndarray]]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_COMPUTING: dict[tuple, threading.Lock] = {}  # views being computed now, one lock each
 
 
 def filter_key(state: ViewState) -> tuple:
@@ -328,13 +329,27 @@ def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         if hit is not None and hit[0] is dataset:
             _VIEWS.move_to_end(key)
             return hit[1]
-    visible = dataset.events[_mask(dataset, state)]
-    with _CACHE_LOCK:
-        _VIEWS[key] = (dataset, visible)
-        _VIEWS.move_to_end(key)
-        limit = max(len(dataset.events), 1)
-        while len(_VIEWS) > 1 and (len(_VIEWS) > MAX_CACHED_VIEWS or sum(len(v) for _, v in _VIEWS.values()) > limit):
-            _VIEWS.popitem(last=False)
+        # The browser posts a URL change's callbacks at once (views, list): the first computes the
+        # view, the others wait for it rather than filtering the same table side by side.
+        computing = _COMPUTING.setdefault(key, threading.Lock())
+    with computing:
+        with _CACHE_LOCK:
+            hit = _VIEWS.get(key)
+            if hit is not None and hit[0] is dataset:
+                return hit[1]
+        try:
+            visible = dataset.events[_mask(dataset, state)]
+        finally:
+            with _CACHE_LOCK:
+                _COMPUTING.pop(key, None)
+        with _CACHE_LOCK:
+            _VIEWS[key] = (dataset, visible)
+            _VIEWS.move_to_end(key)
+            limit = max(len(dataset.events), 1)
+            while len(_VIEWS) > 1 and (
+                len(_VIEWS) > MAX_CACHED_VIEWS or sum(len(v) for _, v in _VIEWS.values()) > limit
+            ):
+                _VIEWS.popitem(last=False)
     return visible
 
 

@@ -79,3 +79,26 @@ def test_search_runs_only_over_the_rows_other_filters_keep(dataset):
     text = dataset.events["search_text"]
     expected = dataset.events[(dataset.events["date_end"] >= pd.Timestamp("2017-10-01")) & text.str.contains("raqqa")]
     assert list(filter_events(dataset, state).index) == list(expected.index)
+
+
+def test_callbacks_asking_at_once_share_one_computation(dataset, monkeypatch):
+    import threading
+    import time
+
+    calls = []
+    real = view._mask
+
+    def slow(ds, st):
+        calls.append(st)
+        time.sleep(0.3)  # long enough for every thread to ask while the first computes
+        return real(ds, st)
+
+    monkeypatch.setattr(view, "_mask", slow)
+    state = ViewState(factions=("sdf",))
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(filter_events(dataset, state))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(results) == 4 and all(r is results[0] for r in results)
