@@ -12,6 +12,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import quote, unquote_plus
 
 import numpy as np
@@ -296,9 +297,9 @@ def _faction_rows(dataset: Dataset) -> dict[str, np.ndarray]:
 #: rows held, so a stream of distinct links cannot grow it: at most MAX_CACHED_VIEWS views and, in
 #: all, as many copied rows as the events table has (the unfiltered view is the table itself, no copy).
 MAX_CACHED_VIEWS = 8
-MAX_CACHED_DATASETS = 4
+MAX_CACHED_DATASETS = 8
 _VIEWS: OrderedDict[tuple, tuple[Dataset, pd.DataFrame]] = OrderedDict()
-_INDEXES: OrderedDict[tuple, tuple[Dataset, dict[str, np.ndarray]]] = OrderedDict()
+_INDEXES: OrderedDict[tuple, tuple[Dataset, Any]] = OrderedDict()  # per dataset: faction rows, projection
 _CACHE_LOCK = threading.Lock()
 _COMPUTING: dict[tuple, threading.Lock] = {}  # views being computed now, one lock each
 
@@ -315,15 +316,49 @@ def filter_key(state: ViewState) -> tuple:
     )
 
 
+#: Free text the map, the timeline and the list never read: left out of :func:`shown_events`, so a
+#: view's copy is half the bytes at a million events. Details and exports read them from the table.
+FREE_TEXT_COLUMNS = ("description", "notes", "search_text", "place_path", "dest_path")
+
+
+def shown_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """The rows a view shows without :data:`FREE_TEXT_COLUMNS`: what the app's figures draw from.
+
+    Cached like :func:`filter_events` (once per filter state, shared by every callback).
+    """
+    return _cached_view(dataset, state, projected=True)
+
+
 def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """The rows a view shows, computed once per (dataset, filters) and shared by every caller.
+    """The rows a view shows, every column, computed once per (dataset, filters) and shared by every caller.
 
     The frame returned must be treated as read-only (pandas copy-on-write
     keeps a caller's change to its own copy).
     """
+    return _cached_view(dataset, state, projected=False)
+
+
+def _projected(dataset: Dataset) -> pd.DataFrame:
+    """The events table without its free text: columns shared with the table, not copied (copy-on-write)."""
+    key = ("projected", id(dataset))
+    with _CACHE_LOCK:
+        hit = _INDEXES.get(key)
+    if hit is not None and hit[0] is dataset and hit[1][1] is dataset.events:
+        return hit[1][0]
+    events = dataset.events
+    projected = events.drop(columns=[c for c in FREE_TEXT_COLUMNS if c in events.columns])
+    with _CACHE_LOCK:
+        _INDEXES[key] = (dataset, (projected, events))
+        while len(_INDEXES) > MAX_CACHED_DATASETS:
+            _INDEXES.popitem(last=False)
+    return projected
+
+
+def _cached_view(dataset: Dataset, state: ViewState, projected: bool) -> pd.DataFrame:
+    table = _projected(dataset) if projected else dataset.events
     if not state.is_filtered:
-        return dataset.events
-    key = (id(dataset), filter_key(state))
+        return table
+    key = (id(dataset), projected, filter_key(state))
     with _CACHE_LOCK:
         hit = _VIEWS.get(key)
         if hit is not None and hit[0] is dataset:
@@ -338,7 +373,7 @@ def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             if hit is not None and hit[0] is dataset:
                 return hit[1]
         try:
-            visible = dataset.events[_mask(dataset, state)]
+            visible = table[_mask(dataset, state)]
         finally:
             with _CACHE_LOCK:
                 _COMPUTING.pop(key, None)

@@ -27,7 +27,7 @@ from conflictmap.paths import default_events_path
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import event_place_keys, story_places
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState, events_in_time_order, filter_events, parse_view_state
+from conflictmap.view import ViewState, events_in_time_order, parse_view_state, shown_events
 from dashboard.actions import (
     apply_action,
     briefing_action,
@@ -295,7 +295,7 @@ def register_callbacks(
     )
     def render_views(_key, search, pathname, map_view, map_selection, map_drawn):
         state, featured, parts, notices, camera, root = presented(dataset, briefings, search, pathname)
-        visible = filter_events(dataset, state)
+        visible = shown_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         zoom = float((map_view or {}).get("zoom") or 5)
         count = [html.Strong(f"Showing {len(visible):,} of {total:,} events")]
@@ -365,7 +365,7 @@ def register_callbacks(
         if not map_drawn:
             return no_update
         state, featured, *_ = presented(dataset, briefings, search, pathname)
-        visible = filter_events(dataset, state)
+        visible = shown_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         zoom = float((map_view or {}).get("zoom") or 5)
         return map_patch(visible, featured, zoom, highlighted, state.event, (map_view or {}).get("bounds"))
@@ -380,7 +380,7 @@ def register_callbacks(
     def highlight_timeline(map_selection, search, pathname):
         """A box or lasso on the map highlights the same events on the timeline."""
         state, featured, *_ = presented(dataset, briefings, search, pathname)
-        visible = filter_events(dataset, state)
+        visible = shown_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         return timeline_figure(dataset, visible, state, highlighted, featured, x_range=(first_day, last_day))
 
@@ -396,7 +396,7 @@ def register_callbacks(
     )
     def render_list(_key, page, search, pathname, drawn):
         state, *_ = presented(dataset, briefings, search, pathname)
-        visible = filter_events(dataset, state)
+        visible = shown_events(dataset, state)
         shown = max(1, int(page or 1)) * LIST_PAGE
         order = (
             events_in_time_order(visible)

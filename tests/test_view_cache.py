@@ -102,3 +102,13 @@ def test_callbacks_asking_at_once_share_one_computation(dataset, monkeypatch):
     for t in threads:
         t.join()
     assert len(calls) == 1 and len(results) == 4 and all(r is results[0] for r in results)
+
+
+def test_shown_events_leave_out_free_text_only(dataset):
+    state = ViewState(factions=("sdf",))
+    full, shown = filter_events(dataset, state), view.shown_events(dataset, state)
+    assert list(shown.index) == list(full.index)
+    assert set(full.columns) - set(shown.columns) == set(view.FREE_TEXT_COLUMNS) & set(full.columns)
+    assert "description" in full.columns and "description" not in shown.columns
+    assert view.shown_events(dataset, state) is shown and filter_events(dataset, state) is full
+    assert view.shown_events(dataset, ViewState()).index.equals(dataset.events.index)
