@@ -110,3 +110,22 @@ def test_streamed_geojson_is_the_document(tmp_path):
     empty = tmp_path / "empty.geojson"
     write_geojson(dataset, dataset.events.iloc[:0], empty, ())
     assert json.loads(empty.read_text(encoding="utf-8"))["features"] == []
+
+
+def test_csv_written_in_chunks_is_the_csv_written_at_once(tmp_path, monkeypatch):
+    import dashboard.exports.tables as tables
+    from conflictmap.output import to_csv
+    from conflictmap.pipeline import load_dataset
+
+    dataset = load_dataset(ROOT / "events.yaml")
+    whole = dataset.events.drop(columns=["search_text"]).copy()
+    for col in whole.columns:
+        if whole[col].dtype == object and any(isinstance(v, (list, tuple)) for v in whole[col]):
+            whole[col] = whole[col].map(lambda v: json.dumps(v) if isinstance(v, (list, tuple)) else v)
+    expected = tmp_path / "expected.csv"
+    to_csv(whole.join(_source_columns(dataset, whole.index)).reset_index(drop=True), expected)
+    monkeypatch.setattr(tables, "CSV_CHUNK", 3)  # five chunks, the last one short
+    tables.write_csv(dataset, dataset.events, tmp_path / "chunked.csv", ())
+    assert (tmp_path / "chunked.csv").read_bytes() == expected.read_bytes()
+    tables.write_csv(dataset, dataset.events.iloc[:0], tmp_path / "empty.csv", ())
+    assert (tmp_path / "empty.csv").read_bytes() == expected.read_bytes().split(b"\r\n")[0] + b"\r\n"

@@ -43,15 +43,22 @@ def _source_columns(dataset: Dataset, ids) -> pd.DataFrame:
     return pd.DataFrame(columns, index=ids, columns=SOURCE_COLUMNS)
 
 
+#: Events written to a CSV at a time: memory stays flat whatever the view's size.
+CSV_CHUNK = 50_000
+
+
 def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:
-    table = visible.drop(columns=["search_text"], errors="ignore").copy()
-    for col in table.columns:
-        # dtype object only: on an empty view .map returns the column's own dtype (datetime64 has no .any()).
-        if table[col].dtype == object and any(isinstance(v, (list, tuple)) for v in table[col]):
-            table[col] = table[col].map(lambda v: json.dumps(v) if isinstance(v, (list, tuple)) else v)
-    table = table.join(_source_columns(dataset, table.index))
-    with atomic_path(out, protect) as tmp:
-        to_csv(table.reset_index(drop=True), tmp)
+    """Streamed a chunk of events at a time, each with its sources joined once."""
+    columns = [c for c in visible.columns if c != "search_text"]
+    with atomic_path(out, protect) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+        for start in range(0, max(len(visible), 1), CSV_CHUNK):
+            table = visible.iloc[start : start + CSV_CHUNK][columns].copy()
+            for col in table.columns:
+                # dtype object only: on an empty view .map returns the column's own dtype (datetime64 has no .any()).
+                if table[col].dtype == object and any(isinstance(v, (list, tuple)) for v in table[col]):
+                    table[col] = table[col].map(lambda v: json.dumps(v) if isinstance(v, (list, tuple)) else v)
+            table = table.join(_source_columns(dataset, table.index))
+            to_csv(table.reset_index(drop=True), f, header=start == 0)
     return [out]
 
 
