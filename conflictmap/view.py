@@ -295,8 +295,10 @@ def _faction_rows(dataset: Dataset) -> dict[str, np.ndarray]:
 #: The filtered views last asked for, shared by every callback of one URL change (the views, the map's
 #: markers, the list, the timeline's highlight each ask for the same state). Bounded by entries and by
 #: rows held, so a stream of distinct links cannot grow it: at most MAX_CACHED_VIEWS views and, in
-#: all, as many copied rows as the events table has (the unfiltered view is the table itself, no copy).
+#: all, half as many copied rows as the events table has (the unfiltered view is the table itself, no
+#: copy); the newest view is always kept, whatever its size, so one URL change's callbacks share it.
 MAX_CACHED_VIEWS = 8
+MAX_CACHED_ROWS_SHARE = 0.5
 MAX_CACHED_DATASETS = 8
 _VIEWS: OrderedDict[tuple, tuple[Dataset, pd.DataFrame]] = OrderedDict()
 _INDEXES: OrderedDict[tuple, tuple[Dataset, Any]] = OrderedDict()  # per dataset: faction rows, projection
@@ -380,7 +382,7 @@ def _cached_view(dataset: Dataset, state: ViewState, projected: bool) -> pd.Data
         with _CACHE_LOCK:
             _VIEWS[key] = (dataset, visible)
             _VIEWS.move_to_end(key)
-            limit = max(len(dataset.events), 1)
+            limit = max(int(len(dataset.events) * MAX_CACHED_ROWS_SHARE), 1)
             while len(_VIEWS) > 1 and (
                 len(_VIEWS) > MAX_CACHED_VIEWS or sum(len(v) for _, v in _VIEWS.values()) > limit
             ):
