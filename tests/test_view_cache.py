@@ -115,3 +115,13 @@ def test_shown_events_leave_out_free_text_only(dataset):
     assert "description" in full.columns and "description" not in shown.columns
     assert view.shown_events(dataset, state) is shown and filter_events(dataset, state) is full
     assert view.shown_events(dataset, ViewState()).index.equals(dataset.events.index)
+
+
+def test_time_order_sorts_the_keys_as_sorting_the_table_did(dataset):
+    from conflictmap.view import events_in_time_order, time_order
+
+    shuffled = dataset.events.sample(frac=1, random_state=5)
+    expected = list(shuffled.sort_values(["date_start", "date_end", "id"]).index)
+    assert events_in_time_order(shuffled) == expected
+    assert list(shuffled.index[time_order(shuffled)]) == expected
+    assert events_in_time_order(shuffled.iloc[:0]) == []

