@@ -168,7 +168,16 @@ def find(deps: list[dict], output_has: str, input_has: str | None = None) -> dic
     raise LookupError(output_has)
 
 
-def conflictmap_steps(url: str, dataset_factions: list[str], month: tuple[str, str]) -> dict:
+def three_months(month: tuple[str, str]) -> tuple[str, str]:
+    """The month before ``month`` to the month after it."""
+    import pandas as pd
+
+    start = pd.Timestamp(month[0]) - pd.offsets.MonthBegin(1)
+    end = pd.Timestamp(month[1]) + pd.offsets.MonthEnd(1)
+    return start.date().isoformat(), end.date().isoformat()
+
+
+def conflictmap_steps(url: str, dataset_factions: list[str], month: tuple[str, str], event_type: str) -> dict:
     deps = dependencies(url)
     views = find(deps, "timeline-strip.figure")
     markers = find(deps, "map.figure", "map-view.data")
@@ -190,7 +199,9 @@ def conflictmap_steps(url: str, dataset_factions: list[str], month: tuple[str, s
     return {
         "first render": views_call("", drawn=False),
         "filter: one faction": views_call(f"?faction={faction}"),
+        "filter: one type": views_call(f"?type={event_type}"),
         "filter: one month": views_call(f"?from={month[0]}&to={month[1]}"),
+        "filter: three months": views_call("?from={}&to={}".format(*three_months(month))),
         "zoom into a city": lambda: post(
             url,
             body(
@@ -278,6 +289,13 @@ def month_of(store: Path) -> tuple[str, str]:
     return start.date().isoformat(), end.date().isoformat()
 
 
+def type_of(store: Path) -> str:
+    """The most frequent event type of the store."""
+    import pandas as pd
+
+    return str(pd.read_parquet(store / "events.parquet", columns=["type"])["type"].value_counts().index[0])
+
+
 def factions_of(store: Path) -> list[str]:
     import pandas as pd
 
@@ -296,7 +314,9 @@ def run_size(size: int, args) -> None:
     results = {}
     port = free_port()
     with server([*CONFLICTMAP, "serve", str(store), "--port", str(port)], port) as (url, startup, proc):
-        steps = {name: measure(fn, args.runs) for name, fn in conflictmap_steps(url, factions, month).items()}
+        steps = {
+            name: measure(fn, args.runs) for name, fn in conflictmap_steps(url, factions, month, type_of(store)).items()
+        }
         paint = first_paint(url, naive=False)
         results["conflictmap"] = (startup, steps, paint, peak_rss_mb(proc.pid))
     if size <= args.naive_max:

@@ -293,14 +293,14 @@ def spreadsheet_safe_table(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv(table: pd.DataFrame, path: Path | str) -> None:
-    """RFC 4180 CSV with formula-safe cells.
+def to_csv(table: pd.DataFrame, path, header: bool = True) -> None:
+    """RFC 4180 CSV with formula-safe cells, to a path or an open text file (``header``: write the names).
 
     CRLF line ends (the RFC's) also make the writer quote any cell holding a
     bare CR, which would otherwise split the row for every reader.
     """
     spreadsheet_safe_table(table).to_csv(
-        path, index=False, date_format="%Y-%m-%d", encoding="utf-8", lineterminator="\r\n"
+        path, index=False, header=header, date_format="%Y-%m-%d", encoding="utf-8", lineterminator="\r\n"
     )
 
 

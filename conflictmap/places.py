@@ -59,7 +59,10 @@ def place_keys(events: pd.DataFrame, prefix: str) -> pd.Series:
     if by_point.any():
         # Imported events repeat a few thousand coordinates: format each distinct point once.
         plat, plon = lat[by_point], lon[by_point]
-        cell = np.round(plat * 1e4).astype(np.int64) * 4_000_000 + np.round(plon * 1e4).astype(np.int64)
+        rlat, rlon = np.round(plat * 1e4), np.round(plon * 1e4)
+        cell = rlat.astype(np.int64) * 4_000_000 + rlon.astype(np.int64)
+        # "-0.0000" is written apart from "0.0000" (as place_key writes it): the sign is part of the cell.
+        cell = cell * 4 + np.signbit(rlat) * 2 + np.signbit(rlon)
         codes, _ = pd.factorize(cell)
         _, first = np.unique(codes, return_index=True)
         text = np.array([f"pt:{plat[i]:.4f},{plon[i]:.4f}" for i in first], dtype=object)

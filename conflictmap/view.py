@@ -9,12 +9,16 @@ notices for the page to show, because a stale link must still open.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import quote, unquote_plus
 
 import numpy as np
 import pandas as pd
 
+from conflictmap.joins import positions_of
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import EVENT_TYPES
 
@@ -229,30 +233,41 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
 
 def filter_mask(dataset: Dataset, state: ViewState) -> pd.Series:
     """Boolean mask over ``dataset.events``: True for rows the view shows."""
+    return pd.Series(_mask(dataset, state), index=dataset.events.index)
+
+
+def _mask(dataset: Dataset, state: ViewState) -> np.ndarray:
     ev = dataset.events
-    mask = pd.Series(True, index=ev.index)
+    mask = np.ones(len(ev), dtype=bool)
     if state.factions:
         mask &= _involving(dataset, state.factions)
     if state.sides:
         mask &= _involving(dataset, tuple(dataset.factions.index[dataset.factions["side"].isin(state.sides)]))
     if state.types:
-        mask &= ev["type"].isin(state.types)
+        mask &= ev["type"].isin(state.types).to_numpy(dtype=bool)
     # A date range overlaps the window when it ends on/after `from` and starts on/before `to`.
     if state.date_from:
-        mask &= ev["date_end"] >= pd.Timestamp(state.date_from)
+        mask &= (ev["date_end"] >= pd.Timestamp(state.date_from)).to_numpy(dtype=bool)
     if state.date_to:
-        mask &= ev["date_start"] <= pd.Timestamp(state.date_to)
+        mask &= (ev["date_start"] <= pd.Timestamp(state.date_to)).to_numpy(dtype=bool)
     if state.query:
         for term in state.query.casefold().split():
-            mask &= ev["search_text"].str.contains(term, regex=False)
+            rows = np.flatnonzero(mask)  # search only what the other filters kept
+            found = ev["search_text"].iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool, na_value=False)
+            mask[rows[~found]] = False
     return mask
 
 
 def _involving(dataset: Dataset, factions: tuple[str, ...]) -> np.ndarray:
-    """Rows of events in which any of ``factions`` takes part, in any role."""
+    """Rows of events in which any of ``factions`` takes part, in any role: a semi-join on the event id.
+
+    The event ids of the factions' actor rows are looked up in the events'
+    index, never taken as row positions, so a table sorted or partitioned
+    by another engine still answers right.
+    """
     hit = np.zeros(len(dataset.events), dtype=bool)
-    rows = dataset.actors["event_row"].to_numpy()[dataset.actors["faction"].isin(factions).to_numpy()]
-    hit[rows[rows >= 0]] = True
+    for faction in factions:
+        hit[_faction_rows(dataset).get(faction, _NO_ROWS)] = True
     return hit
 
 
@@ -296,10 +311,158 @@ def passive_only(dataset: Dataset, state: ViewState, visible: pd.DataFrame) -> p
     return pd.concat(pairs).drop_duplicates().reset_index(drop=True) if pairs else empty
 
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+def _faction_rows(dataset: Dataset) -> dict[str, np.ndarray]:
+    """faction -> positions of the events it takes part in; built once per dataset (one join), then reused."""
+    key = ("factions", id(dataset))
+    with _CACHE_LOCK:
+        hit = _INDEXES.get(key)
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    actors = dataset.actors
+    # The join in Arrow's hash table (C++): a million events and two million actor rows in ~0.5 s,
+    # where pandas' get_indexer over Python strings took ~3 s.
+    positions = positions_of(actors["event_id"], dataset.events.index)
+    codes, factions = pd.factorize(actors["faction"])
+    keep = (positions >= 0) & (codes >= 0)
+    codes, positions = codes[keep], positions[keep]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(factions) + 1))
+    rows = {str(f): positions[order[bounds[i] : bounds[i + 1]]] for i, f in enumerate(factions)}
+    with _CACHE_LOCK:
+        _INDEXES[key] = (dataset, rows)
+        while len(_INDEXES) > MAX_CACHED_DATASETS:
+            _INDEXES.popitem(last=False)
+    return rows
+
+
+#: The filtered views last asked for, shared by every callback of one URL change (the views, the map's
+#: markers, the list, the timeline's highlight each ask for the same state). Bounded by entries and by
+#: rows held, so a stream of distinct links cannot grow it: at most MAX_CACHED_VIEWS views and, in
+#: all, half as many copied rows as the events table has (the unfiltered view is the table itself, no
+#: copy); the newest view is always kept, whatever its size, so one URL change's callbacks share it.
+MAX_CACHED_VIEWS = 8
+MAX_CACHED_ROWS_SHARE = 0.5
+MAX_CACHED_DATASETS = 8
+_VIEWS: OrderedDict[tuple, tuple[Dataset, pd.DataFrame]] = OrderedDict()
+_INDEXES: OrderedDict[tuple, tuple[Dataset, Any]] = OrderedDict()  # per dataset: faction rows, projection
+_CACHE_LOCK = threading.Lock()
+_COMPUTING: dict[tuple, threading.Lock] = {}  # views being computed now, one lock each
+
+
+def filter_key(state: ViewState) -> tuple:
+    """What a filtered view depends on, in canonical form (order of values in the link does not matter)."""
+    return (
+        tuple(sorted(state.factions)),
+        tuple(sorted(state.sides)),
+        tuple(sorted(state.types)),
+        state.date_from,
+        state.date_to,
+        " ".join(state.query.casefold().split()),
+    )
+
+
+#: Free text the map, the timeline and the list never read: left out of :func:`shown_events`, so a
+#: view's copy is half the bytes at a million events. Details and exports read them from the table.
+FREE_TEXT_COLUMNS = ("description", "notes", "search_text", "place_path", "dest_path")
+
+
+def shown_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """The rows a view shows without :data:`FREE_TEXT_COLUMNS`: what the app's figures draw from.
+
+    Cached like :func:`filter_events` (once per filter state, shared by every callback).
+    """
+    return _cached_view(dataset, state, projected=True)
+
+
 def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    return dataset.events[filter_mask(dataset, state)]
+    """The rows a view shows, every column, computed once per (dataset, filters) and shared by every caller.
+
+    The frame returned must be treated as read-only (pandas copy-on-write
+    keeps a caller's change to its own copy).
+    """
+    return _cached_view(dataset, state, projected=False)
+
+
+def _projected(dataset: Dataset) -> pd.DataFrame:
+    """The events table without its free text: columns shared with the table, not copied (copy-on-write)."""
+    key = ("projected", id(dataset))
+    with _CACHE_LOCK:
+        hit = _INDEXES.get(key)
+    if hit is not None and hit[0] is dataset and hit[1][1] is dataset.events:
+        return hit[1][0]
+    events = dataset.events
+    projected = events.drop(columns=[c for c in FREE_TEXT_COLUMNS if c in events.columns])
+    with _CACHE_LOCK:
+        _INDEXES[key] = (dataset, (projected, events))
+        while len(_INDEXES) > MAX_CACHED_DATASETS:
+            _INDEXES.popitem(last=False)
+    return projected
+
+
+def _cached_view(dataset: Dataset, state: ViewState, projected: bool) -> pd.DataFrame:
+    table = _projected(dataset) if projected else dataset.events
+    if not state.is_filtered:
+        return table
+    key = (id(dataset), projected, filter_key(state))
+    with _CACHE_LOCK:
+        hit = _VIEWS.get(key)
+        if hit is not None and hit[0] is dataset:
+            _VIEWS.move_to_end(key)
+            return hit[1]
+        # The browser posts a URL change's callbacks at once (views, list): the first computes the
+        # view, the others wait for it rather than filtering the same table side by side.
+        computing = _COMPUTING.setdefault(key, threading.Lock())
+    with computing:
+        with _CACHE_LOCK:
+            hit = _VIEWS.get(key)
+            if hit is not None and hit[0] is dataset:
+                return hit[1]
+        try:
+            visible = table[_mask(dataset, state)]
+        finally:
+            with _CACHE_LOCK:
+                _COMPUTING.pop(key, None)
+        with _CACHE_LOCK:
+            _VIEWS[key] = (dataset, visible)
+            _VIEWS.move_to_end(key)
+            limit = max(int(len(dataset.events) * MAX_CACHED_ROWS_SHARE), 1)
+            while len(_VIEWS) > 1 and (
+                len(_VIEWS) > MAX_CACHED_VIEWS or sum(len(v) for _, v in _VIEWS.values()) > limit
+            ):
+                _VIEWS.popitem(last=False)
+    return visible
+
+
+def clear_view_cache(indexes: bool = True) -> None:
+    """Forget the cached views, and the per-dataset indexes unless ``indexes`` is False.
+
+    For benchmarks (the work of a state seen for the first time) and tests.
+    """
+    with _CACHE_LOCK:
+        _VIEWS.clear()
+        if indexes:
+            _INDEXES.clear()
 
 
 def events_in_time_order(events: pd.DataFrame) -> list[str]:
     """Event ids by start date, then end date, then id: the order arrow keys step through."""
-    return list(events.sort_values(["date_start", "date_end", "id"]).index)
+    return list(events.index[time_order(events)])
+
+
+def time_order(events: pd.DataFrame) -> np.ndarray:
+    """Row positions of ``events`` by start date, then end date, then id.
+
+    Sorts the three keys only: sorting the frame itself copied every column
+    (about 0.9 GB at a million events) to read back its index.
+    """
+    keys = pd.DataFrame(
+        {
+            "date_start": events["date_start"].to_numpy(),
+            "date_end": events["date_end"].to_numpy(),
+            "id": events["id"].to_numpy() if "id" in events.columns else events.index.to_numpy(),
+        }
+    )
+    return keys.sort_values(["date_start", "date_end", "id"]).index.to_numpy()

@@ -29,7 +29,13 @@ from conflictmap.paths import default_events_path
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import event_place_keys, story_places
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState, events_in_time_order, filter_events, parse_view_state, passive_only
+from conflictmap.view import (
+    ViewState,
+    events_in_time_order,
+    parse_view_state,
+    passive_only,
+    shown_events,
+)
 from dashboard.actions import (
     apply_action,
     briefing_action,
@@ -322,7 +328,7 @@ def register_callbacks(
     )
     def render_views(_key, search, pathname, map_view, map_selection, map_drawn, control_layer):
         state, featured, parts, notices, camera, root = presented(dataset, briefings, search, pathname)
-        visible = filter_events(dataset, state)
+        visible = shown_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         zoom = float((map_view or {}).get("zoom") or 5)
         count = [html.Strong(f"Showing {len(visible):,} of {total:,} events")]
@@ -401,7 +407,7 @@ def register_callbacks(
         if not map_drawn:
             return no_update
         state, featured, *_ = presented(dataset, briefings, search, pathname)
-        visible = filter_events(dataset, state)
+        visible = shown_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         zoom = float((map_view or {}).get("zoom") or 5)
         bounds = (map_view or {}).get("bounds")
@@ -418,7 +424,7 @@ def register_callbacks(
     def highlight_timeline(map_selection, search, pathname):
         """A box or lasso on the map highlights the same events on the timeline."""
         state, featured, *_ = presented(dataset, briefings, search, pathname)
-        visible = filter_events(dataset, state)
+        visible = shown_events(dataset, state)
         highlighted = tuple(i for i in (map_selection or []) if i in visible.index)
         x_range = timeline_range(state, pathname)
         return control.with_lanes(
@@ -437,7 +443,7 @@ def register_callbacks(
     )
     def render_list(_key, page, search, pathname, drawn):
         state, *_ = presented(dataset, briefings, search, pathname)
-        visible = filter_events(dataset, state)
+        visible = shown_events(dataset, state)
         shown = max(1, int(page or 1)) * LIST_PAGE
         order = (
             events_in_time_order(visible)

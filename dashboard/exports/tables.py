@@ -13,66 +13,86 @@ from pathlib import Path
 
 import pandas as pd
 
+from conflictmap.joins import joined_per_event, rows_by_event
 from conflictmap.output import atomic_path, to_csv
 from conflictmap.table import Dataset
-from dashboard.exports.common import attribution, event_record, placed
+from dashboard.exports.common import attribution, event_records, placed
+
+SOURCE_COLUMNS = ["source_quotes", "source_citations", "source_publishers", "source_published"]
 
 
 def _source_columns(dataset: Dataset, ids) -> pd.DataFrame:
-    rows = {}
-    for eid in ids:
-        s = dataset.sources[dataset.sources["event_id"] == eid]
-        rows[eid] = {
-            "source_quotes": " | ".join(f"“{q}”" for q in s["quote"]),
-            "source_citations": " | ".join(
-                f"{r.publisher}, “{r.doc_title}”, {r.published}, paragraph {r.paragraph}" for r in s.itertuples()
-            ),
-            "source_publishers": " | ".join(dict.fromkeys(str(p) for p in s["publisher"])),
-            "source_published": " | ".join(dict.fromkeys(str(p) for p in s["published"])),
-        }
-    return pd.DataFrame.from_dict(
-        rows, orient="index", columns=["source_quotes", "source_citations", "source_publishers", "source_published"]
-    )
+    """Each event's sources as four text columns: one join on the event id for the whole view."""
+    ids = pd.Index(ids)
+    sources = dataset.sources
+    rows, pos = rows_by_event(sources, ids)
+    s = sources.iloc[rows]
+    quotes = [f"“{q}”" for q in s["quote"]]
+    citations = [
+        f"{pub}, “{title}”, {published}, paragraph {paragraph}"
+        for pub, title, published, paragraph in zip(s["publisher"], s["doc_title"], s["published"], s["paragraph"])
+    ]
+    columns = {
+        "source_quotes": joined_per_event(quotes, pos, len(ids), " | "),
+        "source_citations": joined_per_event(citations, pos, len(ids), " | "),
+    }
+    for column, field in (("source_publishers", "publisher"), ("source_published", "published")):
+        text = pd.Series([str(v) for v in s[field]], dtype=object)
+        first = ~pd.DataFrame({"event": pos, "text": text}).duplicated().to_numpy()  # dict.fromkeys per event
+        columns[column] = joined_per_event(text.to_numpy()[first], pos[first], len(ids), " | ")
+    return pd.DataFrame(columns, index=ids, columns=SOURCE_COLUMNS)
+
+
+#: Events written to a CSV at a time: memory stays flat whatever the view's size.
+CSV_CHUNK = 50_000
 
 
 def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:
-    table = visible.drop(columns=["search_text"], errors="ignore").copy()
-    for col in table.columns:
-        # dtype object only: on an empty view .map returns the column's own dtype (datetime64 has no .any()).
-        if table[col].dtype == object and any(isinstance(v, (list, tuple)) for v in table[col]):
-            table[col] = table[col].map(lambda v: json.dumps(v) if isinstance(v, (list, tuple)) else v)
-    table = table.join(_source_columns(dataset, table.index))
-    with atomic_path(out, protect) as tmp:
-        to_csv(table.reset_index(drop=True), tmp)
+    """Streamed a chunk of events at a time, each with its sources joined once."""
+    columns = [c for c in visible.columns if c != "search_text"]
+    with atomic_path(out, protect) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+        for start in range(0, max(len(visible), 1), CSV_CHUNK):
+            table = visible.iloc[start : start + CSV_CHUNK][columns].copy()
+            for col in table.columns:
+                # dtype object only: on an empty view .map returns the column's own dtype (datetime64 has no .any()).
+                if table[col].dtype == object and any(isinstance(v, (list, tuple)) for v in table[col]):
+                    table[col] = table[col].map(lambda v: json.dumps(v) if isinstance(v, (list, tuple)) else v)
+            table = table.join(_source_columns(dataset, table.index))
+            to_csv(table.reset_index(drop=True), f, header=start == 0)
     return [out]
 
 
 def geojson_document(dataset: Dataset, visible: pd.DataFrame) -> dict:
     """RFC 7946 FeatureCollection; ``attribution`` and ``title`` are foreign members."""
-    features = []
-    for eid, row in placed(visible).iterrows():
-        lat, lon = float(row["map_lat"]), float(row["map_lon"])
-        if not (math.isfinite(lat) and math.isfinite(lon)):
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "id": str(eid),
-                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-                "properties": event_record(dataset, eid, row),
-            }
-        )
+    return {**_geojson_header(dataset), "features": list(geojson_features(dataset, visible))}
+
+
+def _geojson_header(dataset: Dataset) -> dict:
     attr = attribution(dataset)
-    return {
-        "type": "FeatureCollection",
-        "title": dataset.title,
-        "attribution": attr.lines(with_map=False),
-        "features": features,
-    }
+    return {"type": "FeatureCollection", "title": dataset.title, "attribution": attr.lines(with_map=False)}
+
+
+def geojson_features(dataset: Dataset, visible: pd.DataFrame):
+    """One Feature per placed event of ``visible``, in order, built a chunk of events at a time."""
+    shown = placed(visible)
+    lat, lon = shown["map_lat"].to_numpy(dtype=float), shown["map_lon"].to_numpy(dtype=float)
+    for k, (eid, record) in enumerate(event_records(dataset, shown)):
+        if not (math.isfinite(lat[k]) and math.isfinite(lon[k])):
+            continue
+        yield {
+            "type": "Feature",
+            "id": str(eid),
+            "geometry": {"type": "Point", "coordinates": [round(float(lon[k]), 6), round(float(lat[k]), 6)]},
+            "properties": record,
+        }
 
 
 def write_geojson(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:
-    doc = geojson_document(dataset, visible)
-    with atomic_path(out, protect) as tmp:
-        tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8")
+    """Streamed: one feature at a time to the file, so memory stays flat whatever the view's size."""
+    header = json.dumps(_geojson_header(dataset), ensure_ascii=False, indent=1, allow_nan=False)
+    with atomic_path(out, protect) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(header[:-2] + ',\n "features": [')
+        for k, feature in enumerate(geojson_features(dataset, visible)):
+            f.write(("\n  " if k == 0 else ",\n  ") + json.dumps(feature, ensure_ascii=False, allow_nan=False))
+        f.write("\n ]\n}\n")
     return [out]
