@@ -35,6 +35,9 @@ FEATURED_SIZE = 15
 DIMMED_OPACITY = 0.28
 MAP_UIREVISION = "analyst"  # constant: the analyst's camera survives every update
 MARKER_FONT = "DejaVu Sans Bold"
+#: A frame takes in each place's uncertainty up to this radius; a governorate-wide one would frame the
+#: whole governorate and shrink everything else (its outline is drawn, and reaching past the frame is fine).
+UNCERTAINTY_FRAMED_KM = 40.0
 
 
 def placed_events(view: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +161,21 @@ def _frame_points(placed: pd.DataFrame) -> tuple[list[float], list[float]]:
         return [float(values.min()), float(values.max())] if len(values) else []
 
     lats, lons = extent(["map_lat", "dest_lat", "place_lat"]), extent(["map_lon", "dest_lon", "place_lon"])
-    return (lats, lons) if lats and lons else ([], [])
+    if not (lats and lons):
+        return [], []
+    # Each place's uncertainty (its ring or area, up to UNCERTAINTY_FRAMED_KM) is inside the frame too.
+    radius = placed["map_radius_km"].to_numpy(dtype=float, na_value=np.nan) if "map_radius_km" in placed else None
+    if radius is not None and np.isfinite(radius).any():
+        lat = placed["map_lat"].to_numpy(dtype=float, na_value=np.nan)
+        lon = placed["map_lon"].to_numpy(dtype=float, na_value=np.nan)
+        r = np.clip(np.nan_to_num(radius, nan=0.0), 0.0, UNCERTAINTY_FRAMED_KM)
+        ok = np.isfinite(lat) & np.isfinite(lon)
+        if ok.any():
+            dlat = r[ok] / 111.32
+            dlon = r[ok] / (111.32 * np.maximum(np.cos(np.radians(lat[ok])), 0.05))
+            lats = [min(lats[0], float((lat[ok] - dlat).min())), max(lats[1], float((lat[ok] + dlat).max()))]
+            lons = [min(lons[0], float((lon[ok] - dlon).min())), max(lons[1], float((lon[ok] + dlon).max()))]
+    return lats, lons
 
 
 def _centre(lats, lons) -> tuple[float, float]:
