@@ -182,3 +182,43 @@ def key_coverage(driver) -> float:
     """
         )
     )
+
+
+def lost_places(driver, points: list[tuple[str, float, float]]) -> list[str]:
+    """Names of the ``points`` (name, lat, lon) that are off the map or under its furniture as drawn now."""
+    return driver.execute_script(
+        """
+      const points = arguments[0];
+      const gd = document.querySelector('#map .js-plotly-plot');
+      const map = gd._fullLayout.map._subplot.map;
+      const canvas = map.getCanvas().getBoundingClientRect();
+      const covers = ['#map-key', '#fit-map', '#scale-bar', '#map .modebar-container .modebar']
+        .map(s => document.querySelector(s)).filter(el => el && el.offsetParent !== null)
+        .map(el => el.getBoundingClientRect());
+      const lost = [];
+      for (const [name, lat, lon] of points) {
+        const p = map.project([lon, lat]);
+        const x = canvas.left + p.x, y = canvas.top + p.y;
+        const inside = p.x >= 4 && p.y >= 4 && p.x <= canvas.width - 4 && p.y <= canvas.height - 4;
+        const under = covers.some(r => x >= r.left - 4 && x <= r.right + 4 && y >= r.top - 4 && y <= r.bottom + 4);
+        if (!inside || under) lost.push(name);
+      }
+      return lost;
+    """,
+        [list(p) for p in points],
+    )
+
+
+def featured_points(events, ids) -> list[tuple[str, float, float]]:
+    """(name, lat, lon) of each featured event's place and destination (events: a dataset's events table)."""
+    out: list[tuple[str, float, float]] = []
+    for eid in ids:
+        if eid not in events.index:
+            continue
+        row = events.loc[eid]
+        for prefix in ("map", "dest"):
+            lat, lon = row.get(f"{prefix}_lat"), row.get(f"{prefix}_lon")
+            if lat == lat and lon == lon and lat is not None and lon is not None:  # not NaN
+                name = row["place_name"] if prefix == "map" else row["dest_name"]
+                out.append((f"{eid}:{name}", float(lat), float(lon)))
+    return out

@@ -439,15 +439,19 @@
   function foldKeyIfCovering() {
     var key = document.getElementById("map-key");
     var gd = graph("map");
-    if (!key || key.dataset.sized || !gd || !gd._fullLayout) return;
-    var app = document.querySelector(".briefing");
+    if (!key || !gd || !gd._fullLayout) return;
+    if (document.querySelector(".briefing") && window.innerWidth > 720) {  // the strip: always open
+      if (!key.open) key.open = true;
+      key.dataset.sized = "";
+      return;
+    }
+    if (key.dataset.sized) return;  // once per page: after that the Key is the analyst's to open or fold
     key.dataset.sized = "1";
-    if (app && window.innerWidth >= 720) { key.open = true; return; }
     if (!key.open) return;
     var k = key.getBoundingClientRect(), m = gd.getBoundingClientRect();
     var w = Math.max(0, Math.min(k.right, m.right) - Math.max(k.left, m.left));
     var h = Math.max(0, Math.min(k.bottom, m.bottom) - Math.max(k.top, m.top));
-    if (window.innerWidth < 720 || (w * h) / Math.max(1, m.width * m.height) > KEY_CORNER) key.open = false;
+    if (window.innerWidth <= 720 || (w * h) / Math.max(1, m.width * m.height) > KEY_CORNER) key.open = false;
   }
 
   function attachAll() {
