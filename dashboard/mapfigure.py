@@ -135,6 +135,20 @@ def in_view(events: pd.DataFrame, bounds, margin: float = 0.5) -> pd.DataFrame:
     return events[keep]
 
 
+#: Past this many events (an import, not a curated file) the bold labels follow the view: the places
+#: with the most events shown, at most MAX_LABELLED of them, instead of a fixed list that outlives
+#: the filter. A curated file's places are its story and stay labelled whatever is filtered.
+LABEL_FOLLOWS_VIEW_FROM = 1000
+MAX_LABELLED = 40
+
+
+def labelled_places(keys: pd.DataFrame, limit: int = MAX_LABELLED) -> list[str]:
+    """The place keys (columns place_key, dest_key of the events shown) with the most events, most first."""
+    counts = pd.concat([keys["place_key"], keys["dest_key"]]).dropna().value_counts(sort=False)
+    top = counts.reset_index().set_axis(["key", "n"], axis=1).sort_values(["n", "key"], ascending=[False, True])
+    return [str(k) for k in top["key"].head(limit)]
+
+
 def initial_zoom(dataset: Dataset) -> float:
     """The zoom a first view of the whole dataset starts from (the browser then fits it exactly)."""
     lats, lons = _frame_points(placed_events(dataset.events))

@@ -375,6 +375,7 @@ def story_features(places: pd.DataFrame, admin1: dict | None) -> tuple[dict, dic
                 {
                     "key": row.key,
                     "label": row.label,
+                    "reference": getattr(row, "role", "event") != "event",  # listed under places:, no event
                     "precision": row.precision,
                     "order": order,
                     "halo": not has_shape,

@@ -96,6 +96,19 @@
     });
     state.emphasised = want;
   }
+  // An import's bold labels follow the view (viewInfo.labelKeys: the places with most events shown);
+  // the places a curated file lists without events (`reference`) stay.
+  var LABEL_LAYERS = ["story-labels", "story-area-labels"];
+  function labelOnly(map, keys) {
+    LABEL_LAYERS.forEach(function (layer) {
+      if (!map.getLayer(layer)) return;
+      if (!(layer in state.baseFilters)) state.baseFilters[layer] = map.getFilter(layer);
+      var base = state.baseFilters[layer];
+      if (!keys) { map.setFilter(layer, base); return; }
+      var only = ["any", ["==", ["get", "reference"], true], ["in", ["get", "key"], ["literal", keys]]];
+      map.setFilter(layer, base ? ["all", base, only] : only);
+    });
+  }
   function showUncertaintyFor(map, keys) {
     UNCERTAINTY_LAYERS.forEach(function (layer) {
       if (!map.getLayer(layer)) return;
@@ -335,6 +348,7 @@
     });
     var refresh = function () {
       if (state.viewInfo) showUncertaintyFor(map, state.viewInfo.keys);
+      if (state.viewInfo) labelOnly(map, state.viewInfo.labelKeys);
       setPlaceEmphasis();
     };
     if (map.isStyleLoaded()) refresh();
@@ -522,7 +536,10 @@
           }
           markListRow(state.selected, changed);
           var map = mapOf();
-          if (map && map.isStyleLoaded() && state.viewInfo) showUncertaintyFor(map, state.viewInfo.keys);
+          if (map && map.isStyleLoaded() && state.viewInfo) {
+            showUncertaintyFor(map, state.viewInfo.keys);
+            labelOnly(map, state.viewInfo.labelKeys);
+          }
           setPlaceEmphasis();
           placeHoverRings();
         }, 0);
