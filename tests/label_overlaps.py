@@ -113,9 +113,20 @@ def _name(box: dict, texts: list[dict]) -> str:
     return best
 
 
+def _place_on_map(box: dict, texts: list[dict], width: float, height: float) -> bool:
+    """Whether the place a label belongs to (the nearest rendered feature of its layer) is on the map.
+    A place off the map may show part of its name at the edge, as on every web map; a place on it may not."""
+    cx, cy = (box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2
+    near = [t for t in texts if t["layer"] == box["layer"] and t["x"] is not None]
+    if not near:
+        return True
+    t = min(near, key=lambda t: (t["x"] - cx) ** 2 + (t["y"] - cy) ** 2)
+    return 0 <= t["x"] <= width and 0 <= t["y"] <= height
+
+
 def overlaps_in(placed: dict, texts: list[dict] | None = None) -> list[Overlap]:
     """Every label over another label or a mark; every story label or event mark under the map's
-    furniture; every story label cut by the map's edge. (A base-map town under the Key is hidden, not
+    furniture; every story label of a place on the map cut by the map's edge. (A base-map town under the Key is hidden, not
     misread, and MapLibre lets base labels run off the edge as every web map does: neither counts.)"""
     texts = texts or []
     width, height = placed["width"], placed["height"]
@@ -143,7 +154,8 @@ def overlaps_in(placed: dict, texts: list[dict] | None = None) -> list[Overlap]:
             for f in placed["furniture"]:
                 if area := hit(a, f):
                     found.append(Overlap("label/furniture", _name(a, texts), f["name"], area))
-            if a["x1"] < -TOUCH or a["y1"] < -TOUCH or a["x2"] > width + TOUCH or a["y2"] > height + TOUCH:
+            cut = a["x1"] < -TOUCH or a["y1"] < -TOUCH or a["x2"] > width + TOUCH or a["y2"] > height + TOUCH
+            if cut and _place_on_map(a, texts, width, height):
                 found.append(Overlap("label/edge", _name(a, texts), "edge", 0.0))
     for m in boxes:
         if m["kind"] != "mark":

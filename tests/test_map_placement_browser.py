@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from browser_helpers import MAP_JS, assert_clean_console, camera, settle_first_page, wait_for, wait_idle
 from label_overlaps import featured_points, key_coverage, lost_places, measure
+from selenium.webdriver.common.keys import Keys
 
 from conflictmap.briefing import briefing_files, load_briefing
 from conflictmap.pipeline import load_dataset
@@ -86,7 +87,7 @@ def test_every_briefing_step_frames_its_places_clear_of_the_furniture_at_1280x72
     assert driver.execute_script("return document.getElementById('map-key').open") is True
     for number, step in enumerate(briefing.steps, start=1):
         if number > 1:
-            driver.find_element("id", "next-step").click()
+            driver.find_element("tag name", "body").send_keys(Keys.ARROW_RIGHT)  # → next step
             wait_for(lambda n=number: f"step={n}" in driver.current_url, message=f"step {number}")
             wait_idle(driver)
             time.sleep(1.0)  # the step's camera eases in (600 ms)

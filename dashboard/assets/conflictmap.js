@@ -274,6 +274,9 @@
     var hash = "#map=" + map.getZoom().toFixed(2) + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5);
     if (window.location.hash === hash) return;
     window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search + hash);
+    // dcc.Location keeps the href it last saw and, on the next change of the query, writes that href
+    // back (undoing a step or a filter) when it differs from the address bar: tell it the new one.
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
   }
   // Dash's Location writes the URL from its own (older) idea of the hash when a filter changes it:
   // keep the camera's hash on every new history entry the page makes.
