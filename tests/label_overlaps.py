@@ -126,8 +126,9 @@ def _place_on_map(box: dict, texts: list[dict], width: float, height: float) -> 
 
 def overlaps_in(placed: dict, texts: list[dict] | None = None) -> list[Overlap]:
     """Every label over another label or a mark; every story label or event mark under the map's
-    furniture; every story label of a place on the map cut by the map's edge. (A base-map town under the Key is hidden, not
-    misread, and MapLibre lets base labels run off the edge as every web map does: neither counts.)"""
+    furniture; every story label of a place on the map cut by the map's edge. (A base-map town under
+    the Key is hidden, not misread, and base labels run off the edge as on every web map: neither
+    counts.)"""
     texts = texts or []
     width, height = placed["width"], placed["height"]
     boxes = [
