@@ -27,7 +27,7 @@ import pandas as pd
 
 from conflictmap.table import Dataset
 from dashboard.figures import FONT, SELECTED_COLOUR, esc, faction_colour, faction_label, prepare_view
-from dashboard.markers import MarkerLayout, layout_markers, project, zoom_for_bounds
+from dashboard.markers import MarkerLayout, badge_size, layout_markers, project, zoom_for_bounds
 from dashboard.symbols import VAGUE_DATES, icon_name
 
 EVENT_SIZE = 11  # plotly's icon-size is size / 10 of the sprite's 28 px cell
@@ -274,7 +274,7 @@ def _cluster_traces(dataset, clusters: pd.DataFrame, aggregated: bool) -> list[d
     if clusters.empty:
         return []
     counts = clusters["count"].to_numpy(dtype=float)
-    sizes = np.clip(20 + 7 * np.log2(counts), 22, 54)
+    sizes = badge_size(counts)
     colours = [faction_colour(dataset, f) for f in clusters["faction"]]
     hover = [
         f"{int(n):,} events{' here' if not aggregated else ' in this area'}; mostly "

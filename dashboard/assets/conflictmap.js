@@ -378,7 +378,9 @@
       if (p.data && p.data.meta === "cluster") {
         var map = mapOf();
         var z = Array.isArray(p.customdata) ? p.customdata[0] : null;
-        if (map && z) map.easeTo({ center: [p.lon, p.lat], zoom: z, duration: 500 }, ANALYST);
+        // To where the badge comes apart (its expansion zoom), and at least one level in, so a click
+        // always gets closer (a zoom laid out for a rounded level may be a little behind the map's).
+        if (map && z) map.easeTo({ center: [p.lon, p.lat], zoom: Math.max(z, map.getZoom() + 1), duration: 500 }, ANALYST);
         return;
       }
       var eid = idOfPoint(p);
