@@ -307,21 +307,22 @@ def map_style(
                 "text-field": ["get", "label"],
                 "text-font": FONT_BOLD,
                 "text-size": label_size,
-                "icon-image": "cm-place",
-                "icon-size": 0.45,
-                "icon-allow-overlap": True,
                 **PLACED_LABEL,
-                "text-optional": True,  # the place's dot stays when no side is free for its name
                 "text-variable-anchor-offset": TOWN_ANCHORS,
                 "symbol-sort-key": ["get", "order"],
                 "text-max-width": 12,
             },
-            "paint": {
-                "text-color": STORY_INK,
-                "text-halo-color": "#ffffff",
-                "text-halo-width": 2.2,
-                "icon-color": STORY_INK,
-            },
+            "paint": {"text-color": STORY_INK, "text-halo-color": "#ffffff", "text-halo-width": 2.2},
+        },
+        # The places' dots, a layer above their names: placed first, so no name covers another's dot
+        # (a dot stays when no side is free for its name).
+        {
+            "id": "story-dots",
+            "type": "symbol",
+            "source": "story-points",
+            "filter": ["==", ["get", "halo"], True],
+            "layout": {"icon-image": "cm-place", "icon-size": 0.45, "icon-allow-overlap": True},
+            "paint": {"icon-color": STORY_INK},
         },
     ]
     if emphasised is not None:

@@ -49,7 +49,10 @@ def test_story_labels_collide_and_move_to_a_free_side():
         assert layout["text-allow-overlap"] is False and layout["text-ignore-placement"] is False
         anchors = layout["text-variable-anchor-offset"][1][::2]
         assert {"left", "right", "top", "bottom"} <= set(anchors), anchors
-    assert layers["story-labels"]["layout"]["text-optional"] is True  # the place's dot stays
+    # The places' dots are a layer of their own above the names: placed first, no name covers one.
+    ids = [layer["id"] for layer in style["layers"]]
+    assert ids.index("story-dots") > ids.index("story-labels")
+    assert layers["story-dots"]["layout"]["icon-allow-overlap"] is True
 
 
 def test_badges_never_overlap_at_any_zoom_and_keep_every_event():

@@ -98,7 +98,7 @@
   }
   // An import's bold labels follow the view (viewInfo.labelKeys: the places with most events shown);
   // the places a curated file lists without events (`reference`) stay.
-  var LABEL_LAYERS = ["story-labels", "story-area-labels"];
+  var LABEL_LAYERS = ["story-labels", "story-area-labels", "story-dots"];
   function labelOnly(map, keys) {
     LABEL_LAYERS.forEach(function (layer) {
       if (!map.getLayer(layer)) return;
