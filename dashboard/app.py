@@ -54,7 +54,16 @@ from dashboard.draftreview import attach as attach_draft_review
 from dashboard.eventlist import LIST_PAGE, event_rows, passive_note
 from dashboard.jobs import background_manager
 from dashboard.layout import DOWNLOAD_FORMATS, layout
-from dashboard.mapfigure import frame_bounds, in_view, initial_zoom, map_figure, map_traces, placed_events
+from dashboard.mapfigure import (
+    LABEL_FOLLOWS_VIEW_FROM,
+    frame_bounds,
+    in_view,
+    initial_zoom,
+    labelled_places,
+    map_figure,
+    map_traces,
+    placed_events,
+)
 from dashboard.mapstyle import map_style, url_source
 from dashboard.markers import MAX_MARKERS
 from dashboard.security import harden
@@ -390,6 +399,8 @@ def register_callbacks(
                 for eid, p, d in zip(shown.index, shown["place_key"], shown["dest_key"])
             }
             info["keys"] = sorted({k for ks in info["placeKeys"].values() for k in ks})
+        if total > LABEL_FOLLOWS_VIEW_FROM:
+            info["labelKeys"] = labelled_places(keys.loc[visible.index])
         return info
 
     @app.callback(

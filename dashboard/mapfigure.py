@@ -27,7 +27,7 @@ import pandas as pd
 
 from conflictmap.table import Dataset
 from dashboard.figures import FONT, SELECTED_COLOUR, esc, faction_colour, faction_label, prepare_view
-from dashboard.markers import MarkerLayout, layout_markers, project, zoom_for_bounds
+from dashboard.markers import MarkerLayout, badge_size, layout_markers, project, zoom_for_bounds
 from dashboard.symbols import VAGUE_DATES, icon_name
 
 EVENT_SIZE = 11  # plotly's icon-size is size / 10 of the sprite's 28 px cell
@@ -35,6 +35,9 @@ FEATURED_SIZE = 15
 DIMMED_OPACITY = 0.28
 MAP_UIREVISION = "analyst"  # constant: the analyst's camera survives every update
 MARKER_FONT = "DejaVu Sans Bold"
+#: A frame takes in each place's uncertainty up to this radius; a governorate-wide one would frame the
+#: whole governorate and shrink everything else (its outline is drawn, and reaching past the frame is fine).
+UNCERTAINTY_FRAMED_KM = 40.0
 
 
 def placed_events(view: pd.DataFrame) -> pd.DataFrame:
@@ -132,6 +135,20 @@ def in_view(events: pd.DataFrame, bounds, margin: float = 0.5) -> pd.DataFrame:
     return events[keep]
 
 
+#: Past this many events (an import, not a curated file) the bold labels follow the view: the places
+#: with the most events shown, at most MAX_LABELLED of them, instead of a fixed list that outlives
+#: the filter. A curated file's places are its story and stay labelled whatever is filtered.
+LABEL_FOLLOWS_VIEW_FROM = 1000
+MAX_LABELLED = 40
+
+
+def labelled_places(keys: pd.DataFrame, limit: int = MAX_LABELLED) -> list[str]:
+    """The place keys (columns place_key, dest_key of the events shown) with the most events, most first."""
+    counts = pd.concat([keys["place_key"], keys["dest_key"]]).dropna().value_counts(sort=False)
+    top = counts.reset_index().set_axis(["key", "n"], axis=1).sort_values(["n", "key"], ascending=[False, True])
+    return [str(k) for k in top["key"].head(limit)]
+
+
 def initial_zoom(dataset: Dataset) -> float:
     """The zoom a first view of the whole dataset starts from (the browser then fits it exactly)."""
     lats, lons = _frame_points(placed_events(dataset.events))
@@ -158,7 +175,21 @@ def _frame_points(placed: pd.DataFrame) -> tuple[list[float], list[float]]:
         return [float(values.min()), float(values.max())] if len(values) else []
 
     lats, lons = extent(["map_lat", "dest_lat", "place_lat"]), extent(["map_lon", "dest_lon", "place_lon"])
-    return (lats, lons) if lats and lons else ([], [])
+    if not (lats and lons):
+        return [], []
+    # Each place's uncertainty (its ring or area, up to UNCERTAINTY_FRAMED_KM) is inside the frame too.
+    radius = placed["map_radius_km"].to_numpy(dtype=float, na_value=np.nan) if "map_radius_km" in placed else None
+    if radius is not None and np.isfinite(radius).any():
+        lat = placed["map_lat"].to_numpy(dtype=float, na_value=np.nan)
+        lon = placed["map_lon"].to_numpy(dtype=float, na_value=np.nan)
+        r = np.clip(np.nan_to_num(radius, nan=0.0), 0.0, UNCERTAINTY_FRAMED_KM)
+        ok = np.isfinite(lat) & np.isfinite(lon)
+        if ok.any():
+            dlat = r[ok] / 111.32
+            dlon = r[ok] / (111.32 * np.maximum(np.cos(np.radians(lat[ok])), 0.05))
+            lats = [min(lats[0], float((lat[ok] - dlat).min())), max(lats[1], float((lat[ok] + dlat).max()))]
+            lons = [min(lons[0], float((lon[ok] - dlon).min())), max(lons[1], float((lon[ok] + dlon).max()))]
+    return lats, lons
 
 
 def _centre(lats, lons) -> tuple[float, float]:
@@ -243,7 +274,7 @@ def _cluster_traces(dataset, clusters: pd.DataFrame, aggregated: bool) -> list[d
     if clusters.empty:
         return []
     counts = clusters["count"].to_numpy(dtype=float)
-    sizes = np.clip(20 + 7 * np.log2(counts), 22, 54)
+    sizes = badge_size(counts)
     colours = [faction_colour(dataset, f) for f in clusters["faction"]]
     hover = [
         f"{int(n):,} events{' here' if not aggregated else ' in this area'}; mostly "

@@ -52,6 +52,38 @@ TOWN_TIERS = ((1_000_000, 3.0, 14), (300_000, 4.5, 13.5), (100_000, 5.5, 13), (4
 METRES_PER_PIXEL_Z0 = 40_075_016.686 / 512
 STORY_LABEL_SIZE = 16
 
+#: The story's labels join MapLibre's collision index like every other label: placed after the event
+#: marks (plotly's trace layers sit above the style, so MapLibre places them first, and their icons,
+#: though allowed to overlap one another, are obstacles to every label), each label takes the first
+#: free side of its place, in this order, or is not drawn. One placement, in the app and in every export
+#: drawn by MapLibre (exports/flatmap.py puts the marks in the same index).
+
+
+def anchor_offsets(near: float, far: float, diagonal: bool = True) -> list:
+    """MapLibre's ``text-variable-anchor-offset``: each side of the place close to its point, then the
+    same sides further out, beyond a ring of spread markers (offsets in ems of the label's size)."""
+    out: list = []
+    for d in (near, far):
+        sides = [("left", [d, 0]), ("right", [-d, 0]), ("top", [0, d * 0.8]), ("bottom", [0, -d * 0.8])]
+        if diagonal:
+            k = d * 0.75
+            sides += [
+                ("top-left", [k, k]),
+                ("bottom-left", [k, -k]),
+                ("top-right", [-k, k]),
+                ("bottom-right", [-k, -k]),
+            ]
+        for anchor, offset in sides:
+            out += [anchor, offset]
+    return ["literal", out]
+
+
+#: Towns: beside the dot first, then clear of a ring of spread markers (about 45 px at 16 px text).
+TOWN_ANCHORS = anchor_offsets(0.75, 3.0)
+#: Areas: on their point first (nothing is there but the faint outline), then around it.
+AREA_ANCHORS = ["literal", ["center", [0, 0], *anchor_offsets(1.2, 3.0)[1]]]
+PLACED_LABEL = {"text-allow-overlap": False, "text-ignore-placement": False, "text-padding": 3}
+
 
 def emphasis(on, off):
     """A paint value that follows the feature's ``emphasis`` state (hover or selection)."""
@@ -259,11 +291,10 @@ def map_style(
                 "text-field": ["get", "label"],
                 "text-font": FONT_ITALIC,
                 "text-size": label_size,
-                "text-allow-overlap": True,
+                **PLACED_LABEL,
+                "text-variable-anchor-offset": AREA_ANCHORS,
                 "symbol-sort-key": ["get", "order"],
                 "text-max-width": 10,
-                "text-anchor": "top",
-                "text-offset": [0, 0.9],
             },
             "paint": {"text-color": AREA, "text-halo-color": "#ffffff", "text-halo-width": 2},
         },
@@ -276,21 +307,22 @@ def map_style(
                 "text-field": ["get", "label"],
                 "text-font": FONT_BOLD,
                 "text-size": label_size,
-                "icon-image": "cm-place",
-                "icon-size": 0.45,
-                "icon-allow-overlap": True,
-                "text-allow-overlap": True,
+                **PLACED_LABEL,
+                "text-variable-anchor-offset": TOWN_ANCHORS,
                 "symbol-sort-key": ["get", "order"],
-                "text-anchor": "left",
-                "text-offset": [0.9, 0],
                 "text-max-width": 12,
             },
-            "paint": {
-                "text-color": STORY_INK,
-                "text-halo-color": "#ffffff",
-                "text-halo-width": 2.2,
-                "icon-color": STORY_INK,
-            },
+            "paint": {"text-color": STORY_INK, "text-halo-color": "#ffffff", "text-halo-width": 2.2},
+        },
+        # The places' dots, a layer above their names: placed first, so no name covers another's dot
+        # (a dot stays when no side is free for its name).
+        {
+            "id": "story-dots",
+            "type": "symbol",
+            "source": "story-points",
+            "filter": ["==", ["get", "halo"], True],
+            "layout": {"icon-image": "cm-place", "icon-size": 0.45, "icon-allow-overlap": True},
+            "paint": {"icon-color": STORY_INK},
         },
     ]
     if emphasised is not None:
@@ -344,6 +376,7 @@ def story_features(places: pd.DataFrame, admin1: dict | None) -> tuple[dict, dic
                 {
                     "key": row.key,
                     "label": row.label,
+                    "reference": getattr(row, "role", "event") != "event",  # listed under places:, no event
                     "precision": row.precision,
                     "order": order,
                     "halo": not has_shape,

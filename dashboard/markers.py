@@ -111,7 +111,8 @@ def layout_markers(
         return MarkerLayout(_empty_markers(), _empty_clusters())
     zoom = float(min(max(zoom, 0.0), MAX_ZOOM))
     if len(placed) > max_markers:
-        return MarkerLayout(_empty_markers(), aggregate_cells(placed, zoom, cell_px), aggregated=True)
+        cells = separate_badges(aggregate_cells(placed, zoom, cell_px), zoom)
+        return MarkerLayout(_empty_markers(), cells, aggregated=True)
     order = placed.sort_values(["date_start", "id"], kind="stable")
     lat = order["map_lat"].to_numpy(dtype=float)
     lon = order["map_lon"].to_numpy(dtype=float)
@@ -158,7 +159,7 @@ def layout_markers(
         },
         index=pd.Index(ids[keep], name=None),
     )
-    clusters = pd.DataFrame(badges) if badges else _empty_clusters()
+    clusters = separate_badges(pd.DataFrame(badges), zoom) if badges else _empty_clusters()
     return MarkerLayout(markers, clusters)
 
 
@@ -212,6 +213,67 @@ def aggregate_cells(placed: pd.DataFrame, zoom: float, cell_px: float) -> pd.Dat
             "members": None,
         }
     ).reset_index(drop=True)
+
+
+def badge_size(count) -> np.ndarray:
+    """A badge's diameter in pixels for its count (what the map draws: plotly's marker size)."""
+    return np.clip(20 + 7 * np.log2(np.maximum(np.asarray(count, dtype=float), 1.0)), 22, 54)
+
+
+def separate_badges(clusters: pd.DataFrame, zoom: float, gap_px: float = 2.0) -> pd.DataFrame:
+    """Badges that would overlap at ``zoom`` merged into one (the bigger keeps its faction), until none
+    overlap: a badge drawn over another hides its count. The merged badge sits at the count-weighted
+    centre, its members are the union, and its click zooms to the nearer of the two expansion zooms
+    (the first at which any of it comes apart). Each pass visits the badges biggest first against a
+    grid of those kept (cells as wide as the biggest badge), so it is linear; passes repeat while a
+    merge moved a badge onto another."""
+    if len(clusters) < 2:
+        return clusters
+    rows = clusters.sort_values("count", ascending=False, kind="stable").to_dict("records")
+    x, y = project([r["lat"] for r in rows], [r["lon"] for r in rows], zoom)
+    for r, px, py in zip(rows, x, y):
+        r["_x"], r["_y"] = float(px), float(py)
+    cell = 54.0 + gap_px
+    while True:
+        kept: list[dict] = []
+        grid: dict[tuple[int, int], list[int]] = {}
+        merges = 0
+        for r in rows:
+            home = None
+            cx, cy = int(r["_x"] // cell), int(r["_y"] // cell)
+            size = float(badge_size(r["count"]))
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    for k in grid.get((cx + dx, cy + dy), ()):
+                        o = kept[k]
+                        reach = (size + float(badge_size(o["count"]))) / 2 + gap_px
+                        if math.hypot(o["_x"] - r["_x"], o["_y"] - r["_y"]) < reach:
+                            home = k
+                            break
+                    if home is not None:
+                        break
+                if home is not None:
+                    break
+            if home is None:
+                grid.setdefault((cx, cy), []).append(len(kept))
+                kept.append(r)
+                continue
+            o = kept[home]
+            n = o["count"] + r["count"]
+            o["_x"] = (o["_x"] * o["count"] + r["_x"] * r["count"]) / n
+            o["_y"] = (o["_y"] * o["count"] + r["_y"] * r["count"]) / n
+            both = o.get("members"), r.get("members")
+            o["members"] = list(both[0]) + list(both[1]) if all(isinstance(m, list) for m in both) else None
+            o["expand_zoom"] = min(float(o["expand_zoom"]), float(r["expand_zoom"]))
+            o["count"] = n  # its grid cell may now be stale by a little: the next pass re-checks
+            merges += 1
+        rows = sorted(kept, key=lambda r: -r["count"])
+        if not merges:
+            break
+    lat, lon = unproject(np.array([r["_x"] for r in rows]), np.array([r["_y"] for r in rows]), zoom)
+    out = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
+    out["lat"], out["lon"] = lat, lon
+    return out.reset_index(drop=True)
 
 
 def _dominant(factions: np.ndarray) -> str | None:

@@ -5,8 +5,11 @@
 
 Starts `conflictmap serve` on a free loopback port, opens the page in a
 Chromium that can resolve only loopback (so the pictures prove the offline
-base map), waits until the map has loaded and drawn its markers for its zoom,
-and saves a PNG of the viewport.
+base map), at exactly the viewport size asked for, waits until the map has
+loaded and drawn its markers for its zoom, and saves a PNG of the viewport.
+Beside each picture it prints what tests/label_overlaps.py measures on it:
+labels over labels or marks, labels under the map's furniture, and the share
+of the map under the Key (all should be 0).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # label_overlaps: the measure the browser tests use
 
 
 def free_port() -> int:
@@ -79,9 +83,9 @@ MAP_SETTLED = """
 
 #: (file, path and query, camera to set or None, window size)
 PICTURES = [
-    ("screenshot.png", "/?event=raqqa-falls-to-sdf", None, "1500,950"),
-    ("zoomed.png", "/?event=mekhan-positions-captured", {"center": [40.48, 35.0], "zoom": 9.3}, "1500,950"),
-    ("briefing.png", "/briefing/deir-ez-zor-october-2017?step=4", None, "1280,800"),
+    ("screenshot.png", "/?event=raqqa-falls-to-sdf", None, "1500,900"),
+    ("zoomed.png", "/?event=mekhan-positions-captured", {"center": [40.48, 35.0], "zoom": 9.3}, "1500,900"),
+    ("briefing.png", "/briefing/deir-ez-zor-october-2017?step=4", None, "1280,720"),
 ]
 
 
@@ -102,14 +106,19 @@ def take(driver, url: str, output: Path, camera: dict | None = None) -> None:
     time.sleep(1.5)  # let label fades settle
     output.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(output))
-    print(f"wrote {output}")
+    from label_overlaps import key_coverage, measure, summary
+
+    print(
+        f"wrote {output}: overlaps {summary(measure(driver)) or 'none'},"
+        f" Key covers {key_coverage(driver):.0%} of the map"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--query", default=None, help="one picture of this path and query")
     parser.add_argument("-o", "--output", type=Path, default=None)
-    parser.add_argument("--size", default="1500,950")
+    parser.add_argument("--size", default="1500,900")
     args = parser.parse_args()
     port = free_port()
     server = serve_in_background(port)
@@ -121,6 +130,11 @@ def main() -> int:
         )
         for output, query, camera, size in pictures:
             driver = offline_chromium(size, "--hide-scrollbars")
+            width, height = (int(v) for v in size.split(","))
+            driver.execute_cdp_cmd(  # exactly this viewport, whatever the window's chrome
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
             try:
                 take(driver, f"http://127.0.0.1:{port}{query}", Path(output), camera)
             finally:

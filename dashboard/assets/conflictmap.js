@@ -96,6 +96,19 @@
     });
     state.emphasised = want;
   }
+  // An import's bold labels follow the view (viewInfo.labelKeys: the places with most events shown);
+  // the places a curated file lists without events (`reference`) stay.
+  var LABEL_LAYERS = ["story-labels", "story-area-labels", "story-dots"];
+  function labelOnly(map, keys) {
+    LABEL_LAYERS.forEach(function (layer) {
+      if (!map.getLayer(layer)) return;
+      if (!(layer in state.baseFilters)) state.baseFilters[layer] = map.getFilter(layer);
+      var base = state.baseFilters[layer];
+      if (!keys) { map.setFilter(layer, base); return; }
+      var only = ["any", ["==", ["get", "reference"], true], ["in", ["get", "key"], ["literal", keys]]];
+      map.setFilter(layer, base ? ["all", base, only] : only);
+    });
+  }
   function showUncertaintyFor(map, keys) {
     UNCERTAINTY_LAYERS.forEach(function (layer) {
       if (!map.getLayer(layer)) return;
@@ -163,8 +176,17 @@
       var ring = overlayRing(mapGd.parentElement);
       var p = id ? drawnPoint(mapGd, id) : null;
       if (p && map) {
+        // An event outside the map is not ringed over whatever lies beyond it (the details, the
+        // timeline): the ring stops at the map's edge, drawn as a pointer towards the event.
         var xy = map.project([p.lon, p.lat]);
-        ring.style.left = xy.x + "px"; ring.style.top = xy.y + "px"; ring.style.display = "block";
+        var box = mapGd.parentElement.getBoundingClientRect();
+        var edge = 14;
+        var x = Math.max(edge, Math.min(box.width - edge, xy.x)), y = Math.max(edge, Math.min(box.height - edge, xy.y));
+        var outside = x !== xy.x || y !== xy.y;
+        ring.classList.toggle("offscreen", outside);
+        ring.style.setProperty("--towards", Math.atan2(xy.y - y, xy.x - x) + "rad");
+        ring.title = outside ? "The event is off the map in this direction" : "";
+        ring.style.left = x + "px"; ring.style.top = y + "px"; ring.style.display = "block";
       } else ring.style.display = "none";
     }
     if (tlGd) {
@@ -191,23 +213,84 @@
 
   // ------------------------------------------------------------------ camera
 
+  // What sits on the map: the Key (open or folded), the Fit button and scale bar, plotly's toolbar.
+  // A frame keeps the events clear of each: a corner element costs padding on the side where it is
+  // cheaper (a tall Key pads the left, a wide toolbar the top).
+  var FURNITURE = ["#map-key", "#map-overlay > *", "#map .modebar-container .modebar"];
+  function framePadding(map) {
+    var box = map.getContainer().getBoundingClientRect();
+    var pad = Math.max(12, Math.min(40, Math.min(box.width, box.height) * 0.06));
+    // Spread markers sit up to ~45 px from their place; a story label runs to one side of it, to the
+    // right first (text-variable-anchor-offset in mapstyle.py), up to ~150 px.
+    var padding = { top: pad + 40, bottom: pad + 40, left: pad + 45, right: pad + Math.min(150, box.width * 0.16) };
+    FURNITURE.forEach(function (selector) {
+      document.querySelectorAll(selector).forEach(function (el) {
+        if (el.offsetParent === null) return;
+        var r = el.getBoundingClientRect();
+        var left = r.left - box.left, right = box.right - r.right, top = r.top - box.top, bottom = box.bottom - r.bottom;
+        if (r.width < 1 || r.height < 1 || left > box.width || right > box.width || top > box.height || bottom > box.height) return;
+        var side = {};
+        side[left < right ? "left" : "right"] = (left < right ? r.right - box.left : box.right - r.left) + 12;
+        side[top < bottom ? "top" : "bottom"] = (top < bottom ? r.bottom - box.top : box.bottom - r.top) + 12;
+        var horizontal = Object.keys(side).filter(function (k) { return k === "left" || k === "right"; })[0];
+        var vertical = Object.keys(side).filter(function (k) { return k === "top" || k === "bottom"; })[0];
+        var costH = side[horizontal] / box.width, costV = side[vertical] / box.height;
+        var k = costH <= costV ? horizontal : vertical;
+        padding[k] = Math.max(padding[k], side[k]);
+      });
+    });
+    // Never more padding than the map has room for (MapLibre would refuse to move at all).
+    var room = function (a, b, size) {
+      var spare = size - 60;
+      if (padding[a] + padding[b] > spare) {
+        var f = spare / (padding[a] + padding[b]);
+        padding[a] = Math.floor(padding[a] * f); padding[b] = Math.floor(padding[b] * f);
+      }
+    };
+    room("left", "right", box.width); room("top", "bottom", box.height);
+    return padding;
+  }
   function fitTo(map, bounds, animate) {
     if (!bounds) return;
     var w = bounds[0], s = bounds[1], e = bounds[2], n = bounds[3];
     if (e - w < 0.05) { w -= 0.05; e += 0.05; }
     if (n - s < 0.05) { s -= 0.05; n += 0.05; }
-    var box = map.getContainer().getBoundingClientRect();
-    var pad = Math.max(20, Math.min(60, Math.min(box.width, box.height) * 0.1));
-    // Spread markers sit up to ~40 px from their place: keep them inside the frame too.
-    var padding = { top: pad + 30, bottom: pad + 40, left: pad + 30, right: pad + 60 };
-    // The open key covers the map's left side: frame the events beside it, not under it.
-    var key = document.getElementById("map-key");
-    if (key && key.open && key.offsetParent !== null) {
-      var k = key.getBoundingClientRect();
-      if (k.width < box.width * 0.5) padding.left = Math.max(padding.left, k.right - box.left + 40);
-    }
-    map.fitBounds([[w, s], [e, n]], { padding: padding, maxZoom: 9, duration: animate ? 600 : 0 }, ANALYST);
+    map.fitBounds([[w, s], [e, n]], { padding: framePadding(map), maxZoom: 9, duration: animate ? 600 : 0 }, ANALYST);
   }
+  // The camera in the link: #map=ZOOM/LAT/LON (as OpenStreetMap writes it), kept current with
+  // replaceState, so a copied address reopens the same view; the query (filters, selection) is
+  // untouched and the server never sees it.
+  function cameraInHash() {
+    var m = /(?:^#|&)map=(-?[0-9.]+)\/(-?[0-9.]+)\/(-?[0-9.]+)/.exec(window.location.hash || "");
+    if (!m) return null;
+    var camera = { zoom: parseFloat(m[1]), lat: parseFloat(m[2]), lon: parseFloat(m[3]) };
+    if (!(isFinite(camera.zoom) && isFinite(camera.lat) && isFinite(camera.lon))) return null;
+    if (camera.zoom < 0 || camera.zoom > 22 || Math.abs(camera.lat) > 85.06 || Math.abs(camera.lon) > 180) return null;
+    return camera;
+  }
+  function writeCameraHash(map) {
+    if (!state.cameraRestored) return;  // not before the first frame: the link's own camera comes first
+    var c = map.getCenter();
+    var hash = "#map=" + map.getZoom().toFixed(2) + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5);
+    if (window.location.hash === hash) return;
+    window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search + hash);
+    // dcc.Location keeps the href it last saw and, on the next change of the query, writes that href
+    // back (undoing a step or a filter) when it differs from the address bar: tell it the new one.
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+  }
+  // Dash's Location writes the URL from its own (older) idea of the hash when a filter changes it:
+  // keep the camera's hash on every new history entry the page makes.
+  (function keepCameraOnPush() {
+    var push = window.history.pushState;
+    window.history.pushState = function (data, title, url) {
+      var map = state.cameraRestored ? mapOf() : null;
+      if (map && typeof url === "string" && (url.indexOf("#") < 0 || /#map=[^#&]*$/.test(url))) {
+        var c = map.getCenter();
+        url = url.replace(/#map=[^#&]*$/, "") + "#map=" + map.getZoom().toFixed(2) + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5);
+      }
+      return push.call(window.history, data, title, url);
+    };
+  })();
   function moveCamera(map, camera, animate) {
     map.easeTo({ center: [camera.lon, camera.lat], zoom: camera.zoom, duration: animate ? 600 : 0 }, ANALYST);
   }
@@ -251,7 +334,7 @@
     map.on("webglcontextlost", function () { console.warn("conflictmap: WebGL context lost"); });
     map.on("webglcontextrestored", function () { console.warn("conflictmap: WebGL context restored"); });
     map.on("move", function () { updateScaleBar(map); placeHoverRings(); });
-    map.on("moveend", function () { reportView(map); });
+    map.on("moveend", function () { reportView(map); writeCameraHash(map); });
     // Two redraws can cross (a filter's and a zoom's): when the markers on the map were laid out for
     // another zoom than the map's, ask again, once the map is idle.
     map.on("idle", function () {
@@ -268,6 +351,7 @@
     });
     var refresh = function () {
       if (state.viewInfo) showUncertaintyFor(map, state.viewInfo.keys);
+      if (state.viewInfo) labelOnly(map, state.viewInfo.labelKeys);
       setPlaceEmphasis();
     };
     if (map.isStyleLoaded()) refresh();
@@ -294,7 +378,9 @@
       if (p.data && p.data.meta === "cluster") {
         var map = mapOf();
         var z = Array.isArray(p.customdata) ? p.customdata[0] : null;
-        if (map && z) map.easeTo({ center: [p.lon, p.lat], zoom: z, duration: 500 }, ANALYST);
+        // To where the badge comes apart (its expansion zoom), and at least one level in, so a click
+        // always gets closer (a zoom laid out for a rounded level may be a little behind the map's).
+        if (map && z) map.easeTo({ center: [p.lon, p.lat], zoom: Math.max(z, map.getZoom() + 1), duration: 500 }, ANALYST);
         return;
       }
       var eid = idOfPoint(p);
@@ -365,14 +451,32 @@
     }
   })(0);
 
+  // The Key starts folded wherever, open, it would cover more than a small corner of the map (every
+  // desktop size in practice: 12-42% of it) or any event; the analyst opens it when they need it. In
+  // presenter mode it is a strip below the map (style.css), which covers nothing and stays open.
+  var KEY_CORNER = 0.06;
+  function foldKeyIfCovering() {
+    var key = document.getElementById("map-key");
+    var gd = graph("map");
+    if (!key || !gd || !gd._fullLayout) return;
+    if (document.querySelector(".briefing") && window.innerWidth > 720) {  // the strip: always open
+      if (!key.open) key.open = true;
+      key.dataset.sized = "";
+      return;
+    }
+    if (key.dataset.sized) return;  // once per page: after that the Key is the analyst's to open or fold
+    key.dataset.sized = "1";
+    if (!key.open) return;
+    var k = key.getBoundingClientRect(), m = gd.getBoundingClientRect();
+    var w = Math.max(0, Math.min(k.right, m.right) - Math.max(k.left, m.left));
+    var h = Math.max(0, Math.min(k.bottom, m.bottom) - Math.max(k.top, m.top));
+    if (window.innerWidth <= 720 || (w * h) / Math.max(1, m.width * m.height) > KEY_CORNER) key.open = false;
+  }
+
   function attachAll() {
     guardMapUpdates();
     ["map", "timeline", "timeline-strip"].forEach(attach);
-    var key = document.getElementById("map-key");
-    if (key && !key.dataset.sized) {  // a phone starts with the key folded away: the map comes first
-      key.dataset.sized = "1";
-      if (window.innerWidth < 720) key.open = false;
-    }
+    foldKeyIfCovering();
   }
   // Graphs appear and are replaced as Dash renders; look for new ones at most once a frame.
   var pending = false;
@@ -437,7 +541,10 @@
           }
           markListRow(state.selected, changed);
           var map = mapOf();
-          if (map && map.isStyleLoaded() && state.viewInfo) showUncertaintyFor(map, state.viewInfo.keys);
+          if (map && map.isStyleLoaded() && state.viewInfo) {
+            showUncertaintyFor(map, state.viewInfo.keys);
+            labelOnly(map, state.viewInfo.labelKeys);
+          }
           setPlaceEmphasis();
           placeHoverRings();
         }, 0);
@@ -456,9 +563,14 @@
         if (!fit && frame.token === state.lastToken) return noUpdate();
         var first = state.lastToken === null;
         state.lastToken = frame.token;
+        var linked = first && !fit ? cameraInHash() : null;
         whenMapReady(function (map) {
-          if (!fit && frame.camera) moveCamera(map, frame.camera, !first);
+          foldKeyIfCovering();
+          if (linked) moveCamera(map, linked, false);
+          else if (!fit && frame.camera) moveCamera(map, frame.camera, !first);
           else fitTo(map, frame.bounds, !first);
+          state.cameraRestored = true;
+          map.once("idle", function () { writeCameraHash(map); });
         });
         return noUpdate();
       },

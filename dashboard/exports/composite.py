@@ -249,7 +249,8 @@ def base_map_png_figure(dataset: Dataset, visible: pd.DataFrame, frame: Frame, w
     assert frame.centre is not None and frame.zoom is not None
     map_w, map_h = width - MARGIN_L - MARGIN_R, int(MAP_HEIGHT * width / WIDTH)
     style = export_style(dataset, visible, None, view_box(frame.centre, frame.zoom, width, map_h))
-    return go.Figure(base_map_figure(style, frame.centre, frame.zoom, map_w, map_h), _validate=False)
+    marks, _ = map_traces(dataset, visible, zoom=frame.zoom)  # where the frames draw marks: labels keep clear
+    return go.Figure(base_map_figure(style, frame.centre, frame.zoom, map_w, map_h, marks), _validate=False)
 
 
 def _key_traces(dataset: Dataset, visible: pd.DataFrame) -> list[dict]:

@@ -29,10 +29,28 @@ from dashboard.markers import project
 ICON_TO_MARKER = 1.9
 
 
-def base_map_figure(style: dict, centre: tuple[float, float], zoom: float, width: int, height: int) -> dict:
-    """Only the map: the style at the camera, no events, the size of the frames' map area."""
+def base_map_figure(
+    style: dict, centre: tuple[float, float], zoom: float, width: int, height: int, obstacles: list[dict] | None = None
+) -> dict:
+    """Only the map: the style at the camera, the size of the frames' map area, and no visible events.
+
+    ``obstacles`` are the frames' marker traces (``map_traces``): drawn transparent, they still take
+    their place in MapLibre's collision index, so the picture's labels keep clear of where the frames
+    will draw their marks, as the live map's labels do (one placement for the app and the exports)."""
+    hidden = [
+        {
+            **trace,
+            "subplot": "map",
+            "marker": {**trace["marker"], "opacity": 0},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "mode": "markers",
+        }
+        for trace in obstacles or []
+        if trace.get("type") == "scattermap" and isinstance(trace.get("marker", {}).get("symbol"), (str, list))
+    ]
     return {
-        "data": [{"type": "scattermap", "lat": [], "lon": [], "subplot": "map", "showlegend": False}],
+        "data": [{"type": "scattermap", "lat": [], "lon": [], "subplot": "map", "showlegend": False}, *hidden],
         "layout": {
             "map": {"style": style, "center": {"lat": centre[0], "lon": centre[1]}, "zoom": zoom},
             "width": width,
