@@ -35,6 +35,11 @@ CASES = {
         "7: row: unclosed quote opened on line 7 (lines 8-9 were read as its text)",
         30,
     ),
+    # A header whose quote never closes, in a file with no other quote: a header error whatever --on-error says.
+    "acled-unclosed-quote-in-the-header.csv": (
+        "1: header: unclosed quote opened on line 1, in the header: '\"tags,timestamp' (column 30)",
+        None,
+    ),
     "acled-semicolons.csv": (None, 30),
     "acled-two-columns-missing.csv": (
         "1: header: missing ACLED column(s): event_date, actor1 (the file looks like an ACLED export",

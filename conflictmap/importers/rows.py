@@ -94,6 +94,20 @@ def read_header(path: Path, delimiter: str = ",") -> tuple[list[str], bool]:
         raise ImportInputError(Problem(str(path), 1, "header", "not valid UTF-8; save the file as UTF-8")) from None
     if not text.strip():
         raise ImportInputError(Problem(str(path), 1, "header", "the file is empty or its first line is blank"))
+    opened = _unclosed_in_header(text.rstrip("\r\n"), delimiter)
+    if opened is not None:
+        # The parser would take the lines after the header as this column's name and find no rows
+        # (or reject every one): a file whose header cannot be read cannot be imported at all.
+        shown = text.rstrip("\r\n")[opened : opened + 40]
+        column = text.count(delimiter, 0, opened) + 1
+        raise ImportInputError(
+            Problem(
+                str(path),
+                1,
+                "header",
+                f"unclosed quote opened on line 1, in the header: {shown!r} (column {column}); close or remove it",
+            )
+        )
     names = next(csv.reader([text], delimiter=delimiter))
     seen = set()
     for name in names:
@@ -101,6 +115,29 @@ def read_header(path: Path, delimiter: str = ",") -> tuple[list[str], bool]:
             raise ImportInputError(Problem(str(path), 1, "header", f"column {name!r} appears twice"))
         seen.add(name)
     return names, bom
+
+
+def _unclosed_in_header(text: str, delimiter: str) -> int | None:
+    """Where a quote opens in the header line and is not closed on it (None when every quote closes).
+
+    As the CSV parser reads it: a quote opens a field only at the field's start,
+    and two quotes inside a quoted field are one quote.
+    """
+    quoted, field_start, opened = False, True, 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == '"':
+                if text.startswith('"', i + 1):
+                    i += 1
+                else:
+                    quoted = False
+        elif ch == '"' and field_start:
+            quoted, opened = True, i
+        field_start = not quoted and ch == delimiter
+        i += 1
+    return opened if quoted else None
 
 
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
