@@ -544,7 +544,7 @@ def _problems_batch(columns, problems: list[RowProblem]) -> RowBatch:
     return RowBatch(_decode(_empty_table(columns)), np.zeros(0, dtype=np.int64), problems)
 
 
-MAX_UNCLOSED_QUOTES = 1000  # past this many, a file's quoting is broken throughout: reading it further is refused
+MAX_UNCLOSED_QUOTES = 100  # past this many, a file's quoting is broken throughout: reading it further is refused
 
 
 MIN_COLUMNS_TO_SPOT = 5  # below this, a notes line with a row's worth of delimiters is too likely
