@@ -440,15 +440,22 @@ class CsvRows:
                 last_record = upto
                 keep = ~empty
                 found = []  # (row's first line, line its quote opened on, row's last line, parser's message)
-                for i in np.flatnonzero(newlines > 0) if expected >= MIN_COLUMNS_TO_SPOT else ():
-                    values = [batch.column(c)[i].as_py() for c in range(batch.num_columns)]
-                    opened = _swallowed(values, int(lines[i]), self.delimiter, expected)
-                    if opened is not None:
-                        found.append((int(lines[i]), opened, int(lines[i] + newlines[i]), ""))
                 for line, r in zip(refused_lines, mine):
                     if r[3]:  # refused and spanning lines: a quote ran on
                         opened = int(line) + _opening_offset(r[3], self.delimiter)
                         found.append((int(line), opened, int(line) + r[1], r[2]))
+                        break  # only the first runaway counts: the lines after it are read again
+                # Rows that span lines, in order, up to the first runaway: each costs Python time, and a
+                # file with a stray quote on every row would otherwise have every one checked on every re-read.
+                before = found[0][0] if found else None
+                for i in np.flatnonzero(newlines > 0) if expected >= MIN_COLUMNS_TO_SPOT else ():
+                    if before is not None and lines[i] >= before:
+                        break
+                    values = [batch.column(c)[i].as_py() for c in range(batch.num_columns)]
+                    opened = _swallowed(values, int(lines[i]), self.delimiter, expected)
+                    if opened is not None:
+                        found.append((int(lines[i]), opened, int(lines[i] + newlines[i]), ""))
+                        break
                 found.sort()
                 problems = [RowProblem(int(line), "row", r[2]) for line, r in zip(refused_lines, mine)]
                 if hashing is not None and self.on_bytes:
