@@ -447,14 +447,14 @@ class CsvRows:
                         break  # only the first runaway counts: the lines after it are read again
                 # Rows that span lines, in order, up to the first runaway: each costs Python time, and a
                 # file with a stray quote on every row would otherwise have every one checked on every re-read.
-                before = found[0][0] if found else None
+                first_runaway = found[0][0] if found else None
                 for i in np.flatnonzero(newlines > 0) if expected >= MIN_COLUMNS_TO_SPOT else ():
-                    if before is not None and lines[i] >= before:
+                    if first_runaway is not None and lines[i] >= first_runaway:
                         break
                     values = [batch.column(c)[i].as_py() for c in range(batch.num_columns)]
-                    opened = _swallowed(values, int(lines[i]), self.delimiter, expected)
-                    if opened is not None:
-                        found.append((int(lines[i]), opened, int(lines[i] + newlines[i]), ""))
+                    swallowed_at = _swallowed(values, int(lines[i]), self.delimiter, expected)
+                    if swallowed_at is not None:
+                        found.append((int(lines[i]), swallowed_at, int(lines[i] + newlines[i]), ""))
                         break
                 found.sort()
                 problems = [RowProblem(int(line), "row", r[2]) for line, r in zip(refused_lines, mine)]
