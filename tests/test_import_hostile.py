@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from conflictmap.importers import rows as rows_module
 from conflictmap.importers.rows import CsvRows
+from conflictmap.importers.run import ON_ERROR
 from conflictmap_cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +36,16 @@ CASES = {
     "acled-unclosed-quote-row-has-the-right-field-count.csv": (
         "7: row: unclosed quote opened on line 7 (lines 8-9 were read as its text)",
         30,
+    ),
+    # A header whose quote never closes, in a file with no other quote: a header error whatever --on-error says.
+    "acled-unclosed-quote-in-the-header.csv": (
+        "1: header: unclosed quote opened on line 1, in the header: '\"tags,timestamp' (column 30)",
+        None,
+    ),
+    # Every row rejected: --on-error skip refuses to write an empty store (exit 1), naming the first bad row.
+    "acled-every-row-rejected-us-spreadsheet-dates.csv": (
+        "2: event_date: '01/25/2018' is not a date (YYYY-MM-DD or D Month YYYY)",
+        None,
     ),
     "acled-semicolons.csv": (None, 30),
     "acled-two-columns-missing.csv": (
@@ -168,3 +180,53 @@ def test_geojson_nested_100000_deep_is_refused_with_a_message(tmp_path, capsys):
     code, err = _run(["import", str(path), "-o", str(tmp_path / "s")], capsys)
     assert code == 1 and "Traceback" not in err
     assert f"{path}:2: nested deeper than 64 levels" in err
+
+
+def test_every_row_rejected_with_skip_writes_nothing_and_says_so(tmp_path, capsys):
+    path = CORPUS / "acled-every-row-rejected-us-spreadsheet-dates.csv"
+    code, err = _run(["import", str(path), "-o", str(tmp_path / "s"), "--on-error", "skip"], capsys)
+    assert code == 1 and "Traceback" not in err
+    assert err.count(": event_date: ") == 30
+    assert f"{path}:2: every row was rejected (30 rows read, 0 kept;" in err
+    assert not (tmp_path / "s").exists()
+
+
+def test_an_unclosed_quote_in_the_header_of_a_big_clean_file_fails_at_line_1(tmp_path):
+    """The issue's 45 MB case: no other quote in the file, so nothing closes it; once it grew without bound."""
+    header, rows = _big_acled(80_000)
+    header[header.index("tags")] = '"tags'
+    path = tmp_path / "big.csv"
+    path.write_text(_write([header, *rows]), encoding="utf-8")
+    assert path.stat().st_size > 34 << 20
+    for mode in ON_ERROR:
+        out = tmp_path / mode
+        run = subprocess.run(
+            [sys.executable, "-m", "conflictmap_cli", "import", str(path), "-o", str(out), "--on-error", mode],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert f"{path}:1: header: unclosed quote opened on line 1, in the header: '\"tags,timestamp' (column 30)" in (
+            run.stderr
+        )
+        assert not out.exists()
+
+
+def test_past_the_cap_of_unclosed_quotes_the_import_stops_with_a_message(tmp_path, capsys, monkeypatch):
+    """Each unclosed quote costs a re-read; a file with more than the cap is refused, not read on and on."""
+    monkeypatch.setattr(rows_module, "MAX_UNCLOSED_QUOTES", 5)
+    header, rows = _big_acled(300)
+    for k in range(0, 300, 20):  # 15 stray quotes, each on line k + 2
+        rows[k][27] = '"' + rows[k][27]
+    path = tmp_path / "f.csv"
+    path.write_text(_write([header, *rows]), encoding="utf-8")
+    code, err = _run(["import", str(path), "-o", str(tmp_path / "s"), "--on-error", "skip"], capsys)
+    assert code == 1 and "Traceback" not in err
+    assert err.count("row: unclosed quote opened on line") == 5
+    assert f"{path}:102: row: more than 5 unclosed quotes (this is the next one)" in err
+    assert not (tmp_path / "s").exists()
+    monkeypatch.setattr(rows_module, "MAX_UNCLOSED_QUOTES", 15)
+    code, err = _run(["import", str(path), "-o", str(tmp_path / "t"), "--on-error", "skip"], capsys)
+    assert code == 0, err
+    assert SUMMARY.search(err).groups() == ("300", "285", "15")

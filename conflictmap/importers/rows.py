@@ -19,7 +19,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +94,20 @@ def read_header(path: Path, delimiter: str = ",") -> tuple[list[str], bool]:
         raise ImportInputError(Problem(str(path), 1, "header", "not valid UTF-8; save the file as UTF-8")) from None
     if not text.strip():
         raise ImportInputError(Problem(str(path), 1, "header", "the file is empty or its first line is blank"))
+    opened = _unclosed_in_header(text.rstrip("\r\n"), delimiter)
+    if opened is not None:
+        # The parser would take the lines after the header as this column's name and find no rows
+        # (or reject every one): a file whose header cannot be read cannot be imported at all.
+        shown = text.rstrip("\r\n")[opened : opened + 40]
+        column = text.count(delimiter, 0, opened) + 1
+        raise ImportInputError(
+            Problem(
+                str(path),
+                1,
+                "header",
+                f"unclosed quote opened on line 1, in the header: {shown!r} (column {column}); close or remove it",
+            )
+        )
     names = next(csv.reader([text], delimiter=delimiter))
     seen = set()
     for name in names:
@@ -101,6 +115,29 @@ def read_header(path: Path, delimiter: str = ",") -> tuple[list[str], bool]:
             raise ImportInputError(Problem(str(path), 1, "header", f"column {name!r} appears twice"))
         seen.add(name)
     return names, bom
+
+
+def _unclosed_in_header(text: str, delimiter: str) -> int | None:
+    """Where a quote opens in the header line and is not closed on it (None when every quote closes).
+
+    As the CSV parser reads it: a quote opens a field only at the field's start,
+    and two quotes inside a quoted field are one quote.
+    """
+    quoted, field_start, opened = False, True, 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == '"':
+                if text.startswith('"', i + 1):
+                    i += 1
+                else:
+                    quoted = False
+        elif ch == '"' and field_start:
+            quoted, opened = True, i
+        field_start = not quoted and ch == delimiter
+        i += 1
+    return opened if quoted else None
 
 
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
@@ -248,6 +285,13 @@ class CsvRows:
         return self.sha.hexdigest()
 
     def __iter__(self) -> Iterator[RowBatch]:
+        """The file read once, then the stretches an unclosed quote took read again, one after another.
+
+        Re-reading is a loop over a stack of pending stretches (line numbers
+        only), not a recursion: memory holds at most one stretch's bytes, and
+        each unclosed quote found counts towards MAX_UNCLOSED_QUOTES.
+        """
+        self.unclosed_quotes = 0
         with open(self.path, "rb") as raw:
             if self.bom:
                 self.sha.update(raw.read(3))
@@ -255,15 +299,73 @@ class CsvRows:
             raw.seek(3 if self.bom else 0)
             self.lines_of_file = _Lines(self.path, first_line=2, offset=(3 if self.bom else 0) + len(self.header))
             stream = HashingReader(raw, self.sha)
-            yield from self._parse(stream, 2, self.lines_of_file, hashing=stream)
-            # Hash the whole file even if the parser stopped reading early (it never does on success).
+            follow = yield from self._parse(stream, 2, None, self.lines_of_file, self.block_size, hashing=stream)
+            pending: list[RowBatch | _Stretch] = list(reversed(follow))
+            while pending:
+                item = pending.pop()
+                if isinstance(item, RowBatch):
+                    yield item
+                    continue
+                follow = yield from self._read_stretch(item)
+                pending.extend(reversed(follow))
+            # Hash the whole file even if the parser stopped reading early (it does after an unclosed quote).
             while chunk := raw.read(1 << 20):
                 self.sha.update(chunk)
             if self.on_bytes:
                 self.on_bytes(self.size)
 
-    def _parse(self, stream, first_line: int, source: _Lines, hashing: HashingReader | None = None):
-        """Rows of ``stream`` (header, then rows from physical line ``first_line``), checked for runaway quotes."""
+    def _read_stretch(self, stretch: _Stretch) -> Generator[RowBatch, None, list[RowBatch | _Stretch]]:
+        """Physical lines of ``stretch`` read again as rows (from the header's point of view), after an unclosed quote.
+
+        A bounded stretch (at most one batch) is read in memory, in small
+        blocks, so that each further runaway quote in it costs one small block.
+        """
+        first, last = stretch.first, stretch.last
+        if last is not None and first > last:
+            return []
+        source = self.lines_of_file
+        if last is None:
+            if self.on_bytes:
+                self.on_bytes(source.offset_of(first))
+            stream = _Prefixed(self.header, source.stream(first))
+            return (yield from self._parse(stream, first, None, source, self.block_size))
+        data = source.read(first, last)
+        if not data.strip(b"\r\n"):
+            return []
+        in_memory = _Lines(data=data, first_line=first)
+        block_size = min(self.block_size, AGAIN_BLOCK_SIZE)
+        return (yield from self._parse(io.BytesIO(self.header + data), first, last, in_memory, block_size))
+
+    def _count_unclosed(self, line: int) -> None:
+        """One more unclosed quote found; past MAX_UNCLOSED_QUOTES the file's quoting is not CSV: stop."""
+        self.unclosed_quotes += 1
+        if self.unclosed_quotes > MAX_UNCLOSED_QUOTES:
+            raise ImportInputError(
+                Problem(
+                    str(self.path),
+                    line,
+                    "row",
+                    f"more than {MAX_UNCLOSED_QUOTES:,} unclosed quotes (this is the next one); the file's quoting "
+                    "is broken, so it was not read further: fix the quotes, or export it again with every field "
+                    "quoted",
+                )
+            )
+
+    def _parse(
+        self,
+        stream,
+        first_line: int,
+        last_line: int | None,
+        source: _Lines,
+        block_size: int,
+        hashing: HashingReader | None = None,
+    ) -> Generator[RowBatch, None, list[RowBatch | _Stretch]]:
+        """Rows of ``stream`` (header, then rows from physical line ``first_line``), checked for runaway quotes.
+
+        At the first unclosed quote it stops and returns what is to be read
+        next (stretches of lines, and batches of problems between them), in
+        file order; otherwise it returns an empty list at the end.
+        """
         refused: list[tuple[int, int, str, str]] = []  # (record number, newlines inside it, message, its text)
         gaps: list[int] = []  # per refused record: how many parsed records come before it
         shift = first_line - 2  # record 2 of the stream is physical line first_line
@@ -278,7 +380,7 @@ class CsvRows:
 
         reader = pacsv.open_csv(
             stream,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=self.block_size),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=block_size),
             parse_options=pacsv.ParseOptions(
                 delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=handler
             ),
@@ -310,13 +412,15 @@ class CsvRows:
                         )
                         end = max(r[0] for r in rest) + carry + shift
                         if any(r[3] for r in rest):  # a quote ran on: everything after it is read again
-                            yield from self._refused_batches(refused_lines + shift, rest, source, end)
-                            yield from self._again(end + 1, None, source)
-                            return
-                        yield from self._refused_batches(refused_lines + shift, rest, source, end)
+                            return [
+                                *self._refused_batches(refused_lines + shift, rest, end),
+                                _Stretch(end + 1, last_line),
+                            ]
+                        # No refused row spans lines here, so these are batches of problems only.
+                        before = self._refused_batches(refused_lines + shift, rest, end)
+                        yield from (item for item in before if isinstance(item, RowBatch))
                         last_record = max(r[0] for r in rest)
-                    yield from self._after_runaway(last_record + carry + shift + 1, source)
-                    return
+                    return self._after_runaway(last_record + carry + shift + 1, last_line, source, block_size)
                 n = batch.num_rows
                 if n == 0:
                     continue
@@ -336,15 +440,23 @@ class CsvRows:
                 last_record = upto
                 keep = ~empty
                 found = []  # (row's first line, line its quote opened on, row's last line, parser's message)
-                for i in np.flatnonzero(newlines > 0) if expected >= MIN_COLUMNS_TO_SPOT else ():
-                    values = [batch.column(c)[i].as_py() for c in range(batch.num_columns)]
-                    opened = _swallowed(values, int(lines[i]), self.delimiter, expected)
-                    if opened is not None:
-                        found.append((int(lines[i]), opened, int(lines[i] + newlines[i]), ""))
                 for line, r in zip(refused_lines, mine):
                     if r[3]:  # refused and spanning lines: a quote ran on
                         opened = int(line) + _opening_offset(r[3], self.delimiter)
                         found.append((int(line), opened, int(line) + r[1], r[2]))
+                        break  # only the first runaway counts: the lines after it are read again
+                # Rows that span lines, in order, up to the first runaway: each costs Python time, and a
+                # file with a stray quote on every row would otherwise have every one checked on every re-read.
+                first_runaway = found[0][0] if found else None
+                for i in np.flatnonzero(newlines > 0) if expected >= MIN_COLUMNS_TO_SPOT else ():
+                    if first_runaway is not None and lines[i] >= first_runaway:
+                        break
+                    values = [batch.column(c)[i].as_py() for c in range(batch.num_columns)]
+                    swallowed_at = _swallowed(values, int(lines[i]), self.delimiter, expected)
+                    if swallowed_at is not None:
+                        found.append((int(lines[i]), swallowed_at, int(lines[i] + newlines[i]), ""))
+                        break
+                found.sort()
                 problems = [RowProblem(int(line), "row", r[2]) for line, r in zip(refused_lines, mine)]
                 if hashing is not None and self.on_bytes:
                     self.on_bytes(hashing.bytes_read)
@@ -356,65 +468,45 @@ class CsvRows:
                     continue
                 # The first runaway quote: the rows before it stand; from the line after its
                 # opening line to the end of this batch, the lines are read again as rows.
-                first, opened, last, message = min(found)
+                first, opened, last, message = found[0]
+                self._count_unclosed(opened)
                 keep &= lines < first
                 table = pa.Table.from_batches([batch]).filter(pa.array(keep))
                 problems = [p for p in problems if p.line < first]
                 problems.append(RowProblem(opened, "row", _unclosed(opened, last, message)))
                 yield RowBatch(_decode(table), lines[keep], problems, int((empty & (lines < first)).sum()))
-                yield from self._again(opened + 1, upto + carry + shift, source)
+                # This reader is left here: the rest of its batch, then the lines after it, are read afresh.
+                end = upto + carry + shift
+                return [_Stretch(opened + 1, end), _Stretch(end + 1, last_line)]
             rest = [r for r in refused[done:] if r[0] > last_record]
             if rest:
                 _, refused_lines, carry = _lines(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), rest, carry)
-                yield from self._refused_batches(
-                    refused_lines + shift, rest, source, max(r[0] for r in rest) + carry + shift
-                )
+                return self._refused_batches(refused_lines + shift, rest, max(r[0] for r in rest) + carry + shift)
+            return []
         finally:
             if hashing is None:
                 stream.close()
 
-    def _refused_batches(self, lines, refused, source, end: int) -> Iterator[RowBatch]:
-        """Rows the parser refused after its last good row; from one that spans lines, read again to ``end``."""
+    def _refused_batches(self, lines, refused, end: int) -> list[RowBatch | _Stretch]:
+        """Rows the parser refused after its last good row; from one that spans lines, what to read again to ``end``."""
         problems = []
         for line, r in zip(lines, refused):
             line = int(line)
             if r[3]:  # it spans lines: refused because a quote ran on
                 opened = line + _opening_offset(r[3], self.delimiter)
+                self._count_unclosed(opened)
                 problems.append(RowProblem(opened, "row", _unclosed(opened, line + r[1], r[2])))
-                yield RowBatch(_decode(_empty_table(self.columns)), np.zeros(0, dtype=np.int64), problems)
-                yield from self._again(opened + 1, end, source)
-                return
+                return [_problems_batch(self.columns, problems), _Stretch(opened + 1, end)]
             problems.append(RowProblem(line, "row", r[2]))
-        yield RowBatch(_decode(_empty_table(self.columns)), np.zeros(0, dtype=np.int64), problems)
+        return [_problems_batch(self.columns, problems)]
 
-    def _again(self, first: int, last: int | None, source: _Lines) -> Iterator[RowBatch]:
-        """Physical lines ``first``..``last`` (to the end when None) read again as rows, after an unclosed quote.
-
-        A stretch of at most one batch is read in memory, in small blocks, so
-        that each further runaway quote in it costs one small block again.
-        """
-        if last is not None and first > last:
-            return
-        if last is None:
-            if source.path is not None:
-                rest = _Lines(source.path, first_line=first, offset=source.offset_of(first))
-            else:
-                rest = _Lines(data=source.read(first), first_line=first)
-            yield from self._parse(_Prefixed(self.header, source.stream(first)), first, rest)
-            return
-        data = source.read(first, last)
-        if not data.strip(b"\r\n"):
-            return
-        nested = CsvRows.__new__(CsvRows)
-        nested.__dict__.update(self.__dict__)
-        nested.block_size = min(self.block_size, AGAIN_BLOCK_SIZE)
-        yield from nested._parse(io.BytesIO(self.header + data), first, _Lines(data=data, first_line=first))
-
-    def _after_runaway(self, first: int, source: _Lines) -> Iterator[RowBatch]:
-        """After a quoted field ran past a whole block: find its row with Python's csv, then go on after it."""
+    def _after_runaway(
+        self, first: int, last: int | None, source: _Lines, block_size: int
+    ) -> list[RowBatch | _Stretch]:
+        """After a quoted field ran past a whole block: find its row with Python's csv; what to read after it."""
         expected = len(self.columns)
         limit = csv.field_size_limit()
-        csv.field_size_limit(self.block_size)
+        csv.field_size_limit(block_size)
         start = first
         try:
             with source.stream(first) as raw:
@@ -430,7 +522,7 @@ class CsvRows:
                                 str(self.path),
                                 first,
                                 "",
-                                f"a quoted field runs on past {_mb(self.block_size)}; cannot split it into rows",
+                                f"a quoted field runs on past {_mb(block_size)}; cannot split it into rows",
                             )
                         ) from None
                     except csv.Error:  # the runaway field: larger than a block
@@ -440,14 +532,26 @@ class CsvRows:
                         break
         finally:
             csv.field_size_limit(limit)
-        yield from self._again(first, start - 1, source)
-        ends = start  # the runaway row is the opening line alone; everything after it is read again
-        yield RowBatch(
-            _decode(_empty_table(self.columns)),
-            np.zeros(0, dtype=np.int64),
-            [RowProblem(start, "row", _unclosed(start, None, reach=self.block_size))],
-        )
-        yield from self._again(ends + 1, None, source)
+        self._count_unclosed(start)
+        # The runaway row is the opening line alone: the lines before it, then everything after it, are read again.
+        problem = RowProblem(start, "row", _unclosed(start, None, reach=block_size))
+        return [_Stretch(first, start - 1), _problems_batch(self.columns, [problem]), _Stretch(start + 1, last)]
+
+
+@dataclass
+class _Stretch:
+    """Physical lines ``first`` to ``last`` (to the end of the file when None), to be read as rows of their own."""
+
+    first: int
+    last: int | None
+
+
+def _problems_batch(columns, problems: list[RowProblem]) -> RowBatch:
+    """A batch with no rows, only problems (rows the parser refused, unclosed quotes)."""
+    return RowBatch(_decode(_empty_table(columns)), np.zeros(0, dtype=np.int64), problems)
+
+
+MAX_UNCLOSED_QUOTES = 100  # past this many, a file's quoting is broken throughout: reading it further is refused
 
 
 MIN_COLUMNS_TO_SPOT = 5  # below this, a notes line with a row's worth of delimiters is too likely

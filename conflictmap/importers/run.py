@@ -194,6 +194,7 @@ def _import_batches(path, store, fmt, on_error, groups, mapping, on_problem, rea
     used: dict[str, set] = {}
     first_line: dict[str, int] = {}
     newest = None
+    first_rejected = 0  # the first line rejected (--on-error skip), named when no row is left
     file = str(path)
 
     labels = getattr(reader, "column_labels", {})  # internal column names -> what the user's file calls them
@@ -226,6 +227,7 @@ def _import_batches(path, store, fmt, on_error, groups, mapping, on_problem, rea
                 for p in found:
                     report(Problem(file, p.line, label(p.column), p.message))
                 summary.rejected += len({p.line for p in found})
+                first_rejected = min(first_rejected or found[0].line, found[0].line)
             if conv is None:  # an empty batch: only refused lines, counted above
                 continue
             keep = np.ones(n, dtype=bool)
@@ -237,7 +239,9 @@ def _import_batches(path, store, fmt, on_error, groups, mapping, on_problem, rea
                 writer.append("actors", actors)
                 writer.append("sources", sources)
                 newest = _newest(sources, newest)
-        if summary.kept == 0:
+        if summary.rows_read and summary.kept == 0:
+            raise ImportInputError(Problem(file, first_rejected, "", _nothing_kept(summary)))
+        if summary.kept == 0:  # a header and no rows: an empty store, as the file is
             writer.append("events", schema.empty_table())
             from conflictmap.importers.build import ACTOR_SCHEMA, SOURCE_SCHEMA
 
@@ -269,6 +273,15 @@ def _import_batches(path, store, fmt, on_error, groups, mapping, on_problem, rea
             }
         )
     return summary
+
+
+def _nothing_kept(summary: ImportSummary) -> str:
+    """Every row rejected: a store with no event would look like a quiet import, so nothing is written."""
+    return (
+        f"every row was rejected ({summary.rows_read:,} rows read, 0 kept; the first rejected is on this line, "
+        "the problems are listed above); nothing was written (--on-error skip writes a store only when some "
+        "row is kept)"
+    )
 
 
 def _missing_columns(fmt: str, missing: list[str], reader) -> str:
