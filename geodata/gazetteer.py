@@ -180,7 +180,9 @@ def _read_geonames(path: Path) -> pd.DataFrame:
     df["path"] = None
     df["outline"] = None
     df["boundary"] = None
-    df["citation"] = "GeoNames cities500 (CC BY 4.0)"
+    # scripts/build_gazetteer.py takes cities500 for Syria, Iraq and neighbours, cities15000 elsewhere
+    core = df["country"].isin(["SY", "IQ", "TR", "JO", "LB", "IL", "PS", "SA", "IR"])
+    df["citation"] = core.map({True: "GeoNames cities500 (CC BY 4.0)", False: "GeoNames cities15000 (CC BY 4.0)"})
     return df
 
 

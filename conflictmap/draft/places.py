@@ -592,8 +592,11 @@ def find_candidates(article: Article) -> list[_Candidate]:
         for pattern in REGION_CUES:
             for m in pattern.finditer(text):
                 a, b = m.span("name")
+                owner = re.match(r".*[’']s\s+", m.group("name"))
+                if owner:  # "Ukraine's Kherson region": the region is Kherson
+                    a += owner.end()
                 if a >= skip and free(a, b):
-                    out.append(_Candidate(number, a, b, m.group("name"), "region-cue", "region", {"cue": m.group(0)}))
+                    out.append(_Candidate(number, a, b, text[a:b], "region-cue", "region", {"cue": m.group(0)}))
                     taken.append((a, b))
         for pattern in (AREA_CUE, AREA_OF):
             for m in pattern.finditer(text):
