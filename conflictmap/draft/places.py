@@ -786,13 +786,13 @@ def find_places_and_unplaced(
         if cand.kind == "town" and cand.cue == "gazetteer":
             record = _resolve(cand.text, None)
             first_pass[i] = record
-            # A small town abroad that the article's countries do not include
-            # casts no vote: it is a namesake (a Turkish village "Taliban") far
-            # more often than the story's place.
+            # Once the article names its countries, a town elsewhere casts no
+            # vote: it is a namesake (a Turkish village "Taliban", Tripoli in
+            # Lebanon for a Libya story) far more often than the story's place.
             if (
                 record["status"] == "resolved"
                 and record.get("match") in ("exact", "alternate")
-                and (not named or record["country"] in named or _prominent(record))
+                and (not named or record["country"] in named)
             ):
                 focus[record["country"]] += 1
     focus_countries = (
