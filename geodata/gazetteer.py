@@ -28,6 +28,9 @@ SUPPLEMENT_YAML = DATA_DIR / "supplement.yaml"
 
 #: Countries the conflict reporting is about; preferred when names collide.
 FOCUS_COUNTRIES = frozenset({"SY", "IQ"})
+#: Countries the gazetteer covers in full (GeoNames cities500); the rest of the
+#: world has only towns of 15,000 people or more (scripts/build_gazetteer.py).
+REGION_COUNTRIES = frozenset({"SY", "IQ", "TR", "JO", "LB", "IL", "PS", "SA", "IR"})
 
 COLUMNS = [
     "id",
@@ -180,7 +183,9 @@ def _read_geonames(path: Path) -> pd.DataFrame:
     df["path"] = None
     df["outline"] = None
     df["boundary"] = None
-    df["citation"] = "GeoNames cities500 (CC BY 4.0)"
+    # scripts/build_gazetteer.py takes cities500 for Syria, Iraq and neighbours, cities15000 elsewhere
+    core = df["country"].isin(sorted(REGION_COUNTRIES))
+    df["citation"] = core.map({True: "GeoNames cities500 (CC BY 4.0)", False: "GeoNames cities15000 (CC BY 4.0)"})
     return df
 
 

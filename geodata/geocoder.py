@@ -31,7 +31,15 @@ from geopy.point import Point
 from rapidfuzz import fuzz, process
 
 from .errors import InvalidQueryError
-from .gazetteer import FOCUS_COUNTRIES, MIN_CONSONANTS, Gazetteer, KeyIndex, default_gazetteer, haversine_km
+from .gazetteer import (
+    FOCUS_COUNTRIES,
+    MIN_CONSONANTS,
+    REGION_COUNTRIES,
+    Gazetteer,
+    KeyIndex,
+    default_gazetteer,
+    haversine_km,
+)
 from .normalize import consonant_key, fold, has_arabic, name_key, skeleton_key, split_generic, tokens
 
 __all__ = ["MATCH_KINDS", "STATUSES", "Candidate", "OfflineGazetteer", "Resolution"]
@@ -45,6 +53,9 @@ _HINT_FACTOR = 30.0
 # Tier of cross-script consonant matches: any far-apart second place makes
 # the answer ambiguous, whatever the populations.
 _CONSONANT_TIER = 4
+#: Outside the region's full extract, a name asked without a country hint is
+#: placed only at a city this big (the drafter asks with the article's countries).
+WORLD_CITY_POPULATION = 50_000
 
 RECORD_KEYS = (
     "query",
@@ -268,6 +279,12 @@ class OfflineGazetteer(Geocoder):
         df = self.gazetteer.df
         return cast(str, df.iat[pos, cast(int, df.columns.get_loc("country"))])
 
+    def _population(self, pos: int) -> int:
+        return int(cast(int, self.gazetteer.df["population"].iat[pos]))
+
+    def _is_supplement(self, pos: int) -> bool:
+        return bool(self.gazetteer.df["source"].iat[pos] == "supplement")
+
     def _latlon(self, pos: int) -> tuple[float, float]:
         df = self.gazetteer.df
         lat, lon = cast(int, df.columns.get_loc("lat")), cast(int, df.columns.get_loc("lon"))
@@ -351,6 +368,16 @@ class OfflineGazetteer(Geocoder):
         """Resolve a place name, refusing to guess between far-apart places."""
         q = _check_query(query)
         cands = self.candidates(q, country)
+        if not country:
+            # Without a country hint the rest of the world is a fallback: a name
+            # the region's full extract has keeps the answer it had before the
+            # world's cities were added (a Syrian village is not made ambiguous
+            # by a city of the same name in Brazil). Ask with a country for elsewhere.
+            # Abroad, unhinted, only a city of WORLD_CITY_POPULATION or more: a
+            # garbled spelling of a Syrian village must not land on a small town
+            # on another continent.
+            in_region = [c for c in cands if self._country(c.pos) in REGION_COUNTRIES or self._is_supplement(c.pos)]
+            cands = in_region or [c for c in cands if self._population(c.pos) >= WORLD_CITY_POPULATION]
         if not cands:
             return Resolution(q, "unresolved")
         top = cands[0]

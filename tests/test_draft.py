@@ -232,3 +232,126 @@ def test_villages_the_gazetteer_lacks_are_named_in_the_notes_never_guessed(tmp_p
     assert "place" not in event
     assert event["notes"].endswith("Places named but not placed: al-Sawana.")
     assert event["type"] == "explosion-remote-violence" and event["sub_type"] == "air-drone-strike"
+
+
+# ---------------------------------------------------------------------------
+# Issue 19: world coverage, weekday-checked years, agency datelines, names that are no places
+
+
+def test_a_weekday_with_day_and_month_picks_the_year_in_which_that_day_is_that_weekday():
+    # Published Saturday 15 March 2025; 2 March 2025 was a Sunday, 2 March 2024 a Saturday.
+    first, last, precision = day_of("Militias shelled the port on Saturday 2 March.", dt.date(2025, 3, 15))
+    assert (first, last, precision) == (dt.date(2024, 3, 2), dt.date(2024, 3, 2), "day")
+    # When the publication year fits, it is kept: 7 March 2025 was a Friday.
+    assert day_of("Militias shelled the port on Friday, March 7.", dt.date(2025, 3, 15))[0] == dt.date(2025, 3, 7)
+
+
+def test_a_weekday_that_fits_no_recent_year_is_recorded_as_uncertain():
+    # 29 February fell on a Monday in 2016, outside the six years before publication in 2026.
+    (found,) = find_dates("The convoy was hit on Monday 29 February.", dt.date(2026, 3, 10))
+    assert found.precision == "range" and "uncertain" in found.basis
+    assert found.first <= found.last <= dt.date(2026, 3, 10)
+
+
+@pytest.mark.parametrize(
+    ("first_paragraph", "dateline"),
+    [
+        ("Aden, March 3 (IANS) Gunmen attacked a checkpoint in the city of Taiz on Sunday.", "Aden"),
+        ("Aden, March 3 (IANS) - Gunmen attacked a checkpoint in the city of Taiz on Sunday.", "Aden"),
+    ],
+)
+def test_city_date_agency_dateline_gives_neither_a_date_nor_an_actor(tmp_path, first_paragraph, dateline):
+    article = read_article(write_article(tmp_path, first_paragraph, header="published: 2025-03-04\nsource: Wire"))
+    assert article.dateline is not None and article.dateline.text == dateline
+    draft = draft_from_article(article, load_events(bundled_events_path()).factions)
+    (event,) = draft.events
+    assert event["date"]["day"] == dt.date(2025, 3, 2)  # "on Sunday", not the dateline's March 3
+    assert not any("ians" in a["faction"] for a in event["actors"])
+    assert "IANS" not in draft.unknown_actors
+    taiz = [m for m in find_places(article) if m.mention == "Taiz"]
+    assert taiz and taiz[0].country == "YE"
+
+
+def test_a_dateline_alone_on_its_line_with_turkish_capitals_is_a_dateline(tmp_path):
+    article = read_article(
+        write_article(tmp_path, "ŞIRNAK\n\nTwo soldiers were killed in an attack in Şırnak province on Monday.")
+    )
+    assert article.dateline is not None and article.dateline.text == "ŞIRNAK"
+    first = [m for m in find_places(article) if m.paragraph == article.dateline.paragraph]
+    assert [m.kind for m in first] == ["dateline"]
+
+
+def test_the_country_an_article_names_decides_between_namesakes(tmp_path):
+    # Tripoli is in Libya and in Lebanon; the article's "Libyan" and "Libya" decide.
+    article = read_article(
+        write_article(
+            tmp_path,
+            "Libyan militias clashed near the airport of Tripoli on Sunday, "
+            "a week after fighting in Misrata, officials in Libya said.",
+        )
+    )
+    places = {m.mention: m for m in find_places(article) if m.kind == "town"}
+    assert places["Tripoli"].country == "LY"
+    assert haversine_km(places["Tripoli"].lat, places["Tripoli"].lon, 32.89, 13.19) < 10
+
+
+def test_capital_datelines_and_towns_outside_the_middle_east_are_found(tmp_path):
+    article = read_article(
+        write_article(
+            tmp_path,
+            "KABUL, Afghanistan (AP) - Gunmen attacked a police post in Herat on Sunday, an Afghan official said.",
+        )
+    )
+    places = find_places(article)
+    (dateline,) = [m for m in places if m.kind == "dateline"]
+    assert dateline.country == "AF"
+    (herat,) = [m for m in places if m.mention == "Herat"]
+    assert herat.country == "AF" and herat.kind == "town"
+
+
+def test_actor_names_are_never_places(tmp_path):
+    # "Taliban" is also a village in Turkey; "Gen." is a title, "Gen" a Turkish town.
+    article = read_article(
+        write_article(
+            tmp_path,
+            "KABUL, Afghanistan (AP) - The Taliban attacked a checkpoint in Kandahar province on Sunday. "
+            "Gen. Abdul Wahid said the Taliban lost five fighters. One policeman was wounded.",
+        )
+    )
+    found = kinds(article)
+    assert "Taliban" not in found and "Gen" not in found and "One" not in found  # "One": a Turkish village too
+    # A faction of the events file is no place either, even where a town shares its name.
+    factions = {"hill": {"name": "Tell Brak Brigade", "aliases": ["Brak"], "side": "x", "colour": "#000000"}}
+    from conflictmap.draft.build import actor_names
+
+    assert "brak" in actor_names(factions, article)
+
+
+def test_a_place_name_qualifying_a_non_place_noun_is_no_place(tmp_path):
+    article = read_article(
+        write_article(
+            tmp_path,
+            "The strikes came after the collapse of the Gaza ceasefire deal, a year after the Mosul offensive ended.",
+        )
+    )
+    found = kinds(article)
+    assert "Gaza" not in found and "Mosul" not in found
+
+
+def test_a_possessive_before_province_of_is_no_region(tmp_path):
+    article = read_article(
+        write_article(
+            tmp_path,
+            "A drone struck a house in Yemen's Red Sea province of Hodeidah on Thursday, officials said.",
+            header="published: 2025-04-11\nsource: Wire",
+        )
+    )
+    found = kinds(article)
+    assert not any("Red Sea" in name for name in found)
+    assert found["Hodeidah"][0][0] == "region"
+
+
+def test_a_countrys_possessive_is_not_part_of_the_region_name(tmp_path):
+    article = read_article(write_article(tmp_path, "Drones struck a depot in Syria's Idlib province on Monday."))
+    regions = [m.mention for m in find_places(article) if m.kind == "region"]
+    assert regions == ["Idlib"]

@@ -72,14 +72,18 @@ _BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 
 # A dateline: where the report was filed, at the very start of a paragraph.
 # "BEIRUT:", "BEIRUT (Reuters) -", "QAYYARAH, Iraq, (APP ...) -", "BARTELLA, Iraq" alone,
-# "DUSHANBE, 16.06.2017.", "Baghdad:", "Beirut, Feb 15:".
-_CAPS_NAME = r"[A-Z][A-Z'’\-]+(?:[ .][A-Z][A-Z'’\-]+){0,3}"
+# "DUSHANBE, 16.06.2017.", "Baghdad:", "Beirut, Feb 15:", "Sanaa, April 11 (IANS) -", "HAKKARİ" alone.
+# Capitals beyond ASCII too: "HAKKARİ", "ŞANLIURFA", "ÇUKURCA".
+_UPPER = "A-Z" + "".join(ch for ch in map(chr, range(0xC0, 0x250)) if ch.isupper())
+_CAPS_NAME = rf"[{_UPPER}][{_UPPER}'’\-]+(?:[ .][{_UPPER}][{_UPPER}'’\-]+){{0,3}}"
 _CAPS_DATELINE = re.compile(
     rf"^(?P<place>{_CAPS_NAME})(?P<tail>(?:,\s*[^,:\n–—()]{{1,40}}?)?,?\s*(?:\([^)\n]{{1,80}}\))?\s*"
     r"(?:[-–—:]|,?\s*\d{1,2}[./]\d{1,2}[./]\d{2,4}\.?|$|(?=\n)))"
 )
 _MIXED_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)(?P<tail>(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2})?\s*(?::|\s[-–—]))\s"
+    r"^(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)(?P<tail>(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2})?\s*(?::|\s[-–—])"
+    # "Sanaa, April 11 (IANS) -" and "Sanaa, April 11 (IANS) The ...": place, date, agency; the dash optional
+    r"|,\s*[A-Z][a-z]{2,8}\.? \d{1,2}\s*\([^)\n]{1,40}\)\s*[:\-–—]?)\s"
 )
 
 

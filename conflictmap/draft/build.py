@@ -23,6 +23,7 @@ from conflictmap.draft.article import Article, Sentence
 from conflictmap.draft.dates import find_dates, publication_date
 from conflictmap.draft.places import PlaceMention, find_places_and_unplaced, region_centre
 from conflictmap.vocabulary import TYPE_LABELS
+from geodata.normalize import fold
 
 UNMAPPED_SIDE = "Unmapped (draft)"
 UNMAPPED_COLOUR = "#999999"
@@ -194,12 +195,28 @@ def _clean(place: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if place is None else {k: v for k, v in place.items() if v is not None}
 
 
+def actor_names(factions: dict[str, dict], article: Article) -> frozenset[str]:
+    """Folded names of every actor the drafter knows for this article: the
+    factions' names and aliases, and the forces the article names that no
+    faction covers. Why: a name that is an actor ("Taliban", an alias such as
+    "Daesh") is never a place, even when a village somewhere shares it."""
+    vocabulary = ActorVocabulary(factions)
+    names: set[str] = set()
+    for fid, faction in factions.items():
+        for name in [fid, faction.get("name") or "", *(faction.get("aliases") or [])]:
+            names.add(fold(name))
+    for sentence in article.sentences():
+        for _start, _end, phrase in unknown_forces(sentence.text, vocabulary.find(sentence.text)):
+            names.add(fold(phrase))
+    return frozenset(n for n in names if n)
+
+
 def draft_from_article(
     article: Article, factions: dict[str, dict], document_id: str = "article", document_file: str = ""
 ) -> Draft:
     """Propose events for ``article``, with actors from ``factions`` (an events file's factions)."""
     vocabulary = ActorVocabulary(factions)
-    mentions, unplaced_names = find_places_and_unplaced(article)
+    mentions, unplaced_names = find_places_and_unplaced(article, actor_names(factions, article))
     used: dict[str, dict] = {}
     unknown: dict[str, str] = {}
     events: list[dict] = []

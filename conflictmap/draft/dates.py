@@ -118,6 +118,44 @@ def _day_month(published: dt.date, text: str, year: str | None) -> dt.date | Non
     return day
 
 
+#: How many years back a "Friday 20 October" without a year may reach for the
+#: year in which 20 October was a Friday; the same weekday and date recur
+#: every 5, 6 or 11 years, so a wider window would only find a stale match.
+WEEKDAY_YEARS_BACK = 6
+
+
+def _weekday_day_month(m: re.Match[str], kind: str, latest: dt.date, published: dt.date) -> DateMention:
+    """ "Friday 20 October" without a year: the most recent year, on or before
+    publication, in which 20 October was a Friday. Why: the weekday is the
+    writer's own check on the year (an article published in November 2024
+    about "Friday 20 October" reports 2023, when it was a Friday; 2024-10-20
+    was a Sunday). If no year in the window fits, the text contradicts itself:
+    the span between the candidate days is kept, and the basis says so."""
+    quoted = f'"{m.group(0)}"'
+    pub = _words(published)
+    weekday = m["wd"]
+    for back in range(WEEKDAY_YEARS_BACK + 1):
+        try:
+            day = latest.replace(year=latest.year - back)
+        except ValueError:  # 29 February in a common year
+            continue
+        if WEEKDAYS[day.weekday()] == weekday.lower():
+            basis = (
+                f"Date given in the text ({quoted}), in the most recent year on or before publication "
+                f"on {pub} in which {day.day} {day.strftime('%B')} was a {weekday}"
+            )
+            if back > 1:
+                basis += f" ({back} years before publication: check the year)"
+            return DateMention(m.group(0), m.start(), m.end(), kind, day, day, "day", basis + ".")
+    earliest = latest.replace(year=latest.year - 1, day=min(latest.day, 28) if latest.month == 2 else latest.day)
+    basis = (
+        f"Date given in the text ({quoted}) without a year; uncertain: {latest.day} {latest.strftime('%B')} "
+        f"was not a {weekday} in any of the {WEEKDAY_YEARS_BACK + 1} years up to publication on {pub}, "
+        f"so the span covers the date in the year of publication and the one before."
+    )
+    return DateMention(m.group(0), m.start(), m.end(), kind, earliest, latest, "range", basis)
+
+
 def resolve(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     pub = _words(published)
     quoted = f'"{m.group(0)}"'
@@ -134,10 +172,13 @@ def resolve(kind: str, m: re.Match[str], published: dt.date, context: dt.date | 
             return None
         day = day_or_none
         basis = f"Date given in the text ({quoted})"
+        weekday = m.groupdict().get("wd")
+        if not m["year"] and weekday:
+            return _weekday_day_month(m, kind, day, published)
         if not m["year"]:
             basis += f", in the year of publication on {pub} or the one before"
-        if m.groupdict().get("wd") and WEEKDAYS[day.weekday()] != m["wd"].lower():
-            basis += f"; note: {day.isoformat()} is a {day.strftime('%A')}, not a {m['wd']}"
+        if weekday and WEEKDAYS[day.weekday()] != weekday.lower():
+            basis += f"; note: {day.isoformat()} is a {day.strftime('%A')}, not a {weekday}"
         return DateMention(m.group(0), start, end, kind, day, day, "day", basis + ".")
     if kind == "part-of-month":
         month = _month_number(m["month"])

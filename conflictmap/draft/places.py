@@ -72,7 +72,9 @@ TOWN_CUES = [
 REGION_CUES = [
     re.compile(rf"\b(?:province|governorate|region|canton|district)\s+of\s+(?P<name>{_NAME})"),
     re.compile(
+        # not "Yemen's Red Sea province of Hodeidah": there the province is the one named after "of"
         rf"\b(?P<name>{_NAME})(?:'s)?\s+(?:province|governorate|Province|Governorate|Region|region|canton|district|enclave)\b"
+        rf"(?!\s+of\s+[A-Z])"
     ),
 ]
 AREA_CUE = re.compile(rf"\b(?P<name>(?:the\s+)?{_NAME}(?:[ -]{_NAME})?)\s+(?P<what>{AREA_WORDS})\b")
@@ -167,6 +169,43 @@ DEMONYMS = frozenset(
         "Muslim",
     ]
 )
+# Adjectives of nationality that say which country an article is about: they
+# vote for its focus countries as the country's name does ("Libyan forces",
+# "an Afghan official").
+DEMONYM_COUNTRIES = {
+    fold(a): code
+    for a, code in [
+        ("Syrian", "SY"), ("Iraqi", "IQ"), ("Iranian", "IR"), ("Israeli", "IL"), ("Lebanese", "LB"),
+        ("Turkish", "TR"), ("Jordanian", "JO"), ("Saudi", "SA"), ("Palestinian", "PS"), ("Egyptian", "EG"),
+        ("Russian", "RU"), ("Yemeni", "YE"), ("Emirati", "AE"), ("Qatari", "QA"), ("Kuwaiti", "KW"),
+        ("Bahraini", "BH"), ("Omani", "OM"), ("Armenian", "AM"), ("Azeri", "AZ"), ("Afghan", "AF"),
+        ("Pakistani", "PK"), ("Libyan", "LY"), ("Ukrainian", "UA"), ("Sudanese", "SD"), ("Somali", "SO"),
+        ("Malian", "ML"), ("Nigerian", "NG"), ("Ethiopian", "ET"), ("Tunisian", "TN"), ("Algerian", "DZ"),
+        ("Moroccan", "MA"), ("Chadian", "TD"), ("Nigerien", "NE"), ("Congolese", "CD"), ("Burkinabe", "BF"),
+    ]
+}  # fmt: skip
+DEMONYMS = DEMONYMS | frozenset(DEMONYM_COUNTRIES)
+# Armed groups and movements written without a force noun ("the Taliban
+# claimed"): an actor, never a place, whatever village shares the name.
+ACTOR_NAMES = frozenset(
+    fold(a)
+    for a in [
+        "Taliban", "Hezbollah", "Hizbollah", "Hamas", "Houthi", "Houthis", "Ansar Allah", "al-Shabaab",
+        "Shabaab", "Wagner", "Daesh", "ISIS", "ISIL", "al-Qaeda", "Qaeda", "Boko Haram", "Peshmerga",
+        "Hashd", "Tahrir al-Sham", "Nusra", "Jabhat al-Nusra", "PKK", "YPG", "SDF", "Janjaweed",
+    ]
+)  # fmt: skip
+# Nouns that a place name before them only qualifies ("the Gaza ceasefire
+# deal", "the Mosul offensive", "the Raqqa campaign"): the phrase names an
+# agreement, an operation or a period, and is no event's place.
+MODIFIED_NOUNS = frozenset(
+    [
+        "ceasefire", "cease-fire", "truce", "deal", "agreement", "accord", "accords", "talks", "negotiations",
+        "offensive", "campaign", "operation", "operations", "war", "conflict", "crisis", "process", "summit",
+        "conference", "declaration", "memorandum", "format", "protocol", "plan", "initiative", "file",
+        "dossier", "question", "issue", "envoy", "delegation", "battle", "siege", "massacre", "attack", "attacks",
+    ]
+)  # fmt: skip
 # Capitalised words that are never a place on their own here.
 NOT_PLACES = frozenset(
     fold(a)
@@ -224,7 +263,33 @@ NOT_PLACES = frozenset(
         "And",
         "But",
         "Today",
+        "One",
+        "Two",
+        "Three",
+        "Four",
+        "Five",
+        "Six",
+        "Seven",
+        "Eight",
+        "Nine",
+        "Ten",
+        "Another",
+        "Several",
         "Lieutenant",
+        "Gen",
+        "Col",
+        "Lt",
+        "Maj",
+        "Capt",
+        "Sgt",
+        "Brig",
+        "Gov",
+        "Sen",
+        "Rep",
+        "Dr",
+        "Mr",
+        "Mrs",
+        "Ms",
         "Colonel",
         "Major",
         "Captain",
@@ -539,8 +604,11 @@ def find_candidates(article: Article) -> list[_Candidate]:
         for pattern in REGION_CUES:
             for m in pattern.finditer(text):
                 a, b = m.span("name")
+                owner = re.match(r".*[’']s\s+", m.group("name"))
+                if owner:  # "Ukraine's Kherson region": the region is Kherson
+                    a += owner.end()
                 if a >= skip and free(a, b):
-                    out.append(_Candidate(number, a, b, m.group("name"), "region-cue", "region", {"cue": m.group(0)}))
+                    out.append(_Candidate(number, a, b, text[a:b], "region-cue", "region", {"cue": m.group(0)}))
                     taken.append((a, b))
         for pattern in (AREA_CUE, AREA_OF):
             for m in pattern.finditer(text):
@@ -577,7 +645,13 @@ def find_candidates(article: Article) -> list[_Candidate]:
     return out
 
 
-def _rejected(cand: _Candidate, text: str, agencies: set[str], lowercase_words: set[str]) -> str | None:
+def _rejected(
+    cand: _Candidate,
+    text: str,
+    agencies: set[str],
+    lowercase_words: set[str],
+    actor_names: frozenset[str] = ACTOR_NAMES,
+) -> str | None:
     """Why a candidate is not a place, or None."""
     span = cand.text
     key = fold(span)
@@ -585,6 +659,8 @@ def _rejected(cand: _Candidate, text: str, agencies: set[str], lowercase_words: 
         return "not capitalised"
     if key in agencies or key in AGENCIES:
         return "news agency"
+    if (key in actor_names or key in ACTOR_NAMES) and cand.kind != "country" and _country_of(span) is None:
+        return "an actor's name"  # but "Russia" the faction is still Russia the country
     if _ACRONYM.match(span):
         return "acronym"
     if key in DEMONYMS or any(word in DEMONYMS for word in key.split()):
@@ -598,6 +674,8 @@ def _rejected(cand: _Candidate, text: str, agencies: set[str], lowercase_words: 
         return "common word"
     if cand.kind != "town":
         return None
+    if after.lower() in MODIFIED_NOUNS and text[cand.end : cand.end + 1] in (" ", "-"):
+        return "qualifies a noun that is no place (the Gaza ceasefire)"
     if after.lower() in FORCE_FOLLOWERS or (after[:1].isupper() and after.lower() in ORG_FOLLOWERS):
         # "Damascus government", "Nasser Hospital"; but "the Jenin hospital" is a hospital in Jenin
         return "part of an organisation's or a force's name"
@@ -656,13 +734,21 @@ class UnplacedName:
     text: str
 
 
-def find_places(article: Article) -> list[PlaceMention]:
+def find_places(article: Article, actor_names: frozenset[str] = frozenset()) -> list[PlaceMention]:
     """Every place mention of the article, filtered and placed; see the module's docstring."""
-    return find_places_and_unplaced(article)[0]
+    return find_places_and_unplaced(article, actor_names)[0]
 
 
-def find_places_and_unplaced(article: Article) -> tuple[list[PlaceMention], list[UnplacedName]]:
-    """The place mentions, and the named settlements left unplaced (for the analyst, never guessed)."""
+def find_places_and_unplaced(
+    article: Article, actor_names: frozenset[str] = frozenset()
+) -> tuple[list[PlaceMention], list[UnplacedName]]:
+    """The place mentions, and the named settlements left unplaced (for the analyst, never guessed).
+
+    ``actor_names``: folded names and aliases of the factions the drafter knows
+    (an events file's vocabulary and the forces the article names); a name
+    among them is an actor, never a place ("the Taliban claimed").
+    """
+    actor_names = actor_names | ACTOR_NAMES
     agencies = _agency_acronyms(article)
     lowercase_words = {w for number in article.body for w in re.findall(r"\b[a-z][a-z]+\b", article.text(number))}
     candidates = find_candidates(article)
@@ -672,12 +758,18 @@ def find_places_and_unplaced(article: Article) -> tuple[list[PlaceMention], list
         if cand.kind == "dateline":
             kept.append(cand)
             continue
-        if _rejected(cand, text, agencies, lowercase_words) is None:
+        if _rejected(cand, text, agencies, lowercase_words, actor_names) is None:
             kept.append(cand)
-    # Countries named, and where unambiguous names fall: the article's focus.
+    # Countries named (or their adjectives: "Libyan", "Yemeni"), and where
+    # unambiguous names fall: the article's focus.
     focus: Counter[str] = Counter()
+    for number in article.body:
+        for word in re.findall(r"\b[A-Z][a-z]+\b", article.text(number)):
+            code = DEMONYM_COUNTRIES.get(fold(word))
+            if code:
+                focus[code] += 2
     first_pass: dict[int, dict] = {}
-    for i, cand in enumerate(kept):
+    for cand in kept:
         if cand.kind in ("dateline", "area"):
             continue
         if cand.kind == "country":
@@ -689,10 +781,19 @@ def find_places_and_unplaced(article: Article) -> tuple[list[PlaceMention], list
             cand.extra["country"] = code
             focus[code] += 2
             continue
+    named = set(focus)
+    for i, cand in enumerate(kept):
         if cand.kind == "town" and cand.cue == "gazetteer":
             record = _resolve(cand.text, None)
             first_pass[i] = record
-            if record["status"] == "resolved" and record.get("match") in ("exact", "alternate"):
+            # Once the article names its countries, a town elsewhere casts no
+            # vote: it is a namesake (a Turkish village "Taliban", Tripoli in
+            # Lebanon for a Libya story) far more often than the story's place.
+            if (
+                record["status"] == "resolved"
+                and record.get("match") in ("exact", "alternate")
+                and (not named or record["country"] in named)
+            ):
                 focus[record["country"]] += 1
     focus_countries = (
         [c for c, n in focus.most_common() if n >= max(2, focus.most_common(1)[0][1] // 3)] if focus else []
@@ -712,7 +813,9 @@ def find_places_and_unplaced(article: Article) -> tuple[list[PlaceMention], list
             context=_context(text, cand.start, cand.end),
         )
         if cand.kind == "dateline":
-            record = _resolve(cand.text.title(), None)
+            record = _resolve(cand.text.title(), focus_countries)
+            if record["status"] != "resolved":
+                record = _resolve(cand.text.title(), None)
             note = "where the report was filed, not an event place"
             mentions.append(
                 PlaceMention(
