@@ -9,6 +9,7 @@ notices for the page to show, because a stale link must still open.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -350,6 +351,18 @@ _VIEWS: OrderedDict[tuple, tuple[Dataset, pd.DataFrame]] = OrderedDict()
 _INDEXES: OrderedDict[tuple, tuple[Dataset, Any]] = OrderedDict()  # per dataset: faction rows, projection
 _CACHE_LOCK = threading.Lock()
 _COMPUTING: dict[tuple, threading.Lock] = {}  # views being computed now, one lock each
+
+
+def _fresh_locks_after_fork() -> None:
+    """A forked process (the app's download jobs) starts with these locks as another thread of its
+    parent held them at the fork, and that thread does not exist in the child: a held lock would never
+    be released, and the job would hang holding its download slot. The child starts with free ones."""
+    global _CACHE_LOCK
+    _CACHE_LOCK = threading.Lock()
+    _COMPUTING.clear()
+
+
+os.register_at_fork(after_in_child=_fresh_locks_after_fork)
 
 
 def filter_key(state: ViewState) -> tuple:

@@ -125,3 +125,28 @@ def test_time_order_sorts_the_keys_as_sorting_the_table_did(dataset):
     assert events_in_time_order(shuffled) == expected
     assert list(shuffled.index[time_order(shuffled)]) == expected
     assert events_in_time_order(shuffled.iloc[:0]) == []
+
+
+def test_a_forked_job_does_not_inherit_a_view_lock_held_by_another_thread():
+    """The app's download jobs are forked from a worker whose launcher thread runs beside requests: a
+    lock held at the fork would never be released in the child, and the job would hang holding its slot."""
+    import os
+    import threading
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with view._CACHE_LOCK:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    pid = os.fork()
+    if pid == 0:  # the child: the lock must be free here
+        os._exit(0 if view._CACHE_LOCK.acquire(timeout=5) else 1)
+    release.set()
+    holder.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
