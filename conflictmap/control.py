@@ -505,18 +505,7 @@ def _state(interval: Interval, place: Place, day: dt.date, stale_after: int) -> 
     last = interval.last_evidence
     latest = None if last is None else min(last, day)  # evidence still open on the day counts as of the day
     stale = latest is not None and (day - latest).days > stale_after
-    return PlaceControl(
-        place=place,
-        state=interval.state,
-        holder=interval.holder,
-        previous=interval.previous,
-        since=interval.start,
-        until=interval.end,
-        stale=stale,
-        evidence=tuple(c.id for c in interval.evidence),
-        inferred=interval.inferred,
-        latest_evidence=latest,
-    )
+    return _place_control(place, interval, stale, latest)
 
 
 def control_at(model: ControlModel, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> list[PlaceControl]:
@@ -566,20 +555,7 @@ def control_history(
             end = interval.end or last_day
             latest = max((c.end for c in interval.evidence), default=None)
             stale = bool(end and latest and not interval.inferred and (end - latest).days > stale_after)
-            rows.append(
-                PlaceControl(
-                    place=claims[0].place,
-                    state=interval.state,
-                    holder=interval.holder,
-                    previous=interval.previous,
-                    since=interval.start,
-                    until=interval.end,
-                    stale=stale,
-                    evidence=tuple(c.id for c in interval.evidence),
-                    inferred=interval.inferred,
-                    latest_evidence=latest,
-                )
-            )
+            rows.append(_place_control(claims[0].place, interval, stale, latest))
     return sorted(rows, key=lambda s: (s.place.name.casefold(), s.place.key, s.since or dt.date.min))
 
 
@@ -638,3 +614,19 @@ __all__ = [
     "model_for",
     "place_state_at",
 ]
+
+
+def _place_control(place, interval, stale: bool, latest) -> PlaceControl:
+    """One place's state from one of its intervals: the as-of answer and each --history row alike."""
+    return PlaceControl(
+        place=place,
+        state=interval.state,
+        holder=interval.holder,
+        previous=interval.previous,
+        since=interval.start,
+        until=interval.end,
+        stale=stale,
+        evidence=tuple(c.id for c in interval.evidence),
+        inferred=interval.inferred,
+        latest_evidence=latest,
+    )
