@@ -76,22 +76,12 @@ def test_no_label_over_a_label_or_a_mark_and_every_place_in_view_at_every_size(d
     assert_clean_console(driver)
 
 
-#: Known failure on main after the merges of this session (issue 15 stays open for it): in presenter mode
-#: at 1280x720 the Iraq briefing's step 2 eases to a camera (zoom 8.73 on Mosul, map 872x320) that puts Tal
-#: Afar 15 px off the map's left edge; on the map15 branch alone it was framed. Not strict: the cause
-#: (the step camera's padding against the merged presenter layout) is not yet found.
-FRAMING_KNOWN_FAILURES = {"iraq-2017"}
+def framed_token(driver) -> str:
+    """The token of the last frame the map finished moving to (``data-framed``, set by conflictmap.js)."""
+    return driver.execute_script("return document.getElementById('map').getAttribute('data-framed') || ''")
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason="step 2 loses Tal Afar off the map's edge", strict=False))
-        if n in FRAMING_KNOWN_FAILURES
-        else n
-        for n in sorted(FILES)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(FILES))
 def test_every_briefing_step_frames_its_places_clear_of_the_furniture_at_1280x720(dash_duo, name):
     dataset = served(dash_duo, name)
     (path,) = briefing_files(FILES[name])
@@ -104,9 +94,11 @@ def test_every_briefing_step_frames_its_places_clear_of_the_furniture_at_1280x72
         if number > 1:
             driver.find_element("tag name", "body").send_keys(Keys.ARROW_RIGHT)  # → next step
             wait_for(lambda n=number: f"step={n}" in driver.current_url, message=f"step {number}")
-            wait_idle(driver)
-            time.sleep(1.0)  # the step's camera eases in (600 ms)
-            wait_idle(driver)
+        # The step's frame comes from the server, then eases in (600 ms): wait until the map says it is
+        # in place, not a fixed time (on a loaded machine the round trip alone took over a second).
+        wait_for(lambda n=number: framed_token(driver).endswith(f"#{n}"), message=f"step {number} framed")
+        wait_idle(driver)
+        time.sleep(1.0)  # MapLibre fades labels in over 300 ms after placing them
         featured = featured_points(dataset.events, list(step.events))
         assert lost_places(driver, featured) == [], (number, step.heading)
         # No label over a label or a mark. (A place the step does not feature may sit at the map's edge

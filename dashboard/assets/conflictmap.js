@@ -570,7 +570,14 @@
           else if (!fit && frame.camera) moveCamera(map, frame.camera, !first);
           else fitTo(map, frame.bounds, !first);
           state.cameraRestored = true;
-          map.once("idle", function () { writeCameraHash(map); });
+          // The frame is in place once the map is idle again: say which one on the map's element, for
+          // whatever waits on it (a presenter's remote, the screenshot script, the browser tests).
+          map.once("idle", function () {
+            writeCameraHash(map);
+            var el = document.getElementById("map");
+            if (el) el.setAttribute("data-framed", frame.token);
+          });
+          map.triggerRepaint();
         });
         return noUpdate();
       },
