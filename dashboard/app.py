@@ -53,6 +53,7 @@ from dashboard.detail import MORE_BUTTON, event_detail, shown_from_buttons
 from dashboard.draftreview import attach as attach_draft_review
 from dashboard.eventlist import LIST_PAGE, event_rows, passive_note
 from dashboard.jobs import background_manager
+from dashboard.keyview import register as register_key
 from dashboard.layout import DOWNLOAD_FORMATS, layout
 from dashboard.mapfigure import (
     LABEL_FOLLOWS_VIEW_FROM,
@@ -113,6 +114,7 @@ def create_app(
     app.layout = layout(dataset, briefings, initial_zoom=initial_zoom(dataset), style_url=style_url)
     attach_draft_review(app, dataset)  # a draft from `conflictmap draft`: banner and review page; else nothing
     register_callbacks(app, dataset, briefings, keys, style_url, manager)
+    register_key(app, dataset, lambda search, pathname: presented(dataset, briefings, search, pathname)[0])
     # After the callbacks: the CSP hashes every inline script they add. A forged download format is a 400.
     # Pages: / and /briefing/NAME (an unknown name gets the page, with a notice naming the briefings).
     return harden(

@@ -1,7 +1,8 @@
 """The map's key: every mark the map draws, explained, as page HTML (never clipped by the map).
 
-Built once per dataset from what it holds (its factions, the event types it
-uses), with the same shapes as the map's icons (``symbols.py``).
+Built once per dataset from what it holds (the event types it uses), with the
+same shapes as the map's icons (``symbols.py``); its factions follow the view
+(``keyview.py``): those the map colours now, most events first, then "N more".
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dash import html
 
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS
+from dashboard.keyview import faction_counts, faction_key
 from dashboard.mapstyle import AREA, RIVER, STORY_INK
 from dashboard.symbols import TYPE_SYMBOLS, svg_path
 
@@ -47,11 +49,8 @@ def _control_key(dataset: Dataset) -> list:
 def legend(dataset: Dataset) -> html.Details:
     ev = dataset.events
     used = set(ev["type"])
-    factions = [
-        _row(_svg(f"<rect x='3' y='3' width='16' height='16' rx='3' fill='{row.colour}'/>"), row.name)
-        for row in dataset.factions.itertuples()
-        if (dataset.actors["faction"] == row.Index).any()
-    ]
+    # The factions the map colours now (dashboard/keyview.py follows the view); at first the whole file's.
+    factions = html.Div(faction_key(dataset, faction_counts(ev)), id="map-key-factions")
     types = [_row(shape_icon(TYPE_SYMBOLS[t]), TYPE_LABELS[t]) for t in TYPE_LABELS if t in used]
     marks = [
         _row(shape_icon("square"), "Filled: the day is known"),
@@ -120,8 +119,8 @@ def legend(dataset: Dataset) -> html.Details:
             html.Summary("Key"),
             html.Div(
                 [
-                    html.H3("Factions (colour)"),
-                    html.Ul(factions, className="key-list"),
+                    html.H3("Factions in view (colour)"),
+                    factions,
                     html.H3("Event types (shape)"),
                     html.Ul(types, className="key-list"),
                     *_control_key(dataset),  # issue 17: the control layer (dashboard/controllayer.py)

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_helpers import count_text, severe_logs, wait_for, wait_idle
+from browser_helpers import MAP_JS, count_text, severe_logs, wait_for, wait_idle
 
 from conflictmap.store import load_store
 from conflictmap.view import ViewState, filter_events
+from dashboard.keyview import KEY_FACTIONS, faction_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS, BAD = 20_000, 12
@@ -90,6 +91,7 @@ def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, 
     driver.get(served + "/")
     wait_idle(driver, timeout=120)
     assert f"Showing {total:,} of {total:,} events" in count_text(driver)
+    key_lists_the_factions_in_view(driver, load_store(store))
     # One month: the middle month of the data.
     dates = pd.to_datetime(events["date_start"]).sort_values()
     start = dates.iloc[len(dates) // 2].replace(day=1)
@@ -108,3 +110,27 @@ def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, 
     sizes = callback_bytes(driver)
     assert sizes and max(sizes) <= MAX_RESPONSE, sorted(sizes)[-3:]
     assert severe_logs(driver) == []
+
+
+def key_lists_the_factions_in_view(driver, dataset) -> None:
+    """Issue 15: with an import's many factions the Key lists those the map colours in its bounds,
+    most events first, and folds the rest behind "N more" (never a long list over the map)."""
+    bounds = driver.execute_script(
+        MAP_JS + "const b = map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];"
+    )
+    expected = faction_counts(dataset.events, bounds)
+    assert len(expected) > KEY_FACTIONS, expected  # the import has more factions in view than the Key shows
+
+    def listed():
+        return driver.execute_script(
+            "const k = document.getElementById('map-key-factions');"
+            "return [[...k.querySelectorAll('.key-factions .key-row')].map(r => r.textContent),"
+            " (k.querySelector('.key-more > summary') || {}).textContent || ''];"
+        )
+
+    names = [str(dataset.factions.at[f, "name"]) if f else "Unattributed" for f in expected.index[:KEY_FACTIONS]]
+    want = [
+        [f"{name}{n:,}" for name, n in zip(names, expected.iloc[:KEY_FACTIONS])],
+        f"{len(expected) - KEY_FACTIONS:,} more",
+    ]
+    wait_for(lambda: listed() == want, timeout=60, message=f"the Key's factions: {listed()} != {want}")

@@ -1,0 +1,105 @@
+"""The Key's factions: those with events in view, most events first, then "N more".
+
+A Key listing every faction of an import (hundreds, for an ACLED country) is a
+long scrolling list over the densest area and explains colours the map does not
+show. So the Key lists the factions whose colour the map draws now: the primary
+faction of each event the filters keep and the map's bounds hold, most events
+first, the first few with their colour and the rest folded behind "N more".
+The counting is a plain function (``faction_counts``), tested without Dash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from dash import Dash, Input, Output, State, html
+
+from conflictmap.table import Dataset
+from conflictmap.view import ViewState, shown_events
+from dashboard.figures import UNATTRIBUTED_COLOUR, faction_colour, faction_label
+
+#: Factions shown with their colour before the rest folds behind "N more".
+KEY_FACTIONS = 8
+#: At most this many in the folded rest (an import can name thousands); the remainder is a count.
+KEY_FACTIONS_FOLDED = 60
+#: The id of the no-faction bucket in the counts.
+UNATTRIBUTED = ""
+
+
+def faction_counts(events: pd.DataFrame, bounds: Sequence[float] | None = None) -> pd.Series:
+    """Events per primary faction ("" for none), most first, ties by faction id.
+
+    ``bounds`` ([west, south, east, north]) keeps the events whose map point lies
+    inside; events with no place are never "in view" when bounds are given.
+    """
+    factions = events["primary_faction"]
+    if bounds is not None and len(events):
+        w, s, e, n = (float(v) for v in bounds)
+        lat = events["map_lat"].to_numpy(dtype=float, na_value=np.nan)
+        lon = events["map_lon"].to_numpy(dtype=float, na_value=np.nan)
+        inside = (lat >= s) & (lat <= n) & (lon >= w) & (lon <= e)
+        factions = factions[inside]
+    counts = factions.fillna(UNATTRIBUTED).astype(str).value_counts()
+    if counts.empty:
+        return counts.astype("int64")
+    frame = pd.DataFrame({"faction": counts.index, "events": counts.to_numpy()})
+    frame = frame.sort_values(["events", "faction"], ascending=[False, True], kind="stable")
+    return pd.Series(frame["events"].to_numpy(), index=pd.Index(frame["faction"], name="faction"), name="events")
+
+
+def _swatch(colour: str) -> html.Span:
+    return html.Span(className="key-swatch", style={"backgroundColor": colour})
+
+
+def _faction_row(dataset: Dataset, faction: str, events: int | None) -> html.Li:
+    known = faction or None
+    colour = faction_colour(dataset, known) if known else UNATTRIBUTED_COLOUR
+    name = faction_label(dataset, known)
+    text = [html.Span(name, className="key-name")]
+    if events is not None:
+        text.append(html.Span(f"{events:,}", className="key-count muted"))
+    return html.Li([_swatch(colour), *text], className="key-row", title=name)
+
+
+def faction_key(dataset: Dataset, counts: pd.Series, limit: int = KEY_FACTIONS) -> list:
+    """The Key's faction rows for ``counts`` (from ``faction_counts``): the first ``limit`` with
+    their colour and count, then the rest folded behind "N more"."""
+    if counts.empty:
+        return [html.P("No events in view", className="muted key-empty")]
+    rows = [_faction_row(dataset, f, int(n)) for f, n in counts.iloc[:limit].items()]
+    out: list = [html.Ul(rows, className="key-list key-factions")]
+    rest = counts.iloc[limit:]
+    if len(rest):
+        folded = [_faction_row(dataset, f, int(n)) for f, n in rest.iloc[:KEY_FACTIONS_FOLDED].items()]
+        beyond = len(rest) - len(folded)
+        if beyond:
+            folded.append(html.Li(f"… and {beyond:,} more: filter by faction to see them", className="muted"))
+        out.append(
+            html.Details(
+                [html.Summary(f"{len(rest):,} more"), html.Ul(folded, className="key-list key-factions-more")],
+                className="key-more",
+            )
+        )
+    return out
+
+
+Presented = Callable[[str | None, str | None], ViewState]
+
+
+def register(app: Dash, dataset: Dataset, state_of: Presented) -> None:
+    """The Key follows the view: the URL's filters (a step included) and the map's bounds."""
+
+    @app.callback(
+        Output("map-key-factions", "children"),
+        Input("view-key", "data"),
+        Input("map-view", "data"),
+        State("url", "search"),
+        State("url", "pathname"),
+        prevent_initial_call=True,
+    )
+    def key_factions(_key, map_view, search, pathname):
+        visible = shown_events(dataset, state_of(search, pathname))
+        bounds = (map_view or {}).get("bounds")
+        return faction_key(dataset, faction_counts(visible, bounds))
