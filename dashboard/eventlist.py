@@ -17,6 +17,7 @@ from dash import html
 
 from conflictmap.table import Dataset
 from dashboard.figures import date_text, faction_colour, faction_label, place_text
+from dashboard.htmlprops import wildcard_props
 
 LIST_PAGE = 500
 
@@ -69,7 +70,7 @@ def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = 
                 role="option",
                 tabIndex="-1",
                 title="Show this event on the map and timeline",
-                **{"data-event-id": eid, "aria-selected": "false"},
+                **wildcard_props({"data-event-id": str(eid), "aria-selected": "false"}),
             )
         )
     return rows

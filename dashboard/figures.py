@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from conflictmap.dates import describe_date
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS
 from dashboard.symbols import VAGUE_DATES, plotly_symbol
@@ -35,21 +36,8 @@ def esc(text) -> str:
 
 
 def date_text(row) -> str:
-    """How an event's date is worded for people, with what is known and what is not."""
-    try:
-        from conflictmap.dates import describe_date
-    except ImportError:  # the wording module arrives with the events-model work
-        describe_date = None
-    start, end, precision = row["date_start"], row["date_end"], row["date_precision"]
-    if describe_date is not None:
-        return describe_date(start, end, precision)
-    if precision == "reported":
-        return f"on or before {start:%a %d %b %Y} (date of report)"
-    if precision == "by":
-        return f"by {start:%a %d %b %Y} (no later than)"
-    if start == end:
-        return f"{start:%a %d %b %Y}"
-    return f"{start:%d %b} – {end:%d %b %Y} ({precision}, day unknown)"
+    """How an event's date is worded for people, with what is known and what is not (one wording everywhere)."""
+    return describe_date(row["date_start"], row["date_end"], row["date_precision"])
 
 
 def place_text(row) -> str:
