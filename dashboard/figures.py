@@ -12,6 +12,8 @@ of the filtered table and the view state, importable without Dash.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 
 from conflictmap.dates import describe_date
@@ -25,14 +27,32 @@ SELECTED_COLOUR = "#1b1b1b"
 UNATTRIBUTED_COLOUR = "#777777"
 
 __all__ = [
-    "FONT", "VAGUE_DATES", "date_text", "esc", "faction_colour", "hover_text", "place_text", "plotly_symbol",
-    "prepare_view",
+    "FONT", "VAGUE_DATES", "date_text", "esc", "event_row", "faction_colour", "hover_text", "place_text",
+    "plotly_symbol", "prepare_view", "rows_by_id",
 ]  # fmt: skip
 
 
 def esc(text) -> str:
     """Data text made inert for plotly's HTML subset (and for any HTML)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def event_row(dataset: Dataset, event_id: str) -> pd.Series:
+    """The row of one event (KeyError for an id not in the table).
+
+    ``.loc`` of a label is typed "a row or a frame": a frame only when the label repeats, which a
+    loaded table never has (events.py refuses duplicate ids), so a frame here is an error, not a case.
+    """
+    row = dataset.events.loc[event_id]
+    if not isinstance(row, pd.Series):
+        raise KeyError(f"event id {event_id!r} names more than one event")
+    return row
+
+
+def rows_by_id(events: pd.DataFrame) -> Iterator[tuple[str, pd.Series]]:
+    """Each event's id and row, in table order (``iterrows`` types the id as any hashable; it is a str)."""
+    for event_id, row in events.iterrows():
+        yield str(event_id), row
 
 
 def date_text(row) -> str:

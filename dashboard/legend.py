@@ -48,7 +48,7 @@ def legend(dataset: Dataset) -> html.Details:
     ev = dataset.events
     used = set(ev["type"])
     factions = [
-        _row(_svg(f"<rect x='3' y='3' width='16' height='16' rx='3' fill='{row.colour}'/>"), row.name)
+        _row(_svg(f"<rect x='3' y='3' width='16' height='16' rx='3' fill='{row.colour}'/>"), str(row.name))
         for row in dataset.factions.itertuples()
         if (dataset.actors["faction"] == row.Index).any()
     ]
