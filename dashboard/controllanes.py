@@ -84,11 +84,11 @@ def add_control_lanes(
     start, end = pd.Timestamp(x_range[0]), pd.Timestamp(as_of) + ONE_DAY
     groups: dict[tuple[str, str, float], dict[str, list]] = {}
     tickvals, ticktext = list(yaxis["tickvals"]), list(yaxis["ticktext"])
-    for k, rows in enumerate(places):
-        y = top + LANE_PX * k + LANE_PX / 2
+    for lane, rows in enumerate(places):
+        y = top + LANE_PX * lane + LANE_PX / 2
         tickvals.append(y)
         label = rows[0].place.name[:22]
-        if hidden and k == len(places) - 1:
+        if hidden and lane == len(places) - 1:
             label += f" (+ up to {hidden:,} more)"
         ticktext.append(html.escape(label))
         for s in rows:

@@ -25,6 +25,7 @@ from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from dashboard.controllanes import add_control_lanes, clicked_lane_event
 from dashboard.controllayer import control_traces, holder_text, since_text
+from dashboard.htmlprops import wildcard_props
 
 LAYER_ON = "on"
 MAX_ROWS = 200  # rows in the table; a store may hold thousands of places
@@ -137,7 +138,7 @@ def control_section(dataset: Dataset) -> html.Section:
         ],
         className="control-panel",
         hidden=not view.has_control,
-        **{"aria-labelledby": "control-heading"},
+        **wildcard_props({"aria-labelledby": "control-heading"}),
     )
 
 
@@ -155,7 +156,7 @@ def control_table(
         states = [s for s in states if id(s) in kept]
     rows = []
     for s in states:
-        place = [s.place.name]
+        place: list[str | html.Span] = [s.place.name]
         if not s.place.painted:
             place.append(html.Span(" (region: listed, not painted)", className="muted"))
         holder = holder_text(s, view.names)
@@ -175,7 +176,7 @@ def control_table(
                     html.Td(_evidence(view, s, search, pathname), className="control-evidence"),
                 ],
                 className=" ".join(classes),
-                **{"data-place": s.place.name, "data-state": s.state, "data-holder": s.holder or ""},
+                **wildcard_props({"data-place": s.place.name, "data-state": s.state, "data-holder": s.holder or ""}),
             )
         )
     head = html.Thead(html.Tr([html.Th("Place"), html.Th("Holder"), html.Th("Since"), html.Th("Evidence")]))

@@ -17,7 +17,7 @@ from dash import html
 
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS
-from dashboard.figures import date_text
+from dashboard.figures import date_text, event_row, faction_colour, faction_label
 
 TEXT_LIMIT = 4_000  # characters of one field in the first response: a long description is ~1,000
 TEXT_STEP = 50_000  # more characters per "Show more"
@@ -86,7 +86,7 @@ def event_detail(dataset: Dataset, event_id: str | None, shown: Mapping[str, int
                 "Select an event on the map or the timeline to see its details and sources.", className="detail-empty"
             )
         ]
-    row = dataset.events.loc[event_id]
+    row = event_row(dataset, event_id)
     actors = dataset.actors[dataset.actors["event_id"] == event_id]
     sources = dataset.sources[dataset.sources["event_id"] == event_id]
     return [
@@ -164,11 +164,10 @@ def _place_items(label: str, row, prefix: str, event_id: str, shown: Mapping[str
 
 
 def _actor(dataset: Dataset, a) -> html.Li:
-    colour = dataset.factions.at[a.faction, "colour"]
     return html.Li(
         [
-            html.Span(className="swatch", style={"background": colour}),
-            f"{dataset.factions.at[a.faction, 'name']} ",
+            html.Span(className="swatch", style={"background": faction_colour(dataset, a.faction)}),
+            f"{faction_label(dataset, a.faction)} ",
             html.Small(f"({a.role})"),
         ]
     )
@@ -176,7 +175,7 @@ def _actor(dataset: Dataset, a) -> html.Li:
 
 def _source(s, number: int, event_id: str, shown: Mapping[str, int] | None) -> html.Div:
     published = s.published.isoformat() if hasattr(s.published, "isoformat") else str(s.published)
-    cite = [f"{s.publisher}, “{s.doc_title}”, {published}, paragraph {s.paragraph}"]
+    cite: list[str | html.A] = [f"{s.publisher}, “{s.doc_title}”, {published}, paragraph {s.paragraph}"]
     if isinstance(s.url, str):
         cite += [" — ", html.A("link", href=s.url, target="_blank", rel="noopener noreferrer")]
     return html.Div(

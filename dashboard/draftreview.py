@@ -64,8 +64,8 @@ def attach(app: Dash, dataset: Dataset) -> None:
     if draft is None:
         return
     review_href = app.get_relative_path(REVIEW_ROUTE)
-    layout = app.layout
-    layout.children = [banner(draft, review_href), *layout.children]  # type: ignore[union-attr]
+    layout: html.Div = app.layout  # Dash types it Any; the app sets dashboard.layout.layout's Div
+    layout.children = [banner(draft, review_href), *layout.children]
 
     @app.server.route(REVIEW_ROUTE, methods=["GET", "POST"])
     def draft_review():

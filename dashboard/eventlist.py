@@ -16,7 +16,8 @@ import pandas as pd
 from dash import html
 
 from conflictmap.table import Dataset
-from dashboard.figures import date_text, faction_colour, faction_label, place_text
+from dashboard.figures import date_text, faction_colour, faction_label, place_text, rows_by_id
+from dashboard.htmlprops import wildcard_props
 
 LIST_PAGE = 500
 
@@ -41,7 +42,7 @@ def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = 
         for eid, faction in passive[passive["event_id"].isin(ids)].itertuples(index=False):
             affected.setdefault(eid, []).append(faction)
     rows = []
-    for eid, row in ev.iterrows():
+    for eid, row in rows_by_id(ev):
         faction = row["primary_faction"]
         mark = (
             [html.Span(f"Affected only: {_faction_names(dataset, affected[eid])}", className="row-affected")]
@@ -69,7 +70,7 @@ def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = 
                 role="option",
                 tabIndex="-1",
                 title="Show this event on the map and timeline",
-                **{"data-event-id": eid, "aria-selected": "false"},
+                **wildcard_props({"data-event-id": eid, "aria-selected": "false"}),
             )
         )
     return rows

@@ -12,8 +12,11 @@ of the filtered table and the view state, importable without Dash.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 
+from conflictmap.dates import describe_date
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS
 from dashboard.symbols import VAGUE_DATES, plotly_symbol
@@ -24,8 +27,8 @@ SELECTED_COLOUR = "#1b1b1b"
 UNATTRIBUTED_COLOUR = "#777777"
 
 __all__ = [
-    "FONT", "VAGUE_DATES", "date_text", "esc", "faction_colour", "hover_text", "place_text", "plotly_symbol",
-    "prepare_view",
+    "FONT", "VAGUE_DATES", "date_text", "esc", "event_row", "faction_colour", "hover_text", "place_text",
+    "plotly_symbol", "prepare_view", "rows_by_id",
 ]  # fmt: skip
 
 
@@ -34,22 +37,27 @@ def esc(text) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def event_row(dataset: Dataset, event_id: str) -> pd.Series:
+    """The row of one event (KeyError for an id not in the table).
+
+    ``.loc`` of a label is typed "a row or a frame": a frame only when the label repeats, which a
+    loaded table never has (events.py refuses duplicate ids), so a frame here is an error, not a case.
+    """
+    row = dataset.events.loc[event_id]
+    if not isinstance(row, pd.Series):
+        raise KeyError(f"event id {event_id!r} names more than one event")
+    return row
+
+
+def rows_by_id(events: pd.DataFrame) -> Iterator[tuple[str, pd.Series]]:
+    """Each event's id and row, in table order (``iterrows`` types the id as any hashable; it is a str)."""
+    for event_id, row in events.iterrows():
+        yield str(event_id), row
+
+
 def date_text(row) -> str:
-    """How an event's date is worded for people, with what is known and what is not."""
-    try:
-        from conflictmap.dates import describe_date
-    except ImportError:  # the wording module arrives with the events-model work
-        describe_date = None
-    start, end, precision = row["date_start"], row["date_end"], row["date_precision"]
-    if describe_date is not None:
-        return describe_date(start, end, precision)
-    if precision == "reported":
-        return f"on or before {start:%a %d %b %Y} (date of report)"
-    if precision == "by":
-        return f"by {start:%a %d %b %Y} (no later than)"
-    if start == end:
-        return f"{start:%a %d %b %Y}"
-    return f"{start:%d %b} – {end:%d %b %Y} ({precision}, day unknown)"
+    """How an event's date is worded for people, with what is known and what is not (one wording everywhere)."""
+    return describe_date(row["date_start"], row["date_end"], row["date_precision"])
 
 
 def place_text(row) -> str:

@@ -148,7 +148,8 @@ class DownloadPool:
         queue = self.cache.get(QUEUE_KEY, {})
         return queue if isinstance(queue, dict) else {}
 
-    def _edit_queue(self, change: Callable[[dict[int, int]], None]) -> None:
+    def _edit_queue(self, change: Callable[[dict[int, int]], object]) -> None:
+        """Apply ``change`` to the shared queue in one transaction (what it returns is ignored)."""
         with self.cache.transact():
             queue = self._queue()
             change(queue)
@@ -325,12 +326,10 @@ def _run_job(job_fn: Callable, key: str, progress_key: str, args, context) -> No
 def _forget_parent_browser() -> None:
     """A forked job starts its own Chromium: the parent's browser thread does not exist in it."""
     import sys
-    import threading
 
-    browser = sys.modules.get("dashboard.exports.browser")
+    browser = sys.modules.get("dashboard.exports.browser")  # only if loaded: a job that never renders skips it
     if browser is not None:
-        browser._session = None
-        browser._session_lock = threading.Lock()  # it may have been held by another thread at the fork
+        browser.forget_session_after_fork()
 
 
 os.register_at_fork(after_in_child=_forget_parent_browser)

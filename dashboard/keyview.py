@@ -68,11 +68,11 @@ def faction_key(dataset: Dataset, counts: pd.Series, limit: int = KEY_FACTIONS) 
     their colour and count, then the rest folded behind "N more"."""
     if counts.empty:
         return [html.P("No events in view", className="muted key-empty")]
-    rows = [_faction_row(dataset, f, int(n)) for f, n in counts.iloc[:limit].items()]
+    rows = [_faction_row(dataset, str(f), int(n)) for f, n in counts.iloc[:limit].items()]
     out: list = [html.Ul(rows, className="key-list key-factions")]
     rest = counts.iloc[limit:]
     if len(rest):
-        folded = [_faction_row(dataset, f, int(n)) for f, n in rest.iloc[:KEY_FACTIONS_FOLDED].items()]
+        folded = [_faction_row(dataset, str(f), int(n)) for f, n in rest.iloc[:KEY_FACTIONS_FOLDED].items()]
         beyond = len(rest) - len(folded)
         if beyond:
             folded.append(html.Li(f"… and {beyond:,} more: filter by faction to see them", className="muted"))

@@ -12,6 +12,7 @@ from conflictmap.briefing import Briefing
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS
 from dashboard.controlpanel import control_section
+from dashboard.htmlprops import wildcard_props
 from dashboard.legend import legend
 from dashboard.plotconfig import LANES_CONFIG, MAP_CONFIG, STRIP_CONFIG
 from dashboard.timeline import STRIP_HEIGHT
@@ -92,7 +93,7 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
             html.Header(
                 [
                     html.H1(["conflictmap ", html.Span(dataset.title, className="dataset-title")]),
-                    html.Div(id="event-count", role="status", **{"aria-live": "polite"}),
+                    html.Div(id="event-count", role="status", **wildcard_props({"aria-live": "polite"})),
                     _briefing_menu(briefings),
                 ],
                 className="topbar",
@@ -123,13 +124,17 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
                                                 className="map-button",
                                                 title="Fit the map to the events shown",
                                             ),
-                                            html.Div(id="scale-bar", className="scale-bar", **{"aria-hidden": "true"}),
+                                            html.Div(
+                                                id="scale-bar",
+                                                className="scale-bar",
+                                                **wildcard_props({"aria-hidden": "true"}),
+                                            ),
                                         ],
                                     ),
                                     legend(dataset),
                                 ],
                                 className="map-panel",
-                                **{"data-style-url": style_url},
+                                **wildcard_props({"data-style-url": style_url}),
                             ),
                             html.Div(
                                 [
@@ -159,7 +164,10 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
                         [
                             control_section(dataset),  # issue 17: who holds what (dashboard/controlpanel.py)
                             html.Section(
-                                id="event-detail", className="detail", tabIndex="0", **{"aria-label": "Event details"}
+                                id="event-detail",
+                                className="detail",
+                                tabIndex="0",
+                                **wildcard_props({"aria-label": "Event details"}),
                             ),
                             html.Section(
                                 [
@@ -168,7 +176,7 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
                                         id="event-list",
                                         className="event-list",
                                         role="listbox",
-                                        **{"aria-labelledby": "event-list-heading"},
+                                        **wildcard_props({"aria-labelledby": "event-list-heading"}),
                                     ),
                                     html.Div(id="event-list-more"),
                                 ],
@@ -286,7 +294,7 @@ def _filters(dataset: Dataset, types_present) -> html.Aside:
             ),
             html.Div(
                 [
-                    html.Span(id="download-status", role="status", **{"aria-live": "polite"}),
+                    html.Span(id="download-status", role="status", **wildcard_props({"aria-live": "polite"})),
                     html.Button("Cancel", id="download-cancel", className="button", hidden=True),
                 ],
                 className="download-job hint",
@@ -299,7 +307,7 @@ def _filters(dataset: Dataset, types_present) -> html.Aside:
             ),
         ],
         className="filters",
-        **{"aria-label": "Filters"},
+        **wildcard_props({"aria-label": "Filters"}),
     )
 
 
@@ -343,5 +351,5 @@ def _presenter() -> html.Aside:
             dcc.Link("Leave the briefing: explore all events", href="/", className="leave"),
         ],
         className="presenter",
-        **{"aria-label": "Briefing"},
+        **wildcard_props({"aria-label": "Briefing"}),
     )

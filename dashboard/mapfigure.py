@@ -249,9 +249,11 @@ def _coords(values) -> list[float]:
 
 def _ring_trace(meta: str, markers: pd.DataFrame, event_id: str | None) -> dict:
     """An emphasis ring (the selected or hovered event); the browser moves it without a server trip."""
-    lat, lon = [None], [None]
+    lat: list[float | None] = [None]
+    lon: list[float | None] = [None]
     if event_id is not None and event_id in markers.index:
-        lat, lon = [float(markers.at[event_id, "lat"])], [float(markers.at[event_id, "lon"])]
+        ((y, x),) = markers.loc[[event_id], ["lat", "lon"]].to_numpy(dtype=float).tolist()
+        lat, lon = [y], [x]
     return {
         "type": "scattermap",
         "lat": lat,
@@ -387,7 +389,8 @@ def _leader_layers(markers: pd.DataFrame) -> list[dict]:
     spread = markers[markers["spread"].astype(bool)] if len(markers) else markers
     if spread.empty:
         return []
-    lines = [[[float(r.true_lon), float(r.true_lat)], [float(r.lon), float(r.lat)]] for r in spread.itertuples()]
+    ends = spread[["true_lon", "true_lat", "lon", "lat"]].to_numpy(dtype=float).tolist()
+    lines = [[[true_lon, true_lat], [lon, lat]] for true_lon, true_lat, lon, lat in ends]
     return [
         {
             "sourcetype": "geojson",

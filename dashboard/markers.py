@@ -199,7 +199,7 @@ def aggregate_cells(placed: pd.DataFrame, zoom: float, cell_px: float) -> pd.Dat
     top = top.sort_values(["n", "faction"], ascending=[False, True], kind="stable").drop_duplicates(["cx", "cy"])
     cells = cells.join(top.set_index(["cx", "cy"])["faction"])
     lat, lon = unproject(cells["x"].to_numpy(), cells["y"].to_numpy(), zoom)
-    span = np.maximum(cells["x1"] - cells["x0"], cells["y1"] - cells["y0"]).to_numpy()
+    span = np.maximum((cells["x1"] - cells["x0"]).to_numpy(), (cells["y1"] - cells["y0"]).to_numpy())
     with np.errstate(divide="ignore"):
         expand = np.where(span < 1e-6, MAX_ZOOM, np.minimum(MAX_ZOOM, zoom + np.log2(cell_px * 1.5 / span) + 0.25))
     expand = np.maximum(expand, zoom + 1.0)
@@ -229,7 +229,10 @@ def separate_badges(clusters: pd.DataFrame, zoom: float, gap_px: float = 2.0) ->
     merge moved a badge onto another."""
     if len(clusters) < 2:
         return clusters
-    rows = clusters.sort_values("count", ascending=False, kind="stable").to_dict("records")
+    rows = [
+        {str(column): value for column, value in record.items()}
+        for record in clusters.sort_values("count", ascending=False, kind="stable").to_dict("records")
+    ]
     x, y = project([r["lat"] for r in rows], [r["lon"] for r in rows], zoom)
     for r, px, py in zip(rows, x, y):
         r["_x"], r["_y"] = float(px), float(py)
@@ -262,8 +265,8 @@ def separate_badges(clusters: pd.DataFrame, zoom: float, gap_px: float = 2.0) ->
             n = o["count"] + r["count"]
             o["_x"] = (o["_x"] * o["count"] + r["_x"] * r["count"]) / n
             o["_y"] = (o["_y"] * o["count"] + r["_y"] * r["count"]) / n
-            both = o.get("members"), r.get("members")
-            o["members"] = list(both[0]) + list(both[1]) if all(isinstance(m, list) for m in both) else None
+            ours, theirs = o.get("members"), r.get("members")
+            o["members"] = [*ours, *theirs] if isinstance(ours, list) and isinstance(theirs, list) else None
             o["expand_zoom"] = min(float(o["expand_zoom"]), float(r["expand_zoom"]))
             o["count"] = n  # its grid cell may now be stale by a little: the next pass re-checks
             merges += 1

@@ -18,13 +18,18 @@ makes images, so no chart offers its own.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # the exports use these configs without loading Dash's components
+    from dash.dcc import Graph
+
 #: Modebar buttons that send data or open a page elsewhere; never shown.
 OUTBOUND_BUTTONS = ("sendChartToCloud", "sendDataToCloud", "editInChartStudio", "showLink")
 
 MAP_BUTTONS = ("pan2d", "select2d", "lasso2d")
 STRIP_BUTTONS = ("zoom2d", "pan2d", "select2d", "resetScale2d")
 
-_OFFLINE = {
+_OFFLINE: Graph.Config = {
     "displaylogo": False,
     "showSendToCloud": False,
     "showEditInChartStudio": False,
@@ -36,14 +41,16 @@ _OFFLINE = {
 }
 
 
-def graph_config(buttons: tuple[str, ...] = (), *, scroll_zoom: bool = False, show: bool | str = True) -> dict:
+def graph_config(
+    buttons: tuple[str, ...] = (), *, scroll_zoom: bool = False, show: Literal[True, False, "hover"] = True
+) -> Graph.Config:
     """A chart's config: only ``buttons`` in its modebar (none: no modebar), nothing outbound.
 
     ``show="hover"`` keeps the bar hidden until the pointer is over the chart.
     """
     if set(buttons) & set(OUTBOUND_BUTTONS):
         raise ValueError(f"outbound modebar buttons are never offered: {buttons}")
-    config: dict = {**_OFFLINE, "scrollZoom": scroll_zoom}
+    config: Graph.Config = {**_OFFLINE, "scrollZoom": scroll_zoom}
     if buttons and show:
         config["displayModeBar"] = show
         config["modeBarButtons"] = [list(buttons)]

@@ -104,3 +104,14 @@ def test_selecting_the_event_in_the_browser_stays_small_and_shows_more_on_demand
     assert len(description()) < TEXT_LIMIT + TEXT_STEP + 200
     assert driver.execute_script(largest) < TEXT_LIMIT + TEXT_STEP + 200_000
     assert_clean_console(driver)
+
+
+def test_each_actor_is_named_and_coloured_by_its_faction_and_one_the_table_lacks_reads_unattributed():
+    dataset = load_dataset(ROOT / "events.yaml")
+    actor = dataset.actors.index[dataset.actors["event_id"] == EVENT][0]
+    faction = dataset.actors.at[actor, "faction"]
+    name, colour = dataset.factions.at[faction, "name"], dataset.factions.at[faction, "colour"]
+    panel = panel_json(event_detail(dataset, EVENT))
+    assert f'"{name} "' in panel and f'"background": "{colour}"' in panel
+    dataset.actors.loc[actor, "faction"] = "no-such-faction"  # a store's actor outside its factions table
+    assert '"Unattributed "' in panel_json(event_detail(dataset, EVENT))

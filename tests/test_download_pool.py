@@ -127,3 +127,34 @@ def test_past_the_most_waiting_a_click_is_turned_away_with_a_message(tmp_path):
     assert cache.get(progress_key("extra2")) == [BUSY_MESSAGE]
     wait_until(lambda: cache.get("extra0") is not None)
     assert cache.get("extra1") is None and cache.get("extra2") is None
+
+
+def test_a_forked_job_starts_without_the_parents_browser_session_or_its_held_lock():
+    """A job forked while another thread of the worker holds the browser's lock (a render starting)
+    gets a free lock and no session: the parent's browser thread does not exist in the child."""
+    import threading
+
+    from dashboard.exports import browser
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with browser._session_lock:
+            held.set()
+            release.wait(10)
+
+    parent_session = browser._session
+    browser._session = object()  # type: ignore[assignment]  # a stand-in the child must not inherit
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        pid = os.fork()
+        if pid == 0:  # the child: no session, and the lock free
+            os._exit(0 if browser._session is None and browser._session_lock.acquire(timeout=5) else 1)
+    finally:
+        release.set()
+        holder.join()
+        browser._session = parent_session
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,10 @@ import pytest
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import keys_of, story_places
 from conflictmap.view import ViewState, filter_events
-from dashboard.mapfigure import bearing, frame_bounds, map_figure, map_traces
+from dashboard.figures import event_row, rows_by_id
+from dashboard.mapfigure import bearing, frame_bounds, map_figure, map_traces, placed_events
 from dashboard.mapstyle import map_style, url_source
-from dashboard.markers import layout_markers, project, unproject, zoom_for_bounds
+from dashboard.markers import layout_markers, project, separate_badges, unproject, zoom_for_bounds
 from dashboard.symbols import icon_name, plotly_symbol
 from dashboard.timeline import lanes_height, strip_figure, timeline_figure, timeline_positions
 
@@ -283,3 +285,47 @@ def test_export_style_bakes_what_the_view_shows(ds):
     halo = next(layer for layer in style["layers"] if layer["id"] == "story-halo")
     assert str(keys) in str(halo["filter"]).replace('"', "'") or all(k in str(halo["filter"]) for k in keys)
     assert "feature-state" not in str(halo["paint"])
+
+
+def test_the_selected_ring_sits_on_the_events_drawn_marker_and_is_empty_without_one(ds):
+    eid = "mekhan-positions-captured"
+    layout = layout_markers(placed_events(ds.events), zoom=6)
+    (ring,) = traces(map_figure(ds, ds.events, style="s", zoom=6, selected=eid), "selected")
+    assert (ring["lat"], ring["lon"]) == ([layout.markers.at[eid, "lat"]], [layout.markers.at[eid, "lon"]])
+    (empty,) = traces(map_figure(ds, ds.events, style="s", zoom=6), "selected")
+    assert (empty["lat"], empty["lon"]) == ([None], [None])
+
+
+def test_each_leader_line_joins_a_spread_marker_to_its_true_place(ds):
+    markers = layout_markers(placed_events(ds.events), zoom=7).markers
+    spread = markers[markers["spread"].astype(bool)]
+    fig = map_figure(ds, ds.events, style="s", zoom=7)
+    (leaders,) = [layer for layer in fig["layout"]["map"]["layers"] if layer["color"] == "#555555"]
+    lines = leaders["source"]["geometry"]["coordinates"]
+    expected = [[[r.true_lon, r.true_lat], [r.lon, r.lat]] for r in spread.itertuples()]
+    assert len(expected) >= 2
+    assert lines == expected
+
+
+def test_overlapping_badges_merge_their_members_unless_one_lists_none():
+    def badge(count, members):
+        return {"lat": 36.0, "lon": 39.0, "count": count, "members": members, "expand_zoom": 9.0, "faction": "f"}
+
+    listed = separate_badges(pd.DataFrame([badge(5, ["a", "b"]), badge(3, ["c"])]), zoom=6)
+    assert len(listed) == 1
+    assert sorted(listed.at[0, "members"]) == ["a", "b", "c"] and listed.at[0, "count"] == 8
+    unlisted = separate_badges(pd.DataFrame([badge(5, ["a", "b"]), badge(3, None)]), zoom=6)
+    assert unlisted.at[0, "members"] is None and unlisted.at[0, "count"] == 8
+
+
+def test_event_row_is_one_events_row_and_rows_by_id_give_str_ids_in_table_order(ds):
+    eid = "mekhan-positions-captured"
+    assert event_row(ds, eid).equals(ds.events.loc[eid])
+    with pytest.raises(KeyError):
+        event_row(ds, "no-such-event")
+    doubled = replace(ds, events=pd.concat([ds.events.loc[[eid]], ds.events.loc[[eid]]]))
+    with pytest.raises(KeyError, match="more than one event"):
+        event_row(doubled, eid)
+    pairs = list(rows_by_id(ds.events))
+    assert [i for i, _ in pairs] == list(ds.events.index)
+    assert all(isinstance(i, str) and row.equals(ds.events.loc[i]) for i, row in pairs[:5])

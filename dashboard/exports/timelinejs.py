@@ -11,7 +11,7 @@ import pandas as pd
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from dashboard.exports.common import attribution, citation, faction_name, sources_for
-from dashboard.figures import date_text, place_text
+from dashboard.figures import date_text, place_text, rows_by_id
 
 
 def _date(ts: pd.Timestamp) -> dict:
@@ -25,7 +25,7 @@ def _p(text: str) -> str:
 def timeline_document(dataset: Dataset, visible: pd.DataFrame, title: str | None = None) -> dict:
     attr = attribution(dataset)
     events = []
-    for eid, row in visible.iterrows():
+    for eid, row in rows_by_id(visible):
         parts = [_p(f"{date_text(row)} — {row['date_basis']}"), _p(f"Where: {place_text(row)}"), _p(row["description"])]
         for s in sources_for(dataset, eid):
             parts.append(f"<blockquote>{html.escape(s['quote'])}</blockquote>")
