@@ -284,6 +284,7 @@ def _cluster_traces(dataset, clusters: pd.DataFrame, aggregated: bool) -> list[d
         for n, f in zip(counts, clusters["faction"])
     ]
     return [
+        *badge_obstacles(clusters["lat"], clusters["lon"], sizes),
         {
             "type": "scattermap",
             "lat": _coords(clusters["lat"]),
@@ -298,8 +299,46 @@ def _cluster_traces(dataset, clusters: pd.DataFrame, aggregated: bool) -> list[d
             "hovertext": hover,
             "hoverinfo": "text",
             "showlegend": False,
-        }
+        },
     ]
+
+
+#: The sprite's icon cell (28 px at icon-size 1), which plotly scales by marker.size / 10.
+ICON_CELL_PX = 28
+#: Badge obstacles come in diameters rounded up to this step (plotly's symbol size is one per trace).
+OBSTACLE_STEP_PX = 4
+
+
+def badge_obstacles(lat: pd.Series, lon: pd.Series, diameters: np.ndarray) -> list[dict]:
+    """Invisible icons as big as each badge, so that labels avoid badges as they avoid event marks.
+
+    A badge is a circle layer, which MapLibre's collision index does not hold: a town's name could be
+    printed across it. Under each badge an icon of its size (opacity 0, allowed to overlap other marks,
+    never hidden) joins the index, and the labels placed after it take another side or yield. plotly
+    gives a symbol layer one size per trace, so diameters are rounded up to a few steps, one trace each.
+    """
+    steps = np.ceil(np.asarray(diameters, dtype=float) / OBSTACLE_STEP_PX) * OBSTACLE_STEP_PX
+    traces = []
+    for step in np.unique(steps):
+        pick = steps == step
+        traces.append(
+            {
+                "type": "scattermap",
+                "lat": _coords(lat[pick]),
+                "lon": _coords(lon[pick]),
+                "mode": "markers",
+                "meta": "badge-obstacle",
+                "marker": {
+                    "symbol": "cm-circle",
+                    "size": round(float(step) * 10 / ICON_CELL_PX, 2),
+                    "opacity": 0,
+                    "allowoverlap": True,
+                },
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
+    return traces
 
 
 def _short_count(n: int) -> str:

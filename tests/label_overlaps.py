@@ -4,7 +4,9 @@ MapLibre keeps the boxes it placed in its collision index (one box per label's
 text, per icon). Read in the browser (``PLACED_BOXES_JS``), each box names its
 layer: the plotly trace layers are the event marks (icons, badges, arrowheads),
 the style's symbol layers are labels (their small icons, the place and town
-dots, are told apart by size). ``overlaps`` then counts, in page pixels:
+dots, are told apart by size). Cluster badges are circle layers, which the
+index does not hold: their circles are read from the figure. ``overlaps``
+then counts, in page pixels:
 
 * a label over another label,
 * a label over a mark (an event icon, a badge, an arrowhead),
@@ -53,6 +55,16 @@ PLACED_BOXES_JS = """
     const small = (x2 - x1) <= 22 && Math.abs((x2 - x1) - (y2 - y1)) < 3;  // a place or town dot
     boxes.push({layer: layer, id: key.bucketInstanceId + ':' + key.featureIndex,
                 kind: mark ? 'mark' : (small ? 'dot' : 'label'), x1: x1, y1: y1, x2: x2, y2: y2});
+  }
+  // Badges are circle layers, outside the collision index: their circles, from the figure.
+  for (const t of (gd.data || [])) {
+    if (t.meta !== 'cluster') continue;
+    const sizes = (t.marker || {}).size;
+    for (let i = 0; i < (t.lat || []).length; i++) {
+      const p = map.project([t.lon[i], t.lat[i]]);
+      const r = 0.8 * (Array.isArray(sizes) ? sizes[i] : sizes) / 2;  // the square inside the circle, about
+      boxes.push({layer: 'badge', id: 'badge:' + i, kind: 'mark', x1: p.x - r, y1: p.y - r, x2: p.x + r, y2: p.y + r});
+    }
   }
   const canvas = map.getCanvas().getBoundingClientRect();
   const furniture = [];
