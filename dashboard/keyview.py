@@ -2,8 +2,9 @@
 
 A Key listing every faction of an import (hundreds, for an ACLED country) is a
 long scrolling list over the densest area and explains colours the map does not
-show. So the Key lists the factions whose colour the map draws now: the primary
-faction of each event the filters keep and the map's bounds hold, most events
+show. So the Key lists the factions whose colour is drawn now: the primary
+faction of each event the filters keep that the map's bounds hold (or that has
+no place, and so is on the timeline only), most events
 first, the first few with their colour and the rest folded behind "N more".
 The counting is a plain function (``faction_counts``), tested without Dash.
 """
@@ -32,14 +33,15 @@ def faction_counts(events: pd.DataFrame, bounds: Sequence[float] | None = None) 
     """Events per primary faction ("" for none), most first, ties by faction id.
 
     ``bounds`` ([west, south, east, north]) keeps the events whose map point lies
-    inside; events with no place are never "in view" when bounds are given.
+    inside, and those with no place, which the timeline shows in their colour.
     """
     factions = events["primary_faction"]
     if bounds is not None and len(events):
         w, s, e, n = (float(v) for v in bounds)
         lat = events["map_lat"].to_numpy(dtype=float, na_value=np.nan)
         lon = events["map_lon"].to_numpy(dtype=float, na_value=np.nan)
-        inside = (lat >= s) & (lat <= n) & (lon >= w) & (lon <= e)
+        # An event with no place is on the timeline (in its faction's colour) whatever the map shows.
+        inside = ((lat >= s) & (lat <= n) & (lon >= w) & (lon <= e)) | np.isnan(lat) | np.isnan(lon)
         factions = factions[inside]
     counts = factions.fillna(UNATTRIBUTED).astype(str).value_counts()
     if counts.empty:

@@ -34,11 +34,12 @@ def test_counts_are_most_first_ties_by_id_and_events_with_no_faction_are_their_o
     assert list(counts.items()) == [("c", 2), ("", 1), ("a", 1), ("b", 1)]
 
 
-def test_bounds_keep_the_events_inside_and_never_an_event_with_no_place():
+def test_bounds_keep_the_events_inside_and_those_with_no_place_which_the_timeline_shows():
     ev = events([("a", 35, 40), ("b", 36.5, 40), ("c", np.nan, np.nan), ("a", 35.2, 40.2)])
-    assert dict(faction_counts(ev, [39.5, 34.5, 40.5, 35.5])) == {"a": 2}
+    assert dict(faction_counts(ev, [39.5, 34.5, 40.5, 35.5])) == {"a": 2, "c": 1}
     assert dict(faction_counts(ev)) == {"a": 2, "b": 1, "c": 1}
-    assert faction_counts(ev, [0, 0, 1, 1]).empty
+    assert dict(faction_counts(ev, [0, 0, 1, 1])) == {"c": 1}
+    assert faction_counts(ev.iloc[[0, 1]], [0, 0, 1, 1]).empty
 
 
 def test_the_bundled_key_follows_a_filter_and_the_map_bounds():
@@ -76,5 +77,6 @@ def test_many_factions_show_the_first_few_and_fold_the_rest_behind_n_more():
 
 def test_no_events_in_view_says_so():
     dataset = load_dataset(ROOT / "events.yaml")
-    (only,) = faction_key(dataset, faction_counts(dataset.events, [0, 0, 1, 1]))
+    placed = dataset.events[dataset.events["map_lat"].notna()]
+    (only,) = faction_key(dataset, faction_counts(placed, [0, 0, 1, 1]))
     assert text_of(only) == "No events in view"
