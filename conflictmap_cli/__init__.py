@@ -3,7 +3,7 @@
 Layers, each importing only those below it::
 
     conflictmap_cli      the command line (this package)
-    dashboard            the Dash app, its exports, and the serve/export commands
+    dashboard            the Dash app, its exports, serving it (no argument parsing)
     conflictmap, geodata the core: events model, tables, geocoding, view state
 
 All command-line parsing of the product lives here, a module per command
