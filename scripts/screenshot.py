@@ -1,7 +1,9 @@
 """Take the README screenshots from the running app, offline, in headless Chromium.
 
-    python scripts/screenshot.py            # docs/screenshot.png, docs/zoomed.png, docs/briefing.png
-    python scripts/screenshot.py --query '?event=raqqa-falls-to-sdf' -o shot.png   # one picture
+    python -m scripts.screenshot            # docs/screenshot.png, docs/zoomed.png, docs/briefing.png
+    python -m scripts.screenshot --query '?event=raqqa-falls-to-sdf' -o shot.png   # one picture
+
+(from the repository root; ``python scripts/screenshot.py`` works as well).
 
 Starts `conflictmap serve` on a free loopback port, opens the page in a
 Chromium that can resolve only loopback (so the pictures prove the offline
@@ -25,7 +27,24 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))  # label_overlaps: the measure the browser tests use
+
+
+def label_overlaps():
+    """tests/label_overlaps.py, the measure the browser tests use, loaded from its file.
+
+    tests/ is not a package (pytest runs it as a folder of files), so it is loaded by path
+    rather than by putting tests/ on ``sys.path``.
+    """
+    import importlib.util
+
+    name = "label_overlaps"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "label_overlaps.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # before running it: its dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def free_port() -> int:
@@ -106,11 +125,10 @@ def take(driver, url: str, output: Path, camera: dict | None = None) -> None:
     time.sleep(1.5)  # let label fades settle
     output.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(output))
-    from label_overlaps import key_coverage, measure, summary
-
+    measure = label_overlaps()
     print(
-        f"wrote {output}: overlaps {summary(measure(driver)) or 'none'},"
-        f" Key covers {key_coverage(driver):.0%} of the map"
+        f"wrote {output}: overlaps {measure.summary(measure.measure(driver)) or 'none'},"
+        f" Key covers {measure.key_coverage(driver):.0%} of the map"
     )
 
 

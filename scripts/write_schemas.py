@@ -4,6 +4,11 @@ The schemas are generated from the models in conflictmap/schema.py, which
 also validate; run this after changing a model or the vocabulary, and commit
 the result. ``--check`` exits 1, naming the stale files, when the committed
 copies differ from what the code generates (tests/test_schema.py checks the same).
+
+    python -m scripts.write_schemas [--check]     # from the repository root
+
+It imports conflictmap as installed (``scripts/dev.py`` installs it editable), so
+``python scripts/write_schemas.py`` works too.
 """
 
 from __future__ import annotations
@@ -12,10 +17,9 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from conflictmap.schema import schema_texts, write_schema_files
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             if not (args.folder / name).exists() or (args.folder / name).read_text(encoding="utf-8") != text
         ]
         for name in stale:
-            print(f"{args.folder / name}: stale; run python scripts/write_schemas.py", file=sys.stderr)
+            print(f"{args.folder / name}: stale; run python -m scripts.write_schemas", file=sys.stderr)
         return 1 if stale else 0
     for path in write_schema_files(args.folder):
         print(f"{path}: written")

@@ -27,6 +27,13 @@ EVENTS = REPO / "events.yaml"
 BRIEFING = "deir-ez-zor-october-2017"
 
 
+@pytest.fixture(scope="module")
+def dataset():
+    from conflictmap.pipeline import load_dataset
+
+    return load_dataset(EVENTS)
+
+
 def run(capsys, *argv) -> tuple[int, str, str]:
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
@@ -192,6 +199,46 @@ def test_unknown_values_list_the_known_ones(capsys, tmp_path):
     assert code == 1 and "unknown faction 'nobody' (known: " in err and "sdf" in err
 
 
+def test_every_value_the_link_would_ignore_is_an_error_worded_from_the_structured_notice(capsys, tmp_path):
+    """The export words its own messages from the view's notices (kind, parameter, value), never from the page's."""
+    out = tmp_path / "x.csv"
+    code, _, err = export(capsys, "csv", out, "--from", "26/10/2017", "--type", "battle,parade")
+    assert code == 1 and not out.exists()
+    assert err.splitlines() == [
+        "conflictmap export: unknown event type 'parade'; nothing written",
+        "conflictmap export: 'from=26/10/2017': not a date (YYYY-MM-DD); nothing written",
+    ]
+    code, _, err = export(capsys, "csv", out, "--from", "2017-10-26", "--to", "2017-10-01")
+    assert code == 1 and not out.exists()
+    assert (
+        err == "conflictmap export: Swapped the dates: 'from' 2017-10-26 was after 'to' 2017-10-01; nothing written\n"
+    )
+    code, _, err = export(capsys, "csv", out, "--from", "1800-01-01")
+    assert code == 1 and not out.exists()
+    assert err == (
+        "conflictmap export: Moved 'from' from 1800-01-01 to 2007-01-01: "
+        "the timeline shows 2007-01-01 to 2027-12-31; nothing written\n"
+    )
+
+
+def test_the_view_says_what_it_ignored_as_values(dataset):
+    from conflictmap.view import ViewNotice, parse_view_state
+
+    state = parse_view_state("faction=sdf,nobody&from=26/10/2017&to=1800-01-01&lanes=diagonal", dataset)
+    assert state.factions == ("sdf",)
+    assert [(n.kind, n.parameter, n.value, n.detail) for n in state.ignored] == [
+        ("unknown", "faction", "nobody", ""),
+        ("not-a-date", "from", "26/10/2017", ""),
+        ("moved", "to", "1800-01-01", "2007-01-01"),
+        ("unknown", "lanes", "diagonal", ""),
+    ]
+    assert state.notices == tuple(n.text for n in state.ignored)  # the page's sentences, unchanged
+    assert state.notices[0] == "Ignored unknown faction 'nobody' in the link."
+    many = parse_view_state("faction=" + ",".join(f"nobody{i}" for i in range(8)), dataset)
+    assert len(many.ignored) == 8 and len(many.notices) == 6 and many.notices[-1] == "… and 3 more ignored."
+    assert all(isinstance(n, ViewNotice) for n in many.ignored)
+
+
 def test_side_filters_like_the_app(capsys, tmp_path):
     from conflictmap.pipeline import load_dataset
     from conflictmap.view import filter_events, parse_view_state
@@ -207,7 +254,7 @@ def test_side_filters_like_the_app(capsys, tmp_path):
 
 
 def test_query_string_is_the_apps_url():
-    from dashboard.exports.cli import query_string
+    from dashboard.exports.request import query_string
 
     args = argparse.Namespace(
         faction="sdf,daesh",
@@ -268,6 +315,45 @@ def test_serve_without_an_argument_finds_the_bundled_example(tmp_path, monkeypat
     assert (found.parent / "seeds").is_dir() and (found.parent / "briefings").is_dir()
     (tmp_path / "events.yaml").write_text("format: conflictmap/events@1\n", encoding="utf-8")
     assert default_events_path() == Path("events.yaml")  # the current folder's own file comes first
+
+
+# ---------------------------------------------------------------- one command line
+
+
+def test_every_command_that_shows_progress_has_the_same_flag():
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    helps = {
+        name: next(a.help for a in sub._actions if "--progress" in a.option_strings)
+        for name, sub in commands.items()
+        if any("--progress" in a.option_strings for a in sub._actions)
+    }
+    assert {"geocode", "import", "export"} <= set(helps)
+    assert len(set(helps.values())) == 1, helps
+
+
+def test_validate_does_not_import_the_app():
+    """serve and export import Dash and plotly only when they run: `conflictmap validate` stays fast."""
+    probe = (
+        "import sys\n"
+        "from conflictmap_cli import main\n"
+        f"code = main(['validate', {str(EVENTS)!r}])\n"
+        "heavy = sorted(m for m in ('dash', 'plotly', 'dashboard.app') if m in sys.modules)\n"
+        "print(code, heavy)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "0 []"
+
+
+def test_a_typed_error_is_a_message_and_a_bug_is_a_traceback(capsys):
+    from conflictmap.errors import ConflictmapError
+    from conflictmap_cli.common import EXIT_INTERRUPTED, EXIT_INVALID, report_error
+
+    assert report_error(ConflictmapError("the file is gone")) == EXIT_INVALID
+    assert capsys.readouterr().err == "conflictmap: the file is gone\n"
+    assert report_error(KeyboardInterrupt()) == EXIT_INTERRUPTED
+    assert report_error(ZeroDivisionError("a bug")) is None and capsys.readouterr().err == ""
 
 
 # ---------------------------------------------------------------- progress

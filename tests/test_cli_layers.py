@@ -59,16 +59,17 @@ def _lint_imports(folder: Path, config: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_layer_contract_refuses_an_import_reaching_up(tmp_path):
-    """The contract in pyproject.toml, run over four small packages of our names: a core module
-    importing the app inside a function, as ours do for their lazy imports, breaks it."""
+def _our_contracts_over_empty_packages(tmp_path: Path) -> Path:
+    """pyproject.toml's import-linter settings in ``tmp_path``, beside four empty packages of our names."""
     settings = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
-    config = tmp_path / "pyproject.toml"  # the same contracts; JSON lists of strings are TOML too
+    config = tmp_path / "pyproject.toml"
+    # Each setting is a string, a boolean or a list of strings, written as JSON (TOML reads them alike).
+    top = {k: v for k, v in settings.items() if k != "contracts"}
     config.write_text(
-        f"[tool.importlinter]\nroot_packages = {json.dumps(settings['root_packages'])}\n"
+        "[tool.importlinter]\n"
+        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in top.items())
         + "".join(
-            f"[[tool.importlinter.contracts]]\nname = {json.dumps(c['name'])}\ntype = {json.dumps(c['type'])}\n"
-            f"layers = {json.dumps(c['layers'])}\n"
+            "[[tool.importlinter.contracts]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in c.items())
             for c in settings["contracts"]
         ),
         encoding="utf-8",
@@ -76,9 +77,26 @@ def test_the_layer_contract_refuses_an_import_reaching_up(tmp_path):
     for package in ("conflictmap_cli", "dashboard", "conflictmap", "geodata"):
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
+    return config
+
+
+def test_the_layer_contract_refuses_an_import_reaching_up(tmp_path):
+    """The contract in pyproject.toml, run over four small packages of our names: a core module
+    importing the app inside a function, as ours do for their lazy imports, breaks it."""
+    config = _our_contracts_over_empty_packages(tmp_path)
     (tmp_path / "conflictmap_cli" / "main.py").write_text("import dashboard\nimport conflictmap\n")
     (tmp_path / "conflictmap" / "table.py").write_text("import geodata\n")
     assert _lint_imports(tmp_path, config).returncode == 0
     (tmp_path / "geodata" / "online.py").write_text("def later():\n    from conflictmap import table\n")
     broken = _lint_imports(tmp_path, config)
     assert broken.returncode == 1 and "geodata.online -> conflictmap.table" in broken.stdout, broken.stdout
+
+
+def test_the_contracts_refuse_argparse_outside_the_command_line(tmp_path):
+    """The second contract: a core module parsing arguments (even inside a function) breaks it."""
+    config = _our_contracts_over_empty_packages(tmp_path)
+    (tmp_path / "conflictmap_cli" / "main.py").write_text("import argparse\nimport dashboard\n")
+    assert _lint_imports(tmp_path, config).returncode == 0
+    (tmp_path / "dashboard" / "commands.py").write_text("def register():\n    import argparse\n")
+    broken = _lint_imports(tmp_path, config)
+    assert broken.returncode == 1 and "dashboard.commands -> argparse" in broken.stdout, broken.stdout

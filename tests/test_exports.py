@@ -351,7 +351,7 @@ def test_pptx(dataset, briefing, out_dir):
 @pytest.fixture
 def run_cli(monkeypatch, capsys):
     """conflictmap_cli.main with the export command registered (whether or not dashboard.commands does it yet)."""
-    from dashboard.exports.cli import register
+    from conflictmap_cli.export_command import register
 
     original = cli._register_app_commands
 

@@ -51,7 +51,7 @@ def work(tmp_path):
 
 @pytest.fixture
 def run_cli(monkeypatch, capsys):
-    from dashboard.exports.cli import register
+    from conflictmap_cli.export_command import register
 
     original = cli._register_app_commands
 

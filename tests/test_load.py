@@ -22,11 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "benchmarks" / "load_test.py"
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from load_test import (  # noqa: E402
+from benchmarks.load_test import (
     ACTIONS,
     FAST_FORMATS,
     KINDS,
@@ -37,6 +33,9 @@ from load_test import (  # noqa: E402
     percentile,
     view_key,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "load_test.py"
 
 
 def test_a_small_load_test_has_no_errors_and_exercises_every_request(tmp_path):

@@ -248,12 +248,12 @@ class FakeApp:
 @pytest.fixture
 def fake_serve(monkeypatch):
     import dashboard.app
-    import dashboard.commands
+    import dashboard.serving
 
     FakeApp.runs = []
     monkeypatch.setattr(dashboard.app, "create_app", lambda events: FakeApp())
     # The fake app binds nothing: whether port 8050 is free on this machine is not the question here.
-    monkeypatch.setattr(dashboard.commands, "check_port_free", lambda host, port: None)
+    monkeypatch.setattr(dashboard.serving, "check_port_free", lambda host, port: None)
     return FakeApp.runs
 
 

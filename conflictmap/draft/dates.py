@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -156,179 +157,269 @@ def _weekday_day_month(m: re.Match[str], kind: str, latest: dt.date, published: 
     return DateMention(m.group(0), m.start(), m.end(), kind, earliest, latest, "range", basis)
 
 
-def resolve(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+def _numeric(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """A numeric date, 2017-10-26."""
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    try:
+        day = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+    except ValueError:
+        return None
+    return DateMention(m.group(0), start, end, kind, day, day, "day", f"Date given in the text ({quoted}).")
+
+
+def _calendar_day(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """A day and month, with or without weekday and year: "Friday 20 October 2017", "October 20"."""
     pub = _words(published)
     quoted = f'"{m.group(0)}"'
     start, end = m.span()
-    if kind == "numeric":
-        try:
-            day = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
-        except ValueError:
-            return None
-        return DateMention(m.group(0), start, end, kind, day, day, "day", f"Date given in the text ({quoted}).")
-    if kind in ("weekday-day-month", "weekday-month-day", "day-month", "month-day"):
-        day_or_none = _day_month(published, m["text"], m["year"])
-        if day_or_none is None:
-            return None
-        day = day_or_none
-        basis = f"Date given in the text ({quoted})"
-        weekday = m.groupdict().get("wd")
-        if not m["year"] and weekday:
-            return _weekday_day_month(m, kind, day, published)
-        if not m["year"]:
-            basis += f", in the year of publication on {pub} or the one before"
-        if weekday and WEEKDAYS[day.weekday()] != weekday.lower():
-            basis += f"; note: {day.isoformat()} is a {day.strftime('%A')}, not a {weekday}"
-        return DateMention(m.group(0), start, end, kind, day, day, "day", basis + ".")
-    if kind == "part-of-month":
-        month = _month_number(m["month"])
-        year = int(m["year"]) if m["year"] else published.year
-        if not m["year"] and dt.date(year, month, 1) > published:
-            year -= 1
-        last_day = calendar.monthrange(year, month)[1]
-        part = m["part"].lower()
-        first_day, last_day_of_part = {
-            "early": (1, 10),
-            "the beginning of": (1, 10),
-            "the start of": (1, 10),
-            "mid": (11, 20),
-            "late": (21, last_day),
-            "the end of": (21, last_day),
-        }[part]
+    day_or_none = _day_month(published, m["text"], m["year"])
+    if day_or_none is None:
+        return None
+    day = day_or_none
+    basis = f"Date given in the text ({quoted})"
+    weekday = m.groupdict().get("wd")
+    if not m["year"] and weekday:
+        return _weekday_day_month(m, kind, day, published)
+    if not m["year"]:
+        basis += f", in the year of publication on {pub} or the one before"
+    if weekday and WEEKDAYS[day.weekday()] != weekday.lower():
+        basis += f"; note: {day.isoformat()} is a {day.strftime('%A')}, not a {weekday}"
+    return DateMention(m.group(0), start, end, kind, day, day, "day", basis + ".")
+
+
+def _part_of_month(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "early/mid/late October", "the end of October 2017": a third of the month."""
+    pub = _words(published)
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    month = _month_number(m["month"])
+    year = int(m["year"]) if m["year"] else published.year
+    if not m["year"] and dt.date(year, month, 1) > published:
+        year -= 1
+    last_day = calendar.monthrange(year, month)[1]
+    part = m["part"].lower()
+    first_day, last_day_of_part = {
+        "early": (1, 10),
+        "the beginning of": (1, 10),
+        "the start of": (1, 10),
+        "mid": (11, 20),
+        "late": (21, last_day),
+        "the end of": (21, last_day),
+    }[part]
+    return DateMention(
+        m.group(0),
+        start,
+        end,
+        kind,
+        dt.date(year, month, first_day),
+        dt.date(year, month, last_day_of_part),
+        "range",
+        f"{quoted}: taken as days {first_day} to {last_day_of_part} of the month, relative to publication on {pub}.",
+    )
+
+
+def _month_year(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "October 2017", "since October 2017": some day that month."""
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    month, year = _month_number(m["month"]), int(m["year"])
+    month_first = dt.date(year, month, 1)
+    month_last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    return DateMention(
+        m.group(0),
+        start,
+        end,
+        kind,
+        month_first,
+        month_last,
+        "month",
+        f"{quoted}: some day that month.",
+        since=m.group(0).lower().startswith("since"),
+    )
+
+
+def _last_week(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "last week": Monday to Sunday of the week before publication."""
+    pub = _words(published)
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    monday = published - dt.timedelta(days=published.weekday() + 7)
+    return DateMention(
+        m.group(0),
+        start,
+        end,
+        kind,
+        monday,
+        monday + dt.timedelta(days=6),
+        "week",
+        f"{quoted}, relative to publication on {pub}: Monday to Sunday of the week before. The article gives no day.",
+    )
+
+
+def _this_week(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "this week": the Monday of publication's week to the day of publication."""
+    pub = _words(published)
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    monday = published - dt.timedelta(days=published.weekday())
+    if monday == published:
+        return None
+    return DateMention(
+        m.group(0),
+        start,
+        end,
+        kind,
+        monday,
+        published,
+        "range",
+        f"{quoted}, relative to publication on {pub}: from the Monday of that week to the day of publication.",
+    )
+
+
+def _last_month(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "last month": the calendar month before publication."""
+    pub = _words(published)
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    previous = published.replace(day=1) - dt.timedelta(days=1)
+    return DateMention(
+        m.group(0),
+        start,
+        end,
+        kind,
+        previous.replace(day=1),
+        previous,
+        "month",
+        f"{quoted}, relative to publication on {pub}: the calendar month before.",
+    )
+
+
+def _this_month(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "this month": the first of the month to the day before publication."""
+    pub = _words(published)
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    if published.day == 1:
+        return None
+    return DateMention(
+        m.group(0),
+        start,
+        end,
+        kind,
+        published.replace(day=1),
+        published - dt.timedelta(days=1),
+        "range",
+        f"{quoted}, relative to publication on {pub}: from the first of the month to the day before.",
+    )
+
+
+def _ago(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "three days ago", "two weeks ago": counted back from publication."""
+    pub = _words(published)
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    n = _NUMBERS.get(m["n"].lower()) or int(m["n"])
+    days = n * (7 if m["unit"].lower().startswith("week") else 1)
+    day = published - dt.timedelta(days=days)
+    if days >= 7:  # "a week ago" is a way of speaking, not a count of days
         return DateMention(
             m.group(0),
             start,
             end,
             kind,
-            dt.date(year, month, first_day),
-            dt.date(year, month, last_day_of_part),
+            day - dt.timedelta(days=1),
+            day + dt.timedelta(days=1),
             "range",
-            f"{quoted}: taken as days {first_day} to {last_day_of_part} of the month, "
-            f"relative to publication on {pub}.",
+            f"{quoted}, relative to publication on {pub}: {day.isoformat()}, give or take a day.",
         )
-    if kind == "month-year":
-        month, year = _month_number(m["month"]), int(m["year"])
-        month_first = dt.date(year, month, 1)
-        month_last = dt.date(year, month, calendar.monthrange(year, month)[1])
-        return DateMention(
-            m.group(0),
-            start,
-            end,
-            kind,
-            month_first,
-            month_last,
-            "month",
-            f"{quoted}: some day that month.",
-            since=m.group(0).lower().startswith("since"),
-        )
-    if kind == "last-week":
-        monday = published - dt.timedelta(days=published.weekday() + 7)
-        return DateMention(
-            m.group(0),
-            start,
-            end,
-            kind,
-            monday,
-            monday + dt.timedelta(days=6),
-            "week",
-            f"{quoted}, relative to publication on {pub}: Monday to Sunday of the week before. "
-            "The article gives no day.",
-        )
-    if kind == "this-week":
-        monday = published - dt.timedelta(days=published.weekday())
-        if monday == published:
-            return None
-        return DateMention(
-            m.group(0),
-            start,
-            end,
-            kind,
-            monday,
-            published,
-            "range",
-            f"{quoted}, relative to publication on {pub}: from the Monday of that week to the day of publication.",
-        )
-    if kind == "last-month":
-        previous = published.replace(day=1) - dt.timedelta(days=1)
-        return DateMention(
-            m.group(0),
-            start,
-            end,
-            kind,
-            previous.replace(day=1),
-            previous,
-            "month",
-            f"{quoted}, relative to publication on {pub}: the calendar month before.",
-        )
-    if kind == "this-month":
-        if published.day == 1:
-            return None
-        return DateMention(
-            m.group(0),
-            start,
-            end,
-            kind,
-            published.replace(day=1),
-            published - dt.timedelta(days=1),
-            "range",
-            f"{quoted}, relative to publication on {pub}: from the first of the month to the day before.",
-        )
-    if kind == "ago":
-        n = _NUMBERS.get(m["n"].lower()) or int(m["n"])
-        days = n * (7 if m["unit"].lower().startswith("week") else 1)
-        day = published - dt.timedelta(days=days)
-        if days >= 7:  # "a week ago" is a way of speaking, not a count of days
-            return DateMention(
-                m.group(0),
-                start,
-                end,
-                kind,
-                day - dt.timedelta(days=1),
-                day + dt.timedelta(days=1),
-                "range",
-                f"{quoted}, relative to publication on {pub}: {day.isoformat()}, give or take a day.",
-            )
-        return DateMention(
-            m.group(0), start, end, kind, day, day, "day", f"{quoted}, relative to publication on {pub}."
-        )
-    if kind == "yesterday":
-        day = published - dt.timedelta(days=1)
-        return DateMention(
-            m.group(0), start, end, kind, day, day, "day", f"{quoted}, the day before publication on {pub}."
-        )
-    if kind == "today":
-        return DateMention(
-            m.group(0), start, end, kind, published, published, "day", f"{quoted}, the day of publication on {pub}."
-        )
-    if kind == "day-before":
-        if context is None:
-            return None
-        day = context - dt.timedelta(days=1)
-        return DateMention(
-            m.group(0),
-            start,
-            end,
-            kind,
-            day,
-            day,
-            "day",
-            f"{quoted}: the day before {context.isoformat()}, the date the article gives just before.",
-        )
-    if kind == "weekday":
-        weekday = WEEKDAYS.index(m["wd"].lower())
-        day = last_weekday(published, weekday)
-        when = "the day of publication" if day == published else f"the {m['wd']} before publication"
-        return DateMention(
-            m.group(0),
-            start,
-            end,
-            kind,
-            day,
-            day,
-            "day",
-            f'"{m["wd"]}": {when} on {pub}.',
-        )
-    return None
+    return DateMention(m.group(0), start, end, kind, day, day, "day", f"{quoted}, relative to publication on {pub}.")
+
+
+def _yesterday(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "yesterday": the day before publication."""
+    pub = _words(published)
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    day = published - dt.timedelta(days=1)
+    return DateMention(m.group(0), start, end, kind, day, day, "day", f"{quoted}, the day before publication on {pub}.")
+
+
+def _today(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "today": the day of publication."""
+    pub = _words(published)
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    return DateMention(
+        m.group(0), start, end, kind, published, published, "day", f"{quoted}, the day of publication on {pub}."
+    )
+
+
+def _day_before(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "the day before": the day before the date the article gave just before."""
+    quoted = f'"{m.group(0)}"'
+    start, end = m.span()
+    if context is None:
+        return None
+    day = context - dt.timedelta(days=1)
+    return DateMention(
+        m.group(0),
+        start,
+        end,
+        kind,
+        day,
+        day,
+        "day",
+        f"{quoted}: the day before {context.isoformat()}, the date the article gives just before.",
+    )
+
+
+def _weekday(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """ "on Tuesday": that weekday on or before publication."""
+    pub = _words(published)
+    start, end = m.span()
+    weekday = WEEKDAYS.index(m["wd"].lower())
+    day = last_weekday(published, weekday)
+    when = "the day of publication" if day == published else f"the {m['wd']} before publication"
+    return DateMention(
+        m.group(0),
+        start,
+        end,
+        kind,
+        day,
+        day,
+        "day",
+        f'"{m["wd"]}": {when} on {pub}.',
+    )
+
+
+#: Each kind of date phrase and the function that resolves it.
+_RESOLVERS: dict[str, Callable[[str, re.Match[str], dt.date, dt.date | None], DateMention | None]] = {
+    "numeric": _numeric,
+    "weekday-day-month": _calendar_day,
+    "weekday-month-day": _calendar_day,
+    "day-month": _calendar_day,
+    "month-day": _calendar_day,
+    "part-of-month": _part_of_month,
+    "month-year": _month_year,
+    "last-week": _last_week,
+    "this-week": _this_week,
+    "last-month": _last_month,
+    "this-month": _this_month,
+    "ago": _ago,
+    "yesterday": _yesterday,
+    "today": _today,
+    "day-before": _day_before,
+    "weekday": _weekday,
+}
+
+
+def resolve(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
+    """The dates a phrase of ``kind`` stands for, relative to ``published`` (and ``context``, the date the
+    article gave just before); None when the phrase names no date here (an impossible day, "this week" on a
+    Monday)."""
+    resolver = _RESOLVERS.get(kind)
+    return resolver(kind, m, published, context) if resolver else None
 
 
 def find_dates(text: str, published: dt.date, context: dt.date | None = None) -> list[DateMention]:

@@ -56,6 +56,9 @@ ACLED columns are kept as ``acled_*`` columns (fatalities as ``fatalities``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -166,80 +169,22 @@ class AcledConverter:
         self._inter: dict[str, int | None] = {}
 
     def convert(self, table: pa.Table, lines: np.ndarray) -> Converted:
-        n = table.num_rows
-        problems: list[RowProblem] = []
+        """One batch of ACLED rows as canonical columns, actor rows and extras, with every row's problems.
 
-        def col(name):
-            if name not in table.column_names:
-                return pa.nulls(n, TEXT)
-            column = table.column(name).combine_chunks()
-            if pa.types.is_binary(column.type):
-                from conflictmap.importers.rows import bad_utf8_rows
-
-                for row in bad_utf8_rows(column):
-                    problems.append(RowProblem(int(lines[row]), name, "not valid UTF-8 text", int(row)))
-                column = pa.array(
-                    [v.decode("utf-8", "replace") if v is not None else None for v in column.to_pylist()], TEXT
-                )
-            return pc.utf8_trim_whitespace(column)
-
-        def bad(mask, name, message):
-            """Record a problem for each row where ``mask`` is true; ``message(row)`` builds the text."""
-            for row in np.flatnonzero(mask):
-                problems.append(RowProblem(int(lines[row]), name, message(int(row)), int(row)))
-
-        def empty(array):
-            return pc.fill_null(pc.equal(pc.utf8_length(array), 0), True).to_numpy(zero_copy_only=False)
-
-        def values(array):
-            return array.to_pylist()
-
+        Each step checks its columns and records problems in the order the columns are read.
+        """
+        batch = _Batch(table, lines)
+        n, col, bad = batch.n, batch.col, batch.bad
         ids = col("event_id_cnty")
-        bad(empty(ids), "event_id_cnty", lambda r: "missing (every ACLED event has an id)")
-
-        # Dates: YYYY-MM-DD, else D Month YYYY.
-        raw_date = col("event_date")
-        date = pc.coalesce(_strict_date(raw_date, "%Y-%m-%d"), _strict_date(raw_date, "%d %B %Y"))
-        no_date = ~pc.is_valid(date).to_numpy(zero_copy_only=False)
-        raw_dates = values(raw_date) if no_date.any() else []  # only read when a row has no date
-        bad(no_date, "event_date", lambda r: f"{raw_dates[r]!r} is not a date (YYYY-MM-DD or D Month YYYY)")
-
+        bad(_empty(ids), "event_id_cnty", lambda r: "missing (every ACLED event has an id)")
+        raw_date, date, no_date = _event_dates(batch)
         time_code = _codes(col("time_precision"), (1, 2, 3))
         bad(time_code == 0, "time_precision", lambda r: f"{_shown(table, 'time_precision', r)} is not 1, 2 or 3")
         geo_code = _codes(col("geo_precision"), (1, 2, 3))
         bad(geo_code == 0, "geo_precision", lambda r: f"{_shown(table, 'geo_precision', r)} is not 1, 2 or 3")
-
         if "year" in table.column_names:
-            year = col("year")
-            given = ~empty(year)
-            year_num = _integers(year)
-            date_year = pc.year(date).to_numpy(zero_copy_only=False) if n else np.zeros(0)
-            date_year = np.where(no_date, -1, np.nan_to_num(date_year.astype(float), nan=-1)).astype(np.int64)
-            wrong = given & ~no_date & (year_num != date_year)
-            bad(wrong, "year", lambda r: f"{_shown(table, 'year', r)} does not match event_date {raw_date[r].as_py()}")
-
-        # Event types: the (type, sub-type) pair must be one ACLED defines.
-        event_type, sub_event = col("event_type"), col("sub_event_type")
-        pair = pc.binary_join_element_wise(pc.utf8_lower(event_type), pc.utf8_lower(sub_event), "\x1f")
-        encoded = pair.dictionary_encode()
-        known = [
-            ACLED_TYPES.get(tuple(v.split("\x1f"))) if v is not None else None for v in encoded.dictionary.to_pylist()
-        ]
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        unknown_type = np.array([k is None for k in known] or [True], dtype=bool)[codes] if n else np.zeros(0, bool)
-        bad(
-            unknown_type,
-            "sub_event_type",
-            lambda r: (
-                f"{sub_event[r].as_py()!r} is not an ACLED sub-event type of event type {event_type[r].as_py()!r}"
-            ),
-        )
-        type_ids = pa.array([k[0] if k else None for k in known], TEXT)
-        sub_ids = pa.array([k[1] if k else None for k in known], TEXT)
-        acled_labels = pa.array(
-            [ACLED_LABEL.get(k) if k else None for k in known],
-            TEXT,
-        )
+            _check_year(batch, raw_date, date, no_date)
+        types = _event_types(batch)
 
         # Coordinates.
         lat, lat_bad = _numbers(col("latitude"), -90, 90)
@@ -247,61 +192,21 @@ class AcledConverter:
         bad(lat_bad, "latitude", lambda r: f"{_shown(table, 'latitude', r)} is not a latitude (-90 to 90)")
         bad(lon_bad, "longitude", lambda r: f"{_shown(table, 'longitude', r)} is not a longitude (-180 to 180)")
         location = col("location")
-        bad(empty(location), "location", lambda r: "missing (ACLED names the place of every event)")
+        bad(_empty(location), "location", lambda r: "missing (ACLED names the place of every event)")
 
-        fatalities_raw = col("fatalities")
-        fatalities = _integers(fatalities_raw)
+        fatalities = _integers(col("fatalities"))
         bad(fatalities < 0, "fatalities", lambda r: f"{_shown(table, 'fatalities', r)} is not a whole number ≥ 0")
         timestamp = None
         if "timestamp" in table.column_names:
             ts_raw = col("timestamp")
             ts = _integers(ts_raw)
-            bad(~empty(ts_raw) & (ts < 0), "timestamp", lambda r: f"{_shown(table, 'timestamp', r)} is not a number")
+            bad(~_empty(ts_raw) & (ts < 0), "timestamp", lambda r: f"{_shown(table, 'timestamp', r)} is not a number")
             timestamp = pa.array(ts, pa.int64(), mask=ts < 0)
 
-        # Actors.
-        actor1, actor2 = col("actor1"), col("actor2")
-        inter1 = self._inter_codes(col("inter1"))
-        inter2 = self._inter_codes(col("inter2"))
-        no_actor1 = empty(actor1)
-        bad(no_actor1, "actor1", lambda r: "missing (every ACLED event has an actor 1)")
-        bad(~no_actor1 & (inter1 <= 0), "inter1", lambda r: _inter_message(table, "inter1", r))
-        has_actor2 = ~empty(actor2)
-        bad(has_actor2 & (inter2 <= 0), "inter2", lambda r: _inter_message(table, "inter2", r))
-        targeted = pc.is_in(pc.utf8_lower(event_type), pa.array(sorted(TARGETED))).to_numpy(zero_copy_only=False)
-        # Control over time (issue 17): in the territory sub-events actor 1 gains the place and actor 2 loses it.
-        targeted |= pc.is_in(pc.utf8_lower(sub_event), pa.array(sorted(CONTROL_SUB_EVENTS))).to_numpy(
-            zero_copy_only=False
-        )
-        role2 = np.where(targeted, 1, 0)  # ROLES_USED: 0 actor, 1 target
-        actors = _actor_rows(
-            [
-                (actor1, None, inter1, np.zeros(n, np.int64)),
-                (col("assoc_actor_1"), ";", inter1, np.zeros(n, np.int64)),
-                (actor2, None, inter2, role2),
-                (col("assoc_actor_2"), ";", inter2, role2),
-            ],
-            n,
-        )
-
+        actors, who = self._actors(batch, types)
         # Titles: "Armed clash in Hajin: Military Forces of Syria (2000-2024); Islamic State (Syria)".
-        who = pc.binary_join_element_wise(actor1, pc.if_else(pa.array(has_actor2), actor2, None), "; ")
-        who = pc.coalesce(who, actor1)
-        title = pc.binary_join_element_wise(sub_event, " in ", location, ": ", who, "")
-
-        week = time_code == 2
-        month = time_code == 3
-        day_ns = date.cast(pa.int32()).to_numpy(zero_copy_only=False) if n else np.zeros(0, np.int32)
-        day_ns = np.where(no_date, 0, np.nan_to_num(day_ns.astype(float))).astype(np.int64)
-        start_days = np.where(week, day_ns - 3, day_ns)
-        end_days = np.where(week, day_ns + 3, day_ns)
-        if month.any():
-            dates = day_ns[month].astype("datetime64[D]")
-            first = dates.astype("datetime64[M]")
-            start_days[month] = first.astype("datetime64[D]").astype(np.int64)
-            end_days[month] = ((first + 1).astype("datetime64[D]") - 1).astype(np.int64)
-        start = pa.array(start_days.astype(np.int32), pa.date32())
-        end = pa.array(end_days.astype(np.int32), pa.date32())
+        title = pc.binary_join_element_wise(types.sub_event, " in ", location, ": ", who, "")
+        start, end = _date_span(date, no_date, time_code, n)
 
         precision_text = pa.array([None, *DATE_PRECISION.values()], TEXT)
         basis_text = pa.array([None, *DATE_BASIS.values()], TEXT)
@@ -315,9 +220,9 @@ class AcledConverter:
         columns = {
             "id": ids,
             "title": title,
-            "type": pc.take(type_ids, encoded.indices),
-            "sub_type": pc.take(sub_ids, encoded.indices),
-            "acled_type": pc.take(acled_labels, encoded.indices),
+            "type": pc.take(types.type_ids, types.indices),
+            "sub_type": pc.take(types.sub_ids, types.indices),
+            "acled_type": pc.take(types.acled_labels, types.indices),
             "date_start": start,
             "date_end": end,
             "date_precision": pc.take(precision_text, pa.array(time_code)),
@@ -335,20 +240,41 @@ class AcledConverter:
             "published": published,
             "source_note": pc.binary_join_element_wise("ACLED source scale: ", scale, ""),
         }
-        extras = {
-            "fatalities": pa.array(np.maximum(fatalities, 0), pa.int64()),
-            "acled_time_precision": pa.array(time_code, pa.int8()),
-            "acled_geo_precision": pa.array(geo_code, pa.int8()),
-        }
-        for name in ("disorder_type", "interaction", "civilian_targeting", "iso", "region", "admin1", "admin2"):
-            extras[f"acled_{name}"] = _blank_as_null(col(name))
-        extras["acled_admin3"] = _blank_as_null(col("admin3"))
-        extras["acled_source_scale"] = scale
-        extras["acled_tags"] = _blank_as_null(col("tags"))
-        if timestamp is not None:
-            extras["acled_timestamp"] = timestamp
+        extras = _extras(batch, fatalities, time_code, geo_code, scale, timestamp)
         columns = {k: v for k, v in columns.items() if v is not None}
-        return Converted(n, columns, actors, extras, problems)
+        return Converted(n, columns, actors, extras, batch.problems)
+
+    def _actors(self, batch: _Batch, types: _EventTypes) -> tuple[pa.Table, pa.Array]:
+        """The actor rows of a batch (checked), and who each event names for its title ("A; B", or A alone).
+
+        Actor 2 is the target in the targeted event types and in the territory sub-events (issue 17:
+        actor 1 gains the place and actor 2 loses it); otherwise both are actors.
+        """
+        n, col, bad, table = batch.n, batch.col, batch.bad, batch.table
+        actor1, actor2 = col("actor1"), col("actor2")
+        inter1 = self._inter_codes(col("inter1"))
+        inter2 = self._inter_codes(col("inter2"))
+        no_actor1 = _empty(actor1)
+        bad(no_actor1, "actor1", lambda r: "missing (every ACLED event has an actor 1)")
+        bad(~no_actor1 & (inter1 <= 0), "inter1", lambda r: _inter_message(table, "inter1", r))
+        has_actor2 = ~_empty(actor2)
+        bad(has_actor2 & (inter2 <= 0), "inter2", lambda r: _inter_message(table, "inter2", r))
+        targeted = pc.is_in(pc.utf8_lower(types.event_type), pa.array(sorted(TARGETED))).to_numpy(zero_copy_only=False)
+        targeted |= pc.is_in(pc.utf8_lower(types.sub_event), pa.array(sorted(CONTROL_SUB_EVENTS))).to_numpy(
+            zero_copy_only=False
+        )
+        role2 = np.where(targeted, 1, 0)  # ROLES_USED: 0 actor, 1 target
+        actors = _actor_rows(
+            [
+                (actor1, None, inter1, np.zeros(n, np.int64)),
+                (col("assoc_actor_1"), ";", inter1, np.zeros(n, np.int64)),
+                (actor2, None, inter2, role2),
+                (col("assoc_actor_2"), ";", inter2, role2),
+            ],
+            n,
+        )
+        who = pc.binary_join_element_wise(actor1, pc.if_else(pa.array(has_actor2), actor2, None), "; ")
+        return actors, pc.coalesce(who, actor1)
 
     def _inter_codes(self, array: pa.Array) -> np.ndarray:
         """ACLED actor type per row: 1-8, 0 for blank, -1 for a value that is neither code nor type."""
@@ -361,6 +287,142 @@ class AcledConverter:
         table = np.array(codes or [0], dtype=np.int64)
         indices = encoded.indices.to_numpy(zero_copy_only=False)
         return table[indices] if len(indices) else np.zeros(0, np.int64)
+
+
+class _Batch:
+    """One batch of rows being converted: its columns, read trimmed, and the problems found in them."""
+
+    def __init__(self, table: pa.Table, lines: np.ndarray):
+        self.table = table
+        self.lines = lines
+        self.n = table.num_rows
+        self.problems: list[RowProblem] = []
+
+    def col(self, name: str) -> pa.Array:
+        """Column ``name`` as trimmed text (all null when absent); bytes that are not UTF-8 are a problem."""
+        if name not in self.table.column_names:
+            return pa.nulls(self.n, TEXT)
+        column = self.table.column(name).combine_chunks()
+        if pa.types.is_binary(column.type):
+            from conflictmap.importers.rows import bad_utf8_rows
+
+            for row in bad_utf8_rows(column):
+                self.problems.append(RowProblem(int(self.lines[row]), name, "not valid UTF-8 text", int(row)))
+            column = pa.array(
+                [v.decode("utf-8", "replace") if v is not None else None for v in column.to_pylist()], TEXT
+            )
+        return pc.utf8_trim_whitespace(column)
+
+    def bad(self, mask: np.ndarray, name: str, message: Callable[[int], str]) -> None:
+        """Record a problem for each row where ``mask`` is true; ``message(row)`` builds the text."""
+        for row in np.flatnonzero(mask):
+            self.problems.append(RowProblem(int(self.lines[row]), name, message(int(row)), int(row)))
+
+
+def _empty(array: pa.Array) -> np.ndarray:
+    """True where a text column is blank or null."""
+    return pc.fill_null(pc.equal(pc.utf8_length(array), 0), True).to_numpy(zero_copy_only=False)
+
+
+def _event_dates(batch: _Batch) -> tuple[pa.Array, pa.Array, np.ndarray]:
+    """event_date as read, as dates (YYYY-MM-DD, else D Month YYYY), and where it is not a date (a problem)."""
+    raw_date = batch.col("event_date")
+    date = pc.coalesce(_strict_date(raw_date, "%Y-%m-%d"), _strict_date(raw_date, "%d %B %Y"))
+    no_date = ~pc.is_valid(date).to_numpy(zero_copy_only=False)
+    raw_dates = raw_date.to_pylist() if no_date.any() else []  # only read when a row has no date
+    batch.bad(no_date, "event_date", lambda r: f"{raw_dates[r]!r} is not a date (YYYY-MM-DD or D Month YYYY)")
+    return raw_date, date, no_date
+
+
+def _check_year(batch: _Batch, raw_date: pa.Array, date: pa.Array, no_date: np.ndarray) -> None:
+    """A ``year`` given beside event_date must be its year."""
+    year = batch.col("year")
+    given = ~_empty(year)
+    year_num = _integers(year)
+    date_year = pc.year(date).to_numpy(zero_copy_only=False) if batch.n else np.zeros(0)
+    date_year = np.where(no_date, -1, np.nan_to_num(date_year.astype(float), nan=-1)).astype(np.int64)
+    wrong = given & ~no_date & (year_num != date_year)
+    batch.bad(
+        wrong,
+        "year",
+        lambda r: f"{_shown(batch.table, 'year', r)} does not match event_date {raw_date[r].as_py()}",
+    )
+
+
+@dataclass(frozen=True)
+class _EventTypes:
+    """The batch's (event type, sub-event type) pairs, dictionary-encoded, with our ids and ACLED's label."""
+
+    event_type: pa.Array
+    sub_event: pa.Array
+    indices: pa.Array  # per row, an index into the three arrays below
+    type_ids: pa.Array
+    sub_ids: pa.Array
+    acled_labels: pa.Array
+
+
+def _event_types(batch: _Batch) -> _EventTypes:
+    """Event types: the (type, sub-type) pair must be one ACLED defines (else a problem on sub_event_type)."""
+    event_type, sub_event = batch.col("event_type"), batch.col("sub_event_type")
+    pair = pc.binary_join_element_wise(pc.utf8_lower(event_type), pc.utf8_lower(sub_event), "\x1f")
+    encoded = pair.dictionary_encode()
+    known = [ACLED_TYPES.get(tuple(v.split("\x1f"))) if v is not None else None for v in encoded.dictionary.to_pylist()]
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    n = batch.n
+    unknown_type = np.array([k is None for k in known] or [True], dtype=bool)[codes] if n else np.zeros(0, bool)
+    batch.bad(
+        unknown_type,
+        "sub_event_type",
+        lambda r: f"{sub_event[r].as_py()!r} is not an ACLED sub-event type of event type {event_type[r].as_py()!r}",
+    )
+    return _EventTypes(
+        event_type,
+        sub_event,
+        encoded.indices,
+        pa.array([k[0] if k else None for k in known], TEXT),
+        pa.array([k[1] if k else None for k in known], TEXT),
+        pa.array([ACLED_LABEL.get(k) if k else None for k in known], TEXT),
+    )
+
+
+def _date_span(date: pa.Array, no_date: np.ndarray, time_code: np.ndarray, n: int) -> tuple[pa.Array, pa.Array]:
+    """First and last day per row: the day; the seven days centred on it (week); its calendar month (month)."""
+    week = time_code == 2
+    month = time_code == 3
+    day_ns = date.cast(pa.int32()).to_numpy(zero_copy_only=False) if n else np.zeros(0, np.int32)
+    day_ns = np.where(no_date, 0, np.nan_to_num(day_ns.astype(float))).astype(np.int64)
+    start_days = np.where(week, day_ns - 3, day_ns)
+    end_days = np.where(week, day_ns + 3, day_ns)
+    if month.any():
+        dates = day_ns[month].astype("datetime64[D]")
+        first = dates.astype("datetime64[M]")
+        start_days[month] = first.astype("datetime64[D]").astype(np.int64)
+        end_days[month] = ((first + 1).astype("datetime64[D]") - 1).astype(np.int64)
+    return pa.array(start_days.astype(np.int32), pa.date32()), pa.array(end_days.astype(np.int32), pa.date32())
+
+
+def _extras(
+    batch: _Batch,
+    fatalities: np.ndarray,
+    time_code: np.ndarray,
+    geo_code: np.ndarray,
+    scale: pa.Array,
+    timestamp: pa.Array | None,
+) -> dict[str, pa.Array]:
+    """ACLED's own columns, kept as ``acled_*`` (fatalities as ``fatalities``)."""
+    extras = {
+        "fatalities": pa.array(np.maximum(fatalities, 0), pa.int64()),
+        "acled_time_precision": pa.array(time_code, pa.int8()),
+        "acled_geo_precision": pa.array(geo_code, pa.int8()),
+    }
+    for name in ("disorder_type", "interaction", "civilian_targeting", "iso", "region", "admin1", "admin2"):
+        extras[f"acled_{name}"] = _blank_as_null(batch.col(name))
+    extras["acled_admin3"] = _blank_as_null(batch.col("admin3"))
+    extras["acled_source_scale"] = scale
+    extras["acled_tags"] = _blank_as_null(batch.col("tags"))
+    if timestamp is not None:
+        extras["acled_timestamp"] = timestamp
+    return extras
 
 
 def _inter_message(table: pa.Table, name: str, row: int) -> str:

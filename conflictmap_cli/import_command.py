@@ -1,12 +1,11 @@
-"""``conflictmap import FILE -o STORE``: the command line over conflictmap.importers.import_file."""
+"""``conflictmap import FILE -o STORE``: the options of ``conflictmap.importers.import_file``."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_INVALID = 0, 1
+from conflictmap_cli.common import EXIT_OK, add_progress_flag
 
 
 def register(subparsers) -> None:
@@ -34,39 +33,22 @@ def register(subparsers) -> None:
         "--groups", type=Path, metavar="GROUPS.yaml", help="actor name -> faction rules (default: the bundled file)"
     )
     p.add_argument("--mapping", type=Path, metavar="MAPPING.yaml", help="column mapping for --format csv/geojson")
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bar (default: on when stderr is a terminal)",
-    )
+    add_progress_flag(p)
     p.set_defaults(func=cmd_import)
 
 
-def cmd_import(args) -> int:
-    from conflictmap.importers import BadRowError, ImportInputError, import_file
+def cmd_import(args: argparse.Namespace) -> int:
+    """Bad rows and unreadable input are typed errors (BadRowError, ImportInputError): see common.report_error."""
+    from conflictmap.importers import import_file
 
-    try:
-        summary = import_file(
-            args.file,
-            args.output,
-            fmt=args.format,
-            on_error=args.on_error,
-            groups=args.groups,
-            mapping=args.mapping,
-            progress=args.progress,
-        )
-    except BadRowError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(
-            f"conflictmap: stopped at the first bad row, line {exc.problems[0].line} (--on-error fail); "
-            f"nothing was written. --on-error skip imports the other rows and lists every bad one.",
-            file=sys.stderr,
-        )
-        return EXIT_INVALID
-    except ImportInputError as exc:
-        print(exc.problem, file=sys.stderr)
-        return EXIT_INVALID
+    summary = import_file(
+        args.file,
+        args.output,
+        fmt=args.format,
+        on_error=args.on_error,
+        groups=args.groups,
+        mapping=args.mapping,
+        progress=args.progress,
+    )
     print(summary.line())
     return EXIT_OK

@@ -1,0 +1,67 @@
+"""Serving the app on this machine: the checks before binding, then Dash's server.
+
+The ``conflictmap serve`` command (``conflictmap_cli.serve_command``) reads its
+options and calls :func:`serve`; the rules about what may be served where live here.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from pathlib import Path
+
+from conflictmap.errors import ConflictmapError
+
+
+class PortUnavailableError(ConflictmapError):
+    """The address to serve on is taken or cannot be bound."""
+
+
+class UnsafeDebugError(ConflictmapError):
+    """Debug mode (which runs code for anyone who reaches it) asked for on an address others can reach."""
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Bind and release ``host:port`` so a taken port is reported before Dash says it is running."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise PortUnavailableError(f"cannot serve on --host {host!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As the server will: SO_REUSEADDR lets a port in TIME_WAIT be reused, never one that is listening.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortUnavailableError(
+                    f"port {port} on {host} is already in use (another `conflictmap serve`?); "
+                    f"stop it or choose another port with --port"
+                ) from None
+            raise PortUnavailableError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+
+
+def serve(events: Path | None, host: str, port: int, debug: bool, debug_on_public_interface: bool) -> None:
+    """Serve the app of ``events`` (default: ./events.yaml, else the bundled example) until interrupted.
+
+    Refuses, before loading anything, debug mode on an address other machines can
+    reach unless ``debug_on_public_interface``, and a port that is taken.
+    """
+    from conflictmap.paths import default_events_path
+    from dashboard.security import QuietRequestHandler, is_loopback
+
+    if debug and not is_loopback(host) and not debug_on_public_interface:
+        raise UnsafeDebugError(
+            f"refusing --debug on --host {host}: debug mode lets anyone who can reach "
+            "the server run code on this machine. Use --host 127.0.0.1, or add --debug-on-public-interface "
+            "if every machine that can reach this address is trusted."
+        )
+    from dashboard.app import create_app
+
+    check_port_free(host, port)
+    path = events or default_events_path()
+    app = create_app(path)
+    check_port_free(host, port)  # loading took a moment: check again just before binding
+    print(f"conflictmap: serving {path} at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)
