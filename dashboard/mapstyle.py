@@ -131,11 +131,27 @@ def map_style(
     sources["story-points"] = {"type": "geojson", "data": story_points, "promoteId": "key"}
     sources["story-areas"] = {"type": "geojson", "data": story_areas, "promoteId": "key"}
     shown = ["literal", visible_keys] if visible_keys is not None else None
-
-    def only_shown(expr):
-        return ["all", expr, ["in", ["get", "key"], shown]] if shown else expr
-
     layers = [
+        *_base_layers(),
+        *_uncertainty_layers(shown),
+        *_base_label_layers(boundaries),
+        *_town_layers(story_town_ids),
+        *_story_label_layers(label_size),
+    ]
+    if emphasised is not None:
+        _bake_emphasis(layers, emphasised)
+    return {
+        "version": 8,
+        "name": "conflictmap offline",
+        "sources": sources,
+        "sprite": source("sprite"),
+        "layers": layers,
+    }
+
+
+def _base_layers() -> list[dict]:
+    """Water, land, coast, lakes, rivers, first-level boundaries and country borders."""
+    return [
         {"id": "water", "type": "background", "paint": {"background-color": WATER}},
         {"id": "land", "type": "fill", "source": "land", "paint": {"fill-color": LAND, "fill-antialias": True}},
         {
@@ -173,7 +189,17 @@ def map_style(
             "layout": {"line-join": "round"},
             "paint": {"line-color": BORDER, "line-width": ["interpolate", ["linear"], ["zoom"], 2, 0.7, 8, 2.0]},
         },
-        # The story's uncertainty: faint until an event there is hovered or selected.
+    ]
+
+
+def _uncertainty_layers(shown: list | None) -> list[dict]:
+    """The story's uncertainty (area outlines, corridors, halos), faint until an event there is hovered
+    or selected; ``shown`` (a literal list of place keys) limits them to those places."""
+
+    def only_shown(expr: list) -> list:
+        return ["all", expr, ["in", ["get", "key"], shown]] if shown else expr
+
+    return [
         {
             "id": "story-area-fill",
             "type": "fill",
@@ -220,6 +246,12 @@ def map_style(
                 "circle-stroke-opacity": emphasis(0.95, 0.5),
             },
         },
+    ]
+
+
+def _base_label_layers(boundaries: list[str]) -> list[dict]:
+    """Country and province names (a province the story outlines is named by the story instead)."""
+    return [
         {
             "id": "country-labels",
             "type": "symbol",
@@ -247,6 +279,11 @@ def map_style(
             "paint": {"text-color": "#7d7d7d", "text-halo-color": LAND, "text-halo-width": 1.5},
         },
     ]
+
+
+def _town_layers(story_town_ids: list[str]) -> list[dict]:
+    """Towns by population tier (the story's own towns are labelled by the story layers)."""
+    layers = []
     # Towns, smallest tier first: MapLibre places the top layer's labels first, so big towns win collisions.
     for k, (floor, minzoom, size) in reversed(list(enumerate(TOWN_TIERS))):
         ceiling = TOWN_TIERS[k - 1][0] if k else None
@@ -280,7 +317,12 @@ def map_style(
                 },
             }
         )
-    layers += [
+    return layers
+
+
+def _story_label_layers(label_size: float) -> list[dict]:
+    """The story's names and dots, placed after the event marks (see TOWN_ANCHORS)."""
+    return [
         # Areas (regions, fields, corridors) are labelled in italics at their point; towns in bold.
         {
             "id": "story-area-labels",
@@ -325,59 +367,54 @@ def map_style(
             "paint": {"icon-color": STORY_INK},
         },
     ]
-    if emphasised is not None:
-        # A static rendering has no feature state: bake the emphasis into the paint instead.
-        chosen = ["in", ["get", "key"], ["literal", emphasised]]
-        for layer in layers:
-            for prop, value in list(layer.get("paint", {}).items()):
-                if (
-                    isinstance(value, list)
-                    and value[:1] == ["case"]
-                    and value[1][:2] == ["boolean", ["feature-state", "emphasis"]]
-                ):
-                    layer["paint"][prop] = ["case", chosen, value[2], value[3]]
-    return {
-        "version": 8,
-        "name": "conflictmap offline",
-        "sources": sources,
-        "sprite": source("sprite"),
-        "layers": layers,
-    }
+
+
+def _bake_emphasis(layers: list[dict], emphasised: list[str]) -> None:
+    """A static rendering has no feature state: bake the emphasis into the paint instead."""
+    chosen = ["in", ["get", "key"], ["literal", emphasised]]
+    for layer in layers:
+        for prop, value in list(layer.get("paint", {}).items()):
+            if (
+                isinstance(value, list)
+                and value[:1] == ["case"]
+                and value[1][:2] == ["boolean", ["feature-state", "emphasis"]]
+            ):
+                layer["paint"][prop] = ["case", chosen, value[2], value[3]]
 
 
 def story_features(places: pd.DataFrame, admin1: dict | None) -> tuple[dict, dict]:
     """GeoJSON of the story's places: label points (with halo radii) and area shapes."""
     shapes = {f["properties"]["id"]: f["geometry"] for f in (admin1 or {}).get("features", [])}
     points, areas = [], []
-    for order, row in enumerate(places.itertuples(index=False)):
+    for order, row in enumerate(places.to_dict("records")):  # plain values (Any), not typed tuples
         has_shape = corridor = False
-        if isinstance(row.boundary, str) and row.boundary in shapes:
-            areas.append(_feature(shapes[row.boundary], {"key": row.key, "kind": "boundary"}))
+        if isinstance(row["boundary"], str) and row["boundary"] in shapes:
+            areas.append(_feature(shapes[row["boundary"]], {"key": row["key"], "kind": "boundary"}))
             has_shape = True
-        elif isinstance(row.outline, (list, tuple)) and len(row.outline) >= 3:
-            ring = [[lon, lat] for lat, lon in row.outline]
+        elif isinstance(row["outline"], (list, tuple)) and len(row["outline"]) >= 3:
+            ring = [[lon, lat] for lat, lon in row["outline"]]
             ring = ring if ring[0] == ring[-1] else [*ring, ring[0]]
-            areas.append(_feature({"type": "Polygon", "coordinates": [ring]}, {"key": row.key, "kind": "outline"}))
+            areas.append(_feature({"type": "Polygon", "coordinates": [ring]}, {"key": row["key"], "kind": "outline"}))
             has_shape = True
-        elif isinstance(row.path, (list, tuple)) and len(row.path) >= 2:
-            line = [[lon, lat] for lat, lon in row.path]
+        elif isinstance(row["path"], (list, tuple)) and len(row["path"]) >= 2:
+            line = [[lon, lat] for lat, lon in row["path"]]
             areas.append(
                 _feature(
                     {"type": "LineString", "coordinates": line},
-                    {"key": row.key, "kind": "corridor", "label": row.label},
+                    {"key": row["key"], "kind": "corridor", "label": row["label"]},
                 )
             )
             has_shape = corridor = True
-        radius = row.radius_km if isinstance(row.radius_km, float) and math.isfinite(row.radius_km) else 5.0
-        r0 = radius * 1000 / (METRES_PER_PIXEL_Z0 * max(math.cos(math.radians(row.lat)), 0.05))
+        radius = row["radius_km"] if isinstance(row["radius_km"], float) and math.isfinite(row["radius_km"]) else 5.0
+        r0 = radius * 1000 / (METRES_PER_PIXEL_Z0 * max(math.cos(math.radians(row["lat"])), 0.05))
         points.append(
             _feature(
-                {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]},
+                {"type": "Point", "coordinates": [round(row["lon"], 5), round(row["lat"], 5)]},
                 {
-                    "key": row.key,
-                    "label": row.label,
-                    "reference": getattr(row, "role", "event") != "event",  # listed under places:, no event
-                    "precision": row.precision,
+                    "key": row["key"],
+                    "label": row["label"],
+                    "reference": row.get("role", "event") != "event",  # listed under places:, no event
+                    "precision": row["precision"],
                     "order": order,
                     "halo": not has_shape,
                     "corridor": corridor,

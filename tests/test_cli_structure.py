@@ -25,7 +25,6 @@ MAX_FUNCTION_LINES = 150
 LONG_FUNCTIONS_BEING_SPLIT = {
     ("dashboard/app.py", "register_callbacks"),
     ("dashboard/timeline.py", "timeline_figure"),
-    ("dashboard/mapstyle.py", "map_style"),
 }
 
 SYS_PATH_FREE_FOLDERS = ("tests", "benchmarks", "scripts")
