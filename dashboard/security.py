@@ -224,7 +224,9 @@ def _resolve_alias(registered: set, fingerprinted: str) -> str:
 
 
 def _hide_versions_in_urls(app) -> None:
-    collect = app._collect_and_register_resources
+    """Script and style URLs name no library version. Dash has no public hook for the URLs it writes,
+    so its private resource collector is wrapped, here only."""
+    collect = app._collect_and_register_resources  # noqa: SLF001 - no public hook (see docstring)
 
     @functools.wraps(collect)
     def collect_without_versions(resources, *args, **kwargs):
@@ -238,7 +240,7 @@ def _hide_versions_in_urls(app) -> None:
             out.append(item)
         return out
 
-    app._collect_and_register_resources = collect_without_versions
+    app._collect_and_register_resources = collect_without_versions  # noqa: SLF001
     interpolate = app.interpolate_index
 
     @functools.wraps(interpolate)
@@ -311,14 +313,21 @@ def harden(
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = max_body_bytes
     callback_path = app.config.routes_pathname_prefix + CALLBACK_PATH
-    csp: list[str] = []
+    _check_callback_requests(app, callback_path, allowed_values)
+    _clean_400s_for_callbacks(server, callback_path)
+    _add_security_headers(app)
+    _hide_versions_in_config(app)
+    _hide_versions_in_urls(app)
+    _serve_suites_quietly(app)
+    if page_paths is not None:
+        _only_pages(app, page_paths)
+    return app
 
-    def policy() -> str:
-        if not csp:
-            csp.append(content_security_policy(app.csp_hashes()))
-        return csp[0]
 
-    @server.before_request
+def _check_callback_requests(app, callback_path: str, allowed_values) -> None:
+    """Every callback request's body checked against the app's callback map before Dash sees it."""
+
+    @app.server.before_request
     def _check_callback_request():
         if flask.request.path != callback_path or flask.request.method != "POST":
             return None
@@ -334,6 +343,10 @@ def harden(
             return _bad_request(str(exc))
         return None
 
+
+def _clean_400s_for_callbacks(server, callback_path: str) -> None:
+    """A callback that fails on a value of the wrong type or shape answers 400 with one log line."""
+
     def _callback_failed(error: Exception):
         if flask.request.path != callback_path or flask.current_app.debug:
             raise error  # elsewhere, or while debugging: the usual 500 and traceback
@@ -348,25 +361,35 @@ def harden(
     for kind in (TypeError, ValueError, KeyError, IndexError, AttributeError):
         server.register_error_handler(kind, _callback_failed)
 
-    @server.after_request
+
+def _add_security_headers(app) -> None:
+    """The CSP (with the inline clientside callbacks' hashes, computed on the first request) and the
+    other security headers on every response."""
+    csp: list[str] = []
+
+    def policy() -> str:
+        if not csp:
+            csp.append(content_security_policy(app.csp_hashes()))
+        return csp[0]
+
+    @app.server.after_request
     def _add_headers(response):
         response.headers["Content-Security-Policy"] = policy()
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
 
-    original_config = app._config
+
+def _hide_versions_in_config(app) -> None:
+    """The page's config names no library versions (unless Dash's dev tools are on). Dash has no public
+    hook for its page config, so its private ``_config`` is wrapped, here only."""
+    original_config = app._config  # noqa: SLF001 - Dash offers no public hook for the page config
 
     def config_without_versions():
         config = original_config()
-        if not app._dev_tools.ui:
+        if not app._dev_tools.ui:  # noqa: SLF001 - the same: whether Dash's dev tools are on
             for key in VERSION_KEYS:
                 config.pop(key, None)
         return config
 
-    app._config = config_without_versions
-    _hide_versions_in_urls(app)
-    _serve_suites_quietly(app)
-    if page_paths is not None:
-        _only_pages(app, page_paths)
-    return app
+    app._config = config_without_versions  # noqa: SLF001
