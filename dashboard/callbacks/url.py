@@ -109,8 +109,27 @@ def register(app: Dash, context: AppContext) -> None:
         Input("play-timer", "n_intervals"),
         State("url", "pathname"),
     )
-    def sync_state(search, factions, sides, types, start, end, query, lanes, lane_brush, strip_brush, *rest):
+    def sync_state(
+        search,
+        factions,
+        sides,
+        types,
+        start,
+        end,
+        query,
+        lanes,
+        lane_brush,
+        strip_brush,
+        _prev,
+        _next,
+        _clear,
+        _first,
+        _prev_step,
+        _next_step,
+        _last,
+        _tick,
+        pathname,
+    ):
         """Every control action becomes a new URL; a new URL (load, back, forward, a click) resets the controls."""
-        pathname = rest[-1]  # after the seven buttons' and the timer's counts, unused: the trigger says which
         controls = dict(zip(CONTROLS, (factions, sides, types, start, end, query, lanes), strict=True))
         return next_url(context, ctx.triggered_id, search, pathname, controls, lane_brush, strip_brush)
