@@ -6,19 +6,19 @@ show. So the Key lists the factions whose colour is drawn now: the primary
 faction of each event the filters keep that the map's bounds hold (or that has
 no place, and so is on the timeline only), most events
 first, the first few with their colour and the rest folded behind "N more".
-The counting is a plain function (``faction_counts``), tested without Dash.
+The counting is a plain function (``faction_counts``), tested without Dash; the
+callback that follows the view is ``dashboard/callbacks/key.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from dash import Dash, Input, Output, State, html
+from dash import html
 
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState, shown_events
 from dashboard.figures import UNATTRIBUTED_COLOUR, faction_colour, faction_label
 
 #: Factions shown with their colour before the rest folds behind "N more".
@@ -85,23 +85,3 @@ def faction_key(dataset: Dataset, counts: pd.Series, limit: int = KEY_FACTIONS) 
             )
         )
     return out
-
-
-Presented = Callable[[str | None, str | None], ViewState]
-
-
-def register(app: Dash, dataset: Dataset, state_of: Presented) -> None:
-    """The Key follows the view: the URL's filters (a step included) and the map's bounds."""
-
-    @app.callback(
-        Output("map-key-factions", "children"),
-        Input("view-key", "data"),
-        Input("map-view", "data"),
-        State("url", "search"),
-        State("url", "pathname"),
-        prevent_initial_call=True,
-    )
-    def key_factions(_key, map_view, search, pathname):
-        visible = shown_events(dataset, state_of(search, pathname))
-        bounds = (map_view or {}).get("bounds")
-        return faction_key(dataset, faction_counts(visible, bounds))

@@ -100,7 +100,7 @@ def map_figure(
             frame_on = frame_on[frame_on.index.isin(featured)]
         if frame_on.empty:
             frame_on = placed_events(dataset.events)
-        lats, lons = _frame_points(frame_on)
+        lats, lons = frame_points(frame_on)
         zoom = zoom if zoom is not None else zoom_for_bounds(lats, lons)
         center = center or _centre(lats, lons)
     traces, layers = map_traces(
@@ -151,19 +151,19 @@ def labelled_places(keys: pd.DataFrame, limit: int = MAX_LABELLED) -> list[str]:
 
 def initial_zoom(dataset: Dataset) -> float:
     """The zoom a first view of the whole dataset starts from (the browser then fits it exactly)."""
-    lats, lons = _frame_points(placed_events(dataset.events))
+    lats, lons = frame_points(placed_events(dataset.events))
     return zoom_for_bounds(lats, lons)
 
 
 def frame_bounds(events: pd.DataFrame) -> list[float] | None:
     """[west, south, east, north] around the events' places and destinations (None if none)."""
-    lats, lons = _frame_points(placed_events(events))
+    lats, lons = frame_points(placed_events(events))
     if not lats:
         return None
     return [min(lons), min(lats), max(lons), max(lats)]
 
 
-def _frame_points(placed: pd.DataFrame) -> tuple[list[float], list[float]]:
+def frame_points(placed: pd.DataFrame) -> tuple[list[float], list[float]]:
     """The corners of the events' places and destinations ([] when none): everything a frame needs,
     taken column-wise so a million events cost milliseconds."""
     if placed.empty:

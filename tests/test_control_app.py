@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conflictmap.view import parse_view_state
-from dashboard.app import create_app, presented
+from dashboard.app import create_app
+from dashboard.callbacks.context import presented
 from dashboard.controlpanel import LAYER_ON, ControlView, control_table
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,8 @@ from dash import dcc
 from conflictmap.describe import download_name, slug, view_description, window_text
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import ViewState, filter_events, parse_view_state, passive_only
-from dashboard.app import create_app, export_download
+from dashboard.app import create_app
+from dashboard.callbacks.downloads import export_download
 from dashboard.eventlist import event_rows, passive_note
 from dashboard.plotconfig import OUTBOUND_BUTTONS, graph_config
 from dashboard.timeline import MIN_AXIS, axis_range, bin_width, period, strip_figure, timeline_figure

@@ -21,7 +21,7 @@ from conflictmap.vocabulary import TYPE_LABELS
 from dashboard.exports.common import attribution
 from dashboard.exports.flatmap import base_map_figure, flat_map
 from dashboard.figures import FONT, esc, faction_colour, faction_label
-from dashboard.mapfigure import _frame_points, map_traces, placed_events
+from dashboard.mapfigure import frame_points, map_traces, placed_events
 from dashboard.mapstyle import BASEMAP_DIR, inline_source, map_style
 from dashboard.markers import zoom_for_bounds
 from dashboard.symbols import TYPE_SYMBOLS
@@ -79,7 +79,7 @@ def camera_for(dataset: Dataset, visible: pd.DataFrame, featured=(), width=WIDTH
         frame_on = frame_on[frame_on.index.isin(list(featured))]
     if frame_on.empty:
         frame_on = placed_events(dataset.events)
-    lats, lons = _frame_points(frame_on)
+    lats, lons = frame_points(frame_on)
     zoom = zoom_for_bounds(lats, lons, width, height, padding_px=70)
     if not lats:
         return (34.5, 40.0), zoom
