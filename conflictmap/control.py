@@ -201,6 +201,9 @@ class ControlModel:
     _prepared: dict[str, _Prepared | None] = field(default_factory=dict, repr=False)
     _answers: dict[tuple[dt.date, int], list[PlaceControl]] = field(default_factory=dict, repr=False)
     _order: list[str] | None = field(default=None, repr=False)
+    # Answers of the app's control lanes per as-of date (the same for every filter: a type or faction
+    # filter keeps the lanes of the last day); bounded like ``_answers``.
+    _lanes: dict[tuple, object] = field(default_factory=dict, repr=False)
 
     @property
     def order(self) -> list[str]:

@@ -243,7 +243,7 @@ def _key_category(events: pd.DataFrame, prefix: str) -> pd.Series:
         names = [*gaz_names, *point_names]
     if len(set(names)) != len(names):  # ids that read like others' keys: the plain way
         return place_keys(events, prefix).astype("category")
-    return pd.Series(pd.Categorical.from_codes(codes, categories=names), index=events.index)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(names)), index=events.index)
 
 
 def keys_of(events: pd.DataFrame) -> list[str]:
