@@ -22,7 +22,7 @@ from dashboard.controllayer import NEUTRAL, holder_text, since_text
 LANE_PX = 26
 MAX_LANES = 30  # the rest are counted in the last lane's label (and the update stays under 1 MB)
 BAR = 10
-ONE_DAY = pd.Timedelta(days=1)
+DAY = dt.timedelta(days=1)
 LANE_CLICK = "control-lane"
 
 
@@ -93,12 +93,14 @@ def _bars(model: ControlModel, places, as_of: dt.date, start, colours, names, ev
     cached = model._lanes.get(key)
     if cached is not None:
         return cached  # type: ignore[return-value]
-    end = pd.Timestamp(as_of) + ONE_DAY
+    # Python's datetimes, not pandas' Timestamps: thousands of bars, and the arithmetic is in C.
+    first = pd.Timestamp(start).to_pydatetime()
+    end = dt.datetime.combine(as_of, dt.time()) + DAY
     bars = []
     for k, rows in enumerate(places):
         for s in rows:
-            x0 = pd.Timestamp(s.since) if s.since else start
-            x1 = min(pd.Timestamp(s.until) + ONE_DAY, end) if s.until else end  # nothing after the date
+            x0 = dt.datetime.combine(s.since, dt.time()) if s.since else first
+            x1 = min(dt.datetime.combine(s.until, dt.time()) + DAY, end) if s.until else end  # nothing after the date
             if x1 <= x0:
                 continue
             words = f"{s.place.name}: {holder_text(s, names)}" + (f" ({since_text(s)})" if since_text(s) else "")
