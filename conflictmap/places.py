@@ -43,15 +43,18 @@ def place_keys(events: pd.DataFrame, prefix: str) -> pd.Series:
     """``place_key`` of each event's place (``prefix`` "place") or destination ("dest").
 
     Vectorised: a million imported events get their keys in a second, not a minute."""
-    gid = events[f"{prefix}_gazetteer_id"].astype(object)
+    column = events[f"{prefix}_gazetteer_id"]
+    gid = column.astype(object)
     lat = pd.to_numeric(events[f"{prefix}_lat"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(events[f"{prefix}_lon"], errors="coerce").to_numpy(dtype=float)
     placed = np.isfinite(lat) & np.isfinite(lon)
-    if gid.dtype == object:
-        is_text = gid.map(lambda v: type(v) is str).to_numpy(dtype=bool)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # an import's: judge each distinct id once, by its code
+        usable = np.array([type(v) is str and v != "" for v in column.cat.categories] + [False])
+        codes = np.asarray(column.cat.codes, dtype=np.int64)
+        has_gid = usable[np.where(codes < 0, len(usable) - 1, codes)]
     else:
-        is_text = gid.notna().to_numpy(dtype=bool)
-    has_gid = is_text & (gid.astype("string").fillna("").str.len().to_numpy() > 0)
+        is_text = gid.map(lambda v: type(v) is str).to_numpy(dtype=bool)
+        has_gid = is_text & (gid.astype("string").fillna("").str.len().to_numpy() > 0)
     keys = np.full(len(events), None, dtype=object)
     if has_gid.any():
         keys[has_gid & placed] = ("gaz:" + gid[has_gid & placed].astype(str)).to_numpy()
