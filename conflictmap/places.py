@@ -60,17 +60,23 @@ def place_keys(events: pd.DataFrame, prefix: str) -> pd.Series:
         keys[has_gid & placed] = ("gaz:" + gid[has_gid & placed].astype(str)).to_numpy()
     by_point = placed & ~has_gid
     if by_point.any():
-        # Imported events repeat a few thousand coordinates: format each distinct point once.
-        plat, plon = lat[by_point], lon[by_point]
-        rlat, rlon = np.round(plat * 1e4), np.round(plon * 1e4)
-        cell = rlat.astype(np.int64) * 4_000_000 + rlon.astype(np.int64)
-        # "-0.0000" is written apart from "0.0000" (as place_key writes it): the sign is part of the cell.
-        cell = cell * 4 + np.signbit(rlat) * 2 + np.signbit(rlon)
-        codes, _ = pd.factorize(cell)
-        _, first = np.unique(codes, return_index=True)
-        text = np.array([f"pt:{plat[i]:.4f},{plon[i]:.4f}" for i in first], dtype=object)
+        codes, text = _point_keys(lat[by_point], lon[by_point])
         keys[by_point] = text[codes]
     return pd.Series(keys, index=events.index, dtype=object)
+
+
+def _point_keys(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's code into the distinct keys ("pt:LAT,LON"), and those keys.
+
+    Imported events repeat a few thousand coordinates: each distinct point is formatted once.
+    """
+    rlat, rlon = np.round(lat * 1e4), np.round(lon * 1e4)
+    cell = rlat.astype(np.int64) * 4_000_000 + rlon.astype(np.int64)
+    # "-0.0000" is written apart from "0.0000" (as place_key writes it): the sign is part of the cell.
+    cell = cell * 4 + np.signbit(rlat) * 2 + np.signbit(rlon)
+    codes, _ = pd.factorize(cell)
+    _, first = np.unique(codes, return_index=True)
+    return codes, np.array([f"pt:{lat[i]:.4f},{lon[i]:.4f}" for i in first], dtype=object)
 
 
 #: The most the map labels as "the story's places": a curated file names a dozen; an imported
@@ -239,9 +245,7 @@ def _key_category(events: pd.DataFrame, prefix: str) -> pd.Series:
     by_point = placed & ~has_gid
     names = gaz_names
     if by_point.any():
-        columns = [f"{prefix}_gazetteer_id", f"{prefix}_lat", f"{prefix}_lon"]
-        point_keys = place_keys(events.loc[by_point, columns], prefix)
-        point_codes, point_names = pd.factorize(point_keys)
+        point_codes, point_names = _point_keys(lat[by_point], lon[by_point])
         codes[by_point] = len(gaz_names) + point_codes
         names = [*gaz_names, *point_names]
     if len(set(names)) != len(names):  # ids that read like others' keys: the plain way
