@@ -14,6 +14,7 @@ one place, one name shared by two towns is two places).
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -215,16 +216,31 @@ def _float(v) -> float:
     return f if math.isfinite(f) else float("nan")
 
 
+_KEYS: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # id(events table) -> (the table, its keys)
+_KEYS_LOCK = threading.Lock()
+MAX_KEPT_KEYS = 4
+
+
 def event_place_keys(dataset: Dataset) -> pd.DataFrame:
     """``place_key`` and ``dest_key`` for every event (missing where not placed), as categories.
 
     Categories, because the app counts them per view (the most-shown places get the labels): a
     million keys as Python strings took over a second to count, their codes take milliseconds.
+    Computed once per events table (the app and the view's projection share them): read-only.
     """
     ev = dataset.events
-    return pd.DataFrame(
+    with _KEYS_LOCK:
+        hit = _KEYS.get(id(ev))
+    if hit is not None and hit[0] is ev:
+        return hit[1]
+    keys = pd.DataFrame(
         {"place_key": _key_category(ev, "place"), "dest_key": _key_category(ev, "dest")}, index=ev.index
     )
+    with _KEYS_LOCK:
+        _KEYS[id(ev)] = (ev, keys)
+        while len(_KEYS) > MAX_KEPT_KEYS:
+            del _KEYS[next(iter(_KEYS))]
+    return keys
 
 
 def _key_category(events: pd.DataFrame, prefix: str) -> pd.Series:

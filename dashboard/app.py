@@ -400,7 +400,7 @@ def register_callbacks(
             }
             info["keys"] = sorted({k for ks in info["placeKeys"].values() for k in ks})
         if total > LABEL_FOLLOWS_VIEW_FROM:
-            info["labelKeys"] = labelled_places(keys.loc[visible.index])
+            info["labelKeys"] = labelled_places(visible)  # shown_events carries the place keys
         return info
 
     @app.callback(
