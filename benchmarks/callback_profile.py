@@ -60,6 +60,7 @@ def main() -> int:
     parser.add_argument("store", type=Path)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", default=None, help="step names to profile, comma-separated (cProfile)")
+    parser.add_argument("--steps", default=None, help="only steps whose names contain one of these (comma-separated)")
     parser.add_argument("--warm", action="store_true", help="keep the view cache between runs")
     args = parser.parse_args()
 
@@ -137,9 +138,16 @@ def main() -> int:
         except ImportError:
             return
         clear_view_cache(indexes=False)
+        try:
+            from conflictmap.timeline_data import clear_counts_cache
+        except ImportError:
+            return
+        clear_counts_cache()
 
     print("\n| step | CPU p50 | CPU p95 | wall p50 | bytes |\n|---|---|---|---|---|")
     for name, fn in steps.items():
+        if args.steps and not any(p and p in name for p in args.steps.split(",")):
+            continue
         cpu, wall = [], []
         size = 0
         for _ in range(args.runs):
@@ -160,6 +168,7 @@ def main() -> int:
             prof.runcall(fn)
             stats = pstats.Stats(prof)
             stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(40)
             stats.sort_stats("cumulative").print_callers("to_numpy|_get_codes_for_values|get_indexer")
     print(f"\nRSS after the steps {rss_mb():,.0f} MB, peak {peak_mb():,.0f} MB")
     return 0

@@ -44,10 +44,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -74,7 +74,11 @@ OUTPUT_COLUMNS = [
     "events",
 ]
 ONE_DAY = dt.timedelta(days=1)
+T = TypeVar("T")
+
 ANSWERS_KEPT = 16  # dates whose answer is kept: the callbacks of one view ask for the same date
+#: Answers kept on a model in all: control_at's dates and the app's lanes and bars per date.
+MEMO_KEPT = 3 * ANSWERS_KEPT
 PLACE_COLUMNS = ("place_name", "place_precision", "place_lat", "place_lon", "place_gazetteer_id", "place_country")
 
 
@@ -199,8 +203,21 @@ class ControlModel:
 
     claims: dict[str, list[Claim]] = field(default_factory=dict)  # place key -> its claims
     _prepared: dict[str, _Prepared | None] = field(default_factory=dict, repr=False)
-    _answers: dict[tuple[dt.date, int], list[PlaceControl]] = field(default_factory=dict, repr=False)
     _order: list[str] | None = field(default=None, repr=False)
+    # Answers already given (control_at per date, the app's control lanes per as-of date: the same for
+    # every filter, since a type or faction filter keeps the lanes of the last day); see ``remember``.
+    _memo: dict[tuple, Any] = field(default_factory=dict, repr=False)
+
+    def remember(self, key: tuple, compute: Callable[[], T]) -> T:
+        """The answer kept for ``key``, or ``compute()`` kept for next time: the same object for the same
+        question (a view's callbacks ask for the same date). Bounded: the oldest go past MEMO_KEPT."""
+        if key in self._memo:
+            return self._memo[key]
+        answer = compute()
+        self._memo[key] = answer
+        while len(self._memo) > MEMO_KEPT:
+            del self._memo[next(iter(self._memo))]
+        return answer
 
     @property
     def order(self) -> list[str]:
@@ -465,14 +482,18 @@ def _sweep(
 
 
 def _clip(intervals: list[Interval], day: dt.date) -> list[Interval]:
-    """Intervals ending before ``day`` (the one spanning it cut short; an open one closed)."""
-    out = []
-    for interval in intervals:
-        if interval.start is not None and interval.start >= day:
-            continue
-        if interval.end is None or interval.end >= day:
-            interval = replace(interval, end=day - ONE_DAY)
-        out.append(interval)
+    """Intervals ending before ``day`` (the one spanning it cut short; an open one closed).
+
+    The intervals are contiguous and in time order, so only the last few can
+    reach ``day``: they are found from the end. Checking every interval at
+    each claim made a place's sweep quadratic (a town with thousands of
+    events took seconds at a million events).
+    """
+    out = list(intervals)
+    while out and out[-1].start is not None and out[-1].start >= day:
+        out.pop()
+    if out and (out[-1].end is None or out[-1].end >= day):
+        out[-1] = replace(out[-1], end=day - ONE_DAY)
     return out
 
 
@@ -510,16 +531,12 @@ def _state(interval: Interval, place: Place, day: dt.date, stale_after: int) -> 
 
 def control_at(model: ControlModel, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> list[PlaceControl]:
     """Every listed place's state on ``day``, sorted by place name (the same list object for the same question)."""
-    cache_key = (day, stale_after)
-    cached = model._answers.get(cache_key)
-    if cached is not None:
-        return cached
-    states = [model.state_at(key, day, stale_after) for key in model.order]
-    answer = [s for s in states if s is not None]
-    model._answers[cache_key] = answer
-    while len(model._answers) > ANSWERS_KEPT:
-        del model._answers[next(iter(model._answers))]
-    return answer
+
+    def answer() -> list[PlaceControl]:
+        states = [model.state_at(key, day, stale_after) for key in model.order]
+        return [s for s in states if s is not None]
+
+    return model.remember(("control_at", day, stale_after), answer)
 
 
 def control_history(

@@ -14,6 +14,7 @@ one place, one name shared by two towns is two places).
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -43,31 +44,40 @@ def place_keys(events: pd.DataFrame, prefix: str) -> pd.Series:
     """``place_key`` of each event's place (``prefix`` "place") or destination ("dest").
 
     Vectorised: a million imported events get their keys in a second, not a minute."""
-    gid = events[f"{prefix}_gazetteer_id"].astype(object)
+    column = events[f"{prefix}_gazetteer_id"]
+    gid = column.astype(object)
     lat = pd.to_numeric(events[f"{prefix}_lat"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(events[f"{prefix}_lon"], errors="coerce").to_numpy(dtype=float)
     placed = np.isfinite(lat) & np.isfinite(lon)
-    if gid.dtype == object:
-        is_text = gid.map(lambda v: type(v) is str).to_numpy(dtype=bool)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # an import's: judge each distinct id once, by its code
+        usable = np.array([type(v) is str and v != "" for v in column.cat.categories] + [False])
+        codes = np.asarray(column.cat.codes, dtype=np.int64)
+        has_gid = usable[np.where(codes < 0, len(usable) - 1, codes)]
     else:
-        is_text = gid.notna().to_numpy(dtype=bool)
-    has_gid = is_text & (gid.astype("string").fillna("").str.len().to_numpy() > 0)
+        is_text = gid.map(lambda v: type(v) is str).to_numpy(dtype=bool)
+        has_gid = is_text & (gid.astype("string").fillna("").str.len().to_numpy() > 0)
     keys = np.full(len(events), None, dtype=object)
     if has_gid.any():
         keys[has_gid & placed] = ("gaz:" + gid[has_gid & placed].astype(str)).to_numpy()
     by_point = placed & ~has_gid
     if by_point.any():
-        # Imported events repeat a few thousand coordinates: format each distinct point once.
-        plat, plon = lat[by_point], lon[by_point]
-        rlat, rlon = np.round(plat * 1e4), np.round(plon * 1e4)
-        cell = rlat.astype(np.int64) * 4_000_000 + rlon.astype(np.int64)
-        # "-0.0000" is written apart from "0.0000" (as place_key writes it): the sign is part of the cell.
-        cell = cell * 4 + np.signbit(rlat) * 2 + np.signbit(rlon)
-        codes, _ = pd.factorize(cell)
-        _, first = np.unique(codes, return_index=True)
-        text = np.array([f"pt:{plat[i]:.4f},{plon[i]:.4f}" for i in first], dtype=object)
+        codes, text = _point_keys(lat[by_point], lon[by_point])
         keys[by_point] = text[codes]
     return pd.Series(keys, index=events.index, dtype=object)
+
+
+def _point_keys(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's code into the distinct keys ("pt:LAT,LON"), and those keys.
+
+    Imported events repeat a few thousand coordinates: each distinct point is formatted once.
+    """
+    rlat, rlon = np.round(lat * 1e4), np.round(lon * 1e4)
+    cell = rlat.astype(np.int64) * 4_000_000 + rlon.astype(np.int64)
+    # "-0.0000" is written apart from "0.0000" (as place_key writes it): the sign is part of the cell.
+    cell = cell * 4 + np.signbit(rlat) * 2 + np.signbit(rlon)
+    codes, _ = pd.factorize(cell)
+    _, first = np.unique(codes, return_index=True)
+    return codes, np.array([f"pt:{lat[i]:.4f},{lon[i]:.4f}" for i in first], dtype=object)
 
 
 #: The most the map labels as "the story's places": a curated file names a dozen; an imported
@@ -206,10 +216,57 @@ def _float(v) -> float:
     return f if math.isfinite(f) else float("nan")
 
 
+_KEYS: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # id(events table) -> (the table, its keys)
+_KEYS_LOCK = threading.Lock()
+MAX_KEPT_KEYS = 4
+
+
 def event_place_keys(dataset: Dataset) -> pd.DataFrame:
-    """``place_key`` and ``dest_key`` for every event (None where not placed)."""
+    """``place_key`` and ``dest_key`` for every event (missing where not placed), as categories.
+
+    Categories, because the app counts them per view (the most-shown places get the labels): a
+    million keys as Python strings took over a second to count, their codes take milliseconds.
+    Computed once per events table (the app and the view's projection share them): read-only.
+    """
     ev = dataset.events
-    return pd.DataFrame({"place_key": place_keys(ev, "place"), "dest_key": place_keys(ev, "dest")}, index=ev.index)
+    with _KEYS_LOCK:
+        hit = _KEYS.get(id(ev))
+    if hit is not None and hit[0] is ev:
+        return hit[1]
+    keys = pd.DataFrame(
+        {"place_key": _key_category(ev, "place"), "dest_key": _key_category(ev, "dest")}, index=ev.index
+    )
+    with _KEYS_LOCK:
+        _KEYS[id(ev)] = (ev, keys)
+        while len(_KEYS) > MAX_KEPT_KEYS:
+            del _KEYS[next(iter(_KEYS))]
+    return keys
+
+
+def _key_category(events: pd.DataFrame, prefix: str) -> pd.Series:
+    """:func:`place_keys` as a category, built from the gazetteer ids' own codes where they are a
+    category (an import), so no million strings are hashed."""
+    gid = events[f"{prefix}_gazetteer_id"]
+    if not isinstance(gid.dtype, pd.CategoricalDtype):
+        return place_keys(events, prefix).astype("category")
+    lat = pd.to_numeric(events[f"{prefix}_lat"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(events[f"{prefix}_lon"], errors="coerce").to_numpy(dtype=float)
+    placed = np.isfinite(lat) & np.isfinite(lon)
+    gaz_names = [f"gaz:{c}" for c in gid.cat.categories]
+    usable = np.array([str(c) != "" for c in gid.cat.categories] + [False])  # the last: no id (code -1)
+    gid_codes = np.asarray(gid.cat.codes, dtype=np.int64)
+    has_gid = usable[np.where(gid_codes < 0, len(gaz_names), gid_codes)]
+    codes = np.full(len(events), -1, dtype=np.int64)
+    codes[has_gid & placed] = gid_codes[has_gid & placed]
+    by_point = placed & ~has_gid
+    names = gaz_names
+    if by_point.any():
+        point_codes, point_names = _point_keys(lat[by_point], lon[by_point])
+        codes[by_point] = len(gaz_names) + point_codes
+        names = [*gaz_names, *point_names]
+    if len(set(names)) != len(names):  # ids that read like others' keys: the plain way
+        return place_keys(events, prefix).astype("category")
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(names)), index=events.index)
 
 
 def keys_of(events: pd.DataFrame) -> list[str]:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from conflictmap.joins import positions_of
+from conflictmap.places import event_place_keys
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import EVENT_TYPES
 
@@ -469,7 +470,8 @@ def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
 
 def _projected(dataset: Dataset) -> pd.DataFrame:
-    """The events table without its free text: columns shared with the table, not copied (copy-on-write)."""
+    """The events table without its free text, with each event's place keys: columns shared with the
+    table, not copied (copy-on-write)."""
     key = ("projected", id(dataset))
     with _CACHE_LOCK:
         hit = _INDEXES.get(key)
@@ -477,6 +479,10 @@ def _projected(dataset: Dataset) -> pd.DataFrame:
         return hit[1][0]
     events = dataset.events
     projected = events.drop(columns=[c for c in FREE_TEXT_COLUMNS if c in events.columns])
+    # Each event's place keys ride along (categories, shared with the table's keys): the labels
+    # count them per view without looking a million ids up in another frame.
+    keys = event_place_keys(dataset)
+    projected = projected.assign(place_key=keys["place_key"].array, dest_key=keys["dest_key"].array)
     with _CACHE_LOCK:
         _INDEXES[key] = (dataset, (projected, events))
         while len(_INDEXES) > MAX_CACHED_DATASETS:

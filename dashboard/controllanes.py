@@ -22,7 +22,7 @@ from dashboard.controllayer import NEUTRAL, holder_text, since_text
 LANE_PX = 26
 MAX_LANES = 30  # the rest are counted in the last lane's label (and the update stays under 1 MB)
 BAR = 10
-ONE_DAY = pd.Timedelta(days=1)
+DAY = dt.timedelta(days=1)
 LANE_CLICK = "control-lane"
 
 
@@ -47,20 +47,17 @@ def _style(s: PlaceControl, colours: dict[str, str]) -> tuple[str, str, float]:
     return "#cccccc", "solid", 0.6
 
 
-def add_control_lanes(
-    figure: dict,
-    model: ControlModel,
-    as_of: dt.date | None,
-    colours: dict[str, str],
-    names: dict[str, str],
-    x_range,
-    event_ids=frozenset(),
-) -> dict:
-    """``figure`` (the lanes) with a lane per place that has control history; unchanged when none does."""
-    layout = figure.get("layout", {})
-    yaxis = layout.get("yaxis", {})
-    if as_of is None or model.empty or "tickvals" not in yaxis:
-        return figure
+def _lane_histories(model: ControlModel, as_of: dt.date) -> tuple[list[list[PlaceControl]], int]:
+    """The histories of the places drawn as lanes on ``as_of``, and how many more places are known.
+
+    The same for every filter, so kept on the model per date: at a million events sweeping the
+    busiest places takes a few hundred milliseconds, and the first view, a type or a faction filter
+    all ask for the last day.
+    """
+    return model.remember(("lanes", as_of), lambda: _sweep_lanes(model, as_of))
+
+
+def _sweep_lanes(model: ControlModel, as_of: dt.date) -> tuple[list[list[PlaceControl]], int]:
     # Most changes first (the busiest places), then by name; only the lanes drawn are swept.
     known = [
         k
@@ -77,36 +74,76 @@ def add_control_lanes(
         if len(places) == MAX_LANES:
             hidden = len(known) - n - 1  # at most that many more places with a known holder
             break
-    if not places:
-        return figure
     places.sort(key=lambda rows: (-len(rows), rows[0].place.name.casefold()))  # most intervals first
-    top = float(yaxis["range"][0])
-    start, end = pd.Timestamp(x_range[0]), pd.Timestamp(as_of) + ONE_DAY
-    groups: dict[tuple[str, str, float], dict[str, list]] = {}
-    tickvals, ticktext = list(yaxis["tickvals"]), list(yaxis["ticktext"])
-    for lane, rows in enumerate(places):
-        y = top + LANE_PX * lane + LANE_PX / 2
-        tickvals.append(y)
-        label = rows[0].place.name[:22]
-        if hidden and lane == len(places) - 1:
-            label += f" (+ up to {hidden:,} more)"
-        ticktext.append(html.escape(label))
+    return places, hidden
+
+
+def _bars(model: ControlModel, places, as_of: dt.date, start, colours, names, event_ids) -> list[tuple]:
+    """Each lane's bars: (lane, style, x values, escaped hover text, the event a click selects).
+
+    Kept on the model with the histories (the same for every filter with this as-of date and axis
+    start): writing thousands of bars' dates and words took most of a view's time at a million events.
+    """
+    key = ("bars", as_of, start, id(places), id(colours), id(names), id(event_ids))
+    return model.remember(key, lambda: _draw_bars(places, as_of, start, colours, names, event_ids))
+
+
+def _draw_bars(places, as_of: dt.date, start, colours, names, event_ids) -> list[tuple]:
+    # Python's datetimes, not pandas' Timestamps: thousands of bars, and the arithmetic is in C.
+    first = pd.Timestamp(start).to_pydatetime()
+    end = dt.datetime.combine(as_of, dt.time()) + DAY
+    bars = []
+    for k, rows in enumerate(places):
         for s in rows:
-            x0 = pd.Timestamp(s.since) if s.since else start
-            x1 = min(pd.Timestamp(s.until) + ONE_DAY, end) if s.until else end  # nothing after the date
+            x0 = dt.datetime.combine(s.since, dt.time()) if s.since else first
+            x1 = min(dt.datetime.combine(s.until, dt.time()) + DAY, end) if s.until else end  # nothing after the date
             if x1 <= x0:
                 continue
             words = f"{s.place.name}: {holder_text(s, names)}" + (f" ({since_text(s)})" if since_text(s) else "")
             words += f" · evidence: {', '.join(s.evidence)}" if s.evidence else ""
-            g = groups.setdefault(_style(s, colours), {"x": [], "y": [], "text": [], "customdata": []})
             middle = x0 + (x1 - x0) / 2  # a vertex mid-bar, so a click anywhere near the bar finds it
-            g["x"] += [x0.date().isoformat(), middle.isoformat(), x1.date().isoformat(), None]
-            g["y"] += [y, y, y, None]
-            g["text"] += [None, html.escape(words), None, None]  # once a bar: the bytes of an update count
-            # What a click selects: the first event the holding rests on (a list, so the selection
-            # of event ids by box never takes it for one).
+            xs = [x0.date().isoformat(), middle.isoformat(), x1.date().isoformat(), None]
             event = next((e for e in s.evidence if e in event_ids), None)
-            g["customdata"] += [[LANE_CLICK, event]] * 3 + [None]
+            bars.append((k, _style(s, colours), xs, html.escape(words), event))
+    return bars
+
+
+def add_control_lanes(
+    figure: dict,
+    model: ControlModel,
+    as_of: dt.date | None,
+    colours: dict[str, str],
+    names: dict[str, str],
+    x_range,
+    event_ids=frozenset(),
+) -> dict:
+    """``figure`` (the lanes) with a lane per place that has control history; unchanged when none does."""
+    layout = figure.get("layout", {})
+    yaxis = layout.get("yaxis", {})
+    if as_of is None or model.empty or "tickvals" not in yaxis:
+        return figure
+    places, hidden = _lane_histories(model, as_of)
+    if not places:
+        return figure
+    top = float(yaxis["range"][0])
+    start = pd.Timestamp(x_range[0])
+    groups: dict[tuple[str, str, float], dict[str, list]] = {}
+    tickvals, ticktext = list(yaxis["tickvals"]), list(yaxis["ticktext"])
+    for k, rows in enumerate(places):
+        tickvals.append(top + LANE_PX * k + LANE_PX / 2)
+        label = rows[0].place.name[:22]
+        if hidden and k == len(places) - 1:
+            label += f" (+ up to {hidden:,} more)"
+        ticktext.append(html.escape(label))
+    for k, style, xs, words, event in _bars(model, places, as_of, start, colours, names, event_ids):
+        y = top + LANE_PX * k + LANE_PX / 2
+        g = groups.setdefault(style, {"x": [], "y": [], "text": [], "customdata": []})
+        g["x"] += xs
+        g["y"] += [y, y, y, None]
+        g["text"] += [None, words, None, None]  # once a bar: the bytes of an update count
+        # What a click selects: the first event the holding rests on (a list, so the selection
+        # of event ids by box never takes it for one).
+        g["customdata"] += [[LANE_CLICK, event]] * 3 + [None]
     traces = [
         {
             "type": "scatter",

@@ -143,10 +143,33 @@ MAX_LABELLED = 40
 
 
 def labelled_places(keys: pd.DataFrame, limit: int = MAX_LABELLED) -> list[str]:
-    """The place keys (columns place_key, dest_key of the events shown) with the most events, most first."""
-    counts = pd.concat([keys["place_key"], keys["dest_key"]]).dropna().value_counts(sort=False)
-    top = counts.reset_index().set_axis(["key", "n"], axis=1).sort_values(["n", "key"], ascending=[False, True])
-    return [str(k) for k in top["key"].head(limit)]
+    """The place keys (columns place_key, dest_key of the events shown) with the most events, most first.
+
+    The app's keys are categories (``event_place_keys``): counted by their codes, and only the
+    places that can be in the top ``limit`` are sorted, so a million events take milliseconds.
+    """
+    names: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    for column in ("place_key", "dest_key"):
+        values = keys[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = np.asarray(values.cat.codes)
+            n = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories))
+            used = np.flatnonzero(n)
+            names.append(np.asarray(values.cat.categories, dtype=object)[used])
+            counts.append(n[used])
+        else:
+            found = values.dropna().value_counts(sort=False)
+            names.append(found.index.to_numpy(dtype=object))
+            counts.append(found.to_numpy())
+    name, n = np.concatenate(names), np.concatenate(counts).astype(np.int64)
+    if sum(len(part) > 0 for part in names) > 1:  # a place that is also a destination: one count
+        summed = pd.Series(n, index=name).groupby(level=0).sum()
+        name, n = summed.index.to_numpy(dtype=object), summed.to_numpy()
+    if len(n) > limit:  # the places with at least the limit-th largest count (ties kept), then sorted
+        keep = n >= np.partition(n, len(n) - limit)[len(n) - limit]
+        name, n = name[keep], n[keep]
+    return [str(k) for _, k in sorted(zip(-n, name))][:limit]
 
 
 def initial_zoom(dataset: Dataset) -> float:

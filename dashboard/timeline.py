@@ -15,11 +15,13 @@ Both are plain functions of the filtered table and the view state.
 from __future__ import annotations
 
 import heapq
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from conflictmap.table import Dataset
+from conflictmap.timeline_data import BIN_UNITS, bin_width, faction_bins, lane_counts
 from conflictmap.view import ViewState
 from dashboard.figures import FONT, SELECTED_COLOUR, esc, faction_colour, faction_label, prepare_view, rgba
 from dashboard.symbols import plotly_symbol
@@ -198,30 +200,7 @@ def timeline_figure(
     that draw no strip)."""
     x_range = x_range or period(dataset)
     if visible.empty:
-        return {
-            "data": [],
-            "layout": {
-                "annotations": [
-                    {
-                        "text": "No events match the filters",
-                        "showarrow": False,
-                        "font": {"size": 17},
-                        "xref": "paper",
-                        "yref": "paper",
-                        "x": 0.5,
-                        "y": 0.5,
-                    }
-                ],
-                "xaxis": {**_xaxis(x_range, ticks=ticks), "visible": ticks},
-                "yaxis": {"visible": False},
-                "height": MIN_LANES_PX,
-                "font": FONT,
-                "uirevision": TIMELINE_UIREVISION,
-                "margin": {"l": LANE_LABEL_PX, "r": RIGHT_PX, "t": 6, "b": 30 if ticks else 6},
-                "plot_bgcolor": "white",
-                "paper_bgcolor": "white",
-            },
-        }
+        return _no_events(x_range, ticks)
     if len(visible) > MAX_TIMELINE_EVENTS:
         return lane_histograms(dataset, visible, state, x_range=x_range, ticks=ticks)
     view = prepare_view(visible)
@@ -230,65 +209,96 @@ def timeline_figure(
     traces: list[dict] = []
     for faction in [*dataset.factions.index, None]:
         rows = view[view["primary_faction"] == faction] if faction else view[view["primary_faction"].isna()]
-        if rows.empty:
-            continue
-        colour = faction_colour(dataset, faction)
-        p = pos.loc[rows.index]
-        vague = rows["date_precision"].isin(["reported", "by"]).to_numpy()
-        ranged = (rows["date_start"] != rows["date_end"]).to_numpy() & ~vague
-        span_x, span_y = _segments(p["start"][ranged], p["end"][ranged], p["y"][ranged])
-        lead_x, lead_y = _segments(p["start"][vague] - pd.Timedelta(days=4), p["x"][vague], p["y"][vague])
-        if span_x:
+        if not rows.empty:
+            traces += _faction_traces(dataset, faction, rows, pos.loc[rows.index], emphasised, bool(featured))
+    traces += _rings(state, pos)
+    return {"data": traces, "layout": _lanes_layout(bands, lanes_height(bands), state, x_range, ticks)}
+
+
+def _no_events(x_range, ticks: bool) -> dict:
+    return {
+        "data": [],
+        "layout": {
+            "annotations": [
+                {
+                    "text": "No events match the filters",
+                    "showarrow": False,
+                    "font": {"size": 17},
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                }
+            ],
+            "xaxis": {**_xaxis(x_range, ticks=ticks), "visible": ticks},
+            "yaxis": {"visible": False},
+            "height": MIN_LANES_PX,
+            "font": FONT,
+            "uirevision": TIMELINE_UIREVISION,
+            "margin": {"l": LANE_LABEL_PX, "r": RIGHT_PX, "t": 6, "b": 30 if ticks else 6},
+            "plot_bgcolor": "white",
+            "paper_bgcolor": "white",
+        },
+    }
+
+
+def _faction_traces(
+    dataset: Dataset, faction: str | None, rows: pd.DataFrame, p: pd.DataFrame, emphasised: set, featured: bool
+) -> list[dict]:
+    """One faction's events: spans of ranged dates, dotted lead-ins of vague ones, and the markers."""
+    colour = faction_colour(dataset, faction)
+    vague = rows["date_precision"].isin(["reported", "by"]).to_numpy()
+    ranged = (rows["date_start"] != rows["date_end"]).to_numpy() & ~vague
+    span_x, span_y = _segments(p["start"][ranged], p["end"][ranged], p["y"][ranged])
+    lead_x, lead_y = _segments(p["start"][vague] - pd.Timedelta(days=4), p["x"][vague], p["y"][vague])
+    traces = []
+    for meta, xs, ys, line in (
+        ("span", span_x, span_y, {"width": 11, "color": rgba(colour, 0.35)}),
+        ("lead-in", lead_x, lead_y, {"width": 2.5, "dash": "dot", "color": rgba(colour, 0.8)}),
+    ):
+        if xs:
             traces.append(
                 {
                     "type": "scatter",
-                    "x": span_x,
-                    "y": span_y,
+                    "x": xs,
+                    "y": ys,
                     "mode": "lines",
-                    "meta": "span",
+                    "meta": meta,
                     "legendgroup": faction or "",
-                    "line": {"width": 11, "color": rgba(colour, 0.35)},
+                    "line": line,
                     "hoverinfo": "skip",
                     "showlegend": False,
                 }
             )
-        if lead_x:
-            traces.append(
-                {
-                    "type": "scatter",
-                    "x": lead_x,
-                    "y": lead_y,
-                    "mode": "lines",
-                    "meta": "lead-in",
-                    "legendgroup": faction or "",
-                    "line": {"width": 2.5, "dash": "dot", "color": rgba(colour, 0.8)},
-                    "hoverinfo": "skip",
-                    "showlegend": False,
-                }
-            )
-        is_emph = rows.index.isin(list(emphasised)) if emphasised else np.ones(len(rows), dtype=bool)
-        traces.append(
-            {
-                "type": "scatter",
-                "x": [_iso(v) for v in p["x"]],
-                "y": list(p["y"]),
-                "mode": "markers",
-                "name": esc(faction_label(dataset, faction)),
-                "meta": "events",
-                "legendgroup": faction or "",
-                "marker": {
-                    "size": [17 if (e and featured) else 14 for e in is_emph],
-                    "opacity": [1.0 if e else 0.28 for e in is_emph],
-                    "color": colour,
-                    "symbol": [plotly_symbol(t, d) for t, d in zip(rows["type"], rows["date_precision"])],
-                    "line": {"width": 2, "color": colour},
-                },
-                "customdata": list(rows.index),
-                "hovertext": list(rows["hover"]),
-                "hoverinfo": "text",
-                "showlegend": False,
-            }
-        )
+    is_emph = rows.index.isin(list(emphasised)) if emphasised else np.ones(len(rows), dtype=bool)
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [_iso(v) for v in p["x"]],
+            "y": list(p["y"]),
+            "mode": "markers",
+            "name": esc(faction_label(dataset, faction)),
+            "meta": "events",
+            "legendgroup": faction or "",
+            "marker": {
+                "size": [17 if (e and featured) else 14 for e in is_emph],
+                "opacity": [1.0 if e else 0.28 for e in is_emph],
+                "color": colour,
+                "symbol": [plotly_symbol(t, d) for t, d in zip(rows["type"], rows["date_precision"])],
+                "line": {"width": 2, "color": colour},
+            },
+            "customdata": list(rows.index),
+            "hovertext": list(rows["hover"]),
+            "hoverinfo": "text",
+            "showlegend": False,
+        }
+    )
+    return traces
+
+
+def _rings(state: ViewState, pos: pd.DataFrame) -> list[dict]:
+    """The selected and hovered rings, last so they draw on top (the page's code moves them)."""
+    traces = []
     for meta in ("selected", "hovered"):
         eid = state.event if meta == "selected" else None
         at = eid is not None and eid in pos.index
@@ -300,7 +310,7 @@ def timeline_figure(
                 "hoverinfo": "skip",
                 "showlegend": False,
                 "x": [_iso(pos.at[eid, "x"])] if at else [None],
-                "y": [float(pos.at[eid, "y"])] if at else [None],
+                "y": [float(cast(float, pos.at[eid, "y"]))] if at else [None],
                 "customdata": [eid if at else None],
                 "marker": {
                     "size": 28 if meta == "selected" else 24,
@@ -310,54 +320,7 @@ def timeline_figure(
                 },
             }
         )
-    height = lanes_height(bands)
-    shapes = [
-        {
-            "type": "rect",
-            "xref": "paper",
-            "yref": "y",
-            "x0": 0,
-            "x1": 1,
-            "y0": a,
-            "y1": b,
-            "fillcolor": "#f1f1f1",
-            "line": {"width": 0},
-            "layer": "below",
-        }
-        for k, (_, a, b) in enumerate(bands)
-        if k % 2 == 0
-    ]
-    shapes += _window_shape(state, x_range, "y domain")  # after the bands: the window shows over them
-    return {
-        "data": traces,
-        "layout": {
-            "height": height + (30 if ticks else 0),
-            "margin": {"l": LANE_LABEL_PX, "r": RIGHT_PX, "t": 4, "b": 30 if ticks else 4, "autoexpand": False},
-            "font": FONT,
-            "plot_bgcolor": "white",
-            "paper_bgcolor": "white",
-            "dragmode": "select",
-            "selectdirection": "h",
-            "clickmode": "event",
-            "hovermode": "closest",
-            "hoverlabel": {"font": {"size": 15}},
-            "xaxis": _xaxis(x_range, ticks=ticks),
-            "yaxis": {
-                "tickmode": "array",
-                "tickvals": [(a + b) / 2 for _, a, b in bands],
-                "ticktext": [esc(_clip(n)) for n, _, _ in bands],
-                "range": [height, 0],
-                "showgrid": False,
-                "zeroline": False,
-                "fixedrange": True,
-                "automargin": False,
-                "tickfont": {"size": 14},
-            },
-            "shapes": shapes,
-            "uirevision": TIMELINE_UIREVISION,
-            "showlegend": False,
-        },
-    }
+    return traces
 
 
 def _clip(name: str, limit: int = 24) -> str:
@@ -365,36 +328,12 @@ def _clip(name: str, limit: int = 24) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def bin_width(x_range) -> tuple[str, pd.Timedelta]:
-    """Histogram bins readable at the period's length: days, weeks or months."""
-    days = (pd.Timestamp(x_range[1]) - pd.Timestamp(x_range[0])).days
-    if days <= 150:
-        return "D", pd.Timedelta(days=1)
-    if days <= 3 * 365:
-        return "W-MON", pd.Timedelta(days=7)
-    return "MS", pd.Timedelta(days=30)
-
-
-def bin_codes(dates: pd.Series, freq: str) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    """Each date's bin (a code into the returned bin starts: days, weeks from Monday, months).
-
-    The calendar arithmetic runs once per distinct day, not once per event: a million events
-    over four years have about 1,500 distinct days."""
-    day_codes, days = pd.factorize(dates.dt.normalize())
-    starts = pd.Series(days).dt.to_period(freq[0] if freq != "W-MON" else "W-SUN").dt.start_time
-    codes, bins = pd.factorize(starts)
-    return np.asarray(codes)[day_codes], pd.DatetimeIndex(bins)
-
-
 def counts_by_faction(visible: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Events per bin (by start date) and faction: one count, whatever the size."""
+    """Events per bin (by start date) and faction ('' for none): a frame of the core's counts."""
     if visible.empty:
         return pd.DataFrame()
-    codes, bins = bin_codes(visible["date_start"], freq)
-    faction_codes, factions = pd.factorize(visible["primary_faction"].astype(object).fillna(""))
-    counts = np.bincount(faction_codes * len(bins) + codes, minlength=len(factions) * len(bins))
-    table = pd.DataFrame(counts.reshape(len(factions), len(bins)).T, index=bins, columns=list(factions))
-    return table.sort_index()
+    factions, bins, counts = faction_bins(visible, freq)
+    return pd.DataFrame(counts.T, index=bins, columns=[f if f is not None else "" for f in factions])
 
 
 def strip_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *, x_range=None) -> dict:
@@ -421,7 +360,7 @@ def strip_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *, x
                 "hovertemplate": "%{y} events · " + esc(faction_label(dataset, faction or None)) + "<extra></extra>",
             }
         )
-    unit = {"D": "day", "W-MON": "week", "MS": "month"}[freq]
+    unit = BIN_UNITS[freq]
     return {
         "data": traces,
         "layout": {
@@ -454,47 +393,61 @@ def strip_figure(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *, x
 
 
 def lane_histograms(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *, x_range, ticks: bool) -> dict:
-    """Too many events for points: each lane becomes a histogram of its events over time."""
+    """Too many events for points: each lane becomes a histogram of its events over time.
+
+    The counts come from the core (:func:`conflictmap.timeline_data.lane_counts`); this only draws them.
+    """
     freq, width = bin_width(x_range)
-    lanes, lane_of = lanes_for(dataset, visible, state.lanes)
+    data = lane_counts(dataset, visible, state.lanes, freq)
     band = 60.0
     traces, bands = [], []
-    codes, bins = bin_codes(visible["date_start"], freq)
-    order = np.argsort(bins.asi8)
-    lane_codes = pd.Categorical(lane_of.to_numpy(), categories=lanes).codes.astype(np.int64)  # one pass, then counts
-    per_lane = np.bincount(lane_codes * len(bins) + codes, minlength=len(lanes) * len(bins))
-    per_lane = per_lane.reshape(len(lanes), len(bins))[:, order]
-    faction_codes, factions = pd.factorize(visible["primary_faction"].astype(object))
-    by_faction = np.bincount(
-        lane_codes * (len(factions) + 1) + np.where(faction_codes < 0, len(factions), faction_codes),
-        minlength=len(lanes) * (len(factions) + 1),
-    ).reshape(len(lanes), len(factions) + 1)[:, : len(factions)]
-    for k, lane in enumerate(lanes):
-        row = per_lane[k]
-        counts = pd.Series(row[row > 0], index=bins[order][row > 0])
+    for k, lane in enumerate(data.lanes):
+        row = data.counts[k]
+        used = row > 0
         top, bottom = k * band, (k + 1) * band
         bands.append((lane, top, bottom))
-        if counts.empty:
+        if not used.any():
             continue
-        scale = (band - 10) / counts.max()
-        # The lane's most frequent faction gives it its colour.
-        colour = faction_colour(dataset, factions[by_faction[k].argmax()] if by_faction[k].any() else None)
+        scale = (band - 10) / row.max()
         traces.append(
             {
                 "type": "bar",
-                "x": [_iso(t + width / 2) for t in counts.index],
-                "y": [-float(v) * scale for v in counts],
+                "x": [_iso(t + width / 2) for t in data.bins[used]],
+                "y": [-float(v) * scale for v in row[used]],
                 "base": bottom - 2,
                 "width": width.total_seconds() * 1000 * 0.9,
-                "marker": {"color": colour},
+                "marker": {"color": faction_colour(dataset, data.colour_factions[k])},
                 "meta": "lane-histogram",
-                "customdata": [int(v) for v in counts],
+                "customdata": [int(v) for v in row[used]],
                 "showlegend": False,
                 "hovertemplate": esc(_clip(lane)) + ": %{customdata} events<extra></extra>",
             }
         )
-    height = int(max(MIN_LANES_PX, len(lanes) * band + 8))
-    shapes = [
+    height = int(max(MIN_LANES_PX, len(data.lanes) * band + 8))
+    layout = _lanes_layout(bands, height, state, x_range, ticks)
+    layout["barmode"] = "overlay"
+    del layout["clickmode"], layout["hoverlabel"], layout["yaxis"]["tickfont"]
+    layout["annotations"] = [
+        {
+            "text": f"{len(visible):,} events: each lane shows counts per "
+            f"{BIN_UNITS[freq]}; narrow the dates or filters to see single events",
+            "xref": "paper",
+            "yref": "paper",
+            "x": 1,
+            "y": 1,
+            "xanchor": "right",
+            "yanchor": "top",
+            "showarrow": False,
+            "font": {"size": 12},
+            "bgcolor": "rgba(255,255,255,0.85)",
+        }
+    ]
+    return {"data": traces, "layout": layout}
+
+
+def _band_shapes(bands) -> list[dict]:
+    """Every other lane shaded, so a row reads across."""
+    return [
         {
             "type": "rect",
             "xref": "paper",
@@ -510,48 +463,35 @@ def lane_histograms(dataset: Dataset, visible: pd.DataFrame, state: ViewState, *
         for k, (_, a, b) in enumerate(bands)
         if k % 2 == 0
     ]
-    shapes += _window_shape(state, x_range, "y domain")
+
+
+def _lanes_layout(bands, height: int, state: ViewState, x_range, ticks: bool) -> dict:
+    """The lanes' layout: lane names down the left, the date window over the shaded bands."""
     return {
-        "data": traces,
-        "layout": {
-            "height": height + (30 if ticks else 0),
-            "barmode": "overlay",
-            "margin": {"l": LANE_LABEL_PX, "r": RIGHT_PX, "t": 4, "b": 30 if ticks else 4, "autoexpand": False},
-            "font": FONT,
-            "plot_bgcolor": "white",
-            "paper_bgcolor": "white",
-            "dragmode": "select",
-            "selectdirection": "h",
-            "hovermode": "closest",
-            "xaxis": _xaxis(x_range, ticks=ticks),
-            "yaxis": {
-                "tickmode": "array",
-                "tickvals": [(a + b) / 2 for _, a, b in bands],
-                "ticktext": [esc(_clip(n)) for n, _, _ in bands],
-                "range": [height, 0],
-                "showgrid": False,
-                "zeroline": False,
-                "fixedrange": True,
-                "automargin": False,
-            },
-            "shapes": shapes,
-            "uirevision": TIMELINE_UIREVISION,
-            "showlegend": False,
-            "annotations": [
-                {
-                    "text": f"{len(visible):,} events: each lane shows counts per "
-                    f"{ {'D': 'day', 'W-MON': 'week', 'MS': 'month'}[freq] }; narrow the dates or "
-                    "filters to see single events",
-                    "xref": "paper",
-                    "yref": "paper",
-                    "x": 1,
-                    "y": 1,
-                    "xanchor": "right",
-                    "yanchor": "top",
-                    "showarrow": False,
-                    "font": {"size": 12},
-                    "bgcolor": "rgba(255,255,255,0.85)",
-                }
-            ],
+        "height": height + (30 if ticks else 0),
+        "margin": {"l": LANE_LABEL_PX, "r": RIGHT_PX, "t": 4, "b": 30 if ticks else 4, "autoexpand": False},
+        "font": FONT,
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "dragmode": "select",
+        "selectdirection": "h",
+        "clickmode": "event",
+        "hovermode": "closest",
+        "hoverlabel": {"font": {"size": 15}},
+        "xaxis": _xaxis(x_range, ticks=ticks),
+        "yaxis": {
+            "tickmode": "array",
+            "tickvals": [(a + b) / 2 for _, a, b in bands],
+            "ticktext": [esc(_clip(n)) for n, _, _ in bands],
+            "range": [height, 0],
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
+            "automargin": False,
+            "tickfont": {"size": 14},
         },
+        # The window after the bands: it shows over them.
+        "shapes": _band_shapes(bands) + _window_shape(state, x_range, "y domain"),
+        "uirevision": TIMELINE_UIREVISION,
+        "showlegend": False,
     }

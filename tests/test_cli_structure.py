@@ -20,12 +20,6 @@ PRODUCT_PACKAGES = ("conflictmap", "geodata", "conflictmap_cli", "dashboard")
 NO_ARGPARSE_PACKAGES = ("conflictmap", "geodata", "dashboard")
 MAX_FUNCTION_LINES = 150
 
-# Being split by other engineers as this test is written (issue 20): the lead empties this
-# allow-list once their branches are merged. Each entry is (path, function name).
-LONG_FUNCTIONS_BEING_SPLIT = {
-    ("dashboard/timeline.py", "timeline_figure"),
-}
-
 SYS_PATH_FREE_FOLDERS = ("tests", "benchmarks", "scripts")
 SYS_PATH_EDITS_ALLOWED = {"scripts/dev.py"}  # runs on the system Python before conflictmap is installed
 
@@ -104,19 +98,12 @@ def test_the_command_line_does_parse_arguments():
 
 
 def test_no_product_function_is_longer_than_the_limit():
-    offenders = []
-    allowed_seen = set()
-    for path in python_files(*PRODUCT_PACKAGES):
-        for name, line, length in long_functions(path.read_text(encoding="utf-8")):
-            if (relative(path), name) in LONG_FUNCTIONS_BEING_SPLIT:
-                allowed_seen.add((relative(path), name))
-                continue
-            offenders.append(f"{relative(path)}:{line}: {name} is {length} lines")
+    offenders = [
+        f"{relative(path)}:{line}: {name} is {length} lines"
+        for path in python_files(*PRODUCT_PACKAGES)
+        for name, line, length in long_functions(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == [], f"functions longer than {MAX_FUNCTION_LINES} lines: " + "; ".join(offenders)
-    # An entry whose function is now short (or gone) should leave the allow-list with it.
-    assert allowed_seen == LONG_FUNCTIONS_BEING_SPLIT, (
-        f"no longer long, remove from LONG_FUNCTIONS_BEING_SPLIT: {sorted(LONG_FUNCTIONS_BEING_SPLIT - allowed_seen)}"
-    )
 
 
 def test_the_length_check_counts_lines():

@@ -82,6 +82,15 @@ def callback_bytes(driver) -> list[int]:
     )
 
 
+HISTOGRAM_SUMS_JS = """
+const sum = a => Array.from(a || []).reduce((x, y) => x + y, 0);
+const lanes = document.querySelector('#timeline .js-plotly-plot');
+const strip = document.querySelector('#timeline-strip .js-plotly-plot');
+return {lanes: sum(lanes.data.filter(d => d.meta === 'lane-histogram').map(d => sum(d.customdata))),
+        strip: sum(strip.data.filter(d => d.meta === 'histogram').map(d => sum(d.y)))};
+"""
+
+
 def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, dash_br):
     events = pd.read_parquet(store / "events.parquet", columns=["date_start"])
     report = json.loads((store / "manifest.json").read_text())["import"]
@@ -97,6 +106,9 @@ def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, 
     # from the figure: MapLibre's index holds only the invisible icon the app puts under each).
     placed = [o for o in measure(driver) if o.what in ("label/label", "label/mark")]
     assert placed == [], placed
+    # The timeline's counts (conflictmap/timeline_data.py) as drawn: every event once in the lanes'
+    # histograms and once in the strip.
+    assert driver.execute_script(HISTOGRAM_SUMS_JS) == {"lanes": total, "strip": total}
     # One month: the middle month of the data.
     dates = pd.to_datetime(events["date_start"]).sort_values()
     start = dates.iloc[len(dates) // 2].replace(day=1)
@@ -112,6 +124,7 @@ def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, 
         message="the month's count",
     )
     wait_idle(driver, timeout=120)
+    assert driver.execute_script(HISTOGRAM_SUMS_JS)["strip"] == in_month
     sizes = callback_bytes(driver)
     assert sizes and max(sizes) <= MAX_RESPONSE, sorted(sizes)[-3:]
     assert severe_logs(driver) == []

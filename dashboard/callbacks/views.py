@@ -102,7 +102,7 @@ def view_info(context: AppContext, visible: pd.DataFrame) -> dict:
         info["placeKeys"] = place_keys
         info["keys"] = sorted({k for ks in place_keys.values() for k in ks})
     if total > LABEL_FOLLOWS_VIEW_FROM:
-        info["labelKeys"] = labelled_places(context.place_keys.loc[visible.index])
+        info["labelKeys"] = labelled_places(visible)  # shown_events carries the place keys
     return info
 
 
