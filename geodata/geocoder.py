@@ -53,6 +53,10 @@ _HINT_FACTOR = 30.0
 # Tier of cross-script consonant matches: any far-apart second place makes
 # the answer ambiguous, whatever the populations.
 _CONSONANT_TIER = 4
+
+#: Each found gazetteer position's best match so far: (tier, match kind, score, matched name).
+_Found = dict[int, tuple[int, str, float, str]]
+
 #: Outside the region's full extract, a name asked without a country hint is
 #: placed only at a city this big (the drafter asks with the article's countries).
 WORLD_CITY_POPULATION = 50_000
@@ -191,67 +195,35 @@ class OfflineGazetteer(Geocoder):
         q = _check_query(query)
         hints = _hint_set(country_codes)
         region = self.focus_countries | hints
-        gaz = self.gazetteer
-        found: dict[int, tuple[int, str, float, str]] = {}
-
-        def add(positions: Iterable[int], tier: int, match: str, score: float, matched: str) -> None:
-            for pos in positions:
-                prev = found.get(pos)
-                if prev is None or (tier, -score) < (prev[0], -prev[2]):
-                    found[pos] = (tier, match, score, matched)
-
-        def in_region() -> bool:
-            return any(self._country(p) in region for p in found)
-
-        cf = q.casefold()
-        add(gaz.exact.get(cf, ()), 0, "exact", _BASE_SCORE["exact"], q)
-        add(gaz.alternate.get(cf, ()), 0, "alternate", _BASE_SCORE["alternate"], q)
-        # A primary name that differs only in diacritics or ʿ/ʾ marks ("Anah" for
-        # "‘Anah") is as strong as a listed alternate: without this an old
-        # namesake listing "Anah" verbatim would outrank the place itself.
-        # Only in the focus countries (or the hinted one), like the other
-        # spelling-tolerant tiers: abroad it would let garbled names land on
-        # obscure villages ("Main" -> Jordan's Mā‘īn).
-        if not has_arabic(q):
-            add(
-                [p for p in gaz.exact_folded.get(fold(q), ()) if self._country(p) in region],
-                0,
-                "normalized",
-                _BASE_SCORE["alternate"],
-                q,
-            )
+        found: _Found = {}
+        self._add_exact(q, region, found)
         key = name_key(q)
         folded = "".join(tokens(q))
         indexes = self._indexes(hints)
-        if not in_region() and len(key) >= 2:
+        if not self._in_region(found, region) and len(key) >= 2:
             for idx in indexes:
-                add(idx.by_fold.get(folded, ()), 1, "normalized", _BASE_SCORE["folded"], idx.key_names.get(key, q))
-        if not in_region() and len(key) >= 2:
+                _keep_best(
+                    found,
+                    idx.by_fold.get(folded, ()),
+                    1,
+                    "normalized",
+                    _BASE_SCORE["folded"],
+                    idx.key_names.get(key, q),
+                )
+        if not self._in_region(found, region) and len(key) >= 2:
             for idx in indexes:
-                add(idx.by_key.get(key, ()), 2, "normalized", _BASE_SCORE["normalized"], idx.key_names.get(key, q))
-        if not in_region() and not has_arabic(q) and len(key) >= 4:
-            fuzzy: dict[int, tuple[int, str, float, str]] = {}
-
-            def add_fuzzy(positions, tier, match, score, matched):
-                for pos in positions:
-                    if pos not in found and (pos not in fuzzy or score > fuzzy[pos][2]):
-                        fuzzy[pos] = (tier, match, score, matched)
-
-            for idx in indexes:
-                self._fuzzy(q, key, skeleton_key(q), idx, add_fuzzy)
-            if fuzzy:
-                # Among near-misses the closest spelling decides; population only
-                # breaks near-ties (Qataniyah is Al Qahtaniyah, not populous Qatana).
-                best = max(v[2] for v in fuzzy.values())
-                found.update({p: v for p, v in fuzzy.items() if v[2] >= best - self.fuzzy_tie})
-        if not in_region() and has_arabic(q):
-            # Arabic script for a place GeoNames lists only in Latin letters:
-            # compare consonants across scripts. Weak evidence, so resolve()
-            # only accepts it when every hit is one place (tier 4).
-            ck = consonant_key(q)
-            if len(ck) >= MIN_CONSONANTS:
-                for idx in indexes:
-                    add(idx.by_consonants.get(ck, ()), _CONSONANT_TIER, "fuzzy", 0.8, q)
+                _keep_best(
+                    found,
+                    idx.by_key.get(key, ()),
+                    2,
+                    "normalized",
+                    _BASE_SCORE["normalized"],
+                    idx.key_names.get(key, q),
+                )
+        if not self._in_region(found, region) and not has_arabic(q) and len(key) >= 4:
+            found.update(self._closest_fuzzy(q, key, indexes, found))
+        if not self._in_region(found, region) and has_arabic(q):
+            self._add_consonants(q, indexes, found)
         cands = [
             Candidate(pos, m, sc, n, self._weight(pos, m, sc, hints), tier) for pos, (tier, m, sc, n) in found.items()
         ]
@@ -261,6 +233,61 @@ class OfflineGazetteer(Geocoder):
             key=lambda c: (bool(hints) and self._country(c.pos) not in hints, c.tier, -c.weight, -c.score, c.pos)
         )
         return cands
+
+    def _in_region(self, found: _Found, region: frozenset[str]) -> bool:
+        """Whether a place in the focus countries (or the hinted one) is already found: then the
+        looser tiers are not searched."""
+        return any(self._country(p) in region for p in found)
+
+    def _add_exact(self, q: str, region: frozenset[str], found: _Found) -> None:
+        """Tier 0: the exact primary name, a listed alternate, and a primary name that differs
+        only in diacritics or ʿ/ʾ marks."""
+        gaz = self.gazetteer
+        cf = q.casefold()
+        _keep_best(found, gaz.exact.get(cf, ()), 0, "exact", _BASE_SCORE["exact"], q)
+        _keep_best(found, gaz.alternate.get(cf, ()), 0, "alternate", _BASE_SCORE["alternate"], q)
+        # A primary name that differs only in diacritics or ʿ/ʾ marks ("Anah" for
+        # "‘Anah") is as strong as a listed alternate: without this an old
+        # namesake listing "Anah" verbatim would outrank the place itself.
+        # Only in the focus countries (or the hinted one), like the other
+        # spelling-tolerant tiers: abroad it would let garbled names land on
+        # obscure villages ("Main" -> Jordan's Mā‘īn).
+        if not has_arabic(q):
+            _keep_best(
+                found,
+                [p for p in gaz.exact_folded.get(fold(q), ()) if self._country(p) in region],
+                0,
+                "normalized",
+                _BASE_SCORE["alternate"],
+                q,
+            )
+
+    def _closest_fuzzy(self, q: str, key: str, indexes: list[KeyIndex], found: _Found) -> _Found:
+        """Tier 3: the near-miss spellings not already found, only the closest (and those within
+        ``fuzzy_tie`` of it): among near-misses spelling decides, population only breaks near-ties
+        (Qataniyah is Al Qahtaniyah, not populous Qatana)."""
+        fuzzy: _Found = {}
+
+        def add_fuzzy(positions, tier, match, score, matched):
+            for pos in positions:
+                if pos not in found and (pos not in fuzzy or score > fuzzy[pos][2]):
+                    fuzzy[pos] = (tier, match, score, matched)
+
+        for idx in indexes:
+            self._fuzzy(q, key, skeleton_key(q), idx, add_fuzzy)
+        if not fuzzy:
+            return {}
+        best = max(v[2] for v in fuzzy.values())
+        return {p: v for p, v in fuzzy.items() if v[2] >= best - self.fuzzy_tie}
+
+    def _add_consonants(self, q: str, indexes: list[KeyIndex], found: _Found) -> None:
+        """Tier 4: Arabic script for a place GeoNames lists only in Latin letters, compared by
+        consonants across scripts. Weak evidence, so resolve() only accepts it when every hit
+        is one place."""
+        ck = consonant_key(q)
+        if len(ck) >= MIN_CONSONANTS:
+            for idx in indexes:
+                _keep_best(found, idx.by_consonants.get(ck, ()), _CONSONANT_TIER, "fuzzy", 0.8, q)
 
     def _indexes(self, hints: frozenset[str]) -> list[KeyIndex]:
         """Key indexes to search: the focus countries, plus each hinted one.
@@ -440,6 +467,15 @@ class OfflineGazetteer(Geocoder):
             }
         )
         return Location(f"{row['name']}, {row['country']}", Point(float(row["lat"]), float(row["lon"])), raw)
+
+
+def _keep_best(found: _Found, positions: Iterable[int], tier: int, match: str, score: float, matched: str) -> None:
+    """Record each position's match unless it already has a better one (a higher tier, then a
+    higher score): a place found by several routes keeps its strongest evidence."""
+    for pos in positions:
+        prev = found.get(pos)
+        if prev is None or (tier, -score) < (prev[0], -prev[2]):
+            found[pos] = (tier, match, score, matched)
 
 
 def _plain(v):

@@ -136,6 +136,58 @@ def _place_on_map(box: dict, texts: list[dict], width: float, height: float) -> 
     return 0 <= t["x"] <= width and 0 <= t["y"] <= height
 
 
+def _hit(a: dict, b: dict) -> float:
+    """The area two boxes share, or 0 when they only touch (MapLibre rounds to the pixel)."""
+    w, h = _intersection(a, b)
+    return w * h if w > TOUCH and h > TOUCH else 0.0
+
+
+def _same_box(a: dict, b: dict) -> bool:
+    """Whether two boxes are one feature's (a label's text and its own icon must not count)."""
+    return a["id"] == b["id"] and a["layer"] == b["layer"]
+
+
+def _label_overlaps(a: dict, later_labels: list[dict], boxes: list[dict], texts: list[dict]) -> list[Overlap]:
+    """The label over each later label (each pair counted once) and over each mark or dot
+    that is not its own."""
+    found: list[Overlap] = []
+    for b in later_labels:
+        if (area := _hit(a, b)) and not _same_box(a, b):
+            found.append(Overlap("label/label", _name(a, texts), _name(b, texts), area))
+    for m in boxes:
+        if m["kind"] == "label" or _same_box(m, a):
+            continue
+        if area := _hit(a, m):
+            found.append(Overlap("label/mark", _name(a, texts), m["layer"], area))
+    return found
+
+
+def _story_label_hidden(a: dict, placed: dict, texts: list[dict]) -> list[Overlap]:
+    """A story label under the map's furniture, or cut by the map's edge while its place is on
+    the map: only story labels count (base labels run off the edge as on every web map)."""
+    width, height = placed["width"], placed["height"]
+    found: list[Overlap] = []
+    for f in placed["furniture"]:
+        if area := _hit(a, f):
+            found.append(Overlap("label/furniture", _name(a, texts), f["name"], area))
+    cut = a["x1"] < -TOUCH or a["y1"] < -TOUCH or a["x2"] > width + TOUCH or a["y2"] > height + TOUCH
+    if cut and _place_on_map(a, texts, width, height):
+        found.append(Overlap("label/edge", _name(a, texts), "edge", 0.0))
+    return found
+
+
+def _marks_under_furniture(boxes: list[dict], furniture: list[dict]) -> list[Overlap]:
+    """Every event mark under the map's furniture (a hidden mark is a lost event)."""
+    found: list[Overlap] = []
+    for m in boxes:
+        if m["kind"] != "mark":
+            continue
+        for f in furniture:
+            if area := _hit(m, f):
+                found.append(Overlap("mark/furniture", m["layer"], f["name"], area))
+    return found
+
+
 def overlaps_in(placed: dict, texts: list[dict] | None = None) -> list[Overlap]:
     """Every label over another label or a mark; every story label or event mark under the map's
     furniture; every story label of a place on the map cut by the map's edge. (A base-map town under
@@ -148,34 +200,11 @@ def overlaps_in(placed: dict, texts: list[dict] | None = None) -> list[Overlap]:
     ]  # on screen
     labels = [b for b in boxes if b["kind"] == "label"]
     found: list[Overlap] = []
-
-    def hit(a: dict, b: dict) -> float:
-        w, h = _intersection(a, b)
-        return w * h if w > TOUCH and h > TOUCH else 0.0
-
     for i, a in enumerate(labels):
-        story = a["layer"].startswith("story-")
-        for b in labels[i + 1 :]:
-            if (area := hit(a, b)) and not (a["id"] == b["id"] and a["layer"] == b["layer"]):
-                found.append(Overlap("label/label", _name(a, texts), _name(b, texts), area))
-        for m in boxes:
-            if m["kind"] == "label" or (m["id"] == a["id"] and m["layer"] == a["layer"]):
-                continue
-            if area := hit(a, m):
-                found.append(Overlap("label/mark", _name(a, texts), m["layer"], area))
-        if story:
-            for f in placed["furniture"]:
-                if area := hit(a, f):
-                    found.append(Overlap("label/furniture", _name(a, texts), f["name"], area))
-            cut = a["x1"] < -TOUCH or a["y1"] < -TOUCH or a["x2"] > width + TOUCH or a["y2"] > height + TOUCH
-            if cut and _place_on_map(a, texts, width, height):
-                found.append(Overlap("label/edge", _name(a, texts), "edge", 0.0))
-    for m in boxes:
-        if m["kind"] != "mark":
-            continue
-        for f in placed["furniture"]:
-            if area := hit(m, f):
-                found.append(Overlap("mark/furniture", m["layer"], f["name"], area))
+        found += _label_overlaps(a, labels[i + 1 :], boxes, texts)
+        if a["layer"].startswith("story-"):
+            found += _story_label_hidden(a, placed, texts)
+    found += _marks_under_furniture(boxes, placed["furniture"])
     return found
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from conflictmap.draft.actors import ActorVocabulary, unknown_forces
 from conflictmap.draft.article import Article, Sentence
 from conflictmap.draft.dates import find_dates, publication_date
-from conflictmap.draft.places import PlaceMention, find_places_and_unplaced, region_centre
+from conflictmap.draft.places import PlaceMention, UnplacedName, find_places_and_unplaced, region_centre
 from conflictmap.vocabulary import TYPE_LABELS
 from geodata.normalize import fold
 
@@ -237,20 +237,10 @@ def draft_from_article(
         ]
         places = [m for m in in_sentence if m.kind in ("town", "region", "area")]
         verb_at = sentence.start + verb.start()
-        destination = None
-        if kind in ("movement", "displacement"):
-            for m in places:
-                if m.start > verb_at and _DEST.search(article.text(sentence.paragraph)[verb_at : m.start]):
-                    destination = m
-                    break
-            if kind == "movement" and destination is None:
-                continue
-        after = [m for m in places if m.start >= verb_at and m is not destination]
-        before = [m for m in places if m.start < verb_at and m is not destination]
-        if before and re.search(r"\b(?:was|were|been|is|are)\s+(?:\w+\s+)?$", sentence.text[: verb.start()]):
-            after = before[:1]  # "Telkief, 20 km north of Mosul, was recaptured": the subject is the place
-        others = after or [m for m in places if m is not destination]
-        chosen: PlaceMention | None = others[0] if others else None
+        destination = _destination(article, sentence, kind, places, verb_at)
+        if kind == "movement" and destination is None:
+            continue
+        chosen = _event_place(sentence, verb, places, destination)
         text = article.text(sentence.paragraph)
         object_name = _object_name(text, verb_at + len(verb.group(0)), sentence.end)
         unplaced_object = (
@@ -270,10 +260,7 @@ def draft_from_article(
         where = chosen.mention if chosen else (place or {}).get("name")
         title = f"{TYPE_LABELS[kind]}" + (f" at {where}" if where else "") + f" (draft, paragraph {sentence.paragraph})"
         event_id = f"draft-p{sentence.paragraph}-{_slug(kind)}" + (f"-{_slug(where)}" if where else "")
-        base, n = event_id, 2
-        while event_id in ids:
-            event_id, n = f"{base}-{n}", n + 1
-        ids.add(event_id)
+        event_id = _unused_id(event_id, ids)
         event: dict[str, Any] = {
             "id": event_id,
             "title": title,
@@ -293,25 +280,72 @@ def draft_from_article(
         event["description"] = " ".join(sentence.text.split())
         event["sources"] = [{"document": document_id, "paragraph": sentence.paragraph, "quote": sentence.text}]
         event["confidence"] = "low"
-        notes = [
-            f"DRAFT: proposed by conflictmap draft from the verb {verb.group(0)!r}; check type, actors, date "
-            "and place against the article."
-        ]
-        unplaced = [m.mention for m in places if _place_values(m) is None]
-        unplaced += [
-            u.text
-            for u in unplaced_names
-            if u.paragraph == sentence.paragraph and sentence.start <= u.start < sentence.end
-        ]
+        unplaced = _unplaced_in(sentence, places, unplaced_names)
         if unplaced_object and object_name and object_name[1] not in unplaced:
             unplaced.insert(0, object_name[1])
-        if place is None and countries:
-            notes.append(f"Countries named: {', '.join(countries)}.")
-        if unplaced:
-            notes.append(f"Places named but not placed: {', '.join(dict.fromkeys(unplaced))}.")
-        event["notes"] = " ".join(notes)
+        event["notes"] = _draft_notes(verb, countries if place is None else [], unplaced)
         events.append(event)
     return Draft(article, document_id, document_file, used, events, mentions, unknown)
+
+
+def _destination(
+    article: Article, sentence: Sentence, kind: str, places: list[PlaceMention], verb_at: int
+) -> PlaceMention | None:
+    """Where a movement or displacement went: the first place after the verb with a "to"/"towards"
+    word between them (the places before the verb are where it came from, or its subject)."""
+    if kind not in ("movement", "displacement"):
+        return None
+    for m in places:
+        if m.start > verb_at and _DEST.search(article.text(sentence.paragraph)[verb_at : m.start]):
+            return m
+    return None
+
+
+def _event_place(
+    sentence: Sentence, verb: re.Match[str], places: list[PlaceMention], destination: PlaceMention | None
+) -> PlaceMention | None:
+    """The place the event happened at: the first place after the verb (the verb's object), unless the
+    sentence is passive with a place before the verb as its subject; else any place but the destination."""
+    verb_at = sentence.start + verb.start()
+    after = [m for m in places if m.start >= verb_at and m is not destination]
+    before = [m for m in places if m.start < verb_at and m is not destination]
+    if before and re.search(r"\b(?:was|were|been|is|are)\s+(?:\w+\s+)?$", sentence.text[: verb.start()]):
+        after = before[:1]  # "Telkief, 20 km north of Mosul, was recaptured": the subject is the place
+    others = after or [m for m in places if m is not destination]
+    return others[0] if others else None
+
+
+def _unused_id(event_id: str, ids: set[str]) -> str:
+    """``event_id``, or it with the first free "-2", "-3"... suffix; recorded in ``ids`` as taken
+    (ids must be unique in an events file)."""
+    base, n = event_id, 2
+    while event_id in ids:
+        event_id, n = f"{base}-{n}", n + 1
+    ids.add(event_id)
+    return event_id
+
+
+def _unplaced_in(sentence: Sentence, places: list[PlaceMention], unplaced_names: list[UnplacedName]) -> list[str]:
+    """Names in the sentence the gazetteer could not place, so that the curator places them by hand."""
+    unplaced = [m.mention for m in places if _place_values(m) is None]
+    unplaced += [
+        u.text for u in unplaced_names if u.paragraph == sentence.paragraph and sentence.start <= u.start < sentence.end
+    ]
+    return unplaced
+
+
+def _draft_notes(verb: re.Match[str], countries: list[str], unplaced: list[str]) -> str:
+    """The event's notes: that it is a draft (and from which verb), the countries named when no place
+    could be drawn, and the places named but not placed: what the curator must check."""
+    notes = [
+        f"DRAFT: proposed by conflictmap draft from the verb {verb.group(0)!r}; check type, actors, date "
+        "and place against the article."
+    ]
+    if countries:
+        notes.append(f"Countries named: {', '.join(countries)}.")
+    if unplaced:
+        notes.append(f"Places named but not placed: {', '.join(dict.fromkeys(unplaced))}.")
+    return " ".join(notes)
 
 
 def _actors(

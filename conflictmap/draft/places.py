@@ -590,58 +590,114 @@ def find_candidates(article: Article) -> list[_Candidate]:
     """Every span that may name a place, before filtering and placement."""
     out: list[_Candidate] = []
     for number in article.body:
-        text = article.text(number)
-        skip = article.dateline.full_end if article.dateline and article.dateline.paragraph == number else 0
-        if skip:
-            out.append(
-                _Candidate(number, 0, article.dateline.end, article.dateline.text, "dateline", "dateline")  # type: ignore[union-attr]
-            )
-        taken: list[tuple[int, int]] = [(0, skip)] if skip else []
+        out += _paragraph_candidates(article, number)
+    return out
 
-        def free(a: int, b: int, taken: list[tuple[int, int]] = taken) -> bool:
-            return all(b <= x or a >= y for x, y in taken)
 
-        for pattern in REGION_CUES:
-            for m in pattern.finditer(text):
-                a, b = m.span("name")
-                owner = re.match(r".*[’']s\s+", m.group("name"))
-                if owner:  # "Ukraine's Kherson region": the region is Kherson
-                    a += owner.end()
-                if a >= skip and free(a, b):
-                    out.append(_Candidate(number, a, b, text[a:b], "region-cue", "region", {"cue": m.group(0)}))
-                    taken.append((a, b))
-        for pattern in (AREA_CUE, AREA_OF):
-            for m in pattern.finditer(text):
-                a, b = m.span("name")
-                name = re.sub(r"^the\s+", "", m.group("name"))
-                a = b - len(name)
-                if a >= skip and free(a, b):
-                    out.append(_Candidate(number, a, b, name, "area-cue", "area", {"what": m.group("what")}))
-                    taken.append((a, b))
-        for m in re.finditer(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}\b", text):
-            words = list(re.finditer(r"[A-Z][a-z]+", m.group(0)))
-            for i in range(len(words)):
-                for j in range(len(words), i, -1):
-                    a, b = m.start() + words[i].start(), m.start() + words[j - 1].end()
-                    code = _country_of(text[a:b])
-                    if code and a >= skip and free(a, b):
-                        out.append(_Candidate(number, a, b, text[a:b], "country", "country", {"country": code}))
-                        taken.append((a, b))
-                        break
-        for a, b in automaton_hits(text):
-            if a >= skip and free(a, b):
-                out.append(_Candidate(number, a, b, text[a:b], "gazetteer"))
+def _paragraph_candidates(article: Article, number: int) -> list[_Candidate]:
+    """The candidates of one paragraph, cue by cue, strongest first: a span one cue took (and the
+    dateline) is not taken again by a weaker one."""
+    text = article.text(number)
+    skip = article.dateline.full_end if article.dateline and article.dateline.paragraph == number else 0
+    out: list[_Candidate] = []
+    if skip:
+        out.append(
+            _Candidate(number, 0, article.dateline.end, article.dateline.text, "dateline", "dateline")  # type: ignore[union-attr]
+        )
+    taken: list[tuple[int, int]] = [(0, skip)] if skip else []
+    out += _region_cue_candidates(text, number, skip, taken)
+    out += _area_cue_candidates(text, number, skip, taken)
+    out += _country_candidates(text, number, skip, taken)
+    out += _gazetteer_candidates(text, number, skip, taken)
+    out += _town_cue_candidates(text, number, skip, taken)
+    return out
+
+
+def _free(a: int, b: int, taken: list[tuple[int, int]]) -> bool:
+    """Whether the span a..b overlaps none already taken."""
+    return all(b <= x or a >= y for x, y in taken)
+
+
+def _region_cue_candidates(text: str, number: int, skip: int, taken: list[tuple[int, int]]) -> list[_Candidate]:
+    """Regions named with a cue ("Idlib province", "Ukraine's Kherson region"); their spans join ``taken``."""
+    out: list[_Candidate] = []
+    for pattern in REGION_CUES:
+        for m in pattern.finditer(text):
+            a, b = m.span("name")
+            owner = re.match(r".*[’']s\s+", m.group("name"))
+            if owner:  # "Ukraine's Kherson region": the region is Kherson
+                a += owner.end()
+            if a >= skip and _free(a, b, taken):
+                out.append(_Candidate(number, a, b, text[a:b], "region-cue", "region", {"cue": m.group(0)}))
                 taken.append((a, b))
-        for pattern in TOWN_CUES:
-            for m in pattern.finditer(text):
-                for found in re.finditer(_NAME, m.group("names")):
-                    a = m.start("names") + found.start()
-                    b = a + len(found.group(0))
-                    if a >= skip and free(a, b):
-                        strong = pattern is not TOWN_CUES[-1]  # "the town of X", not just "in X"
-                        extra = {"cue": m.group(0), "strong": strong}
-                        out.append(_Candidate(number, a, b, found.group(0), "town-cue", "town", extra))
-                        taken.append((a, b))
+    return out
+
+
+def _area_cue_candidates(text: str, number: int, skip: int, taken: list[tuple[int, int]]) -> list[_Candidate]:
+    """Areas named with a cue (an area that is no town or province); their spans join ``taken``."""
+    out: list[_Candidate] = []
+    for pattern in (AREA_CUE, AREA_OF):
+        for m in pattern.finditer(text):
+            a, b = m.span("name")
+            name = re.sub(r"^the\s+", "", m.group("name"))
+            a = b - len(name)
+            if a >= skip and _free(a, b, taken):
+                out.append(_Candidate(number, a, b, name, "area-cue", "area", {"what": m.group("what")}))
+                taken.append((a, b))
+    return out
+
+
+def _country_candidates(text: str, number: int, skip: int, taken: list[tuple[int, int]]) -> list[_Candidate]:
+    """Countries: in each run of capitalised words, the longest country name from each word on
+    ("United Arab Emirates" before "Arab"); their spans join ``taken``."""
+    out: list[_Candidate] = []
+    for m in re.finditer(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}\b", text):
+        words = list(re.finditer(r"[A-Z][a-z]+", m.group(0)))
+        for i in range(len(words)):
+            found = _longest_country_from(text, number, m.start(), words, i, skip, taken)
+            if found is not None:
+                out.append(found)
+    return out
+
+
+def _longest_country_from(
+    text: str, number: int, offset: int, words: list[re.Match[str]], i: int, skip: int, taken: list[tuple[int, int]]
+) -> _Candidate | None:
+    """The longest free country name starting at word ``i`` of a run (at ``offset`` in the text); its span
+    joins ``taken``."""
+    for j in range(len(words), i, -1):
+        a, b = offset + words[i].start(), offset + words[j - 1].end()
+        code = _country_of(text[a:b])
+        if code and a >= skip and _free(a, b, taken):
+            taken.append((a, b))
+            return _Candidate(number, a, b, text[a:b], "country", "country", {"country": code})
+    return None
+
+
+def _gazetteer_candidates(text: str, number: int, skip: int, taken: list[tuple[int, int]]) -> list[_Candidate]:
+    """Names the gazetteer knows (automaton hits) not taken by a cue; their spans join ``taken``."""
+    out: list[_Candidate] = []
+    for a, b in automaton_hits(text):
+        if a >= skip and _free(a, b, taken):
+            out.append(_Candidate(number, a, b, text[a:b], "gazetteer"))
+            taken.append((a, b))
+    return out
+
+
+def _town_cue_candidates(text: str, number: int, skip: int, taken: list[tuple[int, int]]) -> list[_Candidate]:
+    """Names after a town cue ("the town of X", or just "in X"), gazetteer or not: an unknown one is
+    reported as unplaced; their spans join ``taken``."""
+    out: list[_Candidate] = []
+    for pattern in TOWN_CUES:
+        for m in pattern.finditer(text):
+            for found in re.finditer(_NAME, m.group("names")):
+                a = m.start("names") + found.start()
+                b = a + len(found.group(0))
+                if a >= skip and _free(a, b, taken):
+                    strong = pattern is not TOWN_CUES[-1]  # "the town of X", not just "in X"
+                    extra = {"cue": m.group(0), "strong": strong}
+                    out.append(_Candidate(number, a, b, found.group(0), "town-cue", "town", extra))
+                    taken.append((a, b))
     return out
 
 
@@ -748,58 +804,10 @@ def find_places_and_unplaced(
     (an events file's vocabulary and the forces the article names); a name
     among them is an actor, never a place ("the Taliban claimed").
     """
-    actor_names = actor_names | ACTOR_NAMES
-    agencies = _agency_acronyms(article)
-    lowercase_words = {w for number in article.body for w in re.findall(r"\b[a-z][a-z]+\b", article.text(number))}
-    candidates = find_candidates(article)
-    kept: list[_Candidate] = []
-    for cand in candidates:
-        text = article.text(cand.paragraph)
-        if cand.kind == "dateline":
-            kept.append(cand)
-            continue
-        if _rejected(cand, text, agencies, lowercase_words, actor_names) is None:
-            kept.append(cand)
-    # Countries named (or their adjectives: "Libyan", "Yemeni"), and where
-    # unambiguous names fall: the article's focus.
-    focus: Counter[str] = Counter()
-    for number in article.body:
-        for word in re.findall(r"\b[A-Z][a-z]+\b", article.text(number)):
-            code = DEMONYM_COUNTRIES.get(fold(word))
-            if code:
-                focus[code] += 2
-    first_pass: dict[int, dict] = {}
-    for cand in kept:
-        if cand.kind in ("dateline", "area"):
-            continue
-        if cand.kind == "country":
-            focus[cand.extra["country"]] += 2
-            continue
-        code = _country_of(cand.text)
-        if code and cand.kind == "town":
-            cand.kind = "country"
-            cand.extra["country"] = code
-            focus[code] += 2
-            continue
-    named = set(focus)
-    for i, cand in enumerate(kept):
-        if cand.kind == "town" and cand.cue == "gazetteer":
-            record = _resolve(cand.text, None)
-            first_pass[i] = record
-            # Once the article names its countries, a town elsewhere casts no
-            # vote: it is a namesake (a Turkish village "Taliban", Tripoli in
-            # Lebanon for a Libya story) far more often than the story's place.
-            if (
-                record["status"] == "resolved"
-                and record.get("match") in ("exact", "alternate")
-                and (not named or record["country"] in named)
-            ):
-                focus[record["country"]] += 1
-    focus_countries = (
-        [c for c, n in focus.most_common() if n >= max(2, focus.most_common(1)[0][1] // 3)] if focus else []
-    )
-    if not focus_countries and focus:
-        focus_countries = [focus.most_common(1)[0][0]]
+    kept = _kept_candidates(article, actor_names | ACTOR_NAMES)
+    focus = _countries_named(article, kept)
+    first_pass = _first_pass_votes(kept, focus)
+    focus_countries = _focus_countries(focus)
     placed_points: list[tuple[float, float]] = []
     mentions: list[PlaceMention] = []
     pending: list[tuple[_Candidate, dict]] = []
@@ -812,55 +820,15 @@ def find_places_and_unplaced(
             end=cand.end,
             context=_context(text, cand.start, cand.end),
         )
-        if cand.kind == "dateline":
-            record = _resolve(cand.text.title(), focus_countries)
-            if record["status"] != "resolved":
-                record = _resolve(cand.text.title(), None)
-            note = "where the report was filed, not an event place"
-            mentions.append(
-                PlaceMention(
-                    kind="dateline",
-                    place_id=_place_id(record),
-                    country=record.get("country") or "",
-                    name=record.get("name") or "",
-                    note=note,
-                    **base,
-                )
-            )
+        if cand.kind in ("dateline", "country", "region", "area"):
+            mentions.append(_named_mention(cand, base, focus_countries))
             continue
-        if cand.kind == "country":
-            mentions.append(
-                PlaceMention(
-                    kind="country",
-                    place_id=cand.extra["country"],
-                    country=cand.extra["country"],
-                    name=cand.text,
-                    **base,
-                )
-            )
+        placed = _place_town(cand, base, focus_countries, first_pass.get(i))
+        if placed is None:
             continue
-        if cand.kind == "region":
-            mentions.append(_region_mention(cand, base))
-            continue
-        if cand.kind == "area":
-            mentions.append(_area_mention(cand, base))
-            continue
-        record = _resolve(cand.text, focus_countries)
-        if record["status"] != "resolved":
-            record = first_pass.get(i) or _resolve(cand.text, None)
-            if (
-                record["status"] == "resolved"
-                and record.get("country") not in focus_countries
-                and not (cand.cue == "gazetteer" and _prominent(record))
-            ):
-                pending.append((cand, record | {"_base": base}))  # abroad: only if near the story
-                continue
-        if record["status"] == "ambiguous":
-            pending.append((cand, record | {"_base": base}))
-            continue
-        if record["status"] != "resolved":
-            continue
-        if cand.cue != "gazetteer" and (record.get("score") or 0) < 0.9:
+        outcome, record = placed
+        if outcome == "pending":
+            pending.append((cand, record))
             continue
         mentions.append(_town_mention(record, base))
         placed_points.append((record["lat"], record["lon"]))
@@ -872,13 +840,139 @@ def find_places_and_unplaced(
     mentions = _regions_named_bare(mentions, kept)
     mentions = [_part_of(m, article.text(m.paragraph)) for m in mentions]
     mentions.sort(key=lambda m: (m.paragraph, m.start))
+    return mentions, _unplaced_names(kept, mentions)
+
+
+def _kept_candidates(article: Article, actor_names: frozenset[str]) -> list[_Candidate]:
+    """The candidates that may be places: the dateline, and every other one no rule rejects."""
+    agencies = _agency_acronyms(article)
+    lowercase_words = {w for number in article.body for w in re.findall(r"\b[a-z][a-z]+\b", article.text(number))}
+    kept: list[_Candidate] = []
+    for cand in find_candidates(article):
+        text = article.text(cand.paragraph)
+        if cand.kind == "dateline":
+            kept.append(cand)
+            continue
+        if _rejected(cand, text, agencies, lowercase_words, actor_names) is None:
+            kept.append(cand)
+    return kept
+
+
+def _countries_named(article: Article, kept: list[_Candidate]) -> Counter[str]:
+    """Votes for the article's focus: countries named (or their adjectives: "Libyan", "Yemeni"), two
+    each. A town candidate that is a country's name becomes a country candidate (``kept`` is changed)."""
+    focus: Counter[str] = Counter()
+    for number in article.body:
+        for word in re.findall(r"\b[A-Z][a-z]+\b", article.text(number)):
+            code = DEMONYM_COUNTRIES.get(fold(word))
+            if code:
+                focus[code] += 2
+    for cand in kept:
+        if cand.kind in ("dateline", "area"):
+            continue
+        if cand.kind == "country":
+            focus[cand.extra["country"]] += 2
+            continue
+        code = _country_of(cand.text)
+        if code and cand.kind == "town":
+            cand.kind = "country"
+            cand.extra["country"] = code
+            focus[code] += 2
+            continue
+    return focus
+
+
+def _first_pass_votes(kept: list[_Candidate], focus: Counter[str]) -> dict[int, dict]:
+    """Each gazetteer town resolved without a country (by its index in ``kept``); an unambiguous one adds a
+    vote to ``focus`` for its country. Once the article names its countries, a town elsewhere casts no
+    vote: it is a namesake (a Turkish village "Taliban", Tripoli in Lebanon for a Libya story) far more
+    often than the story's place."""
+    named = set(focus)
+    first_pass: dict[int, dict] = {}
+    for i, cand in enumerate(kept):
+        if cand.kind == "town" and cand.cue == "gazetteer":
+            record = _resolve(cand.text, None)
+            first_pass[i] = record
+            if (
+                record["status"] == "resolved"
+                and record.get("match") in ("exact", "alternate")
+                and (not named or record["country"] in named)
+            ):
+                focus[record["country"]] += 1
+    return first_pass
+
+
+def _focus_countries(focus: Counter[str]) -> list[str]:
+    """The article's focus countries: every one with at least a third of the leader's votes (and two),
+    or else the leader alone."""
+    focus_countries = (
+        [c for c, n in focus.most_common() if n >= max(2, focus.most_common(1)[0][1] // 3)] if focus else []
+    )
+    if not focus_countries and focus:
+        focus_countries = [focus.most_common(1)[0][0]]
+    return focus_countries
+
+
+def _named_mention(cand: _Candidate, base: dict[str, Any], focus_countries: list[str]) -> PlaceMention:
+    """The mention of a dateline, a country, a region or an area (a town is placed by ``_place_town``)."""
+    if cand.kind == "dateline":
+        record = _resolve(cand.text.title(), focus_countries)
+        if record["status"] != "resolved":
+            record = _resolve(cand.text.title(), None)
+        note = "where the report was filed, not an event place"
+        return PlaceMention(
+            kind="dateline",
+            place_id=_place_id(record),
+            country=record.get("country") or "",
+            name=record.get("name") or "",
+            note=note,
+            **base,
+        )
+    if cand.kind == "country":
+        return PlaceMention(
+            kind="country",
+            place_id=cand.extra["country"],
+            country=cand.extra["country"],
+            name=cand.text,
+            **base,
+        )
+    if cand.kind == "region":
+        return _region_mention(cand, base)
+    return _area_mention(cand, base)
+
+
+def _place_town(
+    cand: _Candidate, base: dict[str, Any], focus_countries: list[str], first_record: dict | None
+) -> tuple[str, dict] | None:
+    """A town candidate's record: ("placed", record) when it resolves in the focus countries (or is a
+    prominent place named bare), ("pending", record with its ``_base``) when it is ambiguous or abroad
+    (placed later only if near the story), None when it is no place or too loose a match."""
+    record = _resolve(cand.text, focus_countries)
+    if record["status"] != "resolved":
+        record = first_record or _resolve(cand.text, None)
+        if (
+            record["status"] == "resolved"
+            and record.get("country") not in focus_countries
+            and not (cand.cue == "gazetteer" and _prominent(record))
+        ):
+            return "pending", record | {"_base": base}  # abroad: only if near the story
+    if record["status"] == "ambiguous":
+        return "pending", record | {"_base": base}
+    if record["status"] != "resolved":
+        return None
+    if cand.cue != "gazetteer" and (record.get("score") or 0) < 0.9:
+        return None
+    return "placed", record
+
+
+def _unplaced_names(kept: list[_Candidate], mentions: list[PlaceMention]) -> list[UnplacedName]:
+    """Names after a strong town cue ("the village of X") that no mention covers: for the analyst."""
     covered = {(m.paragraph, a) for m in mentions for a in range(m.start, m.end)}
-    unplaced = [
+    return [
         UnplacedName(c.paragraph, c.start, c.end, c.text)
         for c in kept
         if c.cue == "town-cue" and c.extra.get("strong") and (c.paragraph, c.start) not in covered
     ]
-    return mentions, unplaced
 
 
 _PART_OF = re.compile(r"\b(?:(?:north|south)[- ]?(?:east|west)ern|northern|southern|eastern|western|central)\s+$", re.I)

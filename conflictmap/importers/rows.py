@@ -369,7 +369,6 @@ class CsvRows:
         refused: list[tuple[int, int, str, str]] = []  # (record number, newlines inside it, message, its text)
         gaps: list[int] = []  # per refused record: how many parsed records come before it
         shift = first_line - 2  # record 2 of the stream is physical line first_line
-        expected = len(self.columns)
 
         def handler(row) -> str:
             text = row.text or ""
@@ -427,11 +426,7 @@ class CsvRows:
                 k = parsed + np.arange(n, dtype=np.int64)
                 records = k + 2 + np.searchsorted(np.asarray(gaps, dtype=np.int64), k, side="right")
                 parsed += n
-                newlines = np.zeros(n, dtype=np.int64)
-                empty = np.ones(n, dtype=bool)
-                for column in batch.columns:
-                    newlines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-                    empty &= pc.equal(pc.binary_length(column), 0).to_numpy(zero_copy_only=False)
+                newlines, empty = _newlines_and_empty(batch)
                 upto = int(records[-1])
                 mine = [r for r in refused[done:] if r[0] < upto]
                 done += len(mine)
@@ -439,24 +434,7 @@ class CsvRows:
                 lines, refused_lines = lines + shift, refused_lines + shift
                 last_record = upto
                 keep = ~empty
-                found = []  # (row's first line, line its quote opened on, row's last line, parser's message)
-                for line, r in zip(refused_lines, mine):
-                    if r[3]:  # refused and spanning lines: a quote ran on
-                        opened = int(line) + _opening_offset(r[3], self.delimiter)
-                        found.append((int(line), opened, int(line) + r[1], r[2]))
-                        break  # only the first runaway counts: the lines after it are read again
-                # Rows that span lines, in order, up to the first runaway: each costs Python time, and a
-                # file with a stray quote on every row would otherwise have every one checked on every re-read.
-                first_runaway = found[0][0] if found else None
-                for i in np.flatnonzero(newlines > 0) if expected >= MIN_COLUMNS_TO_SPOT else ():
-                    if first_runaway is not None and lines[i] >= first_runaway:
-                        break
-                    values = [batch.column(c)[i].as_py() for c in range(batch.num_columns)]
-                    swallowed_at = _swallowed(values, int(lines[i]), self.delimiter, expected)
-                    if swallowed_at is not None:
-                        found.append((int(lines[i]), swallowed_at, int(lines[i] + newlines[i]), ""))
-                        break
-                found.sort()
+                found = self._runaways(batch, lines, newlines, refused_lines, mine)
                 problems = [RowProblem(int(line), "row", r[2]) for line, r in zip(refused_lines, mine)]
                 if hashing is not None and self.on_bytes:
                     self.on_bytes(hashing.bytes_read)
@@ -486,6 +464,32 @@ class CsvRows:
         finally:
             if hashing is None:
                 stream.close()
+
+    def _runaways(self, batch, lines, newlines, refused_lines, mine) -> list[tuple[int, int, int, str]]:
+        """Where a quote ran on in this batch, as (row's first line, line its quote opened on, row's last
+        line, parser's message), in line order: the first refused row that spans lines, and the first row
+        before it that swallowed the rows after it. Stops at the first of each: the lines after a runaway
+        are read again."""
+        expected = len(self.columns)
+        found = []  # (row's first line, line its quote opened on, row's last line, parser's message)
+        for line, r in zip(refused_lines, mine):
+            if r[3]:  # refused and spanning lines: a quote ran on
+                opened = int(line) + _opening_offset(r[3], self.delimiter)
+                found.append((int(line), opened, int(line) + r[1], r[2]))
+                break  # only the first runaway counts: the lines after it are read again
+        # Rows that span lines, in order, up to the first runaway: each costs Python time, and a
+        # file with a stray quote on every row would otherwise have every one checked on every re-read.
+        first_runaway = found[0][0] if found else None
+        for i in np.flatnonzero(newlines > 0) if expected >= MIN_COLUMNS_TO_SPOT else ():
+            if first_runaway is not None and lines[i] >= first_runaway:
+                break
+            values = [batch.column(c)[i].as_py() for c in range(batch.num_columns)]
+            swallowed_at = _swallowed(values, int(lines[i]), self.delimiter, expected)
+            if swallowed_at is not None:
+                found.append((int(lines[i]), swallowed_at, int(lines[i] + newlines[i]), ""))
+                break
+        found.sort()
+        return found
 
     def _refused_batches(self, lines, refused, end: int) -> list[RowBatch | _Stretch]:
         """Rows the parser refused after its last good row; from one that spans lines, what to read again to ``end``."""
@@ -544,6 +548,18 @@ class _Stretch:
 
     first: int
     last: int | None
+
+
+def _newlines_and_empty(batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``batch``: the newlines inside its fields (a row's lines, to keep line numbers true)
+    and whether every field is empty (a blank line, counted but not imported)."""
+    n = batch.num_rows
+    newlines = np.zeros(n, dtype=np.int64)
+    empty = np.ones(n, dtype=bool)
+    for column in batch.columns:
+        newlines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+        empty &= pc.equal(pc.binary_length(column), 0).to_numpy(zero_copy_only=False)
+    return newlines, empty
 
 
 def _problems_batch(columns, problems: list[RowProblem]) -> RowBatch:
