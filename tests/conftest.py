@@ -33,9 +33,13 @@ import shutil
 import socket
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from dash.testing.application_runners import BaseDashRunner, ThreadedRunner
+from dash.testing.browser import Browser
+from dash.testing.composite import DashComposite
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -179,9 +183,176 @@ def dash_thread_server():
         yield runner
 
 
+@pytest.fixture(scope="module")
+def module_dash_server():
+    """One Dash server for the tests of a module that share one app and its data.
+
+    Start it once from a module-scoped fixture (``module_dash_server.start(app)``) and
+    give each test's ``dash_duo`` its address with ``dash_duo.use_server(url)``: the
+    app is built and served once, not once per test. Only for apps the tests do not
+    change (nothing they do is written anywhere the next test would read).
+    """
+    with DrainingThreadedRunner() as runner:
+        yield runner
+
+
+# ---------------------------------------------------------------- one Chromium for the whole session
+
+
+VISITED_ORIGINS = "return [location.origin, ...performance.getEntriesByType('resource').map(e => e.name)]"
+
+
+class SessionChromium:
+    """One Chromium (and chromedriver) for the session; each test gets a fresh tab in it.
+
+    Starting Chromium and chromedriver cost every browser test a few seconds. A new
+    tab is a fresh page target: no history, no scripts added with
+    ``Page.addScriptToEvaluateOnNewDocument``, no ``Emulation`` overrides, its own
+    download folder; the window is put back to its first size; the console buffer
+    is drained; cookies and storage are cleared when a test leaves (each test's
+    server has its own port, so its own origin, anyway). If Chromium died in a
+    test, the next test starts a new one.
+    """
+
+    def __init__(self, config: pytest.Config, download_dir: str):
+        self.config = config
+        self.download_dir = download_dir
+        self.browser: Browser | None = None
+        self.window_size: dict | None = None
+
+    def _start(self) -> None:
+        self.quit()
+        self.browser = Browser(
+            browser=self.config.getoption("webdriver"),
+            remote=self.config.getoption("remote"),
+            remote_url=self.config.getoption("remote_url"),
+            headless=self.config.getoption("headless"),
+            options=self.config.hook.pytest_setup_options(),
+            download_path=self.download_dir,
+            percy_run=False,
+        )
+        self.window_size = self.browser.driver.get_window_size()
+
+    def _alive(self) -> bool:
+        if self.browser is None:
+            return False
+        try:
+            return bool(self.browser.driver.window_handles)
+        except WebDriverException:
+            return False
+
+    def fresh_tab(self, download_path: str):
+        """The driver, switched to a new blank tab, every other tab closed."""
+        if not self._alive():
+            self._start()
+        assert self.browser is not None and self.window_size is not None
+        driver = self.browser.driver
+        old = driver.window_handles
+        driver.switch_to.new_window("tab")
+        new = driver.current_window_handle
+        for handle in old:
+            driver.switch_to.window(handle)
+            driver.close()
+        driver.switch_to.window(new)
+        driver.set_window_size(self.window_size["width"], self.window_size["height"])
+        driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": download_path})
+        driver.get_log("browser")  # what the last test's page logged is not this test's
+        return driver
+
+    def leave_tab(self) -> None:
+        """Stop the page (no request reaches the server after this) and forget what it stored."""
+        if not self._alive():
+            return
+        assert self.browser is not None
+        driver = self.browser.driver
+        try:
+            origins = {
+                f"{u.scheme}://{u.netloc}"
+                for u in map(urlsplit, [driver.current_url, *driver.execute_script(VISITED_ORIGINS)])
+                if u.scheme in ("http", "https")
+            }
+            driver.get("about:blank")
+            driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+            for origin in origins:
+                driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+        except WebDriverException:
+            self.quit()
+
+    def quit(self) -> None:
+        if self.browser is not None:
+            browser, self.browser = self.browser, None
+            browser.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def session_chromium(request, tmp_path_factory):
+    chromium = SessionChromium(request.config, str(tmp_path_factory.mktemp("session-downloads")))
+    yield chromium
+    chromium.quit()
+
+
+class TabOfSessionChromium:
+    """dash.testing's Browser API on a fresh tab of the session's Chromium instead of a new Chromium."""
+
+    def __init__(self, chromium: SessionChromium, **kwargs):
+        self._session_chromium = chromium
+        super().__init__(**kwargs)  # type: ignore[call-arg]
+
+    def get_webdriver(self):
+        return self._session_chromium.fresh_tab(self._download_path)  # type: ignore[attr-defined]
+
+    def __exit__(self, exc_type, exc_val, traceback):
+        self._session_chromium.leave_tab()
+
+
+class SessionDashComposite(TabOfSessionChromium, DashComposite):
+    """``dash_duo``: the test's Dash server and a tab of the session's Chromium."""
+
+    def start_server(self, app, navigate=True, **kwargs):
+        """As dash's, and with ``navigate=False`` the server's address is still known (the test loads it)."""
+        super().start_server(app, navigate=navigate, **kwargs)
+        if not navigate:
+            self.use_server(self.server.url)
+
+    def use_server(self, url: str) -> None:
+        """Aim this tab at a server already running (``module_dash_server``) without loading a page."""
+        self._url = url
+
+
+class SessionBrowser(TabOfSessionChromium, Browser):
+    """``dash_br``: a tab of the session's Chromium."""
+
+
+def _browser_kwargs(request, tmpdir) -> dict:
+    return dict(
+        browser=request.config.getoption("webdriver"),
+        remote=request.config.getoption("remote"),
+        remote_url=request.config.getoption("remote_url"),
+        headless=request.config.getoption("headless"),
+        download_path=tmpdir.mkdir("download").strpath,
+        percy_assets_root=request.config.getoption("percy_assets"),
+        percy_finalize=request.config.getoption("nopercyfinalize"),
+        pause=request.config.getoption("pause"),
+    )
+
+
+@pytest.fixture
+def dash_duo(request, dash_thread_server, tmpdir, session_chromium):
+    """Replaces dash.testing's ``dash_duo``: same API, on a tab of the session's Chromium."""
+    with SessionDashComposite(session_chromium, server=dash_thread_server, **_browser_kwargs(request, tmpdir)) as dc:
+        yield dc
+
+
+@pytest.fixture
+def dash_br(request, tmpdir, session_chromium):
+    """Replaces dash.testing's ``dash_br``: same API, on a tab of the session's Chromium."""
+    with SessionBrowser(session_chromium, **_browser_kwargs(request, tmpdir)) as browser:
+        yield browser
+
+
 # ---------------------------------------------------------------- parallel runs (pytest-xdist)
 
-BROWSER_FIXTURES = {"dash_duo", "dash_br", "dash_thread_server"}
+BROWSER_FIXTURES = {"dash_duo", "dash_br", "dash_thread_server", "module_dash_server", "session_chromium"}
 
 
 def pytest_collection_modifyitems(config, items):
