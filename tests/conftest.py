@@ -355,8 +355,13 @@ def dash_br(request, tmpdir, session_chromium):
 BROWSER_FIXTURES = {"dash_duo", "dash_br", "dash_thread_server", "module_dash_server", "session_chromium"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: `-m browser` / `-m "not browser"` split exactly here
 def pytest_collection_modifyitems(config, items):
-    """Tests that drive Chromium through selenium run one after another on one xdist worker.
+    """Tests that drive Chromium are marked ``browser`` and run one after another on one xdist worker.
+
+    ``scripts/dev.py test`` runs ``-m browser`` and ``-m "not browser"`` as two pytest
+    processes side by side, so every test that uses a browser fixture is marked here,
+    whether or not its module says so.
 
     The MapLibre map draws with software WebGL (SwiftShader); two such browsers at
     once on two cores starve each other past the tests' waits. With
@@ -364,4 +369,5 @@ def pytest_collection_modifyitems(config, items):
     """
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.xdist_group("chromium"))
