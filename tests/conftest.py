@@ -92,6 +92,13 @@ CHROME_ARGS = (
     "--no-first-run",
     "--no-default-browser-check",
     "--window-size=1400,1000",
+    # One tab at a time, always in front; never let Chromium throttle its timers or renderer as a background tab's
+    # (the session's Chromium opens a new tab per test and closes the old one).
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+    # One CSS pixel, one device pixel: what the tests measure, and the least software rendering.
+    "--force-device-scale-factor=1",
     # WebGL (the MapLibre map) in headless Chromium without a GPU: software rendering.
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
