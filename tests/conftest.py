@@ -216,9 +216,11 @@ class SessionChromium:
     tab is a fresh page target: no history, no scripts added with
     ``Page.addScriptToEvaluateOnNewDocument``, no ``Emulation`` overrides, its own
     download folder; the window is put back to its first size; the console buffer
-    is drained; cookies and storage are cleared when a test leaves (each test's
-    server has its own port, so its own origin, anyway). If Chromium died in a
-    test, the next test starts a new one.
+    is drained; cookies and storage of the origins the page used are cleared when a
+    test leaves (the tests of a module may share one server, so one origin). The
+    HTTP cache stays: the app's scripts are loaded once per server, not once per
+    test. If Chromium died in a test, or a test left it unusable (an open alert),
+    the next test starts a new one.
     """
 
     def __init__(self, config: pytest.Config, download_dir: str):
@@ -249,9 +251,16 @@ class SessionChromium:
             return False
 
     def fresh_tab(self, download_path: str):
-        """The driver, switched to a new blank tab, every other tab closed."""
+        """The driver, switched to a new blank tab, every other tab closed (in a new Chromium if need be)."""
         if not self._alive():
             self._start()
+        try:
+            return self._new_tab(download_path)
+        except WebDriverException:  # the last test left Chromium unusable: start afresh
+            self._start()
+            return self._new_tab(download_path)
+
+    def _new_tab(self, download_path: str):
         assert self.browser is not None and self.window_size is not None
         driver = self.browser.driver
         old = driver.window_handles
