@@ -28,6 +28,7 @@ they never skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -151,10 +152,11 @@ class DrainingThreadedRunner(ThreadedRunner):
     in every thread started since the server, werkzeug's request threads included.
     A callback still running when a test ends (the render that follows the test's
     last click, or a download) then dies mid-way, and pytest reports the SystemExit
-    as ``PytestUnhandledThreadExceptionWarning``. ``dash_duo`` closes the browser
+    as ``PytestUnhandledThreadExceptionWarning``. ``dash_duo`` leaves the page
     before the server stops, so no new requests come: wait for those in flight,
     then stop the server thread alone, sparing unrelated threads started during the
-    test (such as the exports' long-lived browser thread).
+    test (such as the exports' long-lived browser thread) and the request threads
+    of other servers (a module's server outlives its tests' function-scoped ones).
 
     It also starts dash's port counter at a free port rather than at 58050, so
     two pytest workers (and two checkouts on one machine) do not collide.
@@ -169,18 +171,33 @@ class DrainingThreadedRunner(ThreadedRunner):
 
     def stop(self):
         server_thread = self.thread
+        ours = [t for t in threading.enumerate() if t is not server_thread and self._serves(t)]
+        for thread in ours:
+            # No further request on this connection: a request in flight is still answered, and a
+            # connection the browser keeps open, idle, ends now instead of at the drain's deadline.
+            with contextlib.suppress(OSError):
+                thread._args[0].shutdown(socket.SHUT_RD)  # type: ignore[attr-defined]
         deadline = time.monotonic() + DRAIN_SECONDS
-        for thread in threading.enumerate():
-            if thread is not server_thread and "(process_request_thread)" in thread.name:
-                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        for thread in ours:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         # KillerThread.kill() spares the threads listed as older than the server: list every
-        # thread but the server's own and any request thread that did not finish in time.
+        # thread but the server's own and its request threads that did not finish in time. Those of
+        # other servers are spared: the session's Chromium keeps connections open to a module's server.
+        unfinished = {t for t in ours if t.is_alive()}
         server_thread._old_threads = [
-            t.ident
-            for t in threading.enumerate()
-            if t is not server_thread and "(process_request_thread)" not in t.name
+            t.ident for t in threading.enumerate() if t is not server_thread and t not in unfinished
         ]
         super().stop()
+
+    def _serves(self, thread: threading.Thread) -> bool:
+        """Is ``thread`` one of werkzeug's request threads on a connection to this server's port?"""
+        if "(process_request_thread)" not in thread.name:
+            return False
+        connection = getattr(thread, "_args", (None,))[0]
+        try:
+            return isinstance(connection, socket.socket) and connection.getsockname()[1] == self.port
+        except OSError:  # closed: the thread is ending by itself
+            return False
 
 
 @pytest.fixture
