@@ -398,7 +398,7 @@ def pytest_collection_modifyitems(config, items):
 
     The MapLibre map draws with software WebGL (SwiftShader); two such browsers at
     once on two cores starve each other past the tests' waits. With
-    ``--dist loadgroup`` (scripts/dev.py) the other worker runs everything else.
+    ``pytest -n 2 --dist loadgroup`` the other worker runs everything else.
     """
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
