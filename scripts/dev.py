@@ -18,7 +18,8 @@ $PIP_INDEX_URL), checked against the index's sha256.
 
 ``test`` needs Chromium and chromedriver on PATH (or $BROWSER_PATH); it
 never installs them: it names the packages and stops. It runs the browser
-tests in two processes where there are two cores.
+tests and the others in two pytest processes at once, then prints the time
+and the ten slowest tests.
 
 This file runs on the system Python before anything is installed, so it
 uses the standard library only and stays readable by old Pythons long
@@ -43,10 +44,6 @@ VENV_PYTHON = os.path.join(VENV, "bin", "python")
 STAMP = os.path.join(VENV, ".conflictmap-install.json")
 EXTRAS = {"serve": [], "test": ["test", "lint"]}
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-# Measured on the 2-core development machine, shared with other work: 5 min 48 s for 277 tests before the
-# MapLibre map; 755 tests took 19-26 min, and the 1,042 of December 2026 43 min (the map's software
-# WebGL, one browser test at a time on 2 cores).
-SUITE_MINUTES = "30 to 45"
 DEFAULT_INDEX = "https://pypi.org/simple"
 
 
@@ -275,32 +272,83 @@ def test(args):
                 f"{name} failed: fix what it reports above (ruff: `.venv/bin/ruff check --fix . && "
                 ".venv/bin/ruff format .`)"
             )
-    workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) else xdist_workers()
+    say("== pytest: the browser tests and the others, in two processes at once")
+    sys.exit(run_suite(args, env, started))
+
+
+# The two halves of the suite: tests/conftest.py marks every test that drives Chromium `browser`.
+HALVES = (("browser", "browser"), ("other", "not browser"))
+
+
+def run_suite(args, env, started):
+    """Run the browser tests and the rest side by side; print the time and the ten slowest; return the exit code.
+
+    The browser tests (one Chromium, the map drawn in software WebGL) are most of the
+    time and use about one core; the others run beside them in a second pytest. The
+    browser half prints as it goes; the other half's output is kept and printed when
+    both are done. Either failing fails the command, and so does a half that
+    collects no test when the whole suite was asked for (a browser test is never
+    skipped: without Chromium they fail).
+    """
+    tests_started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="conflictmap-test-") as folder:
+        reports = {name: os.path.join(folder, name + ".xml") for name, _ in HALVES}
+        commands = {
+            name: [VENV_PYTHON, "-m", "pytest", "--headless", "-p", "no:cacheprovider", "-m", marks]
+            + ["--junitxml", reports[name], "-o", "junit_family=xunit1"]
+            + args
+            for name, marks in HALVES
+        }
+        other_log = os.path.join(folder, "other.log")
+        with open(other_log, "w", encoding="utf-8") as log:
+            other = subprocess.Popen(commands["other"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            codes = {"browser": subprocess.run(commands["browser"], cwd=ROOT, env=env).returncode}
+            codes["other"] = other.wait()
+        say("== pytest, the tests that drive no browser (they ran beside the browser tests):")
+        with open(other_log, encoding="utf-8") as log:
+            sys.stdout.write(log.read())
+        slowest = ten_slowest(reports.values())
+    if slowest:
+        say("the ten slowest tests (setup, call and teardown):")
+        for seconds, test in slowest:
+            print(f"  {seconds:7.1f} s  {test}")
     say(
-        "== pytest: the whole suite takes about {} minutes on 2 cores{}".format(
-            SUITE_MINUTES, " (in 2 processes)" if workers else ""
+        "tests took {} ({}); the whole command {}".format(
+            duration(time.monotonic() - tests_started),
+            ", ".join(f"{n}: exit {c}" for n, c in codes.items()),
+            duration(time.monotonic() - started),
         )
     )
-    code = subprocess.run(
-        [VENV_PYTHON, "-m", "pytest", "--headless", "-p", "no:cacheprovider", "--durations=10"] + workers + args,
-        cwd=ROOT,
-        env=env,
-    ).returncode
-    say(f"tests took {duration(time.monotonic() - started)}")
-    if code == 5:
-        fail("pytest collected no tests: that is a failure here")
-    sys.exit(code)
+    return verdict(codes, whole_suite=not args)
 
 
-def xdist_workers():
-    """Two pytest processes where there are cores to spare for them.
+def verdict(codes, whole_suite):
+    """The command's exit code from the halves': any failure fails; collecting nothing fails."""
+    failed = {name: code for name, code in codes.items() if code not in (0, 5)}
+    if failed:
+        say("failed: " + ", ".join(f"the {name} tests (exit {code})" for name, code in failed.items()))
+        return max(failed.values())
+    empty = [name for name, code in codes.items() if code == 5]
+    if empty and (whole_suite or len(empty) == len(codes)):
+        say("pytest collected no {} tests: that is a failure here".format(" and no ".join(empty)))
+        return 5
+    return 0
 
-    The browser tests draw the MapLibre map with software WebGL (SwiftShader): on two
-    cores a second worker starves the browser past the tests' waits, so two workers are
-    used only from four cores up. loadgroup keeps the tests that drive Chromium on one
-    worker (tests/conftest.py groups them); the other runs the rest.
-    """
-    return ["-n", "2", "--dist", "loadgroup"] if (os.cpu_count() or 1) >= 4 else []
+
+def ten_slowest(reports):
+    """The ten longest tests of the JUnit XML reports, as (seconds, test id)."""
+    import xml.etree.ElementTree as ET
+
+    times = []
+    for report in reports:
+        try:
+            root = ET.parse(report).getroot()
+        except (OSError, ET.ParseError):
+            continue
+        for case in root.iter("testcase"):
+            test = "{}::{}".format(case.get("file") or case.get("classname", ""), case.get("name", ""))
+            times.append((float(case.get("time") or 0), test))
+    return sorted(times, reverse=True)[:10]
 
 
 def main(argv):

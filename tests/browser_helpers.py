@@ -246,6 +246,24 @@ def settle_first_page(driver) -> None:
     driver.get_log("browser")  # drains the buffer: what follows belongs to the test
 
 
+def serve(dash_duo, app=None, url: str | None = None) -> str:
+    """Serve ``app`` (or use the server already at ``url``) without opening it: the test's first load is its own.
+
+    dash.testing's ``start_server`` loads the page, and ``settle_first_page`` then waits
+    for the map to draw: a whole page load (seconds of software WebGL) that a test which
+    opens its own URL next throws away. This records uncaught errors on every page
+    the tab opens and empties the console buffer, as ``settle_first_page`` does.
+    """
+    if url is None:
+        dash_duo.start_server(app, navigate=False)
+    else:
+        dash_duo.use_server(url)
+    driver = dash_duo.driver
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ERROR_RECORDER})
+    driver.get_log("browser")
+    return dash_duo.server_url
+
+
 def assert_clean_console(driver) -> None:
     """No SEVERE console entry; on failure, the message and JavaScript stacks in full."""
     severe = severe_logs(driver)

@@ -28,14 +28,19 @@ they never skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from dash.testing.application_runners import BaseDashRunner, ThreadedRunner
+from dash.testing.browser import Browser
+from dash.testing.composite import DashComposite
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -88,6 +93,13 @@ CHROME_ARGS = (
     "--no-first-run",
     "--no-default-browser-check",
     "--window-size=1400,1000",
+    # One tab at a time, always in front; never let Chromium throttle its timers or renderer as a background tab's
+    # (the session's Chromium opens a new tab per test and closes the old one).
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+    # One CSS pixel, one device pixel: what the tests measure, and the least software rendering.
+    "--force-device-scale-factor=1",
     # WebGL (the MapLibre map) in headless Chromium without a GPU: software rendering.
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
@@ -140,10 +152,11 @@ class DrainingThreadedRunner(ThreadedRunner):
     in every thread started since the server, werkzeug's request threads included.
     A callback still running when a test ends (the render that follows the test's
     last click, or a download) then dies mid-way, and pytest reports the SystemExit
-    as ``PytestUnhandledThreadExceptionWarning``. ``dash_duo`` closes the browser
+    as ``PytestUnhandledThreadExceptionWarning``. ``dash_duo`` leaves the page
     before the server stops, so no new requests come: wait for those in flight,
     then stop the server thread alone, sparing unrelated threads started during the
-    test (such as the exports' long-lived browser thread).
+    test (such as the exports' long-lived browser thread) and the request threads
+    of other servers (a module's server outlives its tests' function-scoped ones).
 
     It also starts dash's port counter at a free port rather than at 58050, so
     two pytest workers (and two checkouts on one machine) do not collide.
@@ -158,18 +171,33 @@ class DrainingThreadedRunner(ThreadedRunner):
 
     def stop(self):
         server_thread = self.thread
+        ours = [t for t in threading.enumerate() if t is not server_thread and self._serves(t)]
+        for thread in ours:
+            # No further request on this connection: a request in flight is still answered, and a
+            # connection the browser keeps open, idle, ends now instead of at the drain's deadline.
+            with contextlib.suppress(OSError):
+                thread._args[0].shutdown(socket.SHUT_RD)  # type: ignore[attr-defined]
         deadline = time.monotonic() + DRAIN_SECONDS
-        for thread in threading.enumerate():
-            if thread is not server_thread and "(process_request_thread)" in thread.name:
-                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        for thread in ours:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         # KillerThread.kill() spares the threads listed as older than the server: list every
-        # thread but the server's own and any request thread that did not finish in time.
+        # thread but the server's own and its request threads that did not finish in time. Those of
+        # other servers are spared: the session's Chromium keeps connections open to a module's server.
+        unfinished = {t for t in ours if t.is_alive()}
         server_thread._old_threads = [
-            t.ident
-            for t in threading.enumerate()
-            if t is not server_thread and "(process_request_thread)" not in t.name
+            t.ident for t in threading.enumerate() if t is not server_thread and t not in unfinished
         ]
         super().stop()
+
+    def _serves(self, thread: threading.Thread) -> bool:
+        """Is ``thread`` one of werkzeug's request threads on a connection to this server's port?"""
+        if "(process_request_thread)" not in thread.name:
+            return False
+        connection = getattr(thread, "_args", (None,))[0]
+        try:
+            return isinstance(connection, socket.socket) and connection.getsockname()[1] == self.port
+        except OSError:  # closed: the thread is ending by itself
+            return False
 
 
 @pytest.fixture
@@ -179,18 +207,200 @@ def dash_thread_server():
         yield runner
 
 
+@pytest.fixture(scope="module")
+def module_dash_server():
+    """One Dash server for the tests of a module that share one app and its data.
+
+    Start it once from a module-scoped fixture (``module_dash_server.start(app)``) and
+    give each test's ``dash_duo`` its address with ``dash_duo.use_server(url)``: the
+    app is built and served once, not once per test. Only for apps the tests do not
+    change (nothing they do is written anywhere the next test would read).
+    """
+    with DrainingThreadedRunner() as runner:
+        yield runner
+
+
+# ---------------------------------------------------------------- one Chromium for the whole session
+
+
+VISITED_ORIGINS = "return [location.origin, ...performance.getEntriesByType('resource').map(e => e.name)]"
+
+
+class SessionChromium:
+    """One Chromium (and chromedriver) for the session; each test gets a fresh tab in it.
+
+    Starting Chromium and chromedriver cost every browser test a few seconds. A new
+    tab is a fresh page target: no history, no scripts added with
+    ``Page.addScriptToEvaluateOnNewDocument``, no ``Emulation`` overrides, its own
+    download folder; the window is put back to its first size; the console buffer
+    is drained; cookies and storage of the origins the page used are cleared when a
+    test leaves (the tests of a module may share one server, so one origin). The
+    HTTP cache stays: the app's scripts are loaded once per server, not once per
+    test. If Chromium died in a test, or a test left it unusable (an open alert),
+    the next test starts a new one.
+    """
+
+    def __init__(self, config: pytest.Config, download_dir: str):
+        self.config = config
+        self.download_dir = download_dir
+        self.browser: Browser | None = None
+        self.window_size: dict | None = None
+
+    def _start(self) -> None:
+        self.quit()
+        self.browser = Browser(
+            browser=self.config.getoption("webdriver"),
+            remote=self.config.getoption("remote"),
+            remote_url=self.config.getoption("remote_url"),
+            headless=self.config.getoption("headless"),
+            options=self.config.hook.pytest_setup_options(),
+            download_path=self.download_dir,
+            percy_run=False,
+        )
+        self.window_size = self.browser.driver.get_window_size()
+
+    def _alive(self) -> bool:
+        if self.browser is None:
+            return False
+        try:
+            return bool(self.browser.driver.window_handles)
+        except WebDriverException:
+            return False
+
+    def fresh_tab(self, download_path: str):
+        """The driver, switched to a new blank tab, every other tab closed (in a new Chromium if need be)."""
+        if not self._alive():
+            self._start()
+        try:
+            return self._new_tab(download_path)
+        except WebDriverException:  # the last test left Chromium unusable: start afresh
+            self._start()
+            return self._new_tab(download_path)
+
+    def _new_tab(self, download_path: str):
+        assert self.browser is not None and self.window_size is not None
+        driver = self.browser.driver
+        old = driver.window_handles
+        driver.switch_to.new_window("tab")
+        new = driver.current_window_handle
+        for handle in old:
+            driver.switch_to.window(handle)
+            driver.close()
+        driver.switch_to.window(new)
+        driver.set_window_size(self.window_size["width"], self.window_size["height"])
+        driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": download_path})
+        driver.get_log("browser")  # what the last test's page logged is not this test's
+        return driver
+
+    def leave_tab(self) -> None:
+        """Stop the page (no request reaches the server after this) and forget what it stored."""
+        if not self._alive():
+            return
+        assert self.browser is not None
+        driver = self.browser.driver
+        try:
+            origins = {
+                f"{u.scheme}://{u.netloc}"
+                for u in map(urlsplit, [driver.current_url, *driver.execute_script(VISITED_ORIGINS)])
+                if u.scheme in ("http", "https")
+            }
+            driver.get("about:blank")
+            driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+            for origin in origins:
+                driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+        except WebDriverException:
+            self.quit()
+
+    def quit(self) -> None:
+        if self.browser is not None:
+            browser, self.browser = self.browser, None
+            browser.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def session_chromium(request, tmp_path_factory):
+    chromium = SessionChromium(request.config, str(tmp_path_factory.mktemp("session-downloads")))
+    yield chromium
+    chromium.quit()
+
+
+class TabOfSessionChromium:
+    """dash.testing's Browser API on a fresh tab of the session's Chromium instead of a new Chromium."""
+
+    def __init__(self, chromium: SessionChromium, **kwargs):
+        self._session_chromium = chromium
+        super().__init__(**kwargs)  # type: ignore[call-arg]
+
+    def get_webdriver(self):
+        return self._session_chromium.fresh_tab(self._download_path)  # type: ignore[attr-defined]
+
+    def __exit__(self, exc_type, exc_val, traceback):
+        self._session_chromium.leave_tab()
+
+
+class SessionDashComposite(TabOfSessionChromium, DashComposite):
+    """``dash_duo``: the test's Dash server and a tab of the session's Chromium."""
+
+    def start_server(self, app, navigate=True, **kwargs):
+        """As dash's, and with ``navigate=False`` the server's address is still known (the test loads it)."""
+        super().start_server(app, navigate=navigate, **kwargs)
+        if not navigate:
+            self.use_server(self.server.url)
+
+    def use_server(self, url: str) -> None:
+        """Aim this tab at a server already running (``module_dash_server``) without loading a page."""
+        self._url = url
+
+
+class SessionBrowser(TabOfSessionChromium, Browser):
+    """``dash_br``: a tab of the session's Chromium."""
+
+
+def _browser_kwargs(request, tmpdir) -> dict:
+    return dict(
+        browser=request.config.getoption("webdriver"),
+        remote=request.config.getoption("remote"),
+        remote_url=request.config.getoption("remote_url"),
+        headless=request.config.getoption("headless"),
+        download_path=tmpdir.mkdir("download").strpath,
+        percy_assets_root=request.config.getoption("percy_assets"),
+        percy_finalize=request.config.getoption("nopercyfinalize"),
+        pause=request.config.getoption("pause"),
+    )
+
+
+@pytest.fixture
+def dash_duo(request, dash_thread_server, tmpdir, session_chromium):
+    """Replaces dash.testing's ``dash_duo``: same API, on a tab of the session's Chromium."""
+    with SessionDashComposite(session_chromium, server=dash_thread_server, **_browser_kwargs(request, tmpdir)) as dc:
+        yield dc
+
+
+@pytest.fixture
+def dash_br(request, tmpdir, session_chromium):
+    """Replaces dash.testing's ``dash_br``: same API, on a tab of the session's Chromium."""
+    with SessionBrowser(session_chromium, **_browser_kwargs(request, tmpdir)) as browser:
+        yield browser
+
+
 # ---------------------------------------------------------------- parallel runs (pytest-xdist)
 
-BROWSER_FIXTURES = {"dash_duo", "dash_br", "dash_thread_server"}
+BROWSER_FIXTURES = {"dash_duo", "dash_br", "dash_thread_server", "module_dash_server", "session_chromium"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: `-m browser` / `-m "not browser"` split exactly here
 def pytest_collection_modifyitems(config, items):
-    """Tests that drive Chromium through selenium run one after another on one xdist worker.
+    """Tests that drive Chromium are marked ``browser`` and run one after another on one xdist worker.
+
+    ``scripts/dev.py test`` runs ``-m browser`` and ``-m "not browser"`` as two pytest
+    processes side by side, so every test that uses a browser fixture is marked here,
+    whether or not its module says so.
 
     The MapLibre map draws with software WebGL (SwiftShader); two such browsers at
     once on two cores starve each other past the tests' waits. With
-    ``--dist loadgroup`` (scripts/dev.py) the other worker runs everything else.
+    ``pytest -n 2 --dist loadgroup`` the other worker runs everything else.
     """
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.xdist_group("chromium"))

@@ -18,7 +18,7 @@ from browser_helpers import (
     non_loopback_resources,
     query_of,
     selected_on,
-    settle_first_page,
+    serve,
     severe_logs,
     timeline_event_ids,
     wait_for,
@@ -41,11 +41,17 @@ def expected(**filters) -> int:
     return len(filter_events(DATASET, ViewState(**filters)))
 
 
+@pytest.fixture(scope="module")
+def served_url(module_dash_server):
+    """The app on the bundled events, served once for the module (the tests only read it)."""
+    module_dash_server.start(create_app(dataset=DATASET))
+    return module_dash_server.url
+
+
 @pytest.fixture
-def app_url(dash_duo):
-    dash_duo.start_server(create_app(dataset=DATASET))
-    settle_first_page(dash_duo.driver)
-    return dash_duo.server_url
+def app_url(dash_duo, served_url):
+    """Every test opens its own URL first: the server's address, no page loaded yet."""
+    return serve(dash_duo, url=served_url)
 
 
 def open_page(dash_duo, query=""):

@@ -10,7 +10,7 @@ from browser_helpers import (
     assert_clean_console,
     count_text,
     non_loopback_resources,
-    settle_first_page,
+    serve,
     severe_logs,
     wait_for,
     wait_idle,
@@ -41,10 +41,16 @@ def featured_on_map(driver) -> list[str]:
     """)
 
 
+@pytest.fixture(scope="module")
+def served_url(module_dash_server):
+    """The app on the bundled events, served once for the module (the tests only read it)."""
+    module_dash_server.start(create_app(dataset=DATASET))
+    return module_dash_server.url
+
+
 @pytest.fixture
-def page(dash_duo):
-    dash_duo.start_server(create_app(dataset=DATASET))
-    settle_first_page(dash_duo.driver)
+def page(dash_duo, served_url):
+    serve(dash_duo, url=served_url)
 
     def open_(query):
         dash_duo.driver.get(f"{dash_duo.server_url}/briefing/{NAME}{query}")

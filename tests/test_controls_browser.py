@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_helpers import settle_first_page, wait_idle
+from browser_helpers import serve, wait_idle
 
 from conflictmap.pipeline import load_dataset
 from dashboard.app import create_app
@@ -100,12 +100,18 @@ def emulate(driver, width: int, height: int) -> None:
     )
 
 
+@pytest.fixture(scope="module")
+def served_url(module_dash_server):
+    """The app on the bundled events, served once for the module (the tests only read it)."""
+    module_dash_server.start(create_app(dataset=DATASET))
+    return module_dash_server.url
+
+
 @pytest.fixture
-def driver(dash_duo):
-    dash_duo.start_server(create_app(dataset=DATASET))
-    settle_first_page(dash_duo.driver)
-    yield dash_duo.driver
-    dash_duo.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+def driver(dash_duo, served_url):
+    """Each test emulates a screen and opens its own URL first: the server's address, no page loaded yet."""
+    serve(dash_duo, url=served_url)
+    return dash_duo.driver
 
 
 def open_at(driver, url: str, width: int, height: int) -> None:

@@ -32,7 +32,7 @@ from browser_helpers import (
     move_to,
     non_loopback_resources,
     point_position,
-    settle_first_page,
+    serve,
     wait_for,
     wait_idle,
 )
@@ -114,10 +114,17 @@ def svg_texts(driver, graph: str) -> list[str]:
     )
 
 
+@pytest.fixture(scope="module")
+def served_url(module_dash_server):
+    """The app on the hostile events, served once for the module (the tests only read it)."""
+    module_dash_server.start(create_app(dataset=DATASET))
+    return module_dash_server.url
+
+
 @pytest.fixture
-def app(dash_duo):
-    dash_duo.start_server(create_app(dataset=DATASET))
-    settle_first_page(dash_duo.driver)
+def app(dash_duo, served_url):
+    """Every test opens its own URL first: the server's address, no page loaded yet."""
+    serve(dash_duo, url=served_url)
     return dash_duo
 
 

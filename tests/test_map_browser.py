@@ -23,6 +23,7 @@ from browser_helpers import (
     rect,
     rendered_labels,
     selected_on,
+    serve,
     set_viewport,
     settle_first_page,
     severe_logs,
@@ -43,10 +44,17 @@ DATASET = load_dataset(ROOT / "events.yaml")
 TOTAL = len(DATASET.events)
 
 
+@pytest.fixture(scope="module")
+def served_url(module_dash_server):
+    """The app on the bundled events, served once for the module (the tests only read it)."""
+    module_dash_server.start(create_app(dataset=DATASET))
+    return module_dash_server.url
+
+
 @pytest.fixture
-def app(dash_duo):
-    dash_duo.start_server(create_app(dataset=DATASET))
-    settle_first_page(dash_duo.driver)
+def app(dash_duo, served_url):
+    """Every test opens its own URL first: the server's address, no page loaded yet."""
+    serve(dash_duo, url=served_url)
     return dash_duo
 
 

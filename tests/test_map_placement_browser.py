@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_helpers import MAP_JS, assert_clean_console, camera, settle_first_page, wait_for, wait_idle
+from browser_helpers import MAP_JS, assert_clean_console, camera, serve, wait_for, wait_idle
 from label_overlaps import featured_points, key_coverage, lost_places, measure
 from selenium.webdriver.common.keys import Keys
 
@@ -57,8 +57,7 @@ def open_at(dash_duo, path: str, size: tuple[int, int]):
 
 def served(dash_duo, name: str):
     dataset = load_dataset(FILES[name])
-    dash_duo.start_server(create_app(dataset=dataset))
-    settle_first_page(dash_duo.driver)
+    serve(dash_duo, create_app(dataset=dataset))  # each test opens its page at its size next
     return dataset
 
 
