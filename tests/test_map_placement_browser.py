@@ -31,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FILES = {
     "bundled": ROOT / "events.yaml",
     "iraq-2017": ROOT / "tests" / "fixtures" / "iraq-2017" / "events.yaml",
+    # Written by an independent acceptance test (issue 15): it found steps reached with the arrow key
+    # left short of their frame (an ease cut by a redraw), which conflictmap.js now finishes.
+    "kharkiv-2022": ROOT / "tests" / "fixtures" / "kharkiv-2022" / "events.yaml",
 }
 DESKTOP = [(1920, 1080), (1500, 900), (1366, 768)]
 PROJECTOR = (1280, 720)
