@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 import conflictmap_cli as cli
+from conflictmap.exports.kml import kml_document
 from conflictmap.output import (
     OutputError,
     atomic_path,
@@ -33,7 +34,6 @@ from conflictmap.output import (
 )
 from conflictmap.pipeline import load_dataset
 from dashboard.exports import export
-from dashboard.exports.kml import kml_document
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = "seeds/2017-10-26-memo-deir-ez-zor.txt"
