@@ -325,10 +325,15 @@ def write_table(events: pd.DataFrame, target: Path | str, protect: Iterable[Path
     return fmt
 
 
-def table_geojson_records(table: pd.DataFrame) -> Iterator[tuple[str, dict]]:
+#: Rows made records at a time by :func:`table_geojson_records`: memory bounded by the chunk, not the table.
+RECORDS_CHUNK = 20_000
+
+
+def table_geojson_records(table: pd.DataFrame, chunk: int = RECORDS_CHUNK) -> Iterator[tuple[str, dict]]:
     """(id, every column JSON-safe) for each row of a plain events table: the ``geocode -o`` GeoJSON's properties."""
-    for row in table.to_dict(orient="records"):
-        yield str(row["id"]), {k: plain(v) for k, v in row.items()}
+    for start in range(0, len(table), chunk):
+        for row in table.iloc[start : start + chunk].to_dict(orient="records"):
+            yield str(row["id"]), {k: plain(v) for k, v in row.items()}
 
 
 def geojson_points(events: pd.DataFrame, records: Iterable[tuple[str, dict]]) -> Iterator[dict]:
