@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def one(store: str, fmt: str, limit: int) -> None:
     from dataclasses import replace
 
+    from conflictmap.exports import export  # the data formats: the core, no Dash or plotly loaded
     from conflictmap.pipeline import load_dataset
-    from dashboard.exports import export
 
     dataset = load_dataset(store)
     if limit:

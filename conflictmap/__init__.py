@@ -6,7 +6,8 @@ The pipeline runs in one direction, each step a plain function over a table:
     events_table (table.py)      EventsFile  -> one row per event (pandas)
     geocode_table (geocode.py)   table       -> table with coordinates + provenance
     filter_events (view.py)      table, ViewState -> the rows a view shows
-    dashboard.figures            filtered table -> plotly figures
+    conflictmap.exports          filtered table -> csv, geojson, kml, timelinejs files
+    dashboard (mapfigure.py...)  filtered table -> plotly figures, and the exports drawn with them
 """
 
 from conflictmap.errors import EventsFileError, Problem

@@ -28,6 +28,7 @@ shared folder) are left to those hosts.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import hashlib
 import json
@@ -37,7 +38,7 @@ import re
 import socket
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -310,51 +311,85 @@ def write_table(events: pd.DataFrame, target: Path | str, protect: Iterable[Path
     if fmt is None:
         raise OutputError(f"{target}: unknown output format {target.suffix!r} (use .csv, .geojson or .parquet)")
     table = events.reset_index(drop=True)
+    if fmt == "geojson":
+        write_feature_collection(target, geojson_points(table, table_geojson_records(table)), protect=protect)
+        return fmt
     with atomic_path(target, protect) as tmp:
         if fmt == "csv":
             to_csv(table, tmp)
-        elif fmt == "parquet":
+        else:
             try:
                 table.to_parquet(tmp, index=False)
             except ImportError:
                 raise OutputError("Parquet output needs pyarrow: pip install 'conflictmap[parquet]'") from None
-        else:
-            tmp.write_text(json.dumps(geojson(table), ensure_ascii=False, indent=1), encoding="utf-8")
     return fmt
 
 
-def geojson(events: pd.DataFrame) -> dict:
-    """RFC 7946 FeatureCollection: one Point per placed event, every column in properties."""
-    features = []
-    for row in events.to_dict(orient="records"):
-        lat, lon = row.get("map_lat"), row.get("map_lon")
-        if lat is None or lon is None or not _finite(lat) or not _finite(lon):
+#: Rows made records at a time by :func:`table_geojson_records`: memory bounded by the chunk, not the table.
+RECORDS_CHUNK = 20_000
+
+
+def table_geojson_records(table: pd.DataFrame, chunk: int = RECORDS_CHUNK) -> Iterator[tuple[str, dict]]:
+    """(id, every column JSON-safe) for each row of a plain events table: the ``geocode -o`` GeoJSON's properties."""
+    for start in range(0, len(table), chunk):
+        for row in table.iloc[start : start + chunk].to_dict(orient="records"):
+            yield str(row["id"]), {k: plain(v) for k, v in row.items()}
+
+
+def geojson_points(events: pd.DataFrame, records: Iterable[tuple[str, dict]]) -> Iterator[dict]:
+    """One RFC 7946 Point Feature per row of ``events`` with finite map coordinates, lon/lat to 6 places.
+
+    ``records`` gives each row's (id, properties), in the rows' order; the one
+    GeoJSON writer for the table the CLI writes and for the app's exports,
+    which add each event's actors and sources to the properties.
+    """
+    lat = events["map_lat"].to_numpy(dtype=float, na_value=math.nan)
+    lon = events["map_lon"].to_numpy(dtype=float, na_value=math.nan)
+    for k, (feature_id, properties) in enumerate(records):
+        if not (math.isfinite(lat[k]) and math.isfinite(lon[k])):
             continue
-        props = {k: _plain(v) for k, v in row.items()}
-        features.append(
-            {
-                "type": "Feature",
-                "id": row["id"],
-                "geometry": {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]},
-                "properties": props,
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+        yield {
+            "type": "Feature",
+            "id": feature_id,
+            "geometry": {"type": "Point", "coordinates": [round(float(lon[k]), 6), round(float(lat[k]), 6)]},
+            "properties": properties,
+        }
 
 
-def _finite(v) -> bool:
-    return isinstance(v, (int, float)) and math.isfinite(v)
+def write_feature_collection(
+    target: Path, features: Iterable[dict], members: dict | None = None, protect: Iterable[Path | str | None] = ()
+) -> None:
+    """A FeatureCollection (with foreign ``members`` such as a title) streamed a feature a line.
+
+    Memory stays flat whatever the number of features: none is held after it is written.
+    """
+    header = json.dumps({"type": "FeatureCollection", **(members or {})}, ensure_ascii=False, indent=1, allow_nan=False)
+    with atomic_path(target, protect) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(header[:-2] + ',\n "features": [')
+        for k, feature in enumerate(features):
+            f.write(("\n  " if k == 0 else ",\n  ") + json.dumps(feature, ensure_ascii=False, allow_nan=False))
+        f.write("\n ]\n}\n")
 
 
-def _plain(v):
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+def plain(v):
+    """A JSON-safe value: dates ISO, NaN/NaT -> None, numpy scalars -> Python, lists recursively."""
+    if v is None or v is pd.NaT:
         return None
-    if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
-    if v is pd.NaT:
+    if isinstance(v, float) and not math.isfinite(v):
         return None
-    if hasattr(v, "item"):
-        return v.item()
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return v.date().isoformat() if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
     if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
+        return [plain(x) for x in v]
+    if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
+        return plain(v.tolist())
+    if hasattr(v, "item"):
+        return plain(v.item())
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
     return v

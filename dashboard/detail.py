@@ -17,7 +17,7 @@ from dash import html
 
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import TYPE_LABELS
-from dashboard.figures import date_text, event_row, faction_colour, faction_label
+from conflictmap.wording import date_text, event_row, faction_colour, faction_label
 
 TEXT_LIMIT = 4_000  # characters of one field in the first response: a long description is ~1,000
 TEXT_STEP = 50_000  # more characters per "Show more"

@@ -16,7 +16,7 @@ import pandas as pd
 from dash import html
 
 from conflictmap.table import Dataset
-from dashboard.figures import date_text, faction_colour, faction_label, place_text, rows_by_id
+from conflictmap.wording import date_text, faction_colour, faction_label, place_text, rows_by_id
 from dashboard.htmlprops import wildcard_props
 
 LIST_PAGE = 500

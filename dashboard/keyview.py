@@ -19,7 +19,7 @@ import pandas as pd
 from dash import html
 
 from conflictmap.table import Dataset
-from dashboard.figures import UNATTRIBUTED_COLOUR, faction_colour, faction_label
+from conflictmap.wording import UNATTRIBUTED_COLOUR, faction_colour, faction_label
 
 #: Factions shown with their colour before the rest folds behind "N more".
 KEY_FACTIONS = 8

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from conflictmap.table import Dataset
-from dashboard.figures import FONT, SELECTED_COLOUR, esc, faction_colour, faction_label, prepare_view
+from conflictmap.wording import faction_colour, faction_label
+from dashboard.figures import FONT, SELECTED_COLOUR, esc, prepare_view
 from dashboard.markers import MarkerLayout, badge_size, layout_markers, project, zoom_for_bounds
 from dashboard.symbols import VAGUE_DATES, icon_name
 

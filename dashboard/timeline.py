@@ -23,7 +23,8 @@ import pandas as pd
 from conflictmap.table import Dataset
 from conflictmap.timeline_data import BIN_UNITS, bin_width, faction_bins, lane_counts
 from conflictmap.view import ViewState
-from dashboard.figures import FONT, SELECTED_COLOUR, esc, faction_colour, faction_label, prepare_view, rgba
+from conflictmap.wording import faction_colour, faction_label
+from dashboard.figures import FONT, SELECTED_COLOUR, esc, prepare_view, rgba
 from dashboard.symbols import plotly_symbol
 
 LANE_LABEL_PX = 190  # left margin for lane names, shared by strip and lanes so their x axes line up

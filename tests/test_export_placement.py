@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conflictmap.exports.common import visible_events
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import story_places
 from conflictmap.view import ViewState
-from dashboard.exports.common import visible_events
 from dashboard.exports.composite import Frame, base_map_png_figure, camera_for
 from dashboard.mapfigure import map_traces
 from dashboard.mapstyle import map_style

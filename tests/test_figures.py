@@ -14,7 +14,7 @@ import pytest
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import keys_of, story_places
 from conflictmap.view import ViewState, filter_events
-from dashboard.figures import event_row, rows_by_id
+from conflictmap.wording import event_row, rows_by_id
 from dashboard.mapfigure import bearing, frame_bounds, map_figure, map_traces, placed_events
 from dashboard.mapstyle import map_style, url_source
 from dashboard.markers import layout_markers, project, separate_badges, unproject, zoom_for_bounds

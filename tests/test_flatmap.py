@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conflictmap.exports.common import visible_events
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import ViewState
 from dashboard.exports.browser import render
-from dashboard.exports.common import visible_events
 from dashboard.exports.composite import (
     MAP_HEIGHT,
     MARGIN_L,

@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 import conflictmap_cli as cli
+from conflictmap.exports.kml import kml_document
 from conflictmap.output import (
     OutputError,
     atomic_path,
@@ -33,7 +34,6 @@ from conflictmap.output import (
 )
 from conflictmap.pipeline import load_dataset
 from dashboard.exports import export
-from dashboard.exports.kml import kml_document
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = "seeds/2017-10-26-memo-deir-ez-zor.txt"
@@ -473,3 +473,27 @@ def test_kml_descriptions_are_text_in_any_balloon(hostile_dataset, tmp_path):
 def test_kml_document_builder_is_safe_without_writing(hostile_dataset):
     tree = kml_document(hostile_dataset, hostile_dataset.events)
     ET.fromstring(ET.tostring(tree.getroot()))
+
+
+def test_geocode_geojson_is_one_point_per_placed_row_whatever_the_chunk(tmp_path):
+    """``geocode -o x.geojson``: the one GeoJSON writer, streamed; rows with no finite place are left out."""
+    from conflictmap.output import geojson_points, plain, table_geojson_records, write_feature_collection
+
+    table = load_dataset(ROOT / "events.yaml").events.drop(columns=["search_text"]).reset_index(drop=True)
+    table.loc[0, "map_lat"] = float("inf")  # not a place: no feature
+    table.loc[1, "map_lon"] = None
+    out = tmp_path / "g.geojson"
+    assert write_table(table, out) == "geojson"
+    doc = json.loads(out.read_text(encoding="utf-8"), parse_constant=lambda c: pytest.fail(f"constant {c}"))
+    assert doc["type"] == "FeatureCollection"
+    placed = table.iloc[2:][table.iloc[2:]["map_lat"].notna() & table.iloc[2:]["map_lon"].notna()]
+    assert [f["id"] for f in doc["features"]] == list(placed["id"]) and len(placed) > 3
+    for feature, (_, row) in zip(doc["features"], placed.iterrows()):
+        assert feature["geometry"] == {
+            "type": "Point",
+            "coordinates": [round(float(row["map_lon"]), 6), round(float(row["map_lat"]), 6)],
+        }
+        assert feature["properties"] == json.loads(json.dumps({k: plain(v) for k, v in row.items()}))
+    small_chunks = tmp_path / "chunked.geojson"
+    write_feature_collection(small_chunks, geojson_points(table, table_geojson_records(table, chunk=3)))
+    assert small_chunks.read_bytes() == out.read_bytes()

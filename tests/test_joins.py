@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from conflictmap.events import load_events
+from conflictmap.exports.common import actors_for, event_record, event_records, sources_for
+from conflictmap.exports.tables import _source_columns, geojson_document, write_geojson
 from conflictmap.joins import event_rows_of, joined_per_event, rows_by_event
 from conflictmap.table import dataset_from_events_file
-from dashboard.exports.common import actors_for, event_record, event_records, sources_for
-from dashboard.exports.tables import _source_columns, geojson_document, write_geojson
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,7 +113,7 @@ def test_streamed_geojson_is_the_document(tmp_path):
 
 
 def test_csv_written_in_chunks_is_the_csv_written_at_once(tmp_path, monkeypatch):
-    import dashboard.exports.tables as tables
+    import conflictmap.exports.tables as tables
     from conflictmap.output import to_csv
     from conflictmap.pipeline import load_dataset
 

@@ -1,5 +1,9 @@
 """Exports: the view (or a briefing) as files that travel without the app.
 
+The data formats (csv, geojson, kml, timelinejs) are written by the core,
+``conflictmap.exports``, which needs neither Dash nor plotly; this package adds
+the formats drawn with plotly or Chromium and passes the others through.
+
 ``export(dataset, fmt, out, state, briefing)`` writes one format and returns
 the files written. Every write is atomic and refuses to overwrite the events
 file; every file credits the article, the base map (where one is drawn) and
@@ -23,12 +27,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from conflictmap.briefing import Briefing
+from conflictmap.exports import DATA_FORMATS
+from conflictmap.exports import export as export_data
+from conflictmap.exports.errors import BrowserNotFoundError, ExportError, MissingDependencyError
 from conflictmap.output import check_target, input_files
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
-from dashboard.exports.errors import BrowserNotFoundError, ExportError, MissingDependencyError
 
-FORMATS = ("html", "png", "pdf", "svg", "gif", "mp4", "pptx", "csv", "geojson", "kml", "timelinejs")
+FORMATS = ("html", "png", "pdf", "svg", "gif", "mp4", "pptx", *DATA_FORMATS)
 
 __all__ = ["FORMATS", "BrowserNotFoundError", "ExportError", "MissingDependencyError", "export"]
 
@@ -41,28 +47,11 @@ def export(
     fmt = fmt.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
+    if fmt in DATA_FORMATS:
+        return export_data(dataset, fmt, out, state, briefing)
     out = Path(out)
     protect = input_files(dataset, briefing)  # the events file, its documents and briefings
     check_target(out, protect)  # refused before minutes of rendering, not after
-    if fmt in ("csv", "geojson", "kml", "timelinejs"):
-        from dashboard.exports.common import visible_events
-
-        visible = visible_events(dataset, state)
-        if fmt == "csv":
-            from dashboard.exports.tables import write_csv
-
-            return write_csv(dataset, visible, out, protect)
-        if fmt == "geojson":
-            from dashboard.exports.tables import write_geojson
-
-            return write_geojson(dataset, visible, out, protect)
-        if fmt == "kml":
-            from dashboard.exports.kml import write_kml
-
-            return write_kml(dataset, visible, out, protect)
-        from dashboard.exports.timelinejs import write_timelinejs
-
-        return write_timelinejs(dataset, visible, out, protect, title=briefing.title if briefing else None)
     if fmt == "html":
         from dashboard.exports.page import write_html
 

@@ -21,11 +21,12 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from conflictmap.exports.common import visible_events
+from conflictmap.exports.errors import ExportError, MissingDependencyError
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from dashboard.exports.browser import render
-from dashboard.exports.common import visible_events
 from dashboard.exports.composite import (
     MAP_HEIGHT,
     MAX_TIMELINE,
@@ -35,7 +36,6 @@ from dashboard.exports.composite import (
     composite_figure,
 )
 from dashboard.exports.composite import WIDTH as FULL_WIDTH
-from dashboard.exports.errors import ExportError, MissingDependencyError
 from dashboard.timeline import period, timeline_figure
 
 MAX_FRAMES = 40

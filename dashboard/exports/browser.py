@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from conflictmap import progress
-from dashboard.exports.errors import BrowserNotFoundError, MissingDependencyError
+from conflictmap.exports.errors import BrowserNotFoundError, MissingDependencyError
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 1200, 800

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from conflictmap.exports.common import attribution
 from conflictmap.places import keys_of, place_keys, story_places
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
 from conflictmap.vocabulary import TYPE_LABELS
-from dashboard.exports.common import attribution
+from conflictmap.wording import faction_colour, faction_label
 from dashboard.exports.flatmap import base_map_figure, flat_map
-from dashboard.figures import FONT, esc, faction_colour, faction_label
+from dashboard.figures import FONT, esc
 from dashboard.mapfigure import frame_points, map_traces, placed_events
 from dashboard.mapstyle import BASEMAP_DIR, inline_source, map_style
 from dashboard.markers import zoom_for_bounds

@@ -13,14 +13,14 @@ from functools import partial
 from pathlib import Path
 
 from conflictmap.briefing import Briefing
+from conflictmap.exports.common import attribution, citation, markdown_to_text, sources_for, visible_events
+from conflictmap.exports.errors import MissingDependencyError
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
+from conflictmap.wording import date_text, event_row, place_text, rows_by_id
 from dashboard.exports.browser import render
-from dashboard.exports.common import attribution, citation, markdown_to_text, sources_for, visible_events
 from dashboard.exports.composite import MAP_HEIGHT, Frame, base_map_png_figure, camera_for, composite_figure
-from dashboard.exports.errors import MissingDependencyError
-from dashboard.figures import date_text, event_row, place_text, rows_by_id
 
 
 def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> list[dict]:

@@ -22,21 +22,21 @@ from pathlib import Path
 from plotly.offline import get_plotlyjs
 
 from conflictmap.briefing import Briefing
-from conflictmap.output import atomic_path
-from conflictmap.places import event_place_keys, keys_of, story_places
-from conflictmap.table import Dataset
-from conflictmap.view import ViewState
-from dashboard.detail import PRECISION_TEXT
-from dashboard.exports.common import (
+from conflictmap.exports.common import (
     attribution,
     event_record,
     markdown_to_text,
     plain,
     visible_events,
 )
+from conflictmap.exports.errors import ExportError
+from conflictmap.output import atomic_path
+from conflictmap.places import event_place_keys, keys_of, story_places
+from conflictmap.table import Dataset
+from conflictmap.view import ViewState
+from conflictmap.wording import date_text, place_text, rows_by_id
+from dashboard.detail import PRECISION_TEXT
 from dashboard.exports.composite import camera_for
-from dashboard.exports.errors import ExportError
-from dashboard.figures import date_text, place_text, rows_by_id
 from dashboard.mapfigure import frame_bounds, map_traces, placed_events
 from dashboard.mapstyle import BASEMAP_DIR, inline_source, map_style
 from dashboard.plotconfig import EXPORT_TIMELINE_CONFIG, MAP_CONFIG

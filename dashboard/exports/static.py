@@ -9,11 +9,11 @@ import plotly.graph_objects as go
 
 from conflictmap.briefing import Briefing
 from conflictmap.describe import view_description
+from conflictmap.exports.common import markdown_to_text, visible_events
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState, passive_only
 from dashboard.exports.browser import render
-from dashboard.exports.common import markdown_to_text, visible_events
 from dashboard.exports.composite import composite_figure
 
 

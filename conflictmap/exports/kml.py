@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from conflictmap.exports.common import attribution, citation, placed, sources_for
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
-from dashboard.exports.common import attribution, citation, faction_name, placed, sources_for
-from dashboard.figures import date_text, place_text, rows_by_id
+from conflictmap.wording import date_text, faction_label, place_text, rows_by_id
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 
@@ -77,7 +77,7 @@ def _description(dataset: Dataset, eid: str, row) -> str:
         f"Date basis: {row['date_basis']}",
         f"Place: {place_text(row)}",
         f"Type: {row['type_label']}",
-        f"Faction: {faction_name(dataset, row['primary_faction'])}",
+        f"Faction: {faction_label(dataset, row['primary_faction'])}",
         "",
         str(row["description"]),
         "",
