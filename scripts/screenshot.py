@@ -100,6 +100,8 @@ MAP_SETTLED = """
          !document.querySelector("[data-dash-is-loading='true']");
 """
 
+FRAMED = "const m = document.getElementById('map'); return !!(m && m.getAttribute('data-framed'));"
+
 #: (file, path and query, camera to set or None, window size)
 PICTURES = [
     ("screenshot.png", "/?event=raqqa-falls-to-sdf", None, "1500,900"),
@@ -112,6 +114,9 @@ def take(driver, url: str, output: Path, camera: dict | None = None) -> None:
     driver.get(url)
     deadline = time.time() + 90
     while time.time() < deadline and not driver.execute_script(MAP_SETTLED):
+        time.sleep(0.3)
+    # A briefing step is framed once the map says so (conflictmap.js sets data-framed after the move).
+    while "/briefing/" in url and time.time() < deadline and not driver.execute_script(FRAMED):
         time.sleep(0.3)
     if camera:
         driver.execute_script(
