@@ -87,6 +87,18 @@ class DateMention:
         return {"start": self.first, "end": self.last, "precision": self.precision, "basis": self.basis}
 
 
+def _quoted(m: re.Match[str]) -> str:
+    """The matched words in quotes, as a date basis cites them."""
+    return f'"{m.group(0)}"'
+
+
+def _mention(
+    m: re.Match[str], kind: str, first: dt.date, last: dt.date, precision: str, basis: str, since: bool = False
+) -> DateMention:
+    """A date mention of the matched words (their text and span) with its dates and the basis for them."""
+    return DateMention(m.group(0), m.start(), m.end(), kind, first, last, precision, basis, since)
+
+
 def _words(published: dt.date) -> str:
     return f"{published.strftime('%A')} {published.day} {published.strftime('%B %Y')}"
 
@@ -132,7 +144,7 @@ def _weekday_day_month(m: re.Match[str], kind: str, latest: dt.date, published: 
     about "Friday 20 October" reports 2023, when it was a Friday; 2024-10-20
     was a Sunday). If no year in the window fits, the text contradicts itself:
     the span between the candidate days is kept, and the basis says so."""
-    quoted = f'"{m.group(0)}"'
+    quoted = _quoted(m)
     pub = _words(published)
     weekday = m["wd"]
     for back in range(WEEKDAY_YEARS_BACK + 1):
@@ -147,32 +159,30 @@ def _weekday_day_month(m: re.Match[str], kind: str, latest: dt.date, published: 
             )
             if back > 1:
                 basis += f" ({back} years before publication: check the year)"
-            return DateMention(m.group(0), m.start(), m.end(), kind, day, day, "day", basis + ".")
+            return _mention(m, kind, day, day, "day", basis + ".")
     earliest = latest.replace(year=latest.year - 1, day=min(latest.day, 28) if latest.month == 2 else latest.day)
     basis = (
         f"Date given in the text ({quoted}) without a year; uncertain: {latest.day} {latest.strftime('%B')} "
         f"was not a {weekday} in any of the {WEEKDAY_YEARS_BACK + 1} years up to publication on {pub}, "
         f"so the span covers the date in the year of publication and the one before."
     )
-    return DateMention(m.group(0), m.start(), m.end(), kind, earliest, latest, "range", basis)
+    return _mention(m, kind, earliest, latest, "range", basis)
 
 
 def _numeric(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """A numeric date, 2017-10-26."""
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     try:
         day = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
     except ValueError:
         return None
-    return DateMention(m.group(0), start, end, kind, day, day, "day", f"Date given in the text ({quoted}).")
+    return _mention(m, kind, day, day, "day", f"Date given in the text ({quoted}).")
 
 
 def _calendar_day(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """A day and month, with or without weekday and year: "Friday 20 October 2017", "October 20"."""
     pub = _words(published)
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     day_or_none = _day_month(published, m["text"], m["year"])
     if day_or_none is None:
         return None
@@ -185,14 +195,13 @@ def _calendar_day(kind: str, m: re.Match[str], published: dt.date, context: dt.d
         basis += f", in the year of publication on {pub} or the one before"
     if weekday and WEEKDAYS[day.weekday()] != weekday.lower():
         basis += f"; note: {day.isoformat()} is a {day.strftime('%A')}, not a {weekday}"
-    return DateMention(m.group(0), start, end, kind, day, day, "day", basis + ".")
+    return _mention(m, kind, day, day, "day", basis + ".")
 
 
 def _part_of_month(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "early/mid/late October", "the end of October 2017": a third of the month."""
     pub = _words(published)
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     month = _month_number(m["month"])
     year = int(m["year"]) if m["year"] else published.year
     if not m["year"] and dt.date(year, month, 1) > published:
@@ -207,10 +216,8 @@ def _part_of_month(kind: str, m: re.Match[str], published: dt.date, context: dt.
         "late": (21, last_day),
         "the end of": (21, last_day),
     }[part]
-    return DateMention(
-        m.group(0),
-        start,
-        end,
+    return _mention(
+        m,
         kind,
         dt.date(year, month, first_day),
         dt.date(year, month, last_day_of_part),
@@ -221,15 +228,12 @@ def _part_of_month(kind: str, m: re.Match[str], published: dt.date, context: dt.
 
 def _month_year(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "October 2017", "since October 2017": some day that month."""
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     month, year = _month_number(m["month"]), int(m["year"])
     month_first = dt.date(year, month, 1)
     month_last = dt.date(year, month, calendar.monthrange(year, month)[1])
-    return DateMention(
-        m.group(0),
-        start,
-        end,
+    return _mention(
+        m,
         kind,
         month_first,
         month_last,
@@ -242,13 +246,10 @@ def _month_year(kind: str, m: re.Match[str], published: dt.date, context: dt.dat
 def _last_week(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "last week": Monday to Sunday of the week before publication."""
     pub = _words(published)
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     monday = published - dt.timedelta(days=published.weekday() + 7)
-    return DateMention(
-        m.group(0),
-        start,
-        end,
+    return _mention(
+        m,
         kind,
         monday,
         monday + dt.timedelta(days=6),
@@ -260,15 +261,12 @@ def _last_week(kind: str, m: re.Match[str], published: dt.date, context: dt.date
 def _this_week(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "this week": the Monday of publication's week to the day of publication."""
     pub = _words(published)
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     monday = published - dt.timedelta(days=published.weekday())
     if monday == published:
         return None
-    return DateMention(
-        m.group(0),
-        start,
-        end,
+    return _mention(
+        m,
         kind,
         monday,
         published,
@@ -280,13 +278,10 @@ def _this_week(kind: str, m: re.Match[str], published: dt.date, context: dt.date
 def _last_month(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "last month": the calendar month before publication."""
     pub = _words(published)
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     previous = published.replace(day=1) - dt.timedelta(days=1)
-    return DateMention(
-        m.group(0),
-        start,
-        end,
+    return _mention(
+        m,
         kind,
         previous.replace(day=1),
         previous,
@@ -298,14 +293,11 @@ def _last_month(kind: str, m: re.Match[str], published: dt.date, context: dt.dat
 def _this_month(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "this month": the first of the month to the day before publication."""
     pub = _words(published)
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     if published.day == 1:
         return None
-    return DateMention(
-        m.group(0),
-        start,
-        end,
+    return _mention(
+        m,
         kind,
         published.replace(day=1),
         published - dt.timedelta(days=1),
@@ -317,55 +309,45 @@ def _this_month(kind: str, m: re.Match[str], published: dt.date, context: dt.dat
 def _ago(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "three days ago", "two weeks ago": counted back from publication."""
     pub = _words(published)
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     n = _NUMBERS.get(m["n"].lower()) or int(m["n"])
     days = n * (7 if m["unit"].lower().startswith("week") else 1)
     day = published - dt.timedelta(days=days)
     if days >= 7:  # "a week ago" is a way of speaking, not a count of days
-        return DateMention(
-            m.group(0),
-            start,
-            end,
+        return _mention(
+            m,
             kind,
             day - dt.timedelta(days=1),
             day + dt.timedelta(days=1),
             "range",
             f"{quoted}, relative to publication on {pub}: {day.isoformat()}, give or take a day.",
         )
-    return DateMention(m.group(0), start, end, kind, day, day, "day", f"{quoted}, relative to publication on {pub}.")
+    return _mention(m, kind, day, day, "day", f"{quoted}, relative to publication on {pub}.")
 
 
 def _yesterday(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "yesterday": the day before publication."""
     pub = _words(published)
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     day = published - dt.timedelta(days=1)
-    return DateMention(m.group(0), start, end, kind, day, day, "day", f"{quoted}, the day before publication on {pub}.")
+    return _mention(m, kind, day, day, "day", f"{quoted}, the day before publication on {pub}.")
 
 
 def _today(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "today": the day of publication."""
     pub = _words(published)
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
-    return DateMention(
-        m.group(0), start, end, kind, published, published, "day", f"{quoted}, the day of publication on {pub}."
-    )
+    quoted = _quoted(m)
+    return _mention(m, kind, published, published, "day", f"{quoted}, the day of publication on {pub}.")
 
 
 def _day_before(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "the day before": the day before the date the article gave just before."""
-    quoted = f'"{m.group(0)}"'
-    start, end = m.span()
+    quoted = _quoted(m)
     if context is None:
         return None
     day = context - dt.timedelta(days=1)
-    return DateMention(
-        m.group(0),
-        start,
-        end,
+    return _mention(
+        m,
         kind,
         day,
         day,
@@ -377,14 +359,11 @@ def _day_before(kind: str, m: re.Match[str], published: dt.date, context: dt.dat
 def _weekday(kind: str, m: re.Match[str], published: dt.date, context: dt.date | None) -> DateMention | None:
     """ "on Tuesday": that weekday on or before publication."""
     pub = _words(published)
-    start, end = m.span()
     weekday = WEEKDAYS.index(m["wd"].lower())
     day = last_weekday(published, weekday)
     when = "the day of publication" if day == published else f"the {m['wd']} before publication"
-    return DateMention(
-        m.group(0),
-        start,
-        end,
+    return _mention(
+        m,
         kind,
         day,
         day,
