@@ -76,9 +76,9 @@ OUTPUT_COLUMNS = [
 ONE_DAY = dt.timedelta(days=1)
 T = TypeVar("T")
 
-ANSWERS_KEPT = 16  # dates whose answer is kept: the callbacks of one view ask for the same date
-#: Answers kept on a model in all: control_at's dates and the app's lanes and bars per date.
-MEMO_KEPT = 3 * ANSWERS_KEPT
+#: Answers kept on a model: control_at's dates and the app's lanes and bars per date (the callbacks of
+#: one view ask for the same date; 16 dates of each).
+MEMO_KEPT = 48
 PLACE_COLUMNS = ("place_name", "place_precision", "place_lat", "place_lon", "place_gazetteer_id", "place_country")
 
 

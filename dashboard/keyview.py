@@ -19,7 +19,7 @@ import pandas as pd
 from dash import html
 
 from conflictmap.table import Dataset
-from conflictmap.wording import UNATTRIBUTED_COLOUR, faction_colour, faction_label
+from conflictmap.wording import faction_colour, faction_label
 
 #: Factions shown with their colour before the rest folds behind "N more".
 KEY_FACTIONS = 8
@@ -43,10 +43,12 @@ def faction_counts(events: pd.DataFrame, bounds: Sequence[float] | None = None) 
         # An event with no place is on the timeline (in its faction's colour) whatever the map shows.
         inside = ((lat >= s) & (lat <= n) & (lon >= w) & (lon <= e)) | np.isnan(lat) | np.isnan(lon)
         factions = factions[inside]
-    counts = factions.fillna(UNATTRIBUTED).astype(str).value_counts()
-    if counts.empty:
-        return counts.astype("int64")
-    frame = pd.DataFrame({"faction": counts.index, "events": counts.to_numpy()})
+    # Counted as stored (a category or string column), then the few distinct ids named: no million-row
+    # string conversion on each map move.
+    counts = factions.value_counts(dropna=False)
+    counts = counts[counts > 0]  # a categorical column lists its unused factions too
+    names = [UNATTRIBUTED if pd.isna(f) else str(f) for f in counts.index]
+    frame = pd.DataFrame({"faction": pd.Series(names, dtype=object), "events": counts.to_numpy(dtype="int64")})
     frame = frame.sort_values(["events", "faction"], ascending=[False, True], kind="stable")
     return pd.Series(frame["events"].to_numpy(), index=pd.Index(frame["faction"], name="faction"), name="events")
 
@@ -55,14 +57,17 @@ def _swatch(colour: str) -> html.Span:
     return html.Span(className="key-swatch", style={"backgroundColor": colour})
 
 
-def _faction_row(dataset: Dataset, faction: str, events: int | None) -> html.Li:
-    known = faction or None
-    colour = faction_colour(dataset, known) if known else UNATTRIBUTED_COLOUR
-    name = faction_label(dataset, known)
-    text = [html.Span(name, className="key-name")]
-    if events is not None:
-        text.append(html.Span(f"{events:,}", className="key-count muted"))
-    return html.Li([_swatch(colour), *text], className="key-row", title=name)
+def _faction_row(dataset: Dataset, faction: str, events: int) -> html.Li:
+    name = faction_label(dataset, faction or None)  # "" and unknown ids read "Unattributed", in grey
+    return html.Li(
+        [
+            _swatch(faction_colour(dataset, faction or None)),
+            html.Span(name, className="key-name"),
+            html.Span(f"{events:,}", className="key-count muted"),
+        ],
+        className="key-row",
+        title=name,
+    )
 
 
 def faction_key(dataset: Dataset, counts: pd.Series, limit: int = KEY_FACTIONS) -> list:

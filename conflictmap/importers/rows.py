@@ -117,13 +117,11 @@ def read_header(path: Path, delimiter: str = ",") -> tuple[list[str], bool]:
     return names, bom
 
 
-def _unclosed_in_header(text: str, delimiter: str) -> int | None:
-    """Where a quote opens in the header line and is not closed on it (None when every quote closes).
-
-    As the CSV parser reads it: a quote opens a field only at the field's start,
-    and two quotes inside a quoted field are one quote.
-    """
-    quoted, field_start, opened = False, True, 0
+def _quote_events(text: str, delimiter: str) -> Iterator[tuple[str, int]]:
+    """("open" | "close" | "break", index) for the quotes of ``text`` as the CSV parser reads them: a
+    quote opens a field only at the field's start (after a delimiter or a line break), two quotes inside
+    a quoted field are one quote, and "break" is a line break inside a quoted field."""
+    quoted, field_start = False, True
     i = 0
     while i < len(text):
         ch = text[i]
@@ -133,11 +131,23 @@ def _unclosed_in_header(text: str, delimiter: str) -> int | None:
                     i += 1
                 else:
                     quoted = False
+                    yield "close", i
+            elif ch == "\n":
+                yield "break", i
         elif ch == '"' and field_start:
-            quoted, opened = True, i
-        field_start = not quoted and ch == delimiter
+            quoted = True
+            yield "open", i
+        field_start = not quoted and ch in (delimiter, "\n")
         i += 1
-    return opened if quoted else None
+
+
+def _unclosed_in_header(text: str, delimiter: str) -> int | None:
+    """Where a quote opens in the header line and is not closed on it (None when every quote closes)."""
+    opened = None
+    for event, i in _quote_events(text, delimiter):
+        if event != "break":
+            opened = i if event == "open" else None
+    return opened
 
 
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
@@ -596,25 +606,12 @@ def _swallowed(values: list, line: int, delimiter: str, expected: int) -> int | 
 
 def _opening_offset(text: str, delimiter: str) -> int:
     """Lines from a refused row's first line to the quote that opened the field holding its first line break."""
-    quoted, field_start = False, True
-    line = opened_at = 0
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quoted:
-            if ch == '"':
-                if text.startswith('"', i + 1):
-                    i += 1
-                else:
-                    quoted = False
-            elif ch == "\n":
-                return opened_at
-        elif ch == '"' and field_start:
-            quoted, opened_at = True, line
-        elif ch == "\n":
-            line += 1
-        field_start = not quoted and ch in (delimiter, "\n")
-        i += 1
+    opened = 0
+    for event, i in _quote_events(text, delimiter):
+        if event == "open":
+            opened = i
+        elif event == "break":
+            return text.count("\n", 0, opened)
     return 0
 
 

@@ -257,12 +257,7 @@
     if (e - w < 0.05) { w -= 0.05; e += 0.05; }
     if (n - s < 0.05) { s -= 0.05; n += 0.05; }
     var camera = map.cameraForBounds([[w, s], [e, n]], { padding: framePadding(map), maxZoom: 9 });
-    if (!camera) return null;
-    var c = maplibreLngLat(camera.center);
-    return { lon: c[0], lat: c[1], zoom: camera.zoom };
-  }
-  function maplibreLngLat(center) {
-    return Array.isArray(center) ? center : [center.lng, center.lat];
+    return camera ? { lon: camera.center.lng, lat: camera.center.lat, zoom: camera.zoom } : null;
   }
   // A camera move can be cut short (a figure update or a redraw mid-ease stops it where it is): once
   // the map is idle, a frame that did not arrive is finished with a jump, at most twice, and only then
