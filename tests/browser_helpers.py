@@ -14,7 +14,9 @@ MAP_JS = """
 """
 
 
-def wait_for(predicate, timeout=20.0, interval=0.1, message="condition"):
+def wait_for(predicate, timeout=60.0, interval=0.1, message="condition"):
+    """``predicate()`` once it is truthy. The timeout only bounds a failure: with the browser tests
+    in two processes beside the rest, a page on a busy 2-core machine can take 20 s to settle."""
     end = time.time() + timeout
     last = None
     while time.time() < end:
@@ -46,22 +48,59 @@ def map_ready(driver) -> bool:
     )
 
 
-def wait_idle(driver, timeout=60.0):
-    """Dash has no callback running, the map has drawn and the timeline has its points."""
-    wait_for(
-        lambda: (
-            not driver.find_elements("css selector", "[data-dash-is-loading='true']")
-            and map_ready(driver)
-            and driver.execute_script(
-                "const gd = document.querySelector('#timeline .js-plotly-plot');"
-                "return !!(gd && gd.layout && gd.layout.uirevision === 'analyst' && gd._fullLayout);"
-            )
-            and driver.find_element("id", "event-count").text
-        ),
-        timeout,
-        message="Dash idle with map drawn",
+def map_settled(driver) -> bool:
+    """MapLibre's own "idle": no camera move, every tile loaded, every fade (labels fade in) finished.
+
+    A listener on the map instance records whether ``idle`` came after the last frame
+    drawn; a map plotly has just made gets the listener at the first call (and a frame,
+    so that an idle map says so). This replaces fixed sleeps for the label fade.
+    """
+    return bool(
+        driver.execute_script(
+            MAP_JS
+            + """
+      if (!map) return false;
+      if (!map.__cmIdle) {
+        const state = map.__cmIdle = {idle: false};
+        map.on('render', () => { state.idle = false; });
+        map.on('idle', () => { state.idle = true; });
+        map.triggerRepaint();
+        return false;
+      }
+      return map.__cmIdle.idle;
+    """
+        )
     )
-    time.sleep(0.3)
+
+
+def page_idle(driver) -> bool:
+    """No Dash callback running, the map drawn and settled for its zoom, the timeline drawn, the count shown."""
+    return bool(
+        not driver.find_elements("css selector", "[data-dash-is-loading='true']")
+        and map_ready(driver)
+        and map_settled(driver)
+        and driver.execute_script(
+            "const gd = document.querySelector('#timeline .js-plotly-plot');"
+            "return !!(gd && gd.layout && gd.layout.uirevision === 'analyst' && gd._fullLayout);"
+        )
+        and driver.find_element("id", "event-count").text
+    )
+
+
+def wait_idle(driver, timeout=60.0):
+    """Dash has no callback running, the map has drawn and settled, and the timeline has its points.
+
+    Idle twice, 0.15 s apart: a callback the last answer triggers (the markers for the
+    map's zoom) starts within that time, and then the wait goes on.
+    """
+
+    def idle_twice() -> bool:
+        if not page_idle(driver):
+            return False
+        time.sleep(0.15)
+        return page_idle(driver)
+
+    wait_for(idle_twice, timeout, interval=0.05, message="Dash idle with map drawn")
 
 
 def query_of(driver) -> dict:

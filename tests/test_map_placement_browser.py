@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,8 +52,7 @@ def open_at(dash_duo, path: str, size: tuple[int, int]):
     driver = dash_duo.driver
     exact_viewport(driver, *size)
     driver.get(dash_duo.server_url + path)
-    wait_idle(driver)
-    time.sleep(1.0)  # MapLibre fades labels in over 300 ms after placing them
+    wait_idle(driver)  # and MapLibre's labels faded in (its "idle")
     return driver
 
 
@@ -99,8 +97,7 @@ def test_every_briefing_step_frames_its_places_clear_of_the_furniture_at_1280x72
         # The step's frame comes from the server, then eases in (600 ms): wait until the map says it is
         # in place, not a fixed time (on a loaded machine the round trip alone took over a second).
         wait_for(lambda n=number: framed_token(driver).endswith(f"#{n}"), message=f"step {number} framed")
-        wait_idle(driver)
-        time.sleep(1.0)  # MapLibre fades labels in over 300 ms after placing them
+        wait_idle(driver)  # and MapLibre's labels faded in (its "idle")
         featured = featured_points(dataset.events, list(step.events))
         assert lost_places(driver, featured) == [], (number, step.heading)
         # No label over a label or a mark. (A place the step does not feature may sit at the map's edge
@@ -123,7 +120,6 @@ def test_a_link_restores_the_map_view_exactly(dash_duo):
     driver.get("about:blank")
     driver.get(link)
     wait_idle(driver)
-    time.sleep(0.5)
     restored = camera(driver)
     assert abs(restored["zoom"] - 9.1) < 0.05, restored
     # Centre within 1 km (an equirectangular distance is exact enough at this scale).
