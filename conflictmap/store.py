@@ -56,12 +56,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from conflictmap.errors import ConflictmapError
+from conflictmap.places import remember_place_keys, remember_story_places
 from conflictmap.table import Dataset, empty_places
 
 STORE_FORMAT = "conflictmap/store"
-STORE_VERSION = 2  # 2: per-table rows and SHA-256 in the manifest, and the places table
+STORE_VERSION = 3  # 2: per-table rows and SHA-256 in the manifest, and the places table; 3: the derived tables
 MANIFEST = "manifest.json"
-TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")
+DATASET_TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")
+#: Tables computed from the dataset's own tables when the store is written, so that no start computes
+#: them again: each event's place keys (``place_keys``: codes into categories kept in the table's
+#: metadata) and the map's story places (``story_places``). See :func:`_derived_tables`.
+DERIVED_TABLES = ("place_keys", "story_places")
+TABLES = DATASET_TABLES + DERIVED_TABLES
+CATEGORIES_KEY = b"conflictmap.categories"
 INDEX_COLUMNS = {"factions": "faction", "documents": "document"}  # their pandas index
 ID_INDEXED = ("events", "places")  # indexed by their own ``id`` column, unnamed, as conflictmap.table builds them
 DATE_COLUMNS = {"events": ("date_start", "date_end")}  # DATE in Parquet, datetime64[s] in pandas
@@ -159,7 +166,14 @@ class StoreWriter:
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()
-        missing = [t for t in TABLES if not (self.tmp / f"{t}.parquet").exists()]
+        missing = [t for t in DATASET_TABLES if not (self.tmp / f"{t}.parquet").exists()]
+        if not missing:
+            for name, table in _derived_tables(self.tmp).items():
+                self.append(name, table)
+            for writer in self._writers.values():
+                writer.close()
+            self._writers.clear()
+            missing = [t for t in TABLES if not (self.tmp / f"{t}.parquet").exists()]
         if missing:
             raise StoreError(f"{self.target}: internal error, tables not written: {', '.join(missing)}")
         tables = {
@@ -360,7 +374,7 @@ def write_store(
 ) -> Path:
     """Write a dataset (e.g. from a curated YAML file) as a store."""
     with StoreWriter(target, protect) as writer:
-        for name in TABLES:
+        for name in DATASET_TABLES:
             writer.append(name, table_to_arrow(name, getattr(dataset, name)))
         return writer.commit({"title": dataset.title, "source": source or {"file": dataset.file}})
 
@@ -433,7 +447,9 @@ def load_store(path: Path | str) -> Dataset:
     for _ in range(3):  # a store replaced while it was read (a new folder at the path) is read again
         folder = _identity(path)
         manifest = verify_store(path)
-        frames = {name: _read_table(path, name) for name in TABLES}
+        frames = {name: _read_table(path, name) for name in DATASET_TABLES}
+        keys = _read_place_keys(path)
+        story = _read_story_places(path)
         if _identity(path) == folder:
             break
     else:
@@ -445,6 +461,9 @@ def load_store(path: Path | str) -> Dataset:
         places.index = pd.Index(places["id"].array)
     else:
         places = empty_places()
+    keys.index = events.index
+    remember_place_keys(events, keys)
+    remember_story_places(events, places, story)
     return Dataset(
         manifest.get("title") or path.name,
         events,
@@ -466,8 +485,63 @@ def _identity(path: Path) -> tuple[int, int]:
     return (st.st_dev, st.st_ino)
 
 
+def _derived_tables(folder: Path) -> dict[str, pa.Table]:
+    """The tables computed from a written store's own (see :data:`DERIVED_TABLES`), once, at import.
+
+    They read only the place columns of the events (about 100 MB at a million events) and the
+    places table; the functions are the ones the app would otherwise run at every start.
+    """
+    from conflictmap.places import compute_place_keys, compute_story_places
+
+    events_file = pq.ParquetFile(folder / "events.parquet")
+    wanted = {f"{p}_{c}" for p in ("place", "dest") for c in PLACE_KEY_INPUTS}
+    events = _read_columns(folder, "events", [c for c in events_file.schema_arrow.names if c in wanted])
+    places = _read_table(folder, "places")
+    places = places.set_index(pd.Index(places["id"].array)) if len(places) else empty_places()
+    keys = compute_place_keys(events)
+    empty = pd.DataFrame()
+    dataset = Dataset("", events, empty, empty, empty, empty, places=places)
+    story = compute_story_places(dataset, keys=keys)
+    codes = {c: pa.array(keys[c].cat.codes.to_numpy(), pa.int32()) for c in keys.columns}
+    categories = {c: [str(v) for v in keys[c].cat.categories] for c in keys.columns}
+    key_table = pa.table(codes).replace_schema_metadata({CATEGORIES_KEY: json.dumps(categories).encode()})
+    return {"place_keys": key_table, "story_places": table_to_arrow("story_places", story)}
+
+
+#: The events' columns the place keys and story places are computed from, after "place_"/"dest_".
+PLACE_KEY_INPUTS = ("name", "precision", "lat", "lon", "radius_km", "gazetteer_id", "country")
+
+
+def _read_place_keys(path: Path) -> pd.DataFrame:
+    """``place_key`` and ``dest_key`` per event, as the categories :func:`event_place_keys` makes."""
+    file = path / "place_keys.parquet"
+    try:
+        table = pq.read_table(file)
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"{file}: cannot read ({exc})") from None
+    categories = json.loads((table.schema.metadata or {}).get(CATEGORIES_KEY, b"{}"))
+    return pd.DataFrame(
+        {
+            c: pd.Categorical.from_codes(table.column(c).to_numpy(), dtype=pd.CategoricalDtype(categories.get(c, [])))
+            for c in ("place_key", "dest_key")
+        }
+    )
+
+
+def _read_story_places(path: Path) -> pd.DataFrame:
+    """The story places as :func:`conflictmap.places.story_places` returns them (outlines decoded from JSON)."""
+    from conflictmap.places import STORY_COLUMNS
+
+    return _read_table(path, "story_places").reindex(columns=STORY_COLUMNS)
+
+
 def _read_table(path: Path, name: str) -> pd.DataFrame:
-    """One table as a DataFrame, read a few columns at a time.
+    """One table as a DataFrame, every column (see :func:`_read_columns`)."""
+    return _read_columns(path, name, None)
+
+
+def _read_columns(path: Path, name: str, columns: list[str] | None) -> pd.DataFrame:
+    """One table as a DataFrame (all columns, or ``columns``), read a few columns at a time.
 
     Converting column groups one after the other keeps the Arrow copy of only
     one group alive beside the DataFrame: on a 1,000,000-event store the peak
@@ -481,7 +555,7 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
     pa.set_memory_pool(pa.system_memory_pool())
     try:
         parquet = pq.ParquetFile(file)
-        names = parquet.schema_arrow.names
+        names = parquet.schema_arrow.names if columns is None else columns
         meta = parquet.schema_arrow.metadata or {}
         parts = []
         for start in range(0, max(len(names), 1), COLUMNS_PER_READ):
@@ -498,6 +572,8 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
         pa.set_memory_pool(default_pool)
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, axis=1)
     for col in json.loads(meta.get(JSON_COLUMNS_KEY, b"[]")):
+        if col not in frame.columns:
+            continue
         values = frame[col].astype(object)
         present = values.notna()
         values[present] = values[present].map(json.loads)

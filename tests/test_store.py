@@ -17,13 +17,23 @@ from conflictmap.view import ViewState, filter_events
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path(__file__).parent / "fixtures" / "acled_sample.csv"
-TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")
+TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")  # the Dataset's
 
 
 def _assert_same(a, b):
     assert a.title == b.title
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    _assert_derived_tables_match(b)
+
+
+def _assert_derived_tables_match(loaded):
+    """What a loaded store hands the app (its place keys and story places, computed when it was
+    written) is what the app would compute from the loaded tables."""
+    from conflictmap.places import compute_place_keys, compute_story_places, event_place_keys, story_places
+
+    pd.testing.assert_frame_equal(event_place_keys(loaded), compute_place_keys(loaded.events), check_exact=True)
+    pd.testing.assert_frame_equal(story_places(loaded), compute_story_places(loaded), check_exact=True)
 
 
 def test_a_curated_file_round_trips_with_its_dtypes(tmp_path):
@@ -51,7 +61,7 @@ def test_an_imported_store_round_trips(tmp_path):
 def test_manifest_records_counts_source_hash_and_time(tmp_path):
     import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    assert manifest["format"] == "conflictmap/store" and manifest["version"] == 2
+    assert manifest["format"] == "conflictmap/store" and manifest["version"] == 3
     assert manifest["source"]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
     assert manifest["counts"]["events"] == 6 and manifest["import"]["rejected"] == 7
     assert dt.datetime.fromisoformat(manifest["created"]).tzinfo is not None
@@ -176,3 +186,17 @@ def test_any_dataset_round_trips_through_a_store(tmp_path):
         _assert_same(dataset, load_store(target))
 
     check()
+
+
+def test_a_store_keeps_its_place_keys_and_story_places_and_a_changed_dataset_computes_its_own(tmp_path):
+    """The derived tables are used only for the tables they were computed from."""
+    from conflictmap.places import compute_story_places, story_places
+
+    import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
+    loaded = load_store(tmp_path / "s")
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["tables"]["place_keys"]["rows"] == len(loaded.events)
+    _assert_derived_tables_match(loaded)
+    fewer = loaded.with_events(loaded.events.iloc[:2].copy())
+    pd.testing.assert_frame_equal(story_places(fewer), compute_story_places(fewer))
+    assert story_places(fewer)["events"].sum() < story_places(loaded)["events"].sum()
