@@ -47,10 +47,12 @@ import json
 import os
 import re
 import shutil
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -69,6 +71,8 @@ DATASET_TABLES = ("events", "actors", "sources", "factions", "documents", "repor
 DERIVED_TABLES = ("place_keys", "story_places")
 TABLES = DATASET_TABLES + DERIVED_TABLES
 CATEGORIES_KEY = b"conflictmap.categories"
+#: Columns a load leaves in the Parquet file: read where they are used, never held (see :class:`StoredText`).
+ON_DISK_COLUMNS = {"events": ("search_text",)}
 INDEX_COLUMNS = {"factions": "faction", "documents": "document"}  # their pandas index
 ID_INDEXED = ("events", "places")  # indexed by their own ``id`` column, unnamed, as conflictmap.table builds them
 DATE_COLUMNS = {"events": ("date_start", "date_end")}  # DATE in Parquet, datetime64[s] in pandas
@@ -375,7 +379,8 @@ def write_store(
     """Write a dataset (e.g. from a curated YAML file) as a store."""
     with StoreWriter(target, protect) as writer:
         for name in DATASET_TABLES:
-            writer.append(name, table_to_arrow(name, getattr(dataset, name)))
+            frame = getattr(dataset, name)
+            writer.append(name, table_to_arrow(name, with_search_text(frame) if name == "events" else frame))
         return writer.commit({"title": dataset.title, "source": source or {"file": dataset.file}})
 
 
@@ -450,8 +455,10 @@ def load_store(path: Path | str) -> Dataset:
         frames = {name: _read_table(path, name) for name in DATASET_TABLES}
         keys = _read_place_keys(path)
         story = _read_story_places(path)
+        search_text = StoredText.open(path / "events.parquet", "search_text")
         if _identity(path) == folder:
             break
+        search_text.close()
     else:
         raise StoreError(f"{path}: the store was replaced three times while it was being read; open it again")
     events = frames["events"]
@@ -464,6 +471,7 @@ def load_store(path: Path | str) -> Dataset:
     keys.index = events.index
     remember_place_keys(events, keys)
     remember_story_places(events, places, story)
+    _remember_text(events, search_text)
     return Dataset(
         manifest.get("title") or path.name,
         events,
@@ -536,8 +544,137 @@ def _read_story_places(path: Path) -> pd.DataFrame:
 
 
 def _read_table(path: Path, name: str) -> pd.DataFrame:
-    """One table as a DataFrame, every column (see :func:`_read_columns`)."""
-    return _read_columns(path, name, None)
+    """One table as a DataFrame, every column but :data:`ON_DISK_COLUMNS` (see :func:`_read_columns`)."""
+    on_disk = ON_DISK_COLUMNS.get(name)
+    if not on_disk:
+        return _read_columns(path, name, None)
+    file = path / f"{name}.parquet"
+    try:
+        names = pq.ParquetFile(file).schema_arrow.names
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"{file}: cannot read ({exc})") from None
+    return _read_columns(path, name, [c for c in names if c not in on_disk])
+
+
+class StoredText:
+    """A text column of a loaded store read from its Parquet file where it is used, never held.
+
+    The events' search text (the title, description and quotes casefolded) is
+    the largest column of an import (266 MB at a million events) and only the
+    text filter reads it: a search reads the row groups that hold the rows the
+    other filters kept, one at a time, from the file opened when the store was
+    loaded. The file stays open, so an import that replaces the store (and
+    deletes the old folder) does not change what a running server searches.
+    Reads go through ``pread`` (thread-safe); a lock keeps one search at a time.
+    """
+
+    def __init__(self, source: Any, column: str, file: Path):
+        self.file = file
+        self.column = column
+        self._source = source
+        self._parquet = pq.ParquetFile(source)
+        meta = self._parquet.metadata
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        self.names = list(self._parquet.schema_arrow.names)  # the table's columns, in the file's order
+        self.lock = threading.Lock()
+
+    @classmethod
+    def open(cls, file: Path, column: str) -> StoredText | None:
+        """The column of ``file`` (None where the file has no such column)."""
+        try:
+            source = pa.OSFile(str(file))
+            stored = cls(source, column, file)
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(f"{file}: cannot read ({exc})") from None
+        if column not in stored.names:
+            stored.close()
+            return None
+        return stored
+
+    def close(self) -> None:
+        self._source.close()
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def contains(self, rows: np.ndarray, term: str) -> np.ndarray:
+        """For each row position in ``rows`` (ascending), whether its text contains ``term`` (missing: False)."""
+        import pyarrow.compute as pc
+
+        rows = np.asarray(rows, dtype=np.int64)
+        found = np.zeros(len(rows), dtype=bool)
+        if not len(rows):
+            return found
+        group_of = np.searchsorted(self.starts, rows, side="right") - 1
+        bounds = np.searchsorted(group_of, np.arange(len(self.starts)))
+        with self.lock:
+            for group in np.unique(group_of):
+                lo, hi = bounds[group], bounds[group + 1]
+                text = self._read_group(int(group)).take(pa.array(rows[lo:hi] - self.starts[group]))
+                found[lo:hi] = pc.fill_null(pc.match_substring(text, term), False).to_numpy(zero_copy_only=False)
+        return found
+
+    def read(self) -> pd.Series:
+        """The whole column, as the load would have read it (for writing a loaded store again)."""
+        with self.lock:
+            table = self._parquet.read(columns=[self.column])
+        return table.column(0).to_pandas()
+
+    def _read_group(self, group: int) -> pa.Array:
+        try:
+            return self._parquet.read_row_group(group, columns=[self.column]).column(0).combine_chunks()
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(f"{self.file}: cannot read {self.column} ({exc})") from None
+
+
+#: id(events table) -> (the table, its search text left on disk by the load).
+_STORED_TEXT: dict[int, tuple[pd.DataFrame, StoredText]] = {}
+_STORED_TEXT_LOCK = threading.Lock()
+MAX_STORED_TEXTS = 4
+
+
+def _fresh_text_locks_after_fork() -> None:
+    """A lock held by another thread at a fork (a server's workers) would never be released in the child."""
+    global _STORED_TEXT_LOCK
+    _STORED_TEXT_LOCK = threading.Lock()
+    for _, text in _STORED_TEXT.values():
+        text.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_text_locks_after_fork)
+
+
+def _remember_text(events: pd.DataFrame, text: StoredText | None) -> None:
+    if text is None:
+        return
+    with _STORED_TEXT_LOCK:
+        _STORED_TEXT[id(events)] = (events, text)
+        while len(_STORED_TEXT) > MAX_STORED_TEXTS:
+            _, old = _STORED_TEXT.pop(next(iter(_STORED_TEXT)))
+            old.close()
+
+
+def stored_search_text(events: pd.DataFrame) -> StoredText | None:
+    """The search text of a loaded store's events table, left in its file (None for any other table)."""
+    with _STORED_TEXT_LOCK:
+        hit = _STORED_TEXT.get(id(events))
+    return hit[1] if hit is not None and hit[0] is events else None
+
+
+def with_search_text(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with their ``search_text`` column, read back from the store where the load left it."""
+    if "search_text" in events.columns:
+        return events
+    stored = stored_search_text(events)
+    if stored is None:
+        return events
+    text = stored.read()
+    text.index = events.index
+    present = {*events.columns, "search_text"}
+    order = [c for c in stored.names if c in present]
+    return events.assign(search_text=text)[order + [c for c in events.columns if c not in order]]
 
 
 def _read_columns(path: Path, name: str, columns: list[str] | None) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pytest
 
 from conflictmap.importers import import_file
 from conflictmap.pipeline import load_dataset
-from conflictmap.store import StoreError, StoreWriter, load_store, write_store
+from conflictmap.store import StoreError, StoreWriter, load_store, with_search_text, write_store
 from conflictmap.view import ViewState, filter_events
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +22,12 @@ TABLES = ("events", "actors", "sources", "factions", "documents", "report", "pla
 
 def _assert_same(a, b):
     assert a.title == b.title
+    assert "search_text" not in b.events.columns  # left in the file, read back exactly below
     for name in TABLES:
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+        if name == "events":
+            pd.testing.assert_frame_equal(with_search_text(a.events), with_search_text(b.events), check_exact=True)
+        else:
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
     _assert_derived_tables_match(b)
 
 
@@ -55,7 +59,9 @@ def test_an_imported_store_round_trips(tmp_path):
     # Repeated text is categorical, free text stays in Arrow buffers (no Python objects per row).
     assert isinstance(ev["type"].dtype, pd.CategoricalDtype)
     assert isinstance(ev["place_name"].dtype, pd.CategoricalDtype)
-    assert ev["search_text"].dtype == "str" and ev["search_text"].array._pa_array is not None
+    assert ev["description"].dtype == "str" and ev["description"].array._pa_array is not None
+    text = with_search_text(ev)["search_text"]
+    assert text.dtype == "str" and text.array._pa_array is not None
 
 
 def test_manifest_records_counts_source_hash_and_time(tmp_path):
@@ -200,3 +206,32 @@ def test_a_store_keeps_its_place_keys_and_story_places_and_a_changed_dataset_com
     fewer = loaded.with_events(loaded.events.iloc[:2].copy())
     pd.testing.assert_frame_equal(story_places(fewer), compute_story_places(fewer))
     assert story_places(fewer)["events"].sum() < story_places(loaded)["events"].sum()
+
+
+def test_the_search_text_left_in_the_file_matches_as_the_loaded_column_did(tmp_path):
+    """StoredText.contains over any rows and row groups is pandas' str.contains over the same column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.store import StoredText
+
+    texts = [None, "", "raqqa city", "deir ez-zor", "Raqqa", "al-raqqa north", "ḥasakah", "tal abyad", "raq"] * 5
+    file = tmp_path / "events.parquet"
+    pq.write_table(pa.table({"id": [str(i) for i in range(len(texts))], "search_text": texts}), file, row_group_size=4)
+    stored = StoredText.open(file, "search_text")
+    assert stored is not None and len(stored) == len(texts) and StoredText.open(file, "nothing") is None
+    column = pd.Series(texts, dtype="str")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        rows=st.lists(st.integers(0, len(texts) - 1), unique=True).map(sorted),
+        term=st.sampled_from(["raqqa", "raq", "a", "ḥ", "-", "zzz", " "]),
+    )
+    def check(rows, term):
+        expected = column.iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool, na_value=False)
+        assert list(stored.contains(rows, term)) == list(expected)
+
+    check()
+    pd.testing.assert_series_equal(stored.read(), column, check_names=False)
