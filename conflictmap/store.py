@@ -458,7 +458,8 @@ def load_store(path: Path | str) -> Dataset:
         search_text = StoredText.open(path / "events.parquet", "search_text")
         if _identity(path) == folder:
             break
-        search_text.close()
+        if search_text is not None:
+            search_text.close()
     else:
         raise StoreError(f"{path}: the store was replaced three times while it was being read; open it again")
     events = frames["events"]
