@@ -31,11 +31,10 @@ from conflictmap.briefing import Briefing, briefing_files, load_briefing
 from conflictmap.paths import default_events_path
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import event_place_keys, story_places
-from conflictmap.store import release_free_memory
+from conflictmap.store import is_store, release_free_memory
 from conflictmap.table import Dataset
 from dashboard.callbacks import AppContext, register_callbacks
 from dashboard.controlpanel import ControlView
-from dashboard.draftreview import attach as attach_draft_review
 from dashboard.jobs import background_manager
 from dashboard.layout import DOWNLOAD_FORMATS, layout
 from dashboard.mapfigure import initial_zoom
@@ -86,7 +85,10 @@ def create_app(
     # events (about 100 MB kept by the allocator, 0.3 s).
     framing = replace(dataset, events=dataset.events.filter(regex=FRAME_COLUMNS))
     app.layout = layout(dataset, briefings, initial_zoom=initial_zoom(framing), style_url=style_url)
-    attach_draft_review(app, dataset)  # a draft from `conflictmap draft`: banner and review page; else nothing
+    if not is_store(dataset.file):  # a store (a folder) is never a draft: no need to import the draft reader
+        from dashboard.draftreview import attach as attach_draft_review
+
+        attach_draft_review(app, dataset)  # a draft from `conflictmap draft`: banner and review page; else nothing
     context = AppContext(
         dataset=dataset,
         briefings=briefings,
