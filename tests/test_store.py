@@ -235,3 +235,19 @@ def test_the_search_text_left_in_the_file_matches_as_the_loaded_column_did(tmp_p
 
     check()
     pd.testing.assert_series_equal(stored.read(), column, check_names=False)
+
+
+def test_every_loaded_store_stays_searchable_and_closes_its_file_when_its_table_goes(tmp_path):
+    import gc
+
+    from conflictmap.store import stored_search_text
+
+    import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
+    loaded = [load_store(tmp_path / "s") for _ in range(6)]  # more than any cache would keep
+    for dataset in loaded:
+        assert set(filter_events(dataset, ViewState(query="hawija")).index) == {"IRQ200"}
+    text = stored_search_text(loaded[0].events)
+    assert text is not None and not text._source.closed
+    del loaded, dataset
+    gc.collect()
+    assert text._source.closed
