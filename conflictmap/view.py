@@ -21,6 +21,7 @@ import pandas as pd
 
 from conflictmap.joins import positions_of
 from conflictmap.places import event_place_keys
+from conflictmap.store import stored_search_text
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import EVENT_TYPES
 
@@ -324,7 +325,13 @@ def _mask(dataset: Dataset, state: ViewState) -> np.ndarray:
     if state.query:
         for term in state.query.casefold().split():
             rows = np.flatnonzero(mask)  # search only what the other filters kept
-            found = ev["search_text"].iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool, na_value=False)
+            stored = None if "search_text" in ev.columns else stored_search_text(ev)
+            if stored is not None:  # a loaded store's: read from its file, for these rows only
+                found = stored.contains(rows, term)
+            else:
+                found = (
+                    ev["search_text"].iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool, na_value=False)
+                )
             mask[rows[~found]] = False
     return mask
 

@@ -12,18 +12,32 @@ import pytest
 
 from conflictmap.importers import import_file
 from conflictmap.pipeline import load_dataset
-from conflictmap.store import StoreError, StoreWriter, load_store, write_store
+from conflictmap.store import StoreError, StoreWriter, load_store, with_search_text, write_store
 from conflictmap.view import ViewState, filter_events
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path(__file__).parent / "fixtures" / "acled_sample.csv"
-TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")
+TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")  # the Dataset's
 
 
 def _assert_same(a, b):
     assert a.title == b.title
+    assert "search_text" not in b.events.columns  # left in the file, read back exactly below
     for name in TABLES:
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+        if name == "events":
+            pd.testing.assert_frame_equal(with_search_text(a.events), with_search_text(b.events), check_exact=True)
+        else:
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    _assert_derived_tables_match(b)
+
+
+def _assert_derived_tables_match(loaded):
+    """What a loaded store hands the app (its place keys and story places, computed when it was
+    written) is what the app would compute from the loaded tables."""
+    from conflictmap.places import compute_place_keys, compute_story_places, event_place_keys, story_places
+
+    pd.testing.assert_frame_equal(event_place_keys(loaded), compute_place_keys(loaded.events), check_exact=True)
+    pd.testing.assert_frame_equal(story_places(loaded), compute_story_places(loaded), check_exact=True)
 
 
 def test_a_curated_file_round_trips_with_its_dtypes(tmp_path):
@@ -45,13 +59,15 @@ def test_an_imported_store_round_trips(tmp_path):
     # Repeated text is categorical, free text stays in Arrow buffers (no Python objects per row).
     assert isinstance(ev["type"].dtype, pd.CategoricalDtype)
     assert isinstance(ev["place_name"].dtype, pd.CategoricalDtype)
-    assert ev["search_text"].dtype == "str" and ev["search_text"].array._pa_array is not None
+    assert ev["description"].dtype == "str" and ev["description"].array._pa_array is not None
+    text = with_search_text(ev)["search_text"]
+    assert text.dtype == "str" and text.array._pa_array is not None
 
 
 def test_manifest_records_counts_source_hash_and_time(tmp_path):
     import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    assert manifest["format"] == "conflictmap/store" and manifest["version"] == 2
+    assert manifest["format"] == "conflictmap/store" and manifest["version"] == 3
     assert manifest["source"]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
     assert manifest["counts"]["events"] == 6 and manifest["import"]["rejected"] == 7
     assert dt.datetime.fromisoformat(manifest["created"]).tzinfo is not None
@@ -176,3 +192,62 @@ def test_any_dataset_round_trips_through_a_store(tmp_path):
         _assert_same(dataset, load_store(target))
 
     check()
+
+
+def test_a_store_keeps_its_place_keys_and_story_places_and_a_changed_dataset_computes_its_own(tmp_path):
+    """The derived tables are used only for the tables they were computed from."""
+    from conflictmap.places import compute_story_places, story_places
+
+    import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
+    loaded = load_store(tmp_path / "s")
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["tables"]["place_keys"]["rows"] == len(loaded.events)
+    _assert_derived_tables_match(loaded)
+    fewer = loaded.with_events(loaded.events.iloc[:2].copy())
+    pd.testing.assert_frame_equal(story_places(fewer), compute_story_places(fewer))
+    assert story_places(fewer)["events"].sum() < story_places(loaded)["events"].sum()
+
+
+def test_the_search_text_left_in_the_file_matches_as_the_loaded_column_did(tmp_path):
+    """StoredText.contains over any rows and row groups is pandas' str.contains over the same column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.store import StoredText
+
+    texts = [None, "", "raqqa city", "deir ez-zor", "Raqqa", "al-raqqa north", "ḥasakah", "tal abyad", "raq"] * 5
+    file = tmp_path / "events.parquet"
+    pq.write_table(pa.table({"id": [str(i) for i in range(len(texts))], "search_text": texts}), file, row_group_size=4)
+    stored = StoredText.open(file, "search_text")
+    assert stored is not None and len(stored) == len(texts) and StoredText.open(file, "nothing") is None
+    column = pd.Series(texts, dtype="str")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        rows=st.lists(st.integers(0, len(texts) - 1), unique=True).map(sorted),
+        term=st.sampled_from(["raqqa", "raq", "a", "ḥ", "-", "zzz", " "]),
+    )
+    def check(rows, term):
+        expected = column.iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool, na_value=False)
+        assert list(stored.contains(rows, term)) == list(expected)
+
+    check()
+    pd.testing.assert_series_equal(stored.read(), column, check_names=False)
+
+
+def test_every_loaded_store_stays_searchable_and_closes_its_file_when_its_table_goes(tmp_path):
+    import gc
+
+    from conflictmap.store import stored_search_text
+
+    import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
+    loaded = [load_store(tmp_path / "s") for _ in range(6)]  # more than any cache would keep
+    for dataset in loaded:
+        assert set(filter_events(dataset, ViewState(query="hawija")).index) == {"IRQ200"}
+    text = stored_search_text(loaded[0].events)
+    assert text is not None and not text._source.closed
+    del loaded, dataset
+    gc.collect()
+    assert text._source.closed

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,29 @@ def test_a_store_replaced_while_it_is_being_read_is_read_again(old_store, tmp_pa
     dataset = load_store(target)
     assert swapped and len(dataset.events) == 6
     assert set(dataset.actors["event_id"]) <= set(dataset.events.index)
+
+
+def test_a_start_hashes_only_tables_changed_since_the_import_hashed_them(old_store, tmp_path, monkeypatch):
+    """load_store skips the SHA-256 of a table still stamped as hashed (same size, time and inode); a byte
+    changed in place (same size) changes its time and is hashed and refused; verify_store always hashes."""
+    import conflictmap.store as store
+
+    target = tmp_path / "store"
+    import_file(SAMPLE, target, on_error="skip", progress=False, on_problem=lambda p: None)
+    hashed = []
+    real = store._sha256
+    monkeypatch.setattr(store, "_sha256", lambda path: hashed.append(path.name) or real(path))
+    load_store(target)
+    assert hashed == []
+    verify_store(target)
+    assert len(hashed) == len(store.TABLES)
+    hashed.clear()
+    file = target / "sources.parquet"
+    data = bytearray(file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    time.sleep(0.01)
+    with open(file, "r+b") as f:  # in place: the same inode and size
+        f.write(bytes(data))
+    with pytest.raises(StoreError, match=r"sources\.parquet: its SHA-256 does not match"):
+        load_store(target)
+    assert hashed == ["sources.parquet"]
