@@ -60,8 +60,19 @@ def open_page(dash_duo, query=""):
     return dash_duo.driver
 
 
-def test_page_loads_offline_with_base_map_and_timeline(dash_duo, app_url):
+def test_one_page_offline_hover_arrow_keys_and_clicks(dash_duo, app_url):
+    """Five things an analyst does on one page, in an order that leaves each the state it needs
+    (the page loads once: each load draws the map in software WebGL for seconds)."""
     driver = open_page(dash_duo)
+    check_page_loads_offline_with_base_map_and_timeline(driver)
+    check_hover_on_the_map_rings_the_event_on_the_timeline_without_redrawing_it(driver)
+    check_arrow_keys_step_through_events_in_time_order(driver)
+    check_clicking_a_timeline_point_opens_details_and_highlights_on_map(driver)
+    check_clicking_a_map_marker_opens_details(driver)
+    assert severe_logs(driver) == []
+
+
+def check_page_loads_offline_with_base_map_and_timeline(driver):
     drawn = driver.execute_script("""
       const map = document.querySelector('#map .js-plotly-plot')._fullLayout.map._subplot.map;
       return [...new Set(map.queryRenderedFeatures().map(f => f.layer.id))];
@@ -151,8 +162,7 @@ def test_url_event_opens_details_with_source_quote(dash_duo, app_url):
     assert selected_on(driver, "timeline") == [event_id]
 
 
-def test_clicking_a_timeline_point_opens_details_and_highlights_on_map(dash_duo, app_url):
-    driver = open_page(dash_duo)
+def check_clicking_a_timeline_point_opens_details_and_highlights_on_map(driver):
     event_id = "al-omar-oil-field-captured"
     click_point(driver, "timeline", event_id)
     wait_for(lambda: query_of(driver).get("event") == [event_id], message="event in URL")
@@ -163,8 +173,7 @@ def test_clicking_a_timeline_point_opens_details_and_highlights_on_map(dash_duo,
     wait_for(lambda: selected_on(driver, "map") == [event_id], message="map highlight")
 
 
-def test_clicking_a_map_marker_opens_details(dash_duo, app_url):
-    driver = open_page(dash_duo)
+def check_clicking_a_map_marker_opens_details(driver):
     event_id = "raqqa-falls-to-sdf"
     click_point(driver, "map", event_id)
     wait_for(lambda: query_of(driver).get("event") == [event_id], message="event in URL")
@@ -199,8 +208,8 @@ def test_unknown_url_values_show_a_notice_not_an_error(dash_duo, app_url):
     assert severe_logs(driver) == []
 
 
-def test_arrow_keys_step_through_events_in_time_order(dash_duo, app_url):
-    driver = open_page(dash_duo)
+def check_arrow_keys_step_through_events_in_time_order(driver):
+    """From no selection: → selects the first event, → the second, ← the first again; Escape clears."""
     order = events_in_time_order(DATASET.events)
     body = driver.find_element("tag name", "body")
     body.send_keys(Keys.ARROW_RIGHT)
@@ -209,6 +218,9 @@ def test_arrow_keys_step_through_events_in_time_order(dash_duo, app_url):
     wait_for(lambda: query_of(driver).get("event") == [order[1]], message="second event")
     body.send_keys(Keys.ARROW_LEFT)
     wait_for(lambda: query_of(driver).get("event") == [order[0]], message="back to first")
+    body.send_keys(Keys.ESCAPE)
+    wait_for(lambda: "event" not in query_of(driver), message="Escape clears")
+    wait_idle(driver)
 
 
 def test_brushing_the_timeline_filters_the_map(dash_duo, app_url):
@@ -261,10 +273,9 @@ def hover_ring(driver, graph: str):
     )
 
 
-def test_hover_on_the_map_rings_the_event_on_the_timeline_without_redrawing_it(dash_duo, app_url):
+def check_hover_on_the_map_rings_the_event_on_the_timeline_without_redrawing_it(driver):
     from browser_helpers import move_to, point_position
 
-    driver = open_page(dash_duo)
     event_id = "al-omar-oil-field-captured"
     driver.execute_script(
         "window.__redraws = 0; document.querySelector('#timeline .js-plotly-plot')"

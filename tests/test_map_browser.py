@@ -68,8 +68,18 @@ def all_labels(driver) -> set[str]:
     return set(rendered_labels(driver, "")) - {None}
 
 
-def test_default_view_labels_every_place_the_events_name_in_their_spelling(app):
+def test_one_page_labels_list_hover_key_and_place_search(app):
+    """Four checks on one page, in an order that leaves each the state it needs (the page loads
+    once: each load draws the map in software WebGL for seconds). The place search moves the
+    camera, so it comes last."""
     driver = open_page(app)
+    check_default_view_labels_every_place_the_events_name_in_their_spelling(driver)
+    check_hover_on_a_list_row_rings_the_event_on_both_views(driver)
+    check_key_explains_every_mark_and_the_scale_bar_measures(driver)
+    check_place_search_flies_the_map_there(driver)
+
+
+def check_default_view_labels_every_place_the_events_name_in_their_spelling(driver):
     labels = all_labels(driver)
     for name in story_places(DATASET)["label"]:
         assert name in labels, (name, sorted(labels))
@@ -224,11 +234,9 @@ def test_event_list_has_one_row_per_counted_event_and_selects(app, query):
 
 
 def test_selected_row_scrolls_into_view(app):
-    driver = open_page(app)
     order = events_in_time_order(DATASET.events)
     last = order[-1]
-    driver.get(app.server_url + f"/?event={last}")
-    wait_idle(driver)
+    driver = open_page(app, f"?event={last}")
 
     def row_visible():
         return driver.execute_script(
@@ -334,15 +342,14 @@ def test_a_step_whose_events_have_no_place_gives_the_timeline_the_stage(app):
         if step.events and all(pd.isna(DATASET.events.at[e, "map_lat"]) for e in step.events)
     ]
     assert unplaced_steps, "the bundled briefing has a step of statements (no places)"
-    driver = open_page(app)
+    driver = app.driver
     driver.get(app.server_url + f"/briefing/deir-ez-zor-october-2017?step={unplaced_steps[0]}")
     wait_idle(driver)
     assert "timeline-stage" in driver.find_element("id", "app-root").get_attribute("class")
     assert rect(driver, "#timeline")["height"] > 100
 
 
-def test_place_search_flies_the_map_there(app):
-    driver = open_page(app)
+def check_place_search_flies_the_map_there(driver):
     box = driver.find_element("id", "place-search")
     box.send_keys("Al Mayadeen" + Keys.ENTER)
     wait_for(
@@ -378,8 +385,7 @@ def test_phone_puts_the_map_first_on_most_of_the_screen(app):
         set_viewport(driver, 1400, 1000)
 
 
-def test_key_explains_every_mark_and_the_scale_bar_measures(app):
-    driver = open_page(app)
+def check_key_explains_every_mark_and_the_scale_bar_measures(driver):
     key = driver.find_element("id", "map-key")
     # The Key starts folded where it would cover the map (every desktop size): the analyst opens it.
     assert driver.execute_script("return document.getElementById('map-key').open") is False
@@ -440,8 +446,7 @@ def test_clicking_a_cluster_zooms_in_and_stays(dash_duo):
     assert "event" not in query_of(driver)  # a badge is not an event
 
 
-def test_hover_on_a_list_row_rings_the_event_on_both_views(app):
-    driver = open_page(app)
+def check_hover_on_a_list_row_rings_the_event_on_both_views(driver):
     eid = "mekhan-positions-captured"
     row = driver.find_element("css selector", f"#event-list [data-event-id='{eid}']")
     driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'})", row)
