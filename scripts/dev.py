@@ -18,8 +18,9 @@ $PIP_INDEX_URL), checked against the index's sha256.
 
 ``test`` needs Chromium and chromedriver on PATH (or $BROWSER_PATH); it
 never installs them: it names the packages and stops. It runs the browser
-tests and the others in two pytest processes at once, then prints the time
-and the ten slowest tests.
+tests (in two pytest-xdist workers) and the others in pytest processes at
+once, then prints the ten slowest tests, the time, and the CPU time the
+tests' processes used (the figure that compares runs on a shared machine).
 
 This file runs on the system Python before anything is installed, so it
 uses the standard library only and stays readable by old Pythons long
@@ -272,30 +273,36 @@ def test(args):
                 f"{name} failed: fix what it reports above (ruff: `.venv/bin/ruff check --fix . && "
                 ".venv/bin/ruff format .`)"
             )
-    say("== pytest: the browser tests and the others, in two processes at once")
+    say("== pytest: the browser tests (two workers) and the others, at once")
     sys.exit(run_suite(args, env, started))
 
 
 # The two halves of the suite: tests/conftest.py marks every test that drives Chromium `browser`.
 HALVES = (("browser", "browser"), ("other", "not browser"))
+# The browser half runs in two pytest-xdist workers (a Chromium each), tests handed out as workers
+# free up: one page load keeps about one core busy in bursts (the page's scripts, then the map drawn
+# in software WebGL) and waits in between, so two Chromiums fill the gaps.
+BROWSER_WORKERS = ["-n", "2", "--dist", "worksteal"]
 
 
 def run_suite(args, env, started):
     """Run the browser tests and the rest side by side; print the time and the ten slowest; return the exit code.
 
-    The browser tests (one Chromium, the map drawn in software WebGL) are most of the
-    time and use about one core; the others run beside them in a second pytest. The
+    The browser tests (a Chromium per worker, the map drawn in software WebGL) are most
+    of the time; the others run beside them in a second pytest. The
     browser half prints as it goes; the other half's output is kept and printed when
     both are done. Either failing fails the command, and so does a half that
     collects no test when the whole suite was asked for (a browser test is never
     skipped: without Chromium they fail).
     """
     tests_started = time.monotonic()
+    cpu_before = children_cpu_seconds()  # ruff and mypy ran already: not the tests' time
     with tempfile.TemporaryDirectory(prefix="conflictmap-test-") as folder:
         reports = {name: os.path.join(folder, name + ".xml") for name, _ in HALVES}
         commands = {
             name: [VENV_PYTHON, "-m", "pytest", "--headless", "-p", "no:cacheprovider", "-m", marks]
             + ["--junitxml", reports[name], "-o", "junit_family=xunit1"]
+            + (BROWSER_WORKERS if name == "browser" and not args else [])
             + args
             for name, marks in HALVES
         }
@@ -313,13 +320,26 @@ def run_suite(args, env, started):
         for seconds, test in slowest:
             print(f"  {seconds:7.1f} s  {test}")
     say(
-        "tests took {} ({}); the whole command {}".format(
+        "tests took {} ({}); the whole command {}; CPU time of the tests' processes {}".format(
             duration(time.monotonic() - tests_started),
             ", ".join(f"{n}: exit {c}" for n, c in codes.items()),
             duration(time.monotonic() - started),
+            duration(children_cpu_seconds() - cpu_before),
         )
     )
     return verdict(codes, whole_suite=not args)
+
+
+def children_cpu_seconds():
+    """User and system CPU of every finished process this script waited for, and theirs (Chromium included).
+
+    Unlike the wall time it hardly depends on what else the machine runs: the figure to
+    compare two runs by on a shared machine.
+    """
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def verdict(codes, whole_suite):
