@@ -63,6 +63,9 @@ def main() -> int:
     parser.add_argument("--profile", default=None, help="step names to profile, comma-separated (cProfile)")
     parser.add_argument("--steps", default=None, help="only steps whose names contain one of these (comma-separated)")
     parser.add_argument("--warm", action="store_true", help="keep the view cache between runs")
+    parser.add_argument(
+        "--dump", type=Path, default=None, help="write each step's last responses to DIR/STEP.json (to compare versions)"
+    )
     args = parser.parse_args()
 
     from conflictmap.pipeline import load_dataset
@@ -102,10 +105,13 @@ def main() -> int:
         "list-drawn.data": 0,
     }
 
+    responses: list[bytes] = []
+
     def post(dep, values, changed):
         response = client.post("/_dash-update-component", json=body(dep, values, changed))
         if response.status_code not in (200, 204):
             raise RuntimeError(f"{response.status_code}: {response.data[:300]!r}")
+        responses.append(response.data)
         return len(response.data)
 
     def url_change(search, drawn=True):
@@ -155,10 +161,15 @@ def main() -> int:
         size = 0
         for _ in range(args.runs):
             clear_cache()
+            responses.clear()
             c, w = time.process_time(), time.perf_counter()
             size = fn()
             cpu.append(time.process_time() - c)
             wall.append(time.perf_counter() - w)
+        if args.dump:
+            args.dump.mkdir(parents=True, exist_ok=True)
+            bodies = [json.loads(r) if r else None for r in responses]
+            (args.dump / f"{name.split(' (')[0].replace(' ', '-')}.json").write_text(json.dumps(bodies, indent=0))
         cpu.sort()
         p95 = cpu[min(len(cpu) - 1, round(0.95 * (len(cpu) - 1)))]
         print(
