@@ -16,10 +16,12 @@ import pandas as pd
 from dash import html
 
 from conflictmap.table import Dataset
-from conflictmap.wording import date_text, faction_colour, faction_label, place_text, rows_by_id
+from conflictmap.wording import date_text, faction_colour, faction_label, place_text
 from dashboard.htmlprops import wildcard_props
 
 LIST_PAGE = 500
+#: What a row shows (title, faction, date, place).
+ROW_COLUMNS = ["title", "primary_faction", "date_start", "date_end", "date_precision", "place_name", "dest_name"]
 
 
 def _faction_names(dataset: Dataset, factions) -> str:
@@ -36,14 +38,22 @@ def passive_note(dataset: Dataset, passive: pd.DataFrame) -> str:
 
 def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = None) -> list[html.Li]:
     """One row per event; ``passive`` (from ``conflictmap.view.passive_only``) marks rows kept only as affected."""
-    ev = dataset.events.loc[ids]
+    # Only the columns a row shows, read as plain lists: a row Series per event (iterrows over the
+    # whole table's columns) cost about as much as building the components.
+    ev = dataset.events.loc[ids, [c for c in ROW_COLUMNS if c in dataset.events.columns]]
     affected: dict[str, list[str]] = {}
     if passive is not None and len(passive):
         for eid, faction in passive[passive["event_id"].isin(ids)].itertuples(index=False):
             affected.setdefault(eid, []).append(faction)
+    records = ev.to_dict(orient="records")
+    looks: dict[str | None, tuple[str, str]] = {}  # faction -> (colour, name), looked up once each
     rows = []
-    for eid, row in rows_by_id(ev):
+    for eid, row in zip((str(i) for i in ev.index), records, strict=True):
         faction = row["primary_faction"]
+        key = faction if isinstance(faction, str) else None
+        if key not in looks:
+            looks[key] = (faction_colour(dataset, key), faction_label(dataset, key))
+        colour, label = looks[key]
         mark = (
             [html.Span(f"Affected only: {_faction_names(dataset, affected[eid])}", className="row-affected")]
             if eid in affected
@@ -54,8 +64,8 @@ def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = 
                 [
                     html.Span(
                         className="swatch",
-                        style={"background": faction_colour(dataset, faction)},
-                        title=faction_label(dataset, faction),
+                        style={"background": colour},
+                        title=label,
                     ),
                     html.Span(
                         [
