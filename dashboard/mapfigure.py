@@ -72,7 +72,8 @@ def map_traces(
     raw = placed_events(visible)
     layout = markers if markers is not None else layout_markers(raw, zoom)
     # Hover text and the other per-event work only for the events drawn one by one.
-    placed = prepare_view(raw.loc[layout.markers.index])
+    # (No label lookup when nothing is drawn one by one: ``.loc`` of even no labels hashes the view's ids.)
+    placed = prepare_view(raw.loc[layout.markers.index] if len(layout.markers) else raw.iloc[:0])
     traces: list[dict] = []
     layers: list[dict] = []
     emphasised = set(featured) or set(highlighted)
@@ -167,7 +168,7 @@ def labelled_places(keys: pd.DataFrame, limit: int = MAX_LABELLED) -> list[str]:
     for column in ("place_key", "dest_key"):
         values = keys[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            codes = np.asarray(values.cat.codes)
+            codes = np.asarray(values.array.codes)  # not the Series: np.asarray of one hashes its index
             n = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories))
             used = np.flatnonzero(n)
             names.append(np.asarray(values.cat.categories, dtype=object)[used])
