@@ -465,7 +465,8 @@ DETAIL_ONLY_PREFIXES = ("acled_",)
 DETAIL_ONLY_SUFFIXES = ("_note", "_country", "_coord_source", "_status", "_source", "_match", "_score", "_matched_name")
 
 
-def _detail_only(column: str) -> bool:
+def is_detail_only(column: str) -> bool:
+    """True for a column only the details panel and the exports read (left out of the views)."""
     return (
         column in FREE_TEXT_COLUMNS
         or column in DETAIL_ONLY_COLUMNS
@@ -501,7 +502,7 @@ def _projected(dataset: Dataset) -> pd.DataFrame:
     if hit is not None and hit[0] is dataset and hit[1][1] is dataset.events:
         return hit[1][0]
     events = dataset.events
-    projected = events.drop(columns=[c for c in events.columns if _detail_only(str(c))])
+    projected = events.drop(columns=[c for c in events.columns if is_detail_only(str(c))])
     # Each event's place keys ride along (categories, shared with the table's keys): the labels
     # count them per view without looking a million ids up in another frame.
     keys = event_place_keys(dataset)
