@@ -92,11 +92,6 @@ def main() -> int:
     parser.add_argument("--steps", default=None, help="only steps whose names contain one of these (comma-separated)")
     parser.add_argument("--warm", action="store_true", help="keep the view cache between runs")
     parser.add_argument(
-        "--gc-freeze",
-        action="store_true",
-        help="gc.freeze() after the app is built, as a server could (collections then skip the store's objects)",
-    )
-    parser.add_argument(
         "--dump",
         type=Path,
         default=None,
@@ -120,10 +115,6 @@ def main() -> int:
     t0c = time.process_time()
     app = create_app(dataset=dataset)
     print(f"create_app: CPU {time.process_time() - t0c:.2f} s, RSS {rss_mb():,.0f} MB")
-    if args.gc_freeze:
-        gc.collect()
-        gc.freeze()
-        print(f"gc.freeze: {gc.get_freeze_count():,} objects left out of collections")
     client = app.server.test_client()
     deps = json.loads(client.get("/_dash-dependencies").data)
     views = find(deps, "timeline-strip.figure")

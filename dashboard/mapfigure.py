@@ -163,28 +163,43 @@ def labelled_places(keys: pd.DataFrame, limit: int = MAX_LABELLED) -> list[str]:
     The app's keys are categories (``event_place_keys``): counted by their codes, and only the
     places that can be in the top ``limit`` are sorted, so a million events take milliseconds.
     """
-    names: list[np.ndarray] = []
-    counts: list[np.ndarray] = []
+    parts: list[tuple[pd.Index, np.ndarray, np.ndarray]] = []  # (labels, positions in them, counts)
     for column in ("place_key", "dest_key"):
         values = keys[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
             codes = np.asarray(values.array.codes)  # not the Series: np.asarray of one hashes its index
-            n = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories))
-            used = np.flatnonzero(n)
-            names.append(np.asarray(values.cat.categories, dtype=object)[used])
-            counts.append(n[used])
+            tally = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories))
+            seen = np.flatnonzero(tally)
+            parts.append((values.cat.categories, seen, tally[seen]))
         else:
             found = values.dropna().value_counts(sort=False)
-            names.append(found.index.to_numpy(dtype=object))
-            counts.append(found.to_numpy())
-    name, n = np.concatenate(names), np.concatenate(counts).astype(np.int64)
-    if sum(len(part) > 0 for part in names) > 1:  # a place that is also a destination: one count
-        summed = pd.Series(n, index=name).groupby(level=0).sum()
-        name, n = summed.index.to_numpy(dtype=object), summed.to_numpy()
+            parts.append((found.index, np.arange(len(found)), found.to_numpy()))
+    parts = [part for part in parts if len(part[1])]
+    if not parts:
+        return []
+    labels: pd.Index
+    used: np.ndarray
+    n: np.ndarray
+    if len(parts) > 1:  # a place that is also a destination: one count
+        names = np.concatenate([np.asarray(part[0].take(part[1]), dtype=object) for part in parts])
+        summed = pd.Series(np.concatenate([part[2] for part in parts]).astype(np.int64), index=names)
+        summed = summed.groupby(level=0).sum()
+        labels, used, n = summed.index, np.arange(len(summed)), summed.to_numpy(dtype=np.int64)
+    else:
+        labels, used, n = parts[0]
     if len(n) > limit:  # the places with at least the limit-th largest count (ties kept), then sorted
-        keep = n >= np.partition(n, len(n) - limit)[len(n) - limit]
-        name, n = name[keep], n[keep]
-    return [str(k) for _, k in sorted(zip(-n, name))][:limit]
+        keep = n >= nth_largest(n, limit)
+        used, n = used[keep], n[keep]
+    # Only the kept places' names are read: turning 200,000 categories into Python strings took 20 ms.
+    name = np.asarray(labels.take(used), dtype=object)
+    return [str(k) for _, k in sorted(zip(-n.astype(np.int64), name))][:limit]
+
+
+def nth_largest(counts: np.ndarray, k: int) -> int:
+    """The ``k``-th largest of ``counts`` (non-negative integers, at least ``k`` of them), from their
+    histogram: ``np.partition`` over 200,000 small counts, nearly all ties, took 27 ms."""
+    at_least = np.cumsum(np.bincount(counts)[::-1])[::-1]  # at_least[v]: how many counts are >= v
+    return int(np.flatnonzero(at_least >= k)[-1])
 
 
 def initial_zoom(dataset: Dataset) -> float:
