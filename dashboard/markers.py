@@ -185,7 +185,7 @@ def aggregate_cells(placed: pd.DataFrame, zoom: float, cell_px: float) -> pd.Dat
     cx = np.floor(x / cell_px).astype(np.int64)
     cy = np.floor(y / cell_px).astype(np.int64)
     cy -= cy.min()
-    cell, _ = pd.factorize((cx - cx.min()) * (int(cy.max()) + 1) + cy)
+    cell = first_seen_codes((cx - cx.min()) * (int(cy.max()) + 1) + cy)
     n_cells = int(cell.max()) + 1
     count = np.bincount(cell, minlength=n_cells)
     mean_x = np.bincount(cell, weights=x, minlength=n_cells) / count
@@ -213,6 +213,24 @@ def aggregate_cells(placed: pd.DataFrame, zoom: float, cell_px: float) -> pd.Dat
     )
 
 
+#: Past this many (key, value) slots a table of counts is hashed instead of laid out densely.
+DENSE_LIMIT = 4_000_000
+
+
+def first_seen_codes(keys: np.ndarray) -> np.ndarray:
+    """``pd.factorize(keys)[0]`` for non-negative int64 ``keys``: codes in the order each key is first
+    seen. Keys in a small range (a viewport's cells) are coded through a table instead of a hash."""
+    if len(keys) == 0 or int(keys.max()) >= max(DENSE_LIMIT, 2 * len(keys)):
+        return pd.factorize(keys)[0]
+    size = int(keys.max()) + 1
+    first = np.full(size, len(keys), dtype=np.int64)
+    np.minimum.at(first, keys, np.arange(len(keys), dtype=np.int64))
+    present = np.flatnonzero(first < len(keys))
+    code_of = np.empty(size, dtype=np.int64)
+    code_of[present[np.argsort(first[present], kind="stable")]] = np.arange(len(present))
+    return code_of[keys]
+
+
 def _top_faction(cell: np.ndarray, n_cells: int, factions: pd.Series) -> np.ndarray:
     """Each cell's most frequent faction (object array, None for no faction); a tie goes to the first
     name in sort order, and no faction sorts before every name."""
@@ -221,6 +239,11 @@ def _top_faction(cell: np.ndarray, n_cells: int, factions: pd.Series) -> np.ndar
     sorted_names, rank_of_code = np.unique(names, return_inverse=True)  # equal names share a rank
     rank = rank_of_code[codes + 1].astype(np.int64)
     n_ranks = len(sorted_names)
+    if n_cells * n_ranks <= DENSE_LIMIT:  # a table of cells by faction: the first largest is the first name
+        table = np.bincount(cell.astype(np.int64) * n_ranks + rank, minlength=n_cells * n_ranks)
+        top = sorted_names[table.reshape(n_cells, n_ranks).argmax(axis=1)]
+        top[top == ""] = None
+        return top
     pair, pairs = pd.factorize(cell.astype(np.int64) * n_ranks + rank)
     tally = np.bincount(pair)
     pair_cell, pair_rank = pairs // n_ranks, pairs % n_ranks
