@@ -486,6 +486,8 @@ def _sweep(
         last = intervals[-1]
         if window_end is None and last.state == state == "held" and last.holder == new_holder and not last.inferred:
             intervals[-1] = _changed(last, None, last.evidence + (claim,))  # the same holding, more evidence
+            # Its latest evidence from the last one's, not a walk over evidence that grows with every claim.
+            intervals[-1].__dict__["last_evidence"] = max(last.last_evidence or claim.end, claim.end)
         else:
             intervals.append(Interval(start, None, state, new_holder, new_previous, (claim,)))
         holder = new_holder
@@ -513,9 +515,12 @@ def _clip(intervals: list[Interval], day: dt.date) -> list[Interval]:
 def _changed(interval: Interval, end: dt.date | None, evidence: tuple[Claim, ...]) -> Interval:
     """``dataclasses.replace(interval, end=end, evidence=evidence)`` without its generic field walk (a sweep
     of a million-event store makes 17,000 of them)."""
-    return Interval(
+    changed = Interval(
         interval.start, end, interval.state, interval.holder, interval.previous, evidence, interval.inferred
     )
+    if evidence is interval.evidence and "last_evidence" in interval.__dict__:  # the same evidence: known
+        changed.__dict__["last_evidence"] = interval.__dict__["last_evidence"]
+    return changed
 
 
 def _known_by(claims: list[Claim], day: dt.date) -> list[Claim]:
