@@ -56,6 +56,34 @@ def three_months(month: tuple[str, str]) -> tuple[str, str]:
     return start.date().isoformat(), end.date().isoformat()
 
 
+def clear_cache(warm: bool) -> None:
+    if warm:
+        return
+    try:
+        from conflictmap.view import clear_view_cache
+    except ImportError:
+        return
+    clear_view_cache(indexes=False)
+    try:
+        from dashboard.mapfigure import _LAST_FRAME
+    except ImportError:
+        pass
+    else:
+        _LAST_FRAME[0] = None  # the map's frame, kept per view object: first time too
+    try:
+        from conflictmap.timeline_data import clear_counts_cache
+    except ImportError:
+        return
+    clear_counts_cache()
+
+
+def dump_responses(folder: Path, step: str, responses: list[bytes]) -> None:
+    """A step's last responses as JSON, to compare two versions' figures (same traces, same counts)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bodies = [json.loads(r) if r else None for r in responses]
+    (folder / f"{step.split(' (')[0].replace(' ', '-')}.json").write_text(json.dumps(bodies, indent=0))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("store", type=Path)
@@ -63,6 +91,12 @@ def main() -> int:
     parser.add_argument("--profile", default=None, help="step names to profile, comma-separated (cProfile)")
     parser.add_argument("--steps", default=None, help="only steps whose names contain one of these (comma-separated)")
     parser.add_argument("--warm", action="store_true", help="keep the view cache between runs")
+    parser.add_argument(
+        "--dump",
+        type=Path,
+        default=None,
+        help="write each step's last responses to DIR/STEP.json (to compare versions)",
+    )
     args = parser.parse_args()
 
     from conflictmap.pipeline import load_dataset
@@ -102,10 +136,13 @@ def main() -> int:
         "list-drawn.data": 0,
     }
 
+    responses: list[bytes] = []
+
     def post(dep, values, changed):
         response = client.post("/_dash-update-component", json=body(dep, values, changed))
         if response.status_code not in (200, 204):
             raise RuntimeError(f"{response.status_code}: {response.data[:300]!r}")
+        responses.append(response.data)
         return len(response.data)
 
     def url_change(search, drawn=True):
@@ -133,20 +170,6 @@ def main() -> int:
         "details of one event": lambda: post(details, {"selected-event.data": some_event}, ["selected-event.data"]),
     }
 
-    def clear_cache():
-        if args.warm:
-            return
-        try:
-            from conflictmap.view import clear_view_cache
-        except ImportError:
-            return
-        clear_view_cache(indexes=False)
-        try:
-            from conflictmap.timeline_data import clear_counts_cache
-        except ImportError:
-            return
-        clear_counts_cache()
-
     print("\n| step | CPU p50 | CPU p95 | wall p50 | bytes |\n|---|---|---|---|---|")
     for name, fn in steps.items():
         if args.steps and not any(p and p in name for p in args.steps.split(",")):
@@ -154,11 +177,14 @@ def main() -> int:
         cpu, wall = [], []
         size = 0
         for _ in range(args.runs):
-            clear_cache()
+            clear_cache(args.warm)
+            responses.clear()
             c, w = time.process_time(), time.perf_counter()
             size = fn()
             cpu.append(time.process_time() - c)
             wall.append(time.perf_counter() - w)
+        if args.dump:
+            dump_responses(args.dump, name, responses)
         cpu.sort()
         p95 = cpu[min(len(cpu) - 1, round(0.95 * (len(cpu) - 1)))]
         print(
@@ -166,7 +192,7 @@ def main() -> int:
             f"{statistics.median(wall) * 1000:.0f} ms | {size / 1e6:.2f} MB |"
         )
         if args.profile and any(p and p in name for p in args.profile.split(",")):
-            clear_cache()
+            clear_cache(args.warm)
             prof = cProfile.Profile()
             prof.runcall(fn)
             stats = pstats.Stats(prof)

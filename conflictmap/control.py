@@ -44,6 +44,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -127,6 +128,9 @@ class Claim:
         return None if self.upper_bound_only else self.start
 
 
+_claim_end = operator.attrgetter("end")
+
+
 @dataclass(frozen=True)
 class Interval:
     """A stretch of days over which a place's state is one thing. ``start``/``end`` None: open."""
@@ -145,7 +149,7 @@ class Interval:
     @cached_property
     def last_evidence(self) -> dt.date | None:
         """The last day of its latest evidence (its claims' last possible day)."""
-        return max((c.end for c in self.evidence), default=None)
+        return max(map(_claim_end, self.evidence), default=None)  # C-level: evidence runs to thousands
 
 
 @dataclass(frozen=True)
@@ -482,6 +486,8 @@ def _sweep(
         last = intervals[-1]
         if window_end is None and last.state == state == "held" and last.holder == new_holder and not last.inferred:
             intervals[-1] = _changed(last, None, last.evidence + (claim,))  # the same holding, more evidence
+            # Its latest evidence from the last one's, not a walk over evidence that grows with every claim.
+            intervals[-1].__dict__["last_evidence"] = max(last.last_evidence or claim.end, claim.end)
         else:
             intervals.append(Interval(start, None, state, new_holder, new_previous, (claim,)))
         holder = new_holder
@@ -509,9 +515,12 @@ def _clip(intervals: list[Interval], day: dt.date) -> list[Interval]:
 def _changed(interval: Interval, end: dt.date | None, evidence: tuple[Claim, ...]) -> Interval:
     """``dataclasses.replace(interval, end=end, evidence=evidence)`` without its generic field walk (a sweep
     of a million-event store makes 17,000 of them)."""
-    return Interval(
+    changed = Interval(
         interval.start, end, interval.state, interval.holder, interval.previous, evidence, interval.inferred
     )
+    if evidence is interval.evidence and "last_evidence" in interval.__dict__:  # the same evidence: known
+        changed.__dict__["last_evidence"] = interval.__dict__["last_evidence"]
+    return changed
 
 
 def _known_by(claims: list[Claim], day: dt.date) -> list[Claim]:
@@ -573,7 +582,7 @@ def control_history(
     limits it to those places.
     """
     rows = []
-    last_day = as_of or max((c.end for claims in model.claims.values() for c in claims), default=None)
+    last_day = as_of or max((max(map(_claim_end, claims)) for claims in model.claims.values() if claims), default=None)
     chosen = model.claims.values() if keys is None else [model.claims[k] for k in keys]
     for all_claims in chosen:
         claims = all_claims if as_of is None else _known_by(all_claims, as_of)
@@ -587,7 +596,7 @@ def control_history(
             if as_of is not None and interval.start is not None and interval.start > as_of:
                 continue  # the outcome of a window still open on as_of
             end = interval.end or last_day
-            latest = max((c.end for c in interval.evidence), default=None)
+            latest = interval.last_evidence
             stale = bool(end and latest and not interval.inferred and (end - latest).days > stale_after)
             rows.append(_place_control(claims[0].place, interval, stale, latest))
     return sorted(rows, key=lambda s: (s.place.name.casefold(), s.place.key, s.since or dt.date.min))

@@ -457,10 +457,27 @@ def filter_key(state: ViewState) -> tuple:
 #: Free text the map, the timeline and the list never read: left out of :func:`shown_events`, so a
 #: view's copy is half the bytes at a million events. Details and exports read them from the table.
 FREE_TEXT_COLUMNS = ("description", "notes", "search_text", "place_path", "dest_path")
+#: Columns only the details panel and the exports read (the source's own fields, how a place was
+#: geocoded): left out of :func:`shown_events` too, so a filter copies the 27 columns the figures,
+#: the Key and the list's order read instead of about 60 (an ACLED import's).
+DETAIL_ONLY_COLUMNS = ("type_label", "sub_type", "date_basis", "confidence", "source_line", "fatalities")
+DETAIL_ONLY_PREFIXES = ("acled_",)
+DETAIL_ONLY_SUFFIXES = ("_note", "_country", "_coord_source", "_status", "_source", "_match", "_score", "_matched_name")
+
+
+def is_detail_only(column: str) -> bool:
+    """True for a column only the details panel and the exports read (left out of the views)."""
+    return (
+        column in FREE_TEXT_COLUMNS
+        or column in DETAIL_ONLY_COLUMNS
+        or column.startswith(DETAIL_ONLY_PREFIXES)
+        or column.endswith(DETAIL_ONLY_SUFFIXES)
+    )
 
 
 def shown_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """The rows a view shows without :data:`FREE_TEXT_COLUMNS`: what the app's figures draw from.
+    """The rows a view shows without :data:`FREE_TEXT_COLUMNS` and the detail-only columns (what the
+    details panel and the exports read from the table): what the app's figures draw from.
 
     Cached like :func:`filter_events` (once per filter state, shared by every callback).
     """
@@ -477,15 +494,15 @@ def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
 
 def _projected(dataset: Dataset) -> pd.DataFrame:
-    """The events table without its free text, with each event's place keys: columns shared with the
-    table, not copied (copy-on-write)."""
+    """The events table without its free text and detail-only columns, with each event's place keys:
+    columns shared with the table, not copied (copy-on-write)."""
     key = ("projected", id(dataset))
     with _CACHE_LOCK:
         hit = _INDEXES.get(key)
     if hit is not None and hit[0] is dataset and hit[1][1] is dataset.events:
         return hit[1][0]
     events = dataset.events
-    projected = events.drop(columns=[c for c in FREE_TEXT_COLUMNS if c in events.columns])
+    projected = events.drop(columns=[c for c in events.columns if is_detail_only(str(c))])
     # Each event's place keys ride along (categories, shared with the table's keys): the labels
     # count them per view without looking a million ids up in another frame.
     keys = event_place_keys(dataset)

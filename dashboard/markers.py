@@ -174,32 +174,30 @@ def expansion_zoom(x: np.ndarray, y: np.ndarray, zoom: float, radius_px: float) 
 
 def aggregate_cells(placed: pd.DataFrame, zoom: float, cell_px: float) -> pd.DataFrame:
     """One badge per grid cell of ``cell_px`` pixels at ``zoom``: count, mean position,
-    most frequent faction, and the zoom to go to on a click. Vectorised: a million
-    events cost a group-by, not a loop."""
+    most frequent faction (ties to the first by name, no faction first), and the zoom to go to on a
+    click. Cells come in the order their first event comes in ``placed``.
+
+    Vectorised in integer codes: a cell is one int64 key, hashed once (``pd.factorize``); counts,
+    sums, extents and the faction tallies are ``bincount`` and ``ufunc.at`` over those codes, so a
+    million events cost a few array passes and no group-by of Python strings.
+    """
     x, y = project(placed["map_lat"].to_numpy(dtype=float), placed["map_lon"].to_numpy(dtype=float), zoom)
-    frame = pd.DataFrame(
-        {
-            "cx": np.floor(x / cell_px).astype(np.int64),
-            "cy": np.floor(y / cell_px).astype(np.int64),
-            "x": x,
-            "y": y,
-            "faction": placed["primary_faction"].astype(object).fillna("").to_numpy(),
-        }
-    )
-    cells = frame.groupby(["cx", "cy"], sort=False).agg(
-        count=("x", "size"),
-        x=("x", "mean"),
-        y=("y", "mean"),
-        x0=("x", "min"),
-        x1=("x", "max"),
-        y0=("y", "min"),
-        y1=("y", "max"),
-    )
-    top = frame.groupby(["cx", "cy", "faction"], sort=False).size().reset_index(name="n")
-    top = top.sort_values(["n", "faction"], ascending=[False, True], kind="stable").drop_duplicates(["cx", "cy"])
-    cells = cells.join(top.set_index(["cx", "cy"])["faction"])
-    lat, lon = unproject(cells["x"].to_numpy(), cells["y"].to_numpy(), zoom)
-    span = np.maximum((cells["x1"] - cells["x0"]).to_numpy(), (cells["y1"] - cells["y0"]).to_numpy())
+    cx = np.floor(x / cell_px).astype(np.int64)
+    cy = np.floor(y / cell_px).astype(np.int64)
+    cy -= cy.min()
+    cell = first_seen_codes((cx - cx.min()) * (int(cy.max()) + 1) + cy)
+    n_cells = int(cell.max()) + 1
+    count = np.bincount(cell, minlength=n_cells)
+    mean_x = np.bincount(cell, weights=x, minlength=n_cells) / count
+    mean_y = np.bincount(cell, weights=y, minlength=n_cells) / count
+    x0, x1 = np.full(n_cells, np.inf), np.full(n_cells, -np.inf)
+    y0, y1 = np.full(n_cells, np.inf), np.full(n_cells, -np.inf)
+    np.minimum.at(x0, cell, x)
+    np.maximum.at(x1, cell, x)
+    np.minimum.at(y0, cell, y)
+    np.maximum.at(y1, cell, y)
+    lat, lon = unproject(mean_x, mean_y, zoom)
+    span = np.maximum(x1 - x0, y1 - y0)
     with np.errstate(divide="ignore"):
         expand = np.where(span < 1e-6, MAX_ZOOM, np.minimum(MAX_ZOOM, zoom + np.log2(cell_px * 1.5 / span) + 0.25))
     expand = np.maximum(expand, zoom + 1.0)
@@ -207,12 +205,54 @@ def aggregate_cells(placed: pd.DataFrame, zoom: float, cell_px: float) -> pd.Dat
         {
             "lat": lat,
             "lon": lon,
-            "count": cells["count"].to_numpy(),
-            "faction": cells["faction"].replace("", None),
+            "count": count,
+            "faction": pd.Series(_top_faction(cell, n_cells, placed["primary_faction"]), dtype=object),
             "expand_zoom": np.minimum(expand, MAX_ZOOM),
             "members": None,
         }
-    ).reset_index(drop=True)
+    )
+
+
+#: Past this many (key, value) slots a table of counts is hashed instead of laid out densely.
+DENSE_LIMIT = 4_000_000
+
+
+def first_seen_codes(keys: np.ndarray) -> np.ndarray:
+    """``pd.factorize(keys)[0]`` for non-negative int64 ``keys``: codes in the order each key is first
+    seen. Keys in a small range (a viewport's cells) are coded through a table instead of a hash."""
+    if len(keys) == 0 or int(keys.max()) >= max(DENSE_LIMIT, 2 * len(keys)):
+        return pd.factorize(keys)[0]
+    size = int(keys.max()) + 1
+    first = np.full(size, len(keys), dtype=np.int64)
+    np.minimum.at(first, keys, np.arange(len(keys), dtype=np.int64))
+    present = np.flatnonzero(first < len(keys))
+    code_of = np.empty(size, dtype=np.int64)
+    code_of[present[np.argsort(first[present], kind="stable")]] = np.arange(len(present))
+    return code_of[keys]
+
+
+def _top_faction(cell: np.ndarray, n_cells: int, factions: pd.Series) -> np.ndarray:
+    """Each cell's most frequent faction (object array, None for no faction); a tie goes to the first
+    name in sort order, and no faction sorts before every name."""
+    codes, uniques = pd.factorize(factions)
+    names = np.array(["", *(str(u) for u in uniques)], dtype=object)  # code 0: no faction
+    sorted_names, rank_of_code = np.unique(names, return_inverse=True)  # equal names share a rank
+    rank = rank_of_code[codes + 1].astype(np.int64)
+    n_ranks = len(sorted_names)
+    if n_cells * n_ranks <= DENSE_LIMIT:  # a table of cells by faction: the first largest is the first name
+        table = np.bincount(cell.astype(np.int64) * n_ranks + rank, minlength=n_cells * n_ranks)
+        top = sorted_names[table.reshape(n_cells, n_ranks).argmax(axis=1)]
+        top[top == ""] = None
+        return top
+    pair, pairs = pd.factorize(cell.astype(np.int64) * n_ranks + rank)
+    tally = np.bincount(pair)
+    pair_cell, pair_rank = pairs // n_ranks, pairs % n_ranks
+    order = np.lexsort((pair_rank, -tally, pair_cell))  # by cell, then most events, then name
+    first = order[np.r_[True, pair_cell[order][1:] != pair_cell[order][:-1]]]
+    top = np.empty(n_cells, dtype=object)
+    top[pair_cell[first]] = sorted_names[pair_rank[first]]
+    top[top == ""] = None
+    return top
 
 
 def badge_size(count) -> np.ndarray:

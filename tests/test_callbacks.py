@@ -149,11 +149,11 @@ def test_the_list_pages_through_the_events_in_time_order(context, monkeypatch):
     assert len(rows) == 4 and drawn == 4
     assert more is not None and more.id == {"type": "list-more", "page": 1}
     assert more.children == f"Show 4 more (of {total:,})"
-    first_ids = [getattr(row, "data-event-id") for row in rows]
+    first_ids = [row["props"]["data-event-id"] for row in rows]
     all_rows, last_more, _ = event_list.list_page(context, 99, "", "/", None)
     assert last_more is None and len(all_rows) == total
     ordered = list(context.dataset.events.sort_values(["date_start"], kind="stable").index)
-    assert first_ids == [getattr(row, "data-event-id") for row in all_rows[:4]]
+    assert first_ids == [row["props"]["data-event-id"] for row in all_rows[:4]]
     assert set(first_ids) <= set(ordered[:5])  # the first page is the earliest events
 
 

@@ -198,6 +198,16 @@ def test_intervals_never_overlap_and_leave_no_gap(claims):
             assert before.end < after.start and (after.start - before.end).days == 1
 
 
+@settings(max_examples=300, deadline=None)
+@given(claims_strategy())
+def test_an_intervals_latest_evidence_carried_along_the_sweep_is_the_latest_of_its_evidence(claims):
+    from conflictmap.control import _sweep
+
+    for place in {c.place.key for c in claims}:
+        for interval in _sweep([c for c in claims if c.place.key == place]):
+            assert interval.last_evidence == max((c.end for c in interval.evidence), default=None)
+
+
 def _earliest(c: Claim) -> dt.date:
     return dt.date.min if c.earliest is None else c.earliest
 

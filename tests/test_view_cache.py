@@ -107,12 +107,20 @@ def test_callbacks_asking_at_once_share_one_computation(dataset, monkeypatch):
     assert len(calls) == 1 and len(results) == 4 and all(r is results[0] for r in results)
 
 
-def test_shown_events_leave_out_free_text_only(dataset):
+def test_shown_events_leave_out_free_text_and_detail_only_columns(dataset):
+    from dashboard.figures import FIGURE_COLUMNS
+
     state = ViewState(factions=("sdf",))
     full, shown = filter_events(dataset, state), view.shown_events(dataset, state)
     assert list(shown.index) == list(full.index)
-    assert set(full.columns) - set(shown.columns) == set(view.FREE_TEXT_COLUMNS) & set(full.columns)
-    assert "description" in full.columns and "description" not in shown.columns
+    left_out = set(full.columns) - set(shown.columns)
+    assert left_out == {c for c in full.columns if view.is_detail_only(c)}
+    assert set(view.FREE_TEXT_COLUMNS) & set(full.columns) <= left_out
+    assert {"description", "notes", "confidence", "place_note"} <= left_out
+    # Every column the figures, the timeline, the Key and the list's order read stays.
+    kept = {*FIGURE_COLUMNS, "type", "side", "primary_faction", "factions", "place_key", "dest_key"}
+    assert kept & set(full.columns) | {"place_key", "dest_key"} <= set(shown.columns)
+    assert shown.equals(full.assign(place_key=shown["place_key"], dest_key=shown["dest_key"])[shown.columns])
     assert view.shown_events(dataset, state) is shown and filter_events(dataset, state) is full
     assert view.shown_events(dataset, ViewState()).index.equals(dataset.events.index)
 
