@@ -27,6 +27,16 @@ _RESERVED_START = {
 }
 
 
+#: What YAML counts as a line break (PyYAML's reader): its marks count lines by these, so the
+#: text's lines must be split the same way, or a file with old Mac (CR) line ends is one long line.
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def yaml_lines(text: str) -> list[str]:
+    """The lines of ``text`` as YAML numbers them (the n-th is at index n - 1)."""
+    return LINE_BREAK.split(text)
+
+
 def explain(text: str, exc: yaml.YAMLError) -> tuple[int, str]:
     """(line, message) for a YAML syntax error in ``text``; lines count from 1.
 
@@ -36,7 +46,7 @@ def explain(text: str, exc: yaml.YAMLError) -> tuple[int, str]:
     context = str(getattr(exc, "context", "") or "")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     context_mark = getattr(exc, "context_mark", None)
-    lines = text.split("\n")
+    lines = yaml_lines(text)
     line_no = mark.line + 1 if mark else 1
     column = mark.column if mark else 0
     line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""

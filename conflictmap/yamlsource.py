@@ -20,6 +20,7 @@ import yaml
 
 from conflictmap.errors import EventsFileError, Problem
 from conflictmap.yamlerrors import explain as explain_yaml_error
+from conflictmap.yamlerrors import yaml_lines
 
 # Limits that keep a hostile or broken file from exhausting the machine:
 # YAML aliases can expand exponentially ("billion laughs"), and deep nesting
@@ -61,7 +62,7 @@ class YamlDocument:
 
     def source_line(self, number: int) -> str:
         """Line ``number`` (from 1) of the text as written, or '' past the end."""
-        lines = self.text.split("\n")
+        lines = yaml_lines(self.text)
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
     def line(self, path: tuple) -> int:
