@@ -19,8 +19,7 @@ $PIP_INDEX_URL), checked against the index's sha256.
 ``test`` needs Chromium and chromedriver on PATH (or $BROWSER_PATH); it
 never installs them: it names the packages and stops. It runs the browser
 tests (in two pytest-xdist workers) and the others in pytest processes at
-once, then prints the ten slowest tests, the time, and the CPU time the
-tests' processes used (the figure that compares runs on a shared machine).
+once, then prints the ten slowest tests and the time.
 
 This file runs on the system Python before anything is installed, so it
 uses the standard library only and stays readable by old Pythons long
@@ -296,7 +295,6 @@ def run_suite(args, env, started):
     skipped: without Chromium they fail).
     """
     tests_started = time.monotonic()
-    cpu_before = children_cpu_seconds()  # ruff and mypy ran already: not the tests' time
     with tempfile.TemporaryDirectory(prefix="conflictmap-test-") as folder:
         reports = {name: os.path.join(folder, name + ".xml") for name, _ in HALVES}
         commands = {
@@ -320,26 +318,13 @@ def run_suite(args, env, started):
         for seconds, test in slowest:
             print(f"  {seconds:7.1f} s  {test}")
     say(
-        "tests took {} ({}); the whole command {}; CPU time of the tests' processes {}".format(
+        "tests took {} ({}); the whole command {}".format(
             duration(time.monotonic() - tests_started),
             ", ".join(f"{n}: exit {c}" for n, c in codes.items()),
             duration(time.monotonic() - started),
-            duration(children_cpu_seconds() - cpu_before),
         )
     )
     return verdict(codes, whole_suite=not args)
-
-
-def children_cpu_seconds():
-    """User and system CPU of every finished process this script waited for, and theirs (Chromium included).
-
-    Unlike the wall time it hardly depends on what else the machine runs: the figure to
-    compare two runs by on a shared machine.
-    """
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def verdict(codes, whole_suite):
