@@ -80,6 +80,9 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
             dcc.Store(id="selected-event"),
             dcc.Store(id="map-view", data={"zoom": round(initial_zoom * 2) / 2}),
             dcc.Store(id="map-drawn", data=False),  # set by the browser once MapLibre has loaded
+            # The map's size and frame padding, measured by the page before its first map (deriveKeys):
+            # the first markers are laid out for the zoom the browser will frame, not drawn twice.
+            dcc.Store(id="map-box"),
             dcc.Store(id="map-frame"),
             dcc.Store(id="map-selection", data=[]),
             dcc.Store(id="place-target"),

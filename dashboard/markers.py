@@ -335,6 +335,35 @@ def _empty_clusters() -> pd.DataFrame:
     return pd.DataFrame(columns=["lat", "lon", "count", "faction", "expand_zoom", "members"])
 
 
+def fitted_zoom(bounds: list[float] | None, box: dict | None, max_zoom: float = 9.0) -> float | None:
+    """The zoom MapLibre's ``cameraForBounds`` gives ``bounds`` [w, s, e, n] in the browser's map ``box``.
+
+    ``box`` is what the page measured before its first map: ``width``, ``height`` and the
+    ``padding`` per side that ``frameMap`` keeps clear (conflictmap.js ``mapBox``). The bounds
+    are widened to at least 0.1 degree, as ``frameMap`` widens them. None when either is
+    missing or unusable: the caller falls back to its estimate.
+    """
+    if not bounds or not isinstance(box, dict):
+        return None
+    try:
+        width, height = float(box["width"]), float(box["height"])
+        pad = {side: float(box["padding"][side]) for side in ("top", "bottom", "left", "right")}
+    except (KeyError, TypeError, ValueError):
+        return None
+    room_x, room_y = width - pad["left"] - pad["right"], height - pad["top"] - pad["bottom"]
+    if not (math.isfinite(room_x) and math.isfinite(room_y)) or room_x < 20 or room_y < 20:
+        return None
+    west, south, east, north = (float(v) for v in bounds)
+    if east - west < 0.05:
+        west, east = west - 0.05, east + 0.05
+    if north - south < 0.05:
+        south, north = south - 0.05, north + 0.05
+    x0, y0 = project(north, west, 0)
+    x1, y1 = project(south, east, 0)
+    span_x, span_y = max(float(x1 - x0), 1e-9), max(float(y1 - y0), 1e-9)
+    return float(min(math.log2(room_x / span_x), math.log2(room_y / span_y), max_zoom))
+
+
 def zoom_for_bounds(lats, lons, width_px: float = 900, height_px: float = 560, padding_px: float = 40) -> float:
     """The zoom that fits the points in a ``width_px`` x ``height_px`` view (what fitBounds would pick)."""
     lats = np.asarray([v for v in lats if v is not None and np.isfinite(v)], dtype=float)

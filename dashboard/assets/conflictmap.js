@@ -17,7 +17,8 @@
   var ANALYST = { originalEvent: { type: "conflictmap" } };
   var UNCERTAINTY_LAYERS = ["story-halo", "story-area-fill", "story-area-line", "story-corridor"];
   var state = { lastToken: null, zoomBucket: null, viewInfo: null, hovered: null, selected: null,
-                emphasised: [], baseFilters: {}, syncing: false, attached: new WeakSet(), maps: new WeakSet() };
+                emphasised: [], baseFilters: {}, syncing: false, attached: new WeakSet(), maps: new WeakSet(),
+                boxMeasured: false };
 
   function graph(id) { return document.querySelector("#" + id + " .js-plotly-plot"); }
   function mapOf() {
@@ -218,7 +219,20 @@
   // cheaper (a tall Key pads the left, a wide toolbar the top).
   var FURNITURE = ["#map-key", "#map-overlay > *", "#map .modebar-container .modebar"];
   function framePadding(map) {
-    var box = map.getContainer().getBoundingClientRect();
+    return paddingIn(map.getContainer().getBoundingClientRect());
+  }
+  // The map's box and padding, measured before the first map is drawn (the graph's element):
+  // the server lays the first markers out for the zoom frameMap will frame there.
+  function mapBox() {
+    var el = document.getElementById("map");
+    if (!el) return null;
+    var box = el.getBoundingClientRect();
+    if (box.width < 50 || box.height < 50) return null;
+    return { width: box.width, height: box.height, padding: paddingIn(box, true) };
+  }
+  // keyFolds: the Key is measured as frameMap will find it, folded when it covers too much
+  // (foldKeyIfCovering runs before the first frame; its contents may still be arriving).
+  function paddingIn(box, keyFolds) {
     var pad = Math.max(12, Math.min(40, Math.min(box.width, box.height) * 0.06));
     // Spread markers sit up to ~45 px from their place; a story label runs to one side of it, to the
     // right first (text-variable-anchor-offset in mapstyle.py), up to ~150 px.
@@ -226,6 +240,9 @@
     FURNITURE.forEach(function (selector) {
       document.querySelectorAll(selector).forEach(function (el) {
         if (el.offsetParent === null) return;
+        if (keyFolds && el.id === "map-key" && el.open && !document.querySelector(".briefing")) {
+          el = el.querySelector("summary") || el;
+        }
         var r = el.getBoundingClientRect();
         var left = r.left - box.left, right = box.right - r.right, top = r.top - box.top, bottom = box.bottom - r.bottom;
         if (r.width < 1 || r.height < 1 || left > box.width || right > box.width || top > box.height || bottom > box.height) return;
@@ -547,7 +564,12 @@
         params.delete("event");
         params.sort();
         var key = (pathname || "/") + "?" + params.toString();
-        return [key === prevKey ? noUpdate() : key, selected === prevSelected ? noUpdate() : selected];
+        var box = noUpdate();
+        if (!state.boxMeasured) {  // once, before the first map: what its first markers are laid out for
+          state.boxMeasured = true;
+          box = mapBox();
+        }
+        return [key === prevKey ? noUpdate() : key, selected === prevSelected ? noUpdate() : selected, box];
       },
       emphasize: function (selected, _mapFigure, _timelineFigure, viewInfo, _listDrawn) {
         var ctx = window.dash_clientside.callback_context;

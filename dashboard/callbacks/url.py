@@ -74,6 +74,7 @@ def register(app: Dash, context: AppContext) -> None:
         ClientsideFunction(namespace="conflictmap", function_name="deriveKeys"),
         Output("view-key", "data"),
         Output("selected-event", "data"),
+        Output("map-box", "data"),
         Input("url", "search"),
         Input("url", "pathname"),
         State("view-key", "data"),

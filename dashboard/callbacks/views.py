@@ -28,7 +28,7 @@ from dashboard.mapfigure import (
     map_traces,
     placed_events,
 )
-from dashboard.markers import MAX_MARKERS
+from dashboard.markers import MAX_MARKERS, fitted_zoom
 from dashboard.timeline import strip_figure, timeline_figure
 
 #: Past this many events the browser gets no per-event keys, and the map follows the viewport.
@@ -44,6 +44,23 @@ def highlighted_ids(visible: pd.DataFrame, map_selection: list | None) -> tuple[
 def view_zoom(map_view: dict | None) -> float:
     """The zoom the browser reported (the markers are spread for it), else the default."""
     return float((map_view or {}).get("zoom") or DEFAULT_ZOOM)
+
+
+def first_zoom(frame: dict, map_box: dict | None, map_view: dict | None) -> float:
+    """The zoom the page's first markers are laid out for: the one ``frameMap`` will frame.
+
+    The browser rounds its zoom to half levels and asks again when the markers were laid out
+    for another (conflictmap.js); a first map laid out for the server's estimate was drawn
+    twice. An authored camera gives its own zoom; a frame gives the fit of its bounds in the
+    map's measured box; without a box (or bounds), the layout's estimate.
+    """
+    camera = frame.get("camera") or {}
+    zoom = camera.get("zoom") if isinstance(camera, dict) else None
+    if not isinstance(zoom, (int, float)):
+        zoom = fitted_zoom(frame.get("bounds"), map_box)
+    if zoom is None:
+        return view_zoom(map_view)
+    return round(float(zoom) * 2) / 2
 
 
 def map_patch(
@@ -127,6 +144,7 @@ def rendered_views(
     map_selection: list | None,
     map_drawn: Any,
     control_layer: list[str] | None,
+    map_box: dict | None = None,
 ) -> tuple:
     """The twelve outputs of a new view: map (a figure the first time, a patch after), lanes, strip, count,
     notices, root class, the step's three parts, the frame, the browser's view info, the list's first page."""
@@ -134,11 +152,12 @@ def rendered_views(
     state, featured, root = shown.state, shown.featured, shown.root
     visible = shown_events(context.dataset, state)
     highlighted = highlighted_ids(visible, map_selection)
-    zoom = view_zoom(map_view)
     placed = placed_events(visible)
     if featured and not placed.index.isin(list(featured)).any():
         root += " timeline-stage"  # a step whose events have no place: the timeline takes the stage
     token = f"{pathname or '/'}#{state.step or ''}" if featured or shown.camera else "explore"
+    frame = map_frame(placed, featured, shown.camera, token)
+    zoom = view_zoom(map_view) if map_drawn else first_zoom(frame, map_box, map_view)
     under = context.control.map_traces(state, control_layer)
     x_range = timeline_range(context, state, pathname)
     map_update: Patch | dict
@@ -166,7 +185,7 @@ def rendered_views(
         [html.P(n, className="notice") for n in shown.notices],
         root,
         *shown.parts,
-        map_frame(placed, featured, shown.camera, token),
+        frame,
         view_info(context, visible),
         1,
     )
@@ -228,9 +247,10 @@ def register(app: Dash, context: AppContext) -> None:
         State("map-selection", "data"),
         State("map-drawn", "data"),
         State("control-layer", "value"),
+        State("map-box", "data"),
     )
-    def render_views(_key, search, pathname, map_view, map_selection, map_drawn, control_layer):
-        return rendered_views(context, search, pathname, map_view, map_selection, map_drawn, control_layer)
+    def render_views(_key, search, pathname, map_view, map_selection, map_drawn, control_layer, map_box):
+        return rendered_views(context, search, pathname, map_view, map_selection, map_drawn, control_layer, map_box)
 
     @app.callback(
         Output("map", "figure", allow_duplicate=True),
