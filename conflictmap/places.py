@@ -264,10 +264,15 @@ def compute_place_keys(events: pd.DataFrame) -> pd.DataFrame:
 
 def remember_place_keys(events: pd.DataFrame, keys: pd.DataFrame) -> None:
     """Hand over an events table's place keys computed elsewhere (a store's, computed at import)."""
+    _keep(_KEYS, id(events), (events, keys))
+
+
+def _keep(kept: dict, key: int, value: tuple) -> None:
+    """Keep ``value`` under ``key``, the oldest entries dropped past :data:`MAX_KEPT_KEYS`."""
     with _KEYS_LOCK:
-        _KEYS[id(events)] = (events, keys)
-        while len(_KEYS) > MAX_KEPT_KEYS:
-            del _KEYS[next(iter(_KEYS))]
+        kept[key] = value
+        while len(kept) > MAX_KEPT_KEYS:
+            del kept[next(iter(kept))]
 
 
 #: id(events table) -> (the table, the places table, their story places as a store keeps them).
@@ -278,10 +283,7 @@ def remember_story_places(events: pd.DataFrame, places: pd.DataFrame, story: pd.
     """Hand over the story places of these tables computed elsewhere (a store's, computed at import).
 
     Kept for this very pair of tables: a dataset with other events or places computes its own."""
-    with _KEYS_LOCK:
-        _STORED_STORY[id(events)] = (events, places, story)
-        while len(_STORED_STORY) > MAX_KEPT_KEYS:
-            del _STORED_STORY[next(iter(_STORED_STORY))]
+    _keep(_STORED_STORY, id(events), (events, places, story))
 
 
 def _key_category(events: pd.DataFrame, prefix: str) -> pd.Series:

@@ -323,9 +323,9 @@ def _mask(dataset: Dataset, state: ViewState) -> np.ndarray:
     if state.date_to:
         mask &= (ev["date_start"] <= pd.Timestamp(state.date_to)).to_numpy(dtype=bool)
     if state.query:
+        stored = None if "search_text" in ev.columns else stored_search_text(ev)
         for term in state.query.casefold().split():
             rows = np.flatnonzero(mask)  # search only what the other filters kept
-            stored = None if "search_text" in ev.columns else stored_search_text(ev)
             if stored is not None:  # a loaded store's: read from its file, for these rows only
                 found = stored.contains(rows, term)
             else:

@@ -358,10 +358,16 @@ def fitted_zoom(bounds: list[float] | None, box: dict | None, max_zoom: float = 
         west, east = west - 0.05, east + 0.05
     if north - south < 0.05:
         south, north = south - 0.05, north + 0.05
+    return min(zoom_to_fit(north, west, south, east, room_x, room_y), max_zoom)
+
+
+def zoom_to_fit(north: float, west: float, south: float, east: float, room_x: float, room_y: float) -> float:
+    """The Web-Mercator zoom at which the box north/west/south/east spans ``room_x`` by ``room_y`` pixels
+    at most (the tighter side decides), unclamped."""
     x0, y0 = project(north, west, 0)
     x1, y1 = project(south, east, 0)
     span_x, span_y = max(float(x1 - x0), 1e-9), max(float(y1 - y0), 1e-9)
-    return float(min(math.log2(room_x / span_x), math.log2(room_y / span_y), max_zoom))
+    return float(min(math.log2(room_x / span_x), math.log2(room_y / span_y)))
 
 
 def zoom_for_bounds(lats, lons, width_px: float = 900, height_px: float = 560, padding_px: float = 40) -> float:
@@ -370,9 +376,6 @@ def zoom_for_bounds(lats, lons, width_px: float = 900, height_px: float = 560, p
     lons = np.asarray([v for v in lons if v is not None and np.isfinite(v)], dtype=float)
     if len(lats) == 0:
         return 3.0
-    x0, y0 = project(lats.max(), lons.min(), 0)
-    x1, y1 = project(lats.min(), lons.max(), 0)
-    span_x, span_y = max(float(x1 - x0), 1e-9), max(float(y1 - y0), 1e-9)
-    zx = math.log2(max(width_px - 2 * padding_px, 50) / span_x)
-    zy = math.log2(max(height_px - 2 * padding_px, 50) / span_y)
-    return float(max(1.0, min(zx, zy, 9.0)))
+    room_x, room_y = max(width_px - 2 * padding_px, 50), max(height_px - 2 * padding_px, 50)
+    fit = zoom_to_fit(float(lats.max()), float(lons.min()), float(lats.min()), float(lons.max()), room_x, room_y)
+    return float(max(1.0, min(fit, 9.0)))
