@@ -28,20 +28,20 @@ they never skip.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import socket
 import threading
-import time
 from urllib.parse import urlsplit
 
 import pytest
-from dash.testing.application_runners import BaseDashRunner, ThreadedRunner
+from dash.testing.application_runners import BaseDashRunner
 from dash.testing.browser import Browser
 from dash.testing.composite import DashComposite
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
+from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 MISSING_BROWSER = (
@@ -145,78 +145,123 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class DrainingThreadedRunner(ThreadedRunner):
-    """dash.testing's threaded server, stopped only after the requests in flight are answered.
+class SharedOrigin:
+    """One loopback server per pytest process; the apps of the tests are served from it in turn.
 
-    ``ThreadedRunner.stop()`` raises SystemExit (ctypes ``PyThreadState_SetAsyncExc``)
-    in every thread started since the server, werkzeug's request threads included.
-    A callback still running when a test ends (the render that follows the test's
-    last click, or a download) then dies mid-way, and pytest reports the SystemExit
-    as ``PytestUnhandledThreadExceptionWarning``. ``dash_duo`` leaves the page
-    before the server stops, so no new requests come: wait for those in flight,
-    then stop the server thread alone, sparing unrelated threads started during the
-    test (such as the exports' long-lived browser thread) and the request threads
-    of other servers (a module's server outlives its tests' function-scoped ones).
+    Chromium keys its HTTP and code caches by URL, port included. With a server
+    (a port) per test, every test's first page fetched and compiled plotly.js, Dash's
+    renderer and the base map again: about 1.7 s more CPU per load on this machine
+    than a page whose scripts were cached. Here every app is served on one port, so
+    the session's Chromium fetches and compiles them once per process.
 
-    It also starts dash's port counter at a free port rather than at 58050, so
-    two pytest workers (and two checkouts on one machine) do not collide.
+    The apps are a stack: a module's shared app (``module_dash_server``) under the
+    app a test starts for itself (``dash_duo.start_server``); requests go to the top
+    one. pytest sets fixtures up and tears them down in stack order, one test at a
+    time per process, so the top app is always the running test's.
     """
 
+    def __init__(self):
+        self.port = free_port()
+        self._apps: list[SharedOriginRunner] = []
+        self._lock = threading.Lock()
+        self._server = make_server("127.0.0.1", self.port, self._dispatch, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="shared-origin", daemon=True)
+        self._thread.start()
+
+    def push(self, runner: SharedOriginRunner) -> None:
+        with self._lock:
+            self._apps.append(runner)
+
+    def pop(self, runner: SharedOriginRunner) -> None:
+        with self._lock:
+            self._apps.remove(runner)
+
+    def _dispatch(self, environ, start_response):
+        with self._lock:
+            runner = self._apps[-1] if self._apps else None
+        if runner is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"no app is being served: the test that served one has ended"]
+        return runner.answer(environ, start_response)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class SharedOriginRunner(BaseDashRunner):
+    """dash.testing's runner API (``start``, ``stop``, ``url``) for an app served by :class:`SharedOrigin`.
+
+    ``stop`` waits for the app's requests in flight (the render that follows a
+    test's last click, a download) before the app leaves the stack, so no callback
+    dies mid-way; ``dash_duo`` leaves the page first, so no new request comes.
+    """
+
+    def __init__(self, origin: SharedOrigin):
+        super().__init__(keep_open=False, stop_timeout=DRAIN_SECONDS)
+        self.origin = origin
+        self.port = origin.port
+        self._app = None
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
     def start(self, app, start_timeout=3, **kwargs):
-        # Through dash's own counter rather than a fixed ``port=``: when a slow start makes dash retry,
-        # the retry takes the next port instead of the one the abandoned server may still hold.
-        if "port" not in kwargs:
-            BaseDashRunner._next_port = free_port()
-        return super().start(app, start_timeout=start_timeout, **kwargs)
+        if kwargs:
+            raise TypeError(f"the shared test server takes no server options: {sorted(kwargs)}")
+        app.scripts.config.serve_locally = True  # as dash.testing's runners: no CDN, ever
+        app.css.config.serve_locally = True
+        self._app = app
+        self.origin.push(self)
+        self.started = True
+
+    def answer(self, environ, start_response):
+        assert self._app is not None
+        with self._idle:
+            self._in_flight += 1
+        try:
+            body = self._app.server(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return ClosingIterator(body, [self._done])
+
+    def _done(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
 
     def stop(self):
-        server_thread = self.thread
-        ours = [t for t in threading.enumerate() if t is not server_thread and self._serves(t)]
-        for thread in ours:
-            # No further request on this connection: a request in flight is still answered, and a
-            # connection the browser keeps open, idle, ends now instead of at the drain's deadline.
-            with contextlib.suppress(OSError):
-                thread._args[0].shutdown(socket.SHUT_RD)  # type: ignore[attr-defined]
-        deadline = time.monotonic() + DRAIN_SECONDS
-        for thread in ours:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
-        # KillerThread.kill() spares the threads listed as older than the server: list every
-        # thread but the server's own and its request threads that did not finish in time. Those of
-        # other servers are spared: the session's Chromium keeps connections open to a module's server.
-        unfinished = {t for t in ours if t.is_alive()}
-        server_thread._old_threads = [
-            t.ident for t in threading.enumerate() if t is not server_thread and t not in unfinished
-        ]
-        super().stop()
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=DRAIN_SECONDS)
+        self.origin.pop(self)
+        self._app = None
+        self.started = False
 
-    def _serves(self, thread: threading.Thread) -> bool:
-        """Is ``thread`` one of werkzeug's request threads on a connection to this server's port?"""
-        if "(process_request_thread)" not in thread.name:
-            return False
-        connection = getattr(thread, "_args", (None,))[0]
-        try:
-            return isinstance(connection, socket.socket) and connection.getsockname()[1] == self.port
-        except OSError:  # closed: the thread is ending by itself
-            return False
+
+@pytest.fixture(scope="session")
+def shared_origin():
+    origin = SharedOrigin()
+    yield origin
+    origin.close()
 
 
 @pytest.fixture
-def dash_thread_server():
-    """Replaces dash.testing's fixture of the same name (used by ``dash_duo``)."""
-    with DrainingThreadedRunner() as runner:
+def dash_thread_server(shared_origin):
+    """Replaces dash.testing's fixture of the same name (used by ``dash_duo``): the app on the shared origin."""
+    with SharedOriginRunner(shared_origin) as runner:
         yield runner
 
 
 @pytest.fixture(scope="module")
-def module_dash_server():
-    """One Dash server for the tests of a module that share one app and its data.
+def module_dash_server(shared_origin):
+    """One Dash app for the tests of a module that share one app and its data.
 
     Start it once from a module-scoped fixture (``module_dash_server.start(app)``) and
     give each test's ``dash_duo`` its address with ``dash_duo.use_server(url)``: the
-    app is built and served once, not once per test. Only for apps the tests do not
-    change (nothing they do is written anywhere the next test would read).
+    app is built once, not once per test. Only for apps the tests do not change
+    (nothing they do is written anywhere the next test would read).
     """
-    with DrainingThreadedRunner() as runner:
+    with SharedOriginRunner(shared_origin) as runner:
         yield runner
 
 
@@ -234,10 +279,10 @@ class SessionChromium:
     ``Page.addScriptToEvaluateOnNewDocument``, no ``Emulation`` overrides, its own
     download folder; the window is put back to its first size; the console buffer
     is drained; cookies and storage of the origins the page used are cleared when a
-    test leaves (the tests of a module may share one server, so one origin). The
-    HTTP cache stays: the app's scripts are loaded once per server, not once per
-    test. If Chromium died in a test, or a test left it unusable (an open alert),
-    the next test starts a new one.
+    test leaves (every test's app is served on one origin, :class:`SharedOrigin`).
+    The HTTP cache stays: the app's scripts are fetched and compiled once per
+    process, not once per test. If Chromium died in a test, or a test left it
+    unusable (an open alert), the next test starts a new one.
     """
 
     def __init__(self, config: pytest.Config, download_dir: str):
@@ -385,7 +430,14 @@ def dash_br(request, tmpdir, session_chromium):
 
 # ---------------------------------------------------------------- parallel runs (pytest-xdist)
 
-BROWSER_FIXTURES = {"dash_duo", "dash_br", "dash_thread_server", "module_dash_server", "session_chromium"}
+BROWSER_FIXTURES = {
+    "dash_duo",
+    "dash_br",
+    "dash_thread_server",
+    "module_dash_server",
+    "session_chromium",
+    "shared_origin",
+}
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: `-m browser` / `-m "not browser"` split exactly here
