@@ -60,7 +60,7 @@ import threading
 import uuid
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,9 @@ import pyarrow.parquet as pq
 from conflictmap.errors import ConflictmapError
 from conflictmap.places import remember_place_keys, remember_story_places
 from conflictmap.table import Dataset, empty_places
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 STORE_FORMAT = "conflictmap/store"
 STORE_VERSION = 3  # 2: per-table rows and SHA-256 in the manifest, and the places table; 3: the derived tables
@@ -519,6 +522,25 @@ def load_store(path: Path | str) -> Dataset:
         report=frames["report"],
         places=places,
     )
+
+
+def load_store_in_background(path: Path | str) -> Future[Dataset] | None:
+    """:func:`load_store` started in a thread (None where ``path`` is not a store), for a server's start.
+
+    Reading the Parquet files releases the GIL for most of their 1-2 s at a million events, and a
+    server's start spends about 1 s importing Dash, Flask and the app's modules before it needs the
+    dataset: on two cores the two overlap. Errors are raised by the future's ``result()``, as the
+    load would have raised them.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = Path(path)
+    if not is_store(path):
+        return None
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conflictmap-load")
+    future = executor.submit(load_store, path)
+    executor.shutdown(wait=False)  # the thread ends with the load
+    return future
 
 
 _malloc_trim: Any = None  # glibc's malloc_trim once looked up; False where there is none

@@ -337,3 +337,20 @@ def test_exports_of_a_store_write_its_free_text_read_a_chunk_at_a_time(tmp_path,
             assert a.read_bytes() == b.read_bytes(), (fmt, state)
         if not state.query:
             assert "description" in (tmp_path / "a.csv").read_text().splitlines()[0]
+
+
+def test_a_server_reads_a_store_in_the_background_with_the_loads_result_and_errors(tmp_path):
+    """``conflictmap serve STORE`` reads the store in a thread while it imports the app: the same
+    Dataset as a load, the same error for a broken store, and no thread for an events file."""
+    from conflictmap.store import load_store_in_background
+
+    assert load_store_in_background(ROOT / "events.yaml") is None
+    import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
+    loading = load_store_in_background(tmp_path / "s")
+    assert loading is not None
+    _assert_same(load_store(tmp_path / "s"), loading.result(timeout=60))
+    (tmp_path / "s" / "factions.parquet").write_bytes(b"not parquet")
+    broken = load_store_in_background(tmp_path / "s")
+    assert broken is not None
+    with pytest.raises(StoreError, match=r"factions\.parquet"):
+        broken.result(timeout=60)
