@@ -354,3 +354,15 @@ def test_a_server_reads_a_store_in_the_background_with_the_loads_result_and_erro
     assert broken is not None
     with pytest.raises(StoreError, match=r"factions\.parquet"):
         broken.result(timeout=60)
+
+
+def test_the_html_pages_data_of_a_store_carries_every_events_description(tmp_path):
+    """The HTML export's embedded records read a store's description from its file, as from memory."""
+    from dashboard.exports.page import page_data
+
+    base, loaded, _ = _store_in_row_groups(tmp_path)
+    records = page_data(loaded, ViewState(), None)["events"]
+    assert set(records) == set(base.events.index)
+    for event_id, record in records.items():
+        assert record["description"] == base.events.at[event_id, "description"]
+        assert "search_text" not in record
