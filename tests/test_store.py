@@ -366,3 +366,19 @@ def test_the_html_pages_data_of_a_store_carries_every_events_description(tmp_pat
     for event_id, record in records.items():
         assert record["description"] == base.events.at[event_id, "description"]
         assert "search_text" not in record
+
+
+def test_the_details_panel_of_a_store_shows_the_description_read_for_that_event(tmp_path):
+    """The details panel's description of a store's event (read from the file for that row only) is
+    the one the events file has, in the same element as for an events file."""
+    from dashboard.detail import event_detail
+
+    base, loaded, _ = _store_in_row_groups(tmp_path)
+
+    def description_of(dataset, event_id):
+        panel = event_detail(dataset, event_id)
+        return [p.children for p in panel if getattr(p, "className", None) == "description"]
+
+    for event_id in base.events.index:
+        assert description_of(loaded, event_id) == description_of(base, event_id)
+        assert description_of(loaded, event_id) == [[base.events.at[event_id, "description"]]]
