@@ -8,9 +8,9 @@ memory (the process's peak RSS, and the RSS after the load), with the
 callbacks posted through Flask's test client exactly as the browser sends
 them (the same bodies as benchmarks/app_scale.py): first view, a type filter,
 one- and three-month windows, a faction filter, a zoom into a city, the event
-list, an event's details and a text search (the search text stays in the store's file, so the
-search reads it). Each step is posted ``--runs`` times with
-different states in between, so a cache only helps where the browser would
+list, an event's details and a text search (a store's search text, description and notes stay
+in its file: the search reads the search text, the details one event's description). Each step is
+posted ``--runs`` times with different states in between, so a cache only helps where the browser would
 repeat a state (the four callbacks of one URL change), never across runs:
 each run of a step clears the view cache first (``--warm`` keeps it).
 

@@ -33,9 +33,9 @@ Why this shape:
 - **Start without recomputing.** What the app would derive from the tables
   at every start (each event's place keys, the map's story places) is
   computed once when the store is written (:data:`DERIVED_TABLES`), and the
-  events' search text stays in its file, read by the text filter where it is
-  used (:class:`StoredText`): a million events start in about 2 s of CPU for
-  the load, with about 1 GB resident.
+  events' free text (search text, description, notes) stays in its file, read
+  for the rows that use it (:class:`StoredText`): a million events load in
+  about 1.6 s of CPU, with about 0.65 GB resident.
 
 Layout: ``manifest.json`` (format, version, each table's file, rows, SHA-256
 and stamp, source file and its SHA-256, groups file, created time) and one
@@ -60,7 +60,7 @@ import threading
 import uuid
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,9 @@ import pyarrow.parquet as pq
 from conflictmap.errors import ConflictmapError
 from conflictmap.places import remember_place_keys, remember_story_places
 from conflictmap.table import Dataset, empty_places
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 STORE_FORMAT = "conflictmap/store"
 STORE_VERSION = 3  # 2: per-table rows and SHA-256 in the manifest, and the places table; 3: the derived tables
@@ -82,7 +85,9 @@ DERIVED_TABLES = ("place_keys", "story_places")
 TABLES = DATASET_TABLES + DERIVED_TABLES
 CATEGORIES_KEY = b"conflictmap.categories"
 #: Columns a load leaves in the Parquet file: read where they are used, never held (see :class:`StoredText`).
-ON_DISK_COLUMNS = {"events": ("search_text",)}
+#: The events' free text only the details panel and the exports show (a page, one event or a chunk of rows at a time).
+SHOWN_TEXT_COLUMNS = ("description", "notes")
+ON_DISK_COLUMNS = {"events": ("search_text", *SHOWN_TEXT_COLUMNS)}
 INDEX_COLUMNS = {"factions": "faction", "documents": "document"}  # their pandas index
 ID_INDEXED = ("events", "places")  # indexed by their own ``id`` column, unnamed, as conflictmap.table builds them
 DATE_COLUMNS = {"events": ("date_start", "date_end")}  # DATE in Parquet, datetime64[s] in pandas
@@ -403,7 +408,7 @@ def write_store(
     with StoreWriter(target, protect) as writer:
         for name in DATASET_TABLES:
             frame = getattr(dataset, name)
-            writer.append(name, table_to_arrow(name, with_search_text(frame) if name == "events" else frame))
+            writer.append(name, table_to_arrow(name, with_stored_text(frame) if name == "events" else frame))
         return writer.commit({"title": dataset.title, "source": source or {"file": dataset.file}})
 
 
@@ -487,11 +492,11 @@ def load_store(path: Path | str) -> Dataset:
         frames = {name: _read_table(path, name) for name in DATASET_TABLES}
         keys = _read_place_keys(path)
         story = _read_story_places(path)
-        search_text = StoredText.open(path / "events.parquet", "search_text")
+        text = StoredText.open(path / "events.parquet", ON_DISK_COLUMNS["events"])
         if _identity(path) == folder:
             break
-        if search_text is not None:
-            search_text.close()
+        if text is not None:
+            text.close()
     else:
         raise StoreError(f"{path}: the store was replaced three times while it was being read; open it again")
     events = frames["events"]
@@ -504,7 +509,7 @@ def load_store(path: Path | str) -> Dataset:
     keys.index = events.index
     remember_place_keys(events, keys)
     remember_story_places(events, places, story)
-    _remember_text(events, search_text)
+    _remember_text(events, text)
     release_free_memory()
     return Dataset(
         manifest.get("title") or path.name,
@@ -517,6 +522,25 @@ def load_store(path: Path | str) -> Dataset:
         report=frames["report"],
         places=places,
     )
+
+
+def load_store_in_background(path: Path | str) -> Future[Dataset] | None:
+    """:func:`load_store` started in a thread (None where ``path`` is not a store), for a server's start.
+
+    Reading the Parquet files releases the GIL for most of their 1-2 s at a million events, and a
+    server's start spends about 1 s importing Dash, Flask and the app's modules before it needs the
+    dataset: on two cores the two overlap. Errors are raised by the future's ``result()``, as the
+    load would have raised them.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = Path(path)
+    if not is_store(path):
+        return None
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conflictmap-load")
+    future = executor.submit(load_store, path)
+    executor.shutdown(wait=False)  # the thread ends with the load
+    return future
 
 
 _malloc_trim: Any = None  # glibc's malloc_trim once looked up; False where there is none
@@ -612,37 +636,41 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
 
 
 class StoredText:
-    """A text column of a loaded store read from its Parquet file where it is used, never held.
+    """Text columns of a loaded store read from its Parquet file where they are used, never held.
 
-    The events' search text (the title, description and quotes casefolded) is
-    the largest column of an import (266 MB at a million events) and only the
-    text filter reads it: a search reads the row groups that hold the rows the
-    other filters kept, one at a time, from the file opened when the store was
-    loaded. The file stays open, so an import that replaces the store (and
-    deletes the old folder) does not change what a running server searches.
-    Reads go through ``pread`` (thread-safe); a lock keeps one search at a time.
+    The events' free text is most of a loaded store's memory and of its start
+    (at a million events: the search text 266 MB, the description 178 MB),
+    and no figure reads it for every row. The text filter reads the search
+    text of the rows the other filters kept (:meth:`contains`); the details
+    panel, the exports and a rewrite read the description and the notes of the
+    rows they show, a page or a chunk at a time (:meth:`take`,
+    :func:`with_stored_text`). Both read the row groups that hold those rows,
+    one at a time, from the file opened when the store was loaded. The file
+    stays open, so an import that replaces the store (and deletes the old
+    folder) does not change what a running server reads. Reads go through
+    ``pread`` (thread-safe); a lock keeps one read at a time.
     """
 
-    def __init__(self, source: Any, column: str, file: Path):
+    def __init__(self, source: Any, columns: tuple[str, ...], file: Path):
         self.file = file
-        self.column = column
         self._source = source
         self._parquet = pq.ParquetFile(source)
         meta = self._parquet.metadata
         sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
         self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
         self.names = list(self._parquet.schema_arrow.names)  # the table's columns, in the file's order
+        self.columns = tuple(c for c in self.names if c in columns)  # the ones held here, in the file's order
         self.lock = threading.Lock()
 
     @classmethod
-    def open(cls, file: Path, column: str) -> StoredText | None:
-        """The column of ``file`` (None where the file has no such column)."""
+    def open(cls, file: Path, columns: tuple[str, ...]) -> StoredText | None:
+        """The ``columns`` of ``file`` that it has (None where it has none of them)."""
         try:
             source = pa.OSFile(str(file))
-            stored = cls(source, column, file)
+            stored = cls(source, columns, file)
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"{file}: cannot read ({exc})") from None
-        if column not in stored.names:
+        if not stored.columns:
             stored.close()
             return None
         return stored
@@ -653,7 +681,7 @@ class StoredText:
     def __len__(self) -> int:
         return int(self.starts[-1])
 
-    def contains(self, rows: np.ndarray, term: str) -> np.ndarray:
+    def contains(self, rows: np.ndarray, term: str, column: str = "search_text") -> np.ndarray:
         """For each row position in ``rows`` (ascending), whether its text contains ``term`` (missing: False)."""
         import pyarrow.compute as pc
 
@@ -661,29 +689,66 @@ class StoredText:
         found = np.zeros(len(rows), dtype=bool)
         if not len(rows):
             return found
-        group_of = np.searchsorted(self.starts, rows, side="right") - 1
-        bounds = np.searchsorted(group_of, np.arange(len(self.starts)))
         with self.lock:
-            for group in np.unique(group_of):
-                lo, hi = bounds[group], bounds[group + 1]
-                text = self._read_group(int(group)).take(pa.array(rows[lo:hi] - self.starts[group]))
+            for group, lo, hi in self._groups(rows):
+                text = self._read_group(group, [column])[0].take(pa.array(rows[lo:hi] - self.starts[group]))
                 found[lo:hi] = pc.fill_null(pc.match_substring(text, term), False).to_numpy(zero_copy_only=False)
         return found
 
-    def read(self) -> pd.Series:
-        """The whole column, as the load would have read it (for writing a loaded store again)."""
+    def take(self, rows: np.ndarray, columns: tuple[str, ...] | None = None) -> dict[str, pd.Series]:
+        """Each of ``columns`` (default: all held here) at the row positions ``rows`` (any order, repeats
+        allowed), as the load would have read them: the same values and dtype, by position (RangeIndex).
+
+        Only the row groups holding ``rows`` are read, one at a time.
+        """
+        columns = self.columns if columns is None else tuple(c for c in self.columns if c in columns)
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and (rows.min() < 0 or rows.max() >= len(self)):
+            raise IndexError(f"{self.file}: row positions outside 0-{len(self) - 1}")
+        order = np.argsort(rows, kind="stable")
+        ascending = rows[order]
+        parts: dict[str, list[pa.Array]] = {c: [] for c in columns}
+        if columns and len(rows):
+            with self.lock:
+                for group, lo, hi in self._groups(ascending):
+                    arrays = self._read_group(group, list(columns))
+                    picked = pa.array(ascending[lo:hi] - self.starts[group])
+                    for c, array in zip(columns, arrays, strict=True):
+                        parts[c].append(array.take(picked))
+        back = pa.array(np.argsort(order, kind="stable"))  # sorted position of each requested row
+        types = self._parquet.schema_arrow
+        out = {}
+        for c in columns:
+            array = pa.concat_arrays(parts[c]) if parts[c] else pa.array([], type=types.field(c).type)
+            out[c] = array.take(back).to_pandas()
+        return out
+
+    def read(self, columns: tuple[str, ...] | None = None) -> dict[str, pd.Series]:
+        """Whole columns (default: all held here), as the load would have read them (to write the store again)."""
+        columns = self.columns if columns is None else tuple(c for c in self.columns if c in columns)
         with self.lock:
-            table = self._parquet.read(columns=[self.column])
-        return table.column(0).to_pandas()
+            try:
+                table = self._parquet.read(columns=list(columns))
+            except (OSError, pa.ArrowException) as exc:
+                raise StoreError(f"{self.file}: cannot read {', '.join(columns)} ({exc})") from None
+        return {c: table.column(c).to_pandas() for c in columns}
 
-    def _read_group(self, group: int) -> pa.Array:
+    def _groups(self, ascending: np.ndarray):
+        """(row group, lo, hi) for each row group holding some of ``ascending``: its rows are ``ascending[lo:hi]``."""
+        group_of = np.searchsorted(self.starts, ascending, side="right") - 1
+        bounds = np.searchsorted(group_of, np.arange(len(self.starts)))
+        for group in np.unique(group_of):
+            yield int(group), int(bounds[group]), int(bounds[group + 1])
+
+    def _read_group(self, group: int, columns: list[str]) -> list[pa.Array]:
         try:
-            return self._parquet.read_row_group(group, columns=[self.column]).column(0).combine_chunks()
+            table = self._parquet.read_row_group(group, columns=columns)
         except (OSError, pa.ArrowException) as exc:
-            raise StoreError(f"{self.file}: cannot read {self.column} ({exc})") from None
+            raise StoreError(f"{self.file}: cannot read {', '.join(columns)} ({exc})") from None
+        return [table.column(c).combine_chunks() for c in columns]
 
 
-#: id(events table) -> (the table, its search text left on disk by the load).
+#: id(events table) -> (the table, its text left on disk by the load).
 _STORED_TEXT: dict[int, tuple[weakref.ref, StoredText]] = {}
 _STORED_TEXT_LOCK = threading.Lock()
 
@@ -701,7 +766,7 @@ if hasattr(os, "register_at_fork"):
 
 
 def _remember_text(events: pd.DataFrame, text: StoredText | None) -> None:
-    """Keep the file open for as long as the events table lives (no bound: a table must stay searchable)."""
+    """Keep the file open for as long as the events table lives (no bound: a table must stay readable)."""
     if text is None:
         return
     with _STORED_TEXT_LOCK:
@@ -717,25 +782,40 @@ def _forget_text(key: int, text: StoredText) -> None:
     text.close()
 
 
-def stored_search_text(events: pd.DataFrame) -> StoredText | None:
-    """The search text of a loaded store's events table, left in its file (None for any other table)."""
+def stored_text(events: pd.DataFrame) -> StoredText | None:
+    """The text a loaded store's events table left in its file (None for any other table)."""
     with _STORED_TEXT_LOCK:
         hit = _STORED_TEXT.get(id(events))
     return hit[1] if hit is not None and hit[0]() is events else None
 
 
-def with_search_text(events: pd.DataFrame) -> pd.DataFrame:
-    """The events with their ``search_text`` column, read back from the store where the load left it."""
-    if "search_text" in events.columns:
-        return events
-    stored = stored_search_text(events)
+def with_stored_text(
+    events: pd.DataFrame, part: pd.DataFrame | None = None, columns: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """``part`` (rows of the events table ``events``; default: all of it) with the columns the load left
+    in the store's file read back for its rows (``columns``: only these), in the file's column order.
+
+    Any other table (an events file's, or a store's whose text is already there) comes back as it is.
+    The rows are found by event id in ``events``, so ``part`` may be any filtered or reordered view.
+    """
+    part = events if part is None else part
+    stored = stored_text(events)
     if stored is None:
-        return events
-    text = stored.read()
-    text.index = events.index
-    present = {*events.columns, "search_text"}
+        return part
+    wanted = tuple(c for c in stored.columns if c not in part.columns and (columns is None or c in columns))
+    if not wanted:
+        return part
+    if part is events:
+        text = stored.read(wanted)
+    else:
+        rows = events.index.get_indexer(part.index)
+        if (rows < 0).any():
+            raise KeyError(f"{stored.file}: rows that are not events of this store")
+        text = stored.take(rows, wanted)
+    added = {c: values.set_axis(part.index) for c, values in text.items()}
+    present = {*part.columns, *added}
     order = [c for c in stored.names if c in present]
-    return events.assign(search_text=text)[order + [c for c in events.columns if c not in order]]
+    return part.assign(**added)[order + [c for c in part.columns if c not in order]]
 
 
 def _read_columns(path: Path, name: str, columns: list[str] | None) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, unquote_plus
@@ -21,7 +22,7 @@ import pandas as pd
 
 from conflictmap.joins import positions_of
 from conflictmap.places import event_place_keys
-from conflictmap.store import stored_search_text
+from conflictmap.store import SHOWN_TEXT_COLUMNS, stored_text, with_stored_text
 from conflictmap.table import Dataset
 from conflictmap.vocabulary import EVENT_TYPES
 
@@ -323,7 +324,9 @@ def _mask(dataset: Dataset, state: ViewState) -> np.ndarray:
     if state.date_to:
         mask &= (ev["date_start"] <= pd.Timestamp(state.date_to)).to_numpy(dtype=bool)
     if state.query:
-        stored = None if "search_text" in ev.columns else stored_search_text(ev)
+        stored = None if "search_text" in ev.columns else stored_text(ev)
+        if stored is not None and "search_text" not in stored.columns:
+            stored = None
         for term in state.query.casefold().split():
             rows = np.flatnonzero(mask)  # search only what the other filters kept
             if stored is not None:  # a loaded store's: read from its file, for these rows only
@@ -455,7 +458,8 @@ def filter_key(state: ViewState) -> tuple:
 
 
 #: Free text the map, the timeline and the list never read: left out of :func:`shown_events`, so a
-#: view's copy is half the bytes at a million events. Details and exports read them from the table.
+#: view's copy is half the bytes at a million events. Details and exports read them from the table, or,
+#: for a loaded store, from its file for the rows they show (:func:`event_with_text`, :func:`chunks_with_text`).
 FREE_TEXT_COLUMNS = ("description", "notes", "search_text", "place_path", "dest_path")
 #: Columns only the details panel and the exports read (the source's own fields, how a place was
 #: geocoded): left out of :func:`shown_events` too, so a filter copies the 27 columns the figures,
@@ -546,6 +550,48 @@ def _cached_view(dataset: Dataset, state: ViewState, projected: bool) -> pd.Data
             ):
                 _VIEWS.popitem(last=False)
     return visible
+
+
+def event_with_text(dataset: Dataset, event_id: str) -> pd.Series:
+    """The row of one event with every column, its free text read back where a store's load left it
+    in the file (:data:`conflictmap.store.SHOWN_TEXT_COLUMNS`): what the details panel and a record show.
+
+    KeyError for an id not in the table (or one that names more than one event).
+    """
+    events = dataset.events
+    position = events.index.get_loc(event_id)
+    if not isinstance(position, int):
+        raise KeyError(f"event id {event_id!r} names more than one event")
+    return with_text(dataset, events.iloc[[position]]).iloc[0]
+
+
+#: Rows whose free text is read back from a store's file at a time by :func:`chunks_with_text`. Rows
+#: in time order are spread over the whole file, so each read decodes about every row group of the
+#: text: at a million events a whole-view export reads the description 10 times (about 2 s of CPU) with
+#: 100,000 rows a time, 50 times (10 s) with 20,000.
+TEXT_CHUNK = 100_000
+
+
+def chunks_with_text(dataset: Dataset, rows: pd.DataFrame, chunk: int = TEXT_CHUNK) -> Iterator[pd.DataFrame]:
+    """``rows`` (rows of ``dataset.events``, any order) at most ``chunk`` rows at a time, each with every
+    column: the free text a store's load left in its file is read :data:`TEXT_CHUNK` rows at a time, so
+    a whole-view export holds that many rows' text at once, never the column."""
+    for start in range(0, len(rows), TEXT_CHUNK):
+        part = with_text(dataset, rows.iloc[start : start + TEXT_CHUNK])
+        for sub in range(0, len(part), chunk):
+            yield part.iloc[sub : sub + chunk]
+
+
+def rows_with_text(dataset: Dataset, rows: pd.DataFrame, chunk: int = TEXT_CHUNK) -> Iterator[tuple[str, pd.Series]]:
+    """Each event's id and row (every column, see :func:`chunks_with_text`), in the order of ``rows``."""
+    for part in chunks_with_text(dataset, rows, chunk):
+        for event_id, row in part.iterrows():
+            yield str(event_id), row
+
+
+def with_text(dataset: Dataset, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (rows of ``dataset.events``) with every column: a store's free text read for these rows."""
+    return with_stored_text(dataset.events, rows, SHOWN_TEXT_COLUMNS)
 
 
 def clear_view_cache(indexes: bool = True) -> None:

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dash import html
 
 from conflictmap.table import Dataset
+from conflictmap.view import event_with_text
 from conflictmap.vocabulary import TYPE_LABELS
-from conflictmap.wording import date_text, event_row, faction_colour, faction_label
+from conflictmap.wording import date_text, faction_colour, faction_label
 
 TEXT_LIMIT = 4_000  # characters of one field in the first response: a long description is ~1,000
 TEXT_STEP = 50_000  # more characters per "Show more"
@@ -86,7 +87,7 @@ def event_detail(dataset: Dataset, event_id: str | None, shown: Mapping[str, int
                 "Select an event on the map or the timeline to see its details and sources.", className="detail-empty"
             )
         ]
-    row = event_row(dataset, event_id)
+    row = event_with_text(dataset, event_id)  # a store's description is read from its file, for this row only
     actors = dataset.actors[dataset.actors["event_id"] == event_id]
     sources = dataset.sources[dataset.sources["event_id"] == event_id]
     return [

@@ -49,19 +49,25 @@ def serve(events: Path | None, host: str, port: int, debug: bool, debug_on_publi
     reach unless ``debug_on_public_interface``, and a port that is taken.
     """
     from conflictmap.paths import default_events_path
-    from dashboard.security import QuietRequestHandler, is_loopback
+    from conflictmap.store import load_store_in_background
 
-    if debug and not is_loopback(host) and not debug_on_public_interface:
-        raise UnsafeDebugError(
-            f"refusing --debug on --host {host}: debug mode lets anyone who can reach "
-            "the server run code on this machine. Use --host 127.0.0.1, or add --debug-on-public-interface "
-            "if every machine that can reach this address is trusted."
-        )
-    from dashboard.app import create_app
+    if debug and not debug_on_public_interface:
+        from dashboard.security import is_loopback
 
+        if not is_loopback(host):
+            raise UnsafeDebugError(
+                f"refusing --debug on --host {host}: debug mode lets anyone who can reach "
+                "the server run code on this machine. Use --host 127.0.0.1, or add --debug-on-public-interface "
+                "if every machine that can reach this address is trusted."
+            )
     check_port_free(host, port)
     path = events or default_events_path()
-    app = create_app(path)
+    # A store's Parquet files are read (mostly without the GIL) while Python imports Dash and the app.
+    loading = load_store_in_background(path)
+    from dashboard.app import create_app
+    from dashboard.security import QuietRequestHandler
+
+    app = create_app(path) if loading is None else create_app(path, dataset=loading.result())
     check_port_free(host, port)  # loading took a moment: check again just before binding
     print(f"conflictmap: serving {path} at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)

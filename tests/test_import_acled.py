@@ -14,6 +14,7 @@ import pytest
 from conflictmap.importers import BadRowError, ImportInputError, import_file
 from conflictmap.importers.groups import load_groups
 from conflictmap.pipeline import load_dataset
+from conflictmap.view import event_with_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = FIXTURES / "acled_sample.csv"
@@ -67,7 +68,7 @@ def test_line_numbers_survive_a_byte_order_mark_and_crlf_line_ends(tmp_path):
     summary, problems = _import(tmp_path, source=crlf, on_error="skip")
     assert {(p.line, p.field) for p in problems} == EXPECTED_PROBLEMS
     assert summary.kept == 6
-    description = load_dataset(tmp_path / "store").events.at["SYR101", "description"]
+    description = event_with_text(load_dataset(tmp_path / "store"), "SYR101")["description"]  # read from the file
     assert description.endswith("A second report gave the same account.")
 
 
@@ -134,7 +135,8 @@ def test_actors_group_into_factions_and_unmatched_names_go_to_their_types_catch_
 def test_notes_and_source_become_description_and_source(tmp_path):
     _import(tmp_path, on_error="skip")
     dataset = load_dataset(tmp_path / "store")
-    assert dataset.events.at["SYR106", "description"] == (
+    assert "description" not in dataset.events.columns  # left in the store's file, read for the rows shown
+    assert event_with_text(dataset, "SYR106")["description"] == (
         'Gunmen abducted a teacher, a driver and "two others" in Raqqa.\n\nTheir fate is unknown.'
     )
     source = dataset.sources.set_index("event_id").loc["SYR101"]

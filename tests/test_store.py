@@ -12,7 +12,7 @@ import pytest
 
 from conflictmap.importers import import_file
 from conflictmap.pipeline import load_dataset
-from conflictmap.store import StoreError, StoreWriter, load_store, with_search_text, write_store
+from conflictmap.store import StoreError, StoreWriter, load_store, with_stored_text, write_store
 from conflictmap.view import ViewState, filter_events
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,10 +22,10 @@ TABLES = ("events", "actors", "sources", "factions", "documents", "report", "pla
 
 def _assert_same(a, b):
     assert a.title == b.title
-    assert "search_text" not in b.events.columns  # left in the file, read back exactly below
+    assert not {"search_text", "description", "notes"} & set(b.events.columns)  # left in the file, read back below
     for name in TABLES:
         if name == "events":
-            pd.testing.assert_frame_equal(with_search_text(a.events), with_search_text(b.events), check_exact=True)
+            pd.testing.assert_frame_equal(with_stored_text(a.events), with_stored_text(b.events), check_exact=True)
         else:
             pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
     _assert_derived_tables_match(b)
@@ -59,9 +59,9 @@ def test_an_imported_store_round_trips(tmp_path):
     # Repeated text is categorical, free text stays in Arrow buffers (no Python objects per row).
     assert isinstance(ev["type"].dtype, pd.CategoricalDtype)
     assert isinstance(ev["place_name"].dtype, pd.CategoricalDtype)
-    assert ev["description"].dtype == "str" and ev["description"].array._pa_array is not None
-    text = with_search_text(ev)["search_text"]
-    assert text.dtype == "str" and text.array._pa_array is not None
+    full = with_stored_text(ev)
+    for column in ("description", "search_text"):
+        assert full[column].dtype == "str" and full[column].array._pa_array is not None
 
 
 def test_manifest_records_counts_source_hash_and_time(tmp_path):
@@ -220,8 +220,8 @@ def test_the_search_text_left_in_the_file_matches_as_the_loaded_column_did(tmp_p
     texts = [None, "", "raqqa city", "deir ez-zor", "Raqqa", "al-raqqa north", "ḥasakah", "tal abyad", "raq"] * 5
     file = tmp_path / "events.parquet"
     pq.write_table(pa.table({"id": [str(i) for i in range(len(texts))], "search_text": texts}), file, row_group_size=4)
-    stored = StoredText.open(file, "search_text")
-    assert stored is not None and len(stored) == len(texts) and StoredText.open(file, "nothing") is None
+    stored = StoredText.open(file, ("search_text",))
+    assert stored is not None and len(stored) == len(texts) and StoredText.open(file, ("nothing",)) is None
     column = pd.Series(texts, dtype="str")
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -234,20 +234,151 @@ def test_the_search_text_left_in_the_file_matches_as_the_loaded_column_did(tmp_p
         assert list(stored.contains(rows, term)) == list(expected)
 
     check()
-    pd.testing.assert_series_equal(stored.read(), column, check_names=False)
+    pd.testing.assert_series_equal(stored.read()["search_text"], column, check_names=False)
 
 
 def test_every_loaded_store_stays_searchable_and_closes_its_file_when_its_table_goes(tmp_path):
     import gc
 
-    from conflictmap.store import stored_search_text
+    from conflictmap.store import stored_text
 
     import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
     loaded = [load_store(tmp_path / "s") for _ in range(6)]  # more than any cache would keep
     for dataset in loaded:
         assert set(filter_events(dataset, ViewState(query="hawija")).index) == {"IRQ200"}
-    text = stored_search_text(loaded[0].events)
+    text = stored_text(loaded[0].events)
     assert text is not None and not text._source.closed
     del loaded, dataset
     gc.collect()
     assert text._source.closed
+
+
+def _store_in_row_groups(tmp_path, rows_per_group: int = 3):
+    """The bundled file written as a store whose events are split into row groups of a few rows, and
+    the events' whole table as Parquet holds it (what a load would have read with every column)."""
+    import pyarrow.parquet as pq
+
+    from conflictmap.store import DATASET_TABLES, table_to_arrow
+
+    base = load_dataset(ROOT / "events.yaml")
+    target = tmp_path / "store"
+    with StoreWriter(target) as writer:
+        for name in DATASET_TABLES:
+            table = table_to_arrow(name, getattr(base, name))
+            if name == "events":
+                for start in range(0, table.num_rows, rows_per_group):
+                    writer.append(name, table.slice(start, rows_per_group))
+            else:
+                writer.append(name, table)
+        writer.commit({"title": base.title, "source": {"file": base.file}})
+    assert pq.ParquetFile(target / "events.parquet").metadata.num_row_groups == -(-len(base.events) // rows_per_group)
+    whole = pq.read_table(target / "events.parquet").to_pandas()
+    whole.index = pd.Index(whole["id"].array)
+    return base, load_store(target), whole
+
+
+def test_free_text_read_for_any_rows_is_the_loaded_column(tmp_path):
+    """The description and notes a store leaves in its file, read back for any rows in any order (a
+    view, a page, a chunk of an export), equal the column a load with every column gives, with the
+    same dtype, and the row has the file's column order."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.store import stored_text
+    from conflictmap.view import event_with_text
+
+    base, loaded, whole = _store_in_row_groups(tmp_path)
+    events = loaded.events
+    assert not {"description", "notes", "search_text"} & set(events.columns)
+    assert stored_text(events).columns == ("description", "notes", "search_text")
+    n = len(events)
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(rows=st.lists(st.integers(0, n - 1), unique=True))
+    def check(rows):
+        part = with_stored_text(events, events.iloc[rows], ("description", "notes"))
+        expected = whole.iloc[rows].drop(columns=["search_text"])
+        assert list(part.columns) == list(expected.columns)
+        for column in ("description", "notes"):
+            pd.testing.assert_series_equal(part[column], expected[column], check_exact=True, check_names=False)
+
+    check()
+    for event_id in events.index:  # the details panel's row: the file's, every column but the search text
+        row = event_with_text(loaded, event_id)
+        assert row["description"] == base.events.at[event_id, "description"]
+        assert list(row.index) == [c for c in whole.columns if c != "search_text"]
+    # Repeats and an empty set of rows read too (StoredText.take by position).
+    stored = stored_text(events)
+    taken = stored.take([5, 0, 5, 13], ("description",))["description"]
+    assert taken.tolist() == whole["description"].iloc[[5, 0, 5, 13]].tolist()
+    assert stored.take([], ("notes",))["notes"].dtype == whole["notes"].dtype
+    with pytest.raises(KeyError):
+        with_stored_text(events, events.iloc[:1].set_axis(["no-such-event"]), ("description",))
+
+
+def test_exports_of_a_store_write_its_free_text_read_a_chunk_at_a_time(tmp_path, monkeypatch):
+    """Every data export of a store, its description read from the file a few rows at a time, is the
+    same file as the export of the same events with the text in memory."""
+    import conflictmap.exports.tables as tables
+    import conflictmap.view as view
+    from conflictmap.exports import DATA_FORMATS, export
+
+    _, loaded, _ = _store_in_row_groups(tmp_path)
+    in_memory = loaded.with_events(with_stored_text(loaded.events))  # every column held, as before
+    assert "description" in in_memory.events.columns
+    monkeypatch.setattr(view, "TEXT_CHUNK", 4)
+    monkeypatch.setattr(tables, "CSV_CHUNK", 4)
+    states = (ViewState(), ViewState(types=("control-change", "movement")), ViewState(query="no such words at all"))
+    for state in states:
+        for fmt in DATA_FORMATS:
+            a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+            export(loaded, fmt, a, state)
+            export(in_memory, fmt, b, state)
+            assert a.read_bytes() == b.read_bytes(), (fmt, state)
+        if not state.query:
+            assert "description" in (tmp_path / "a.csv").read_text().splitlines()[0]
+
+
+def test_a_server_reads_a_store_in_the_background_with_the_loads_result_and_errors(tmp_path):
+    """``conflictmap serve STORE`` reads the store in a thread while it imports the app: the same
+    Dataset as a load, the same error for a broken store, and no thread for an events file."""
+    from conflictmap.store import load_store_in_background
+
+    assert load_store_in_background(ROOT / "events.yaml") is None
+    import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
+    loading = load_store_in_background(tmp_path / "s")
+    assert loading is not None
+    _assert_same(load_store(tmp_path / "s"), loading.result(timeout=60))
+    (tmp_path / "s" / "factions.parquet").write_bytes(b"not parquet")
+    broken = load_store_in_background(tmp_path / "s")
+    assert broken is not None
+    with pytest.raises(StoreError, match=r"factions\.parquet"):
+        broken.result(timeout=60)
+
+
+def test_the_html_pages_data_of_a_store_carries_every_events_description(tmp_path):
+    """The HTML export's embedded records read a store's description from its file, as from memory."""
+    from dashboard.exports.page import page_data
+
+    base, loaded, _ = _store_in_row_groups(tmp_path)
+    records = page_data(loaded, ViewState(), None)["events"]
+    assert set(records) == set(base.events.index)
+    for event_id, record in records.items():
+        assert record["description"] == base.events.at[event_id, "description"]
+        assert "search_text" not in record
+
+
+def test_the_details_panel_of_a_store_shows_the_description_read_for_that_event(tmp_path):
+    """The details panel's description of a store's event (read from the file for that row only) is
+    the one the events file has, in the same element as for an events file."""
+    from dashboard.detail import event_detail
+
+    base, loaded, _ = _store_in_row_groups(tmp_path)
+
+    def description_of(dataset, event_id):
+        panel = event_detail(dataset, event_id)
+        return [p.children for p in panel if getattr(p, "className", None) == "description"]
+
+    for event_id in base.events.index:
+        assert description_of(loaded, event_id) == description_of(base, event_id)
+        assert description_of(loaded, event_id) == [[base.events.at[event_id, "description"]]]

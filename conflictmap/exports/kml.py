@@ -21,7 +21,8 @@ import pandas as pd
 from conflictmap.exports.common import attribution, citation, placed, sources_for
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
-from conflictmap.wording import date_text, faction_label, place_text, rows_by_id
+from conflictmap.view import rows_with_text
+from conflictmap.wording import date_text, faction_label, place_text
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 
@@ -107,7 +108,7 @@ def kml_document(dataset: Dataset, visible: pd.DataFrame) -> ET.ElementTree:
         _sub(_sub(style, "BalloonStyle"), "text", BALLOON_TEXT)
     folder = _sub(doc, "Folder")
     _sub(folder, "name", "Events")
-    for eid, row in rows_by_id(placed(visible)):
+    for eid, row in rows_with_text(dataset, placed(visible)):
         pm = _sub(folder, "Placemark", id=str(eid))
         _sub(pm, "name", plain_name(row["title"]))
         _sub(pm, "description", _description(dataset, eid, row))

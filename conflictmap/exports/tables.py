@@ -17,6 +17,7 @@ from conflictmap.exports.common import attribution, event_records, placed
 from conflictmap.joins import joined_per_event, rows_by_event
 from conflictmap.output import atomic_path, geojson_points, to_csv, write_feature_collection
 from conflictmap.table import Dataset
+from conflictmap.view import chunks_with_text, with_text
 
 SOURCE_COLUMNS = ["source_quotes", "source_citations", "source_publishers", "source_published"]
 
@@ -48,11 +49,13 @@ CSV_CHUNK = 50_000
 
 
 def write_csv(dataset: Dataset, visible: pd.DataFrame, out: Path, protect) -> list[Path]:
-    """Streamed a chunk of events at a time, each with its sources joined once."""
-    columns = [c for c in visible.columns if c != "search_text"]
+    """Streamed a chunk of events at a time, each with its sources joined once (and a store's free text
+    read from its file for that chunk)."""
     with atomic_path(out, protect) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
-        for start in range(0, max(len(visible), 1), CSV_CHUNK):
-            table = visible.iloc[start : start + CSV_CHUNK][columns].copy()
+        # An empty view still writes its header line: one empty chunk, every column.
+        chunks = chunks_with_text(dataset, visible, CSV_CHUNK) if len(visible) else [with_text(dataset, visible)]
+        for start, part in enumerate(chunks):
+            table = part[[c for c in part.columns if c != "search_text"]].copy()
             for col in table.columns:
                 # dtype object only: on an empty view .map returns the column's own dtype (datetime64 has no .any()).
                 if table[col].dtype == object and any(isinstance(v, (list, tuple)) for v in table[col]):

@@ -11,7 +11,8 @@ import pandas as pd
 from conflictmap.exports.common import attribution, citation, sources_for
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
-from conflictmap.wording import date_text, faction_label, place_text, rows_by_id
+from conflictmap.view import rows_with_text
+from conflictmap.wording import date_text, faction_label, place_text
 
 
 def _date(ts: pd.Timestamp) -> dict:
@@ -25,7 +26,7 @@ def _p(text: str) -> str:
 def timeline_document(dataset: Dataset, visible: pd.DataFrame, title: str | None = None) -> dict:
     attr = attribution(dataset)
     events = []
-    for eid, row in rows_by_id(visible):
+    for eid, row in rows_with_text(dataset, visible):
         parts = [_p(f"{date_text(row)} — {row['date_basis']}"), _p(f"Where: {place_text(row)}"), _p(row["description"])]
         for s in sources_for(dataset, eid):
             parts.append(f"<blockquote>{html.escape(s['quote'])}</blockquote>")

@@ -17,8 +17,8 @@ from conflictmap.exports.common import attribution, citation, markdown_to_text, 
 from conflictmap.exports.errors import MissingDependencyError
 from conflictmap.output import atomic_path
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState
-from conflictmap.wording import date_text, event_row, place_text, rows_by_id
+from conflictmap.view import ViewState, rows_with_text
+from conflictmap.wording import date_text, event_row, place_text
 from dashboard.exports.browser import render
 from dashboard.exports.composite import MAP_HEIGHT, Frame, base_map_png_figure, camera_for, composite_figure
 
@@ -60,7 +60,7 @@ def _slides(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> li
         if len(visible)
         else None
     )
-    for eid, row in rows_by_id(visible):
+    for eid, row in rows_with_text(dataset, visible):
         st = state.replace(event=eid)
         body = "\n\n".join(
             [f"{date_text(row)}. {row['date_basis']}", f"Where: {place_text(row)}", str(row["description"])]

@@ -33,8 +33,8 @@ from conflictmap.exports.errors import ExportError
 from conflictmap.output import atomic_path
 from conflictmap.places import event_place_keys, keys_of, story_places
 from conflictmap.table import Dataset
-from conflictmap.view import ViewState
-from conflictmap.wording import date_text, place_text, rows_by_id
+from conflictmap.view import ViewState, rows_with_text
+from conflictmap.wording import date_text, place_text
 from dashboard.detail import PRECISION_TEXT
 from dashboard.exports.composite import camera_for
 from dashboard.mapfigure import frame_bounds, map_traces, placed_events
@@ -108,7 +108,7 @@ def page_data(dataset: Dataset, state: ViewState, briefing: Briefing | None) -> 
     keys = event_place_keys(dataset)
     attr = attribution(dataset)
     events = {}
-    for eid, row in rows_by_id(dataset.events):
+    for eid, row in rows_with_text(dataset, dataset.events):
         rec = event_record(dataset, eid, row)
         rec["date_text"] = date_text(row)
         rec["place_text"] = place_text(row)
