@@ -22,6 +22,7 @@ from dashboard.controllayer import NEUTRAL, holder_text, since_text
 LANE_PX = 26
 MAX_LANES = 30  # the rest are counted in the last lane's label (and the update stays under 1 MB)
 BAR = 10
+EVIDENCE_SHOWN = 3  # ids in a bar's hover; past that, how many and "and N more"
 DAY = dt.timedelta(days=1)
 LANE_CLICK = "control-lane"
 
@@ -94,18 +95,67 @@ def _draw_bars(places, as_of: dt.date, start, colours, names, event_ids) -> list
     end = dt.datetime.combine(as_of, dt.time()) + DAY
     bars = []
     for k, rows in enumerate(places):
-        for s in rows:
-            x0 = dt.datetime.combine(s.since, dt.time()) if s.since else first
-            x1 = min(dt.datetime.combine(s.until, dt.time()) + DAY, end) if s.until else end  # nothing after the date
-            if x1 <= x0:
-                continue
-            words = f"{s.place.name}: {holder_text(s, names)}" + (f" ({since_text(s)})" if since_text(s) else "")
-            words += f" · evidence: {', '.join(s.evidence)}" if s.evidence else ""
-            middle = x0 + (x1 - x0) / 2  # a vertex mid-bar, so a click anywhere near the bar finds it
-            xs = [x0.date().isoformat(), middle.isoformat(), x1.date().isoformat(), None]
-            event = next((e for e in s.evidence if e in event_ids), None)
-            bars.append((k, _style(s, colours), xs, html.escape(words), event))
+        for run, x0, x1 in _runs(rows, first, end):
+            words = f"{run[0].place.name}: {holder_text(run[0], names)}"
+            span = since_text(run[0]) if len(run) == 1 else _span_text(run)
+            words += f" ({span})" if span else ""
+            evidence = list(dict.fromkeys(e for s in run for e in s.evidence))  # in order, each once
+            words += _evidence_text(evidence)
+            xs = [_day(x0), _day(x0 + (x1 - x0) // 2), _day(x1), None]  # a vertex mid-bar (see _TRACE)
+            event = next((e for e in evidence if e in event_ids), None)
+            bars.append((k, _style(run[0], colours), xs, html.escape(words), event))
     return bars
+
+
+def _runs(rows: list[PlaceControl], first: dt.datetime, end: dt.datetime):
+    """A lane's bars: (the holdings drawn as one bar, its first and end instant), in time order.
+
+    Contiguous holdings that look the same (the same state, holder and staleness; a change also from
+    the same side) are one bar: drawn apart they make the same pixels, and at a million events a
+    place is reconfirmed by report after report. Nothing after ``end`` (the day after the as-of date).
+    """
+    run: list[PlaceControl] = []
+    x0 = x1 = first
+    for s in rows:
+        b0 = dt.datetime.combine(s.since, dt.time()) if s.since else first
+        b1 = min(dt.datetime.combine(s.until, dt.time()) + DAY, end) if s.until else end
+        if b1 <= b0:
+            continue
+        if run and b0 == x1 and _look(s) == _look(run[-1]):
+            run.append(s)
+            x1 = b1
+            continue
+        if run:
+            yield run, x0, x1
+        run, x0, x1 = [s], b0, b1
+    if run:
+        yield run, x0, x1
+
+
+def _look(s: PlaceControl) -> tuple:
+    """What a bar shows: bars alike in this draw and read the same, so they are merged."""
+    return (s.state, s.holder, s.stale, s.previous if s.state == "changing" else None)
+
+
+def _span_text(run: list[PlaceControl]) -> str:
+    """The span of merged holdings: "04 Jan 2017 – 11 Feb 2017", "since 04 Jan 2017", "… – 11 Feb 2017"."""
+    since = f"{run[0].since:%d %b %Y}" if run[0].since else "before the first change"
+    return f"{since} – {run[-1].until:%d %b %Y}" if run[-1].until else f"since {since}"
+
+
+def _evidence_text(evidence: list[str]) -> str:
+    """ " · evidence: a, b" — past EVIDENCE_SHOWN ids, how many and "and N more"."""
+    if not evidence:
+        return ""
+    if len(evidence) <= EVIDENCE_SHOWN:
+        return f" · evidence: {', '.join(evidence)}"
+    shown = ", ".join(evidence[:EVIDENCE_SHOWN])
+    return f" · {len(evidence):,} reports: {shown} and {len(evidence) - EVIDENCE_SHOWN:,} more"
+
+
+def _day(instant: dt.datetime) -> str:
+    """An axis value as short as it can be: the day alone at midnight (most vertices)."""
+    return instant.date().isoformat() if instant.time() == dt.time() else instant.isoformat()
 
 
 def add_control_lanes(
@@ -137,13 +187,16 @@ def add_control_lanes(
         ticktext.append(html.escape(label))
     for k, style, xs, words, event in _bars(model, places, as_of, start, colours, names, event_ids):
         y = top + LANE_PX * k + LANE_PX / 2
+        y = int(y) if y.is_integer() else y  # "1161", not "1161.0": four vertices a bar, thousands of bars
         g = groups.setdefault(style, {"x": [], "y": [], "text": [], "customdata": []})
         g["x"] += xs
         g["y"] += [y, y, y, None]
         g["text"] += [None, words, None, None]  # once a bar: the bytes of an update count
-        # What a click selects: the first event the holding rests on (a list, so the selection
-        # of event ids by box never takes it for one).
-        g["customdata"] += [[LANE_CLICK, event]] * 3 + [None]
+        # What a click selects: the first event the holding rests on (a list, so the selection of event
+        # ids by box never takes it for one), on the bar's first and middle vertices: its end is the next
+        # bar's first, and a click there is the next bar's.
+        click = [LANE_CLICK, event]
+        g["customdata"] += [click, click, None, None]
     traces = [
         {
             "type": "scatter",
