@@ -13,8 +13,11 @@ request the page sends is timed by the browser itself (PerformanceResourceTiming
 connection or behind its siblings in the server counts), with its size
 (``encodedBodySize``) and the callback it was for (the request body's
 ``output``, recorded by a wrapper around ``window.fetch`` installed before the
-page's scripts run). A step ends when no request has been in flight for a
-second after the map has drawn.
+page's scripts run; it leaves the response alone). A step ends when every
+request sent has ended and none has for a second, after the map has drawn.
+A response ends when the page has read its last byte: a large one read while
+the page is busy drawing (plotly, MapLibre in software WebGL) ends late, and
+that is counted, as the user waits for it.
 
 Each run uses another type and other months (the N-th most frequent type, the
 N-th month from the middle of the data), so a run after the first is not an
@@ -35,31 +38,31 @@ import time
 FETCH_HOOK = """
 (() => {
   const calls = window.__cmCalls = [];
-  window.__cmInFlight = 0;
-  window.__cmLastDone = performance.now();
   const fetch0 = window.fetch.bind(window);
   window.fetch = function (input, init) {
     const url = typeof input === 'string' ? input : (input && input.url) || '';
-    if (!url.includes('/_dash-update-component')) return fetch0(input, init);
-    let output = '?';
-    try { output = JSON.parse(init.body).output; } catch (e) {}
-    calls.push({output: output, start: performance.now()});
-    window.__cmInFlight += 1;
-    const done = () => { window.__cmInFlight -= 1; window.__cmLastDone = performance.now(); };
-    return fetch0(input, init).then(r => { r.clone().arrayBuffer().then(done, done); return r; },
-                                       e => { done(); throw e; });
+    if (url.includes('/_dash-update-component')) {
+      let output = '?';
+      try { output = JSON.parse(init.body).output; } catch (e) {}
+      calls.push({output: output, start: performance.now()});
+    }
+    return fetch0(input, init);  // the response untouched: reading it is the page's work, timed as is
   };
   performance.setResourceTimingBufferSize(10000);
 })();
 """
 
+# Settled: the map drawn, the count shown, nothing loading, every request sent has its timing (a resource
+# timing entry is made when the response has ended) and the last ended a while ago.
 SETTLED_JS = """
 const gd = document.querySelector('#map .js-plotly-plot');
 const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot &&
             gd._fullLayout.map._subplot.map;
 const count = document.getElementById('event-count');
+const done = performance.getEntriesByType('resource').filter(e => e.name.includes('/_dash-update-component'));
+const last = Math.max(0, ...done.map(e => e.responseEnd));
 return !!(map && map.loaded() && count && count.textContent.includes('Showing')) &&
-       window.__cmInFlight === 0 && performance.now() - window.__cmLastDone > arguments[0] &&
+       done.length === window.__cmCalls.length && performance.now() - last > arguments[0] &&
        !document.querySelector("[data-dash-is-loading='true']");
 """
 
@@ -69,7 +72,7 @@ TAKE_JS = """
 const entries = performance.getEntriesByType('resource')
   .filter(e => e.name.includes('/_dash-update-component'))
   .sort((a, b) => a.startTime - b.startTime);
-const calls = window.__cmCalls.splice(0).sort((a, b) => a.start - b.start);
+const calls = window.__cmCalls.splice(0).sort((a, b) => a.start - b.start);  // also the next step's count
 performance.clearResourceTimings();
 return entries.map((e, i) => ({
   output: calls[i] ? calls[i].output : '?',

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -24,14 +25,18 @@ MAX_LANES = 30  # the rest are counted in the last lane's label (and the update 
 BAR = 10
 EVIDENCE_SHOWN = 3  # ids in a bar's hover; past that, how many and "and N more"
 DAY = dt.timedelta(days=1)
-LANE_CLICK = "control-lane"
+# A lane bar's click data is [LANE_CLICK, event id]: a list (an event mark's is its id), led by a number, so
+# nothing that reads event ids from points (the page's hover emphasis, a click on an event mark) takes it
+# for one; a number, as it is sent once a bar.
+LANE_CLICK = 0
 
 
 def clicked_lane_event(click) -> str | None:
     """The event behind a clicked control-lane bar (a ``timeline`` clickData), or None."""
     for point in (click or {}).get("points", []):
         data = point.get("customdata")
-        if isinstance(data, list) and len(data) == 2 and data[0] == LANE_CLICK and isinstance(data[1], str):
+        lane = isinstance(data, list) and len(data) == 2 and type(data[0]) is int and data[0] == LANE_CLICK
+        if lane and isinstance(data[1], str):
             return data[1]
     return None
 
@@ -79,8 +84,21 @@ def _sweep_lanes(model: ControlModel, as_of: dt.date) -> tuple[list[list[PlaceCo
     return places, hidden
 
 
-def _bars(model: ControlModel, places, as_of: dt.date, start, colours, names, event_ids) -> list[tuple]:
-    """Each lane's bars: (lane, style, x values, escaped hover text, the event a click selects).
+class _Bar(NamedTuple):
+    """One bar of a lane, its words escaped for the page (and its holder's for a hover template)."""
+
+    lane: int
+    style: tuple[str, str, float]  # colour, dash, opacity
+    days: tuple[str, str, str]  # its first instant, its middle (where its hover is), its end
+    place: str
+    holder: str  # ": Side A", ": changing: A → B"
+    detail: str  # " (09 Jan 2017)", and the evidence unless it is the one event a click selects
+    event: str | None  # what a click selects: the first event it rests on
+    alone: bool  # it rests on that event alone (the hover names it from the click's data)
+
+
+def _bars(model: ControlModel, places, as_of: dt.date, start, colours, names, event_ids) -> list[_Bar]:
+    """Each lane's bars (see :class:`_Bar`).
 
     Kept on the model with the histories (the same for every filter with this as-of date and axis
     start): writing thousands of bars' dates and words took most of a view's time at a million events.
@@ -89,21 +107,30 @@ def _bars(model: ControlModel, places, as_of: dt.date, start, colours, names, ev
     return model.remember(key, lambda: _draw_bars(places, as_of, start, colours, names, event_ids))
 
 
-def _draw_bars(places, as_of: dt.date, start, colours, names, event_ids) -> list[tuple]:
+def _draw_bars(places, as_of: dt.date, start, colours, names, event_ids) -> list[_Bar]:
     # Python's datetimes, not pandas' Timestamps: thousands of bars, and the arithmetic is in C.
     first = pd.Timestamp(start).to_pydatetime()
     end = dt.datetime.combine(as_of, dt.time()) + DAY
     bars = []
     for k, rows in enumerate(places):
         for run, x0, x1 in _runs(rows, first, end):
-            words = f"{run[0].place.name}: {holder_text(run[0], names)}"
             span = since_text(run[0]) if len(run) == 1 else _span_text(run)
-            words += f" ({span})" if span else ""
             evidence = list(dict.fromkeys(e for s in run for e in s.evidence))  # in order, each once
-            words += _evidence_text(evidence)
-            xs = [_day(x0), _day(x0 + (x1 - x0) // 2), _day(x1), None]  # a vertex mid-bar (see _TRACE)
             event = next((e for e in evidence if e in event_ids), None)
-            bars.append((k, _style(run[0], colours), xs, html.escape(words), event))
+            alone = evidence == [event]  # the usual bar: one report, the event a click selects
+            detail = (f" ({span})" if span else "") + ("" if alone else _evidence_text(evidence))
+            bars.append(
+                _Bar(
+                    k,
+                    _style(run[0], colours),
+                    (_day(x0), _day(x0 + (x1 - x0) // 2), _day(x1)),
+                    html.escape(run[0].place.name),
+                    _template_text(f": {holder_text(run[0], names)}"),
+                    html.escape(detail),
+                    event,
+                    alone,
+                )
+            )
     return bars
 
 
@@ -153,6 +180,11 @@ def _evidence_text(evidence: list[str]) -> str:
     return f" · {len(evidence):,} reports: {shown} and {len(evidence) - EVIDENCE_SHOWN:,} more"
 
 
+def _template_text(text: str) -> str:
+    """Words from the data inside a plotly hover template: escaped, and no "%{" left to substitute."""
+    return html.escape(text).replace("%", "&#37;")
+
+
 def _day(instant: dt.datetime) -> str:
     """An axis value as short as it can be: the day alone at midnight (most vertices)."""
     return instant.date().isoformat() if instant.time() == dt.time() else instant.isoformat()
@@ -177,7 +209,8 @@ def add_control_lanes(
         return figure
     top = float(yaxis["range"][0])
     start = pd.Timestamp(x_range[0])
-    groups: dict[tuple[str, str, float], dict[str, list]] = {}
+    lines: dict[tuple[str, str, float], dict[str, list]] = {}
+    points: dict[tuple[str, str, bool], dict[str, list]] = {}
     tickvals, ticktext = list(yaxis["tickvals"]), list(yaxis["ticktext"])
     for k, rows in enumerate(places):
         tickvals.append(top + LANE_PX * k + LANE_PX / 2)
@@ -185,18 +218,23 @@ def add_control_lanes(
         if hidden and k == len(places) - 1:
             label += f" (+ up to {hidden:,} more)"
         ticktext.append(html.escape(label))
-    for k, style, xs, words, event in _bars(model, places, as_of, start, colours, names, event_ids):
-        y = top + LANE_PX * k + LANE_PX / 2
-        y = int(y) if y.is_integer() else y  # "1161", not "1161.0": four vertices a bar, thousands of bars
-        g = groups.setdefault(style, {"x": [], "y": [], "text": [], "customdata": []})
-        g["x"] += xs
-        g["y"] += [y, y, y, None]
-        g["text"] += [None, words, None, None]  # once a bar: the bytes of an update count
-        # What a click selects: the first event the holding rests on (a list, so the selection of event
-        # ids by box never takes it for one), on the bar's first and middle vertices: its end is the next
-        # bar's first, and a click there is the next bar's.
-        click = [LANE_CLICK, event]
-        g["customdata"] += [click, click, None, None]
+    for bar in _bars(model, places, as_of, start, colours, names, event_ids):
+        y = top + LANE_PX * bar.lane + LANE_PX / 2
+        y = int(y) if y.is_integer() else y  # "1161", not "1161.0": thousands of bars
+        line = lines.setdefault(bar.style, {"x": [], "y": []})
+        line["x"] += [bar.days[0], bar.days[2], None]
+        line["y"] += [y, y, None]
+        # The bar's hover and click: an unseen point mid-bar, its words shared by the bars of the same
+        # holder (the hover template), the place and the dates its own.
+        point = points.setdefault(
+            (bar.holder, bar.style[0], bar.alone), {"x": [], "y": [], "text": [], "detail": [], "click": []}
+        )
+        point["x"].append(bar.days[1])
+        point["y"].append(y)
+        point["text"].append(bar.place)
+        point["detail"].append(bar.detail)
+        # A list, so the selection of event ids by box never takes it for one.
+        point["click"].append([LANE_CLICK, bar.event] if bar.event else None)
     traces = [
         {
             "type": "scatter",
@@ -206,12 +244,30 @@ def add_control_lanes(
             "meta": "control-lane",
             "line": {"width": BAR, "color": colour, "dash": dash},
             "opacity": opacity,
-            "hovertext": g["text"],
-            "hoverinfo": "text",
-            "customdata": g["customdata"],
+            "hoverinfo": "skip",
             "showlegend": False,
         }
-        for (colour, dash, opacity), g in groups.items()
+        for (colour, dash, opacity), g in lines.items()
+    ]
+    traces += [
+        {
+            "type": "scatter",
+            "x": g["x"],
+            "y": g["y"],
+            "mode": "markers",
+            "meta": "control-lane",
+            "marker": {"size": BAR, "color": colour, "opacity": 0},  # seen only as the hover's colour
+            "text": g["text"],
+            "hovertext": g["detail"],
+            "customdata": g["click"],
+            "hovertemplate": "%{text}"
+            + holder
+            + "%{hovertext}"
+            + (" · evidence: %{customdata[1]}" if alone else "")
+            + "<extra></extra>",
+            "showlegend": False,
+        }
+        for (holder, colour, alone), g in points.items()
     ]
     extra = LANE_PX * len(places)
     bottom = top + extra

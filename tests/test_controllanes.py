@@ -41,24 +41,48 @@ def lanes_figure() -> dict:
 
 
 def drawn(figure: dict) -> tuple[set[tuple], list[tuple]]:
-    """What the lanes draw: every (lane, day, style) covered, and each bar (lane, first day, end, style, hover)."""
+    """What the lanes draw: every (lane, day, style) covered, and each bar (lane, first day, end, style,
+    its hover as the page shows it, what a click on it gives)."""
     covered, bars, days = set(), [], set()
+    points = []  # the hover points: (lane, middle, colour, words, click)
     for trace in figure["data"]:
         if trace.get("meta") != "control-lane":
             continue
-        style = (trace["line"]["color"], trace["line"]["dash"], trace["opacity"])
         x, y = trace["x"], trace["y"]
-        for i in range(0, len(x), 4):
-            assert x[i + 3] is None and y[i + 3] is None  # bars are apart
-            first, end = D(x[i][:10]), D(x[i + 2][:10])
-            bars.append((y[i], first, end, style, trace["hovertext"][i + 1], trace["customdata"][i : i + 4]))
+        if trace["mode"] == "markers":
+            assert trace["marker"]["opacity"] == 0  # seen only as a hover
+            for i, middle in enumerate(x):
+                click = trace["customdata"][i]
+                words = trace["hovertemplate"].replace("<extra></extra>", "")
+                words = words.replace("%{text}", trace["text"][i]).replace("%{hovertext}", trace["hovertext"][i])
+                words = words.replace("%{customdata[1]}", click[1] if click else "")
+                points.append((y[i], dt.datetime.fromisoformat(middle), trace["marker"]["color"], words, click))
+            continue
+        assert trace["hoverinfo"] == "skip"  # the hover is the point's
+        style = (trace["line"]["color"], trace["line"]["dash"], trace["opacity"])
+        for i in range(0, len(x), 3):
+            assert x[i + 2] is None and y[i + 2] is None  # bars are apart
+            first, end = D(x[i]), D(x[i + 1])
+            bars.append([y[i], first, end, style])
             day = first
             while day < end:
                 assert (y[i], day) not in days, "two bars on one day"
                 days.add((y[i], day))
                 covered.add((y[i], day, style))
                 day += DAY
-    return covered, bars
+    for bar in bars:  # each bar has its hover point mid-bar, in its colour
+        lane, first, end, style = bar
+        mine = [
+            p
+            for p in points
+            if p[0] == lane and dt.datetime.combine(first, dt.time()) <= p[1] < dt.datetime.combine(end, dt.time())
+        ]
+        assert len(mine) == 1 and mine[0][2] == style[0]
+        middle = dt.datetime.combine(first, dt.time()) + (end - first) / 2
+        assert mine[0][1] == middle
+        bar += [mine[0][3], mine[0][4]]
+    assert len(points) == len(bars)
+    return covered, [tuple(b) for b in bars]
 
 
 def one_bar_per_holding(model, as_of: dt.date) -> set[tuple]:
@@ -103,7 +127,7 @@ def test_contiguous_holdings_that_look_the_same_are_one_bar_that_counts_its_repo
     _, first, end, _, hover, click = changing[0]
     assert (first, end) == (D("2019-03-10"), D("2019-03-18"))
     assert "changing: Side A → Side B (10 Mar 2019 – 17 Mar 2019)" in hover and "e2, e3" in hover
-    assert click == [[LANE_CLICK, "e2"], [LANE_CLICK, "e2"], None, None]  # the first report it rests on
+    assert click == [LANE_CLICK, "e2"]  # the first report it rests on
     # C held it before the first change, A from 1 March: the same colour, other holders: two bars.
     solid = sorted(b[1:3] for b in bars if b[3] == ("#111111", "solid", 0.85))
     assert solid == [(START, D("2019-03-01")), (D("2019-03-01"), D("2019-03-10"))]
@@ -120,7 +144,7 @@ def test_a_bar_resting_on_many_reports_names_a_few_and_counts_the_rest():
     _, bars = drawn(lanes(build_model(claims), D("2019-01-05"), frozenset({"r1"})))
     assert len(bars) == 1
     assert bars[0][4] == "X: Side A (01 Jan 2019) · 5 reports: r0, r1, r2 and 2 more"
-    assert clicked_lane_event({"points": [{"customdata": bars[0][5][1]}]}) == "r1"  # the first that is an event
+    assert clicked_lane_event({"points": [{"customdata": bars[0][5]}]}) == "r1"  # the first that is an event
 
 
 @st.composite
