@@ -187,50 +187,10 @@ class PlaceControl:
 
 @dataclass
 class _Prepared:
-    """One place swept once: the first day of each claim in time order and the state after it.
-
-    ``heads[k]`` is every interval after the first k + 1 claims (see :class:`_Link`): the place's
-    history as known on any day, without sweeping again (the app's control lanes, per as-of date).
-    """
+    """One place swept once: the first day of each claim in time order and the state after it."""
 
     firsts: list[dt.date]
     steps: list[tuple[dt.date, Place, tuple[Interval, ...]]]
-    heads: list[_Link] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class _Link:
-    """The last interval of a list of intervals, and the list before it (``depth`` intervals in all).
-
-    A sweep only ever changes the last few intervals of its list, so the lists after each claim
-    share all but their ends: linked this way, each claim costs the intervals it changes, and the
-    list after any claim is kept (the history as known on any day) in memory linear in the claims.
-    """
-
-    interval: Interval
-    before: _Link | None
-    depth: int
-
-    def intervals(self) -> list[Interval]:
-        out = []
-        link: _Link | None = self
-        while link is not None:
-            out.append(link.interval)
-            link = link.before
-        out.reverse()
-        return out
-
-
-def _relink(head: _Link | None, before: list[Interval], after: list[Interval]) -> _Link | None:
-    """``head`` (the links of ``before``) moved to the links of ``after``: only the changed end is new."""
-    shared = min(len(before), len(after))
-    while shared and after[shared - 1] is not before[shared - 1]:
-        shared -= 1
-    while head is not None and head.depth > shared:
-        head = head.before
-    for interval in after[shared:]:
-        head = _Link(interval, head, (head.depth if head else 0) + 1)
-    return head
 
 
 @dataclass
@@ -274,15 +234,11 @@ class ControlModel:
     def empty(self) -> bool:
         return not self.claims
 
-    def prepared(self, key: str) -> _Prepared | None:
-        """The place swept once (on first use), or None where it is swept per day."""
-        if key not in self._prepared:
-            self._prepared[key] = _prepare(self.claims[key])
-        return self._prepared[key]
-
     def state_at(self, key: str, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> PlaceControl | None:
         claims = self.claims[key]
-        prepared = self.prepared(key)
+        if key not in self._prepared:
+            self._prepared[key] = _prepare(claims)
+        prepared = self._prepared[key]
         if prepared is None:
             return place_state_at(claims, day, stale_after)
         known = bisect.bisect_right(prepared.firsts, day)
@@ -297,9 +253,8 @@ def _prepare(claims: list[Claim]) -> _Prepared | None:
     if any(c.upper_bound_only for c in claims):
         return None
     steps: list[tuple[dt.date, Place, tuple[Interval, ...]]] = []
-    heads: list[_Link] = []
-    _sweep(claims, steps, heads)
-    return _Prepared([first for first, _, _ in steps], steps, heads)
+    _sweep(claims, steps)
+    return _Prepared([first for first, _, _ in steps], steps)
 
 
 # ---------------------------------------------------------------------------
@@ -501,18 +456,14 @@ def _outcome(claim: Claim, previous: str | None) -> tuple[str, str | None, str |
 
 
 def _sweep(
-    claims: list[Claim],
-    steps: list[tuple[dt.date, Place, tuple[Interval, ...]]] | None = None,
-    heads: list[_Link] | None = None,
+    claims: list[Claim], steps: list[tuple[dt.date, Place, tuple[Interval, ...]]] | None = None
 ) -> list[Interval]:
     """The intervals of one place: contiguous, never overlapping, in time order.
 
     With ``steps``, appends after each claim (in time order) its first day, its
     place and the intervals a day on or after that first day can fall in (the
     last two): the answer for any later day, before the next claim, without
-    sweeping again. With ``heads``, appends after each claim every interval so
-    far (linked, see :class:`_Link`): the intervals a sweep of the claims up to
-    it would give.
+    sweeping again.
     """
     timed = _windows(claims)
     if not timed:
@@ -525,9 +476,7 @@ def _sweep(
     else:
         intervals.append(Interval(None, before_first, "unknown", None, None, ()))
     holder: str | None = intervals[0].holder
-    head = _relink(None, [], intervals) if heads is not None else None
     for claim, first_day, window_end in timed:
-        before = intervals
         intervals = _clip(intervals, first_day)
         previous = claim.loser if claim.kind != "assertion" and claim.loser else holder
         if window_end is not None:
@@ -544,9 +493,6 @@ def _sweep(
         holder = new_holder
         if steps is not None:
             steps.append((first_day, claim.place, tuple(intervals[-2:])))
-        if heads is not None:
-            head = _relink(head, before, intervals)
-            heads.append(head)  # type: ignore[arg-type]  # never None: a sweep has an interval
     return intervals
 
 
@@ -637,18 +583,14 @@ def control_history(
     """
     rows = []
     last_day = as_of or max((max(map(_claim_end, claims)) for claims in model.claims.values() if claims), default=None)
-    chosen = model.claims.items() if keys is None else [(k, model.claims[k]) for k in keys]
-    for key, all_claims in chosen:
-        swept = _swept_as_of(model, key, as_of) if as_of is not None else False
-        if swept is False:
-            claims = all_claims if as_of is None else _known_by(all_claims, as_of)
-            swept = (claims[0].place, _sweep(claims)) if claims else None
-        if not swept:
+    chosen = model.claims.values() if keys is None else [model.claims[k] for k in keys]
+    for all_claims in chosen:
+        claims = all_claims if as_of is None else _known_by(all_claims, as_of)
+        if not claims:
             inferred = place_state_at(all_claims, as_of, stale_after) if as_of else None
             rows += [inferred] if inferred else []
             continue
-        place, intervals = swept  # type: ignore[misc]  # neither None nor False here
-        for interval in intervals:
+        for interval in _sweep(claims):
             if interval.state == "unknown" and not interval.evidence:
                 continue
             if as_of is not None and interval.start is not None and interval.start > as_of:
@@ -656,23 +598,8 @@ def control_history(
             end = interval.end or last_day
             latest = interval.last_evidence
             stale = bool(end and latest and not interval.inferred and (end - latest).days > stale_after)
-            rows.append(_place_control(place, interval, stale, latest))
+            rows.append(_place_control(claims[0].place, interval, stale, latest))
     return sorted(rows, key=lambda s: (s.place.name.casefold(), s.place.key, s.since or dt.date.min))
-
-
-def _swept_as_of(model: ControlModel, key: str, day: dt.date) -> tuple[Place, list[Interval]] | bool | None:
-    """A place's intervals as known on ``day`` from its one sweep (its place, its intervals), None when
-    no claim is known by then, or False where the place is swept per day (an "on or before" change).
-
-    The claims known on a day are a prefix of the place's claims in time order (see ControlModel), so
-    the intervals are those after the last of them: kept, and the same objects for every day asked
-    (their latest evidence worked out once).
-    """
-    prepared = model.prepared(key)
-    if prepared is None:
-        return False
-    known = bisect.bisect_right(prepared.firsts, day)
-    return (prepared.steps[0][1], prepared.heads[known - 1].intervals()) if known else None
 
 
 def faction_names(dataset: Dataset) -> dict[str, str]:

@@ -342,15 +342,3 @@ def test_the_prepared_model_answers_as_a_fresh_sweep_does(claims, days):
     for day in days:
         for key, place_claims in model.claims.items():
             assert model.state_at(key, day) == place_state_at(place_claims, day)
-
-
-@settings(max_examples=400, deadline=None)
-@given(claims_strategy(), st.lists(DAYS, min_size=1, max_size=6))
-def test_the_history_as_of_a_day_from_the_one_sweep_is_what_sweeping_that_days_claims_gives(claims, days):
-    """control_history(as_of=D) from the place swept once (its intervals after each claim, linked) is
-    exactly the history of a model that sweeps the claims known on D afresh."""
-    model, fresh = build_model(claims), build_model(claims)
-    for key in fresh.claims:
-        fresh._prepared[key] = None  # swept per day, as a place with an "on or before" change is
-    for day in days:
-        assert control_history(model, as_of=day) == control_history(fresh, as_of=day)
