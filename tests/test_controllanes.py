@@ -199,3 +199,14 @@ def test_holdings_with_days_between_them_stay_apart():
         )
     ]
     assert runs == [(2, D("2019-01-02"), D("2019-01-06")), (1, D("2019-01-08"), D("2019-01-10"))]
+
+
+def test_the_first_views_lanes_are_drawn_when_the_app_starts():
+    from dashboard.app import create_app
+    from dashboard.controlpanel import ControlView
+
+    dataset = load_dataset(ROOT / "events.yaml")
+    create_app(dataset=dataset)
+    model = ControlView.of(dataset).model
+    assert ("lanes", D("2017-10-26")) in model._memo  # the last event's day: the first view's as-of date
+    assert any(key[0] == "bars" and key[1] == D("2017-10-26") for key in model._memo)
