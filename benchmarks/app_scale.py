@@ -14,6 +14,9 @@ as a real process, and measures:
   as of a date (issue 17); p50/p95 latency and response bytes;
 - browser first paint: headless Chromium (software WebGL), navigation ->
   map loaded and the count on screen;
+- in Chromium, every callback request of the first view, a type filter and
+  one- and three-month windows, timed by the browser (issue 18; see
+  benchmarks/browser_callbacks.py): p50/p95 per step and the requests per step;
 - peak server memory (the process's VmHWM).
 
 The same steps run against benchmarks/naive_app.py (one trace with every
@@ -291,9 +294,24 @@ def month_of(store: Path) -> tuple[str, str]:
 
 def type_of(store: Path) -> str:
     """The most frequent event type of the store."""
+    return types_of(store)[0]
+
+
+def types_of(store: Path, n: int = 5) -> list[str]:
+    """The store's ``n`` most frequent event types, most frequent first."""
     import pandas as pd
 
-    return str(pd.read_parquet(store / "events.parquet", columns=["type"])["type"].value_counts().index[0])
+    counts = pd.read_parquet(store / "events.parquet", columns=["type"])["type"].value_counts()
+    return [str(t) for t in counts.index[:n]]
+
+
+def months_of(store: Path, n: int = 5) -> list[tuple[str, str]]:
+    """``n`` months from the middle of the data on (the first is :func:`month_of`), as (first, last day)."""
+    import pandas as pd
+
+    first = pd.Timestamp(month_of(store)[0])
+    starts = [first + pd.DateOffset(months=k) for k in range(n)]
+    return [(s.date().isoformat(), (s + pd.offsets.MonthEnd(1)).date().isoformat()) for s in starts]
 
 
 def factions_of(store: Path) -> list[str]:
@@ -318,6 +336,10 @@ def run_size(size: int, args) -> None:
             name: measure(fn, args.runs) for name, fn in conflictmap_steps(url, factions, month, type_of(store)).items()
         }
         paint = first_paint(url, naive=False)
+        if args.browser_runs:
+            from benchmarks.browser_callbacks import browser_steps
+
+            browser = browser_steps(url, types_of(store), months_of(store), args.browser_runs)
         results["conflictmap"] = (startup, steps, paint, peak_rss_mb(proc.pid))
     if size <= args.naive_max:
         port = free_port()
@@ -341,6 +363,10 @@ def run_size(size: int, args) -> None:
                     f"  {name:<22} p50 {r['p50'] * 1000:8.0f} ms  p95 {r['p95'] * 1000:8.0f} ms  "
                     f"{r['bytes'] / 1e6:7.2f} MB"
                 )
+    if args.browser_runs:
+        from benchmarks.browser_callbacks import report
+
+        report(browser, args.verbose)
     if "naive" in results:
         ours, naive = results["conflictmap"][1], results["naive"][1]
         print("  ratios (naive / conflictmap):")
@@ -366,6 +392,13 @@ def main() -> int:
         default=100_000,
         help="run the naive app up to this size (past it, it sends every point: tens of MB)",
     )
+    parser.add_argument(
+        "--browser-runs",
+        type=int,
+        default=5,
+        help="page loads in Chromium timing every callback request (first view, type, months); 0: none",
+    )
+    parser.add_argument("--verbose", action="store_true", help="print every Chromium request of every run")
     args = parser.parse_args()
     print(f"# conflictmap at scale ({os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start)")
     for size in (int(s) for s in args.sizes.split(",")):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -22,15 +23,20 @@ from dashboard.controllayer import NEUTRAL, holder_text, since_text
 LANE_PX = 26
 MAX_LANES = 30  # the rest are counted in the last lane's label (and the update stays under 1 MB)
 BAR = 10
+EVIDENCE_SHOWN = 3  # ids in a bar's hover; past that, how many and "and N more"
 DAY = dt.timedelta(days=1)
-LANE_CLICK = "control-lane"
+# A lane bar's click data is [LANE_CLICK, event id]: a list (an event mark's is its id), led by a number, so
+# nothing that reads event ids from points (the page's hover emphasis, a click on an event mark) takes it
+# for one; a number, as it is sent once a bar.
+LANE_CLICK = 0
 
 
 def clicked_lane_event(click) -> str | None:
     """The event behind a clicked control-lane bar (a ``timeline`` clickData), or None."""
     for point in (click or {}).get("points", []):
         data = point.get("customdata")
-        if isinstance(data, list) and len(data) == 2 and data[0] == LANE_CLICK and isinstance(data[1], str):
+        lane = isinstance(data, list) and len(data) == 2 and type(data[0]) is int and data[0] == LANE_CLICK
+        if lane and isinstance(data[1], str):
             return data[1]
     return None
 
@@ -78,8 +84,21 @@ def _sweep_lanes(model: ControlModel, as_of: dt.date) -> tuple[list[list[PlaceCo
     return places, hidden
 
 
-def _bars(model: ControlModel, places, as_of: dt.date, start, colours, names, event_ids) -> list[tuple]:
-    """Each lane's bars: (lane, style, x values, escaped hover text, the event a click selects).
+class _Bar(NamedTuple):
+    """One bar of a lane, its words escaped for the page (and its holder's for a hover template)."""
+
+    lane: int
+    style: tuple[str, str, float]  # colour, dash, opacity
+    days: tuple[str, str, str]  # its first instant, its middle (where its hover is), its end
+    place: str
+    holder: str  # ": Side A", ": changing: A → B"
+    detail: str  # " (09 Jan 2017)", and the evidence unless it is the one event a click selects
+    event: str | None  # what a click selects: the first event it rests on
+    alone: bool  # it rests on that event alone (the hover names it from the click's data)
+
+
+def _bars(model: ControlModel, places, as_of: dt.date, start, colours, names, event_ids) -> list[_Bar]:
+    """Each lane's bars (see :class:`_Bar`).
 
     Kept on the model with the histories (the same for every filter with this as-of date and axis
     start): writing thousands of bars' dates and words took most of a view's time at a million events.
@@ -88,24 +107,87 @@ def _bars(model: ControlModel, places, as_of: dt.date, start, colours, names, ev
     return model.remember(key, lambda: _draw_bars(places, as_of, start, colours, names, event_ids))
 
 
-def _draw_bars(places, as_of: dt.date, start, colours, names, event_ids) -> list[tuple]:
+def _draw_bars(places, as_of: dt.date, start, colours, names, event_ids) -> list[_Bar]:
     # Python's datetimes, not pandas' Timestamps: thousands of bars, and the arithmetic is in C.
     first = pd.Timestamp(start).to_pydatetime()
     end = dt.datetime.combine(as_of, dt.time()) + DAY
     bars = []
     for k, rows in enumerate(places):
-        for s in rows:
-            x0 = dt.datetime.combine(s.since, dt.time()) if s.since else first
-            x1 = min(dt.datetime.combine(s.until, dt.time()) + DAY, end) if s.until else end  # nothing after the date
-            if x1 <= x0:
-                continue
-            words = f"{s.place.name}: {holder_text(s, names)}" + (f" ({since_text(s)})" if since_text(s) else "")
-            words += f" · evidence: {', '.join(s.evidence)}" if s.evidence else ""
-            middle = x0 + (x1 - x0) / 2  # a vertex mid-bar, so a click anywhere near the bar finds it
-            xs = [x0.date().isoformat(), middle.isoformat(), x1.date().isoformat(), None]
-            event = next((e for e in s.evidence if e in event_ids), None)
-            bars.append((k, _style(s, colours), xs, html.escape(words), event))
+        for run, x0, x1 in _runs(rows, first, end):
+            span = since_text(run[0]) if len(run) == 1 else _span_text(run)
+            evidence = list(dict.fromkeys(e for s in run for e in s.evidence))  # in order, each once
+            event = next((e for e in evidence if e in event_ids), None)
+            alone = evidence == [event]  # the usual bar: one report, the event a click selects
+            detail = (f" ({span})" if span else "") + ("" if alone else _evidence_text(evidence))
+            bars.append(
+                _Bar(
+                    k,
+                    _style(run[0], colours),
+                    (_day(x0), _day(x0 + (x1 - x0) // 2), _day(x1)),
+                    html.escape(run[0].place.name),
+                    _template_text(f": {holder_text(run[0], names)}"),
+                    html.escape(detail),
+                    event,
+                    alone,
+                )
+            )
     return bars
+
+
+def _runs(rows: list[PlaceControl], first: dt.datetime, end: dt.datetime):
+    """A lane's bars: (the holdings drawn as one bar, its first and end instant), in time order.
+
+    Contiguous holdings that look the same (the same state, holder and staleness; a change also from
+    the same side) are one bar: drawn apart they make the same pixels, and at a million events a
+    place is reconfirmed by report after report. Nothing after ``end`` (the day after the as-of date).
+    """
+    run: list[PlaceControl] = []
+    x0 = x1 = first
+    for s in rows:
+        b0 = dt.datetime.combine(s.since, dt.time()) if s.since else first
+        b1 = min(dt.datetime.combine(s.until, dt.time()) + DAY, end) if s.until else end
+        if b1 <= b0:
+            continue
+        if run and b0 == x1 and _look(s) == _look(run[-1]):
+            run.append(s)
+            x1 = b1
+            continue
+        if run:
+            yield run, x0, x1
+        run, x0, x1 = [s], b0, b1
+    if run:
+        yield run, x0, x1
+
+
+def _look(s: PlaceControl) -> tuple:
+    """What a bar shows: bars alike in this draw and read the same, so they are merged."""
+    return (s.state, s.holder, s.stale, s.previous if s.state == "changing" else None)
+
+
+def _span_text(run: list[PlaceControl]) -> str:
+    """The span of merged holdings: "04 Jan 2017 – 11 Feb 2017", "since 04 Jan 2017", "… – 11 Feb 2017"."""
+    since = f"{run[0].since:%d %b %Y}" if run[0].since else "before the first change"
+    return f"{since} – {run[-1].until:%d %b %Y}" if run[-1].until else f"since {since}"
+
+
+def _evidence_text(evidence: list[str]) -> str:
+    """ " · evidence: a, b" — past EVIDENCE_SHOWN ids, how many and "and N more"."""
+    if not evidence:
+        return ""
+    if len(evidence) <= EVIDENCE_SHOWN:
+        return f" · evidence: {', '.join(evidence)}"
+    shown = ", ".join(evidence[:EVIDENCE_SHOWN])
+    return f" · {len(evidence):,} reports: {shown} and {len(evidence) - EVIDENCE_SHOWN:,} more"
+
+
+def _template_text(text: str) -> str:
+    """Words from the data inside a plotly hover template: escaped, and no "%{" left to substitute."""
+    return html.escape(text).replace("%", "&#37;")
+
+
+def _day(instant: dt.datetime) -> str:
+    """An axis value as short as it can be: the day alone at midnight (most vertices)."""
+    return instant.date().isoformat() if instant.time() == dt.time() else instant.isoformat()
 
 
 def add_control_lanes(
@@ -127,7 +209,8 @@ def add_control_lanes(
         return figure
     top = float(yaxis["range"][0])
     start = pd.Timestamp(x_range[0])
-    groups: dict[tuple[str, str, float], dict[str, list]] = {}
+    lines: dict[tuple[str, str, float], dict[str, list]] = {}
+    points: dict[tuple[str, str, bool], dict[str, list]] = {}
     tickvals, ticktext = list(yaxis["tickvals"]), list(yaxis["ticktext"])
     for k, rows in enumerate(places):
         tickvals.append(top + LANE_PX * k + LANE_PX / 2)
@@ -135,15 +218,23 @@ def add_control_lanes(
         if hidden and k == len(places) - 1:
             label += f" (+ up to {hidden:,} more)"
         ticktext.append(html.escape(label))
-    for k, style, xs, words, event in _bars(model, places, as_of, start, colours, names, event_ids):
-        y = top + LANE_PX * k + LANE_PX / 2
-        g = groups.setdefault(style, {"x": [], "y": [], "text": [], "customdata": []})
-        g["x"] += xs
-        g["y"] += [y, y, y, None]
-        g["text"] += [None, words, None, None]  # once a bar: the bytes of an update count
-        # What a click selects: the first event the holding rests on (a list, so the selection
-        # of event ids by box never takes it for one).
-        g["customdata"] += [[LANE_CLICK, event]] * 3 + [None]
+    for bar in _bars(model, places, as_of, start, colours, names, event_ids):
+        y = top + LANE_PX * bar.lane + LANE_PX / 2
+        y = int(y) if y.is_integer() else y  # "1161", not "1161.0": thousands of bars
+        line = lines.setdefault(bar.style, {"x": [], "y": []})
+        line["x"] += [bar.days[0], bar.days[2], None]
+        line["y"] += [y, y, None]
+        # The bar's hover and click: an unseen point mid-bar, its words shared by the bars of the same
+        # holder (the hover template), the place and the dates its own.
+        point = points.setdefault(
+            (bar.holder, bar.style[0], bar.alone), {"x": [], "y": [], "text": [], "detail": [], "click": []}
+        )
+        point["x"].append(bar.days[1])
+        point["y"].append(y)
+        point["text"].append(bar.place)
+        point["detail"].append(bar.detail)
+        # A list, so the selection of event ids by box never takes it for one.
+        point["click"].append([LANE_CLICK, bar.event] if bar.event else None)
     traces = [
         {
             "type": "scatter",
@@ -153,12 +244,30 @@ def add_control_lanes(
             "meta": "control-lane",
             "line": {"width": BAR, "color": colour, "dash": dash},
             "opacity": opacity,
-            "hovertext": g["text"],
-            "hoverinfo": "text",
-            "customdata": g["customdata"],
+            "hoverinfo": "skip",
             "showlegend": False,
         }
-        for (colour, dash, opacity), g in groups.items()
+        for (colour, dash, opacity), g in lines.items()
+    ]
+    traces += [
+        {
+            "type": "scatter",
+            "x": g["x"],
+            "y": g["y"],
+            "mode": "markers",
+            "meta": "control-lane",
+            "marker": {"size": BAR, "color": colour, "opacity": 0},  # seen only as the hover's colour
+            "text": g["text"],
+            "hovertext": g["detail"],
+            "customdata": g["click"],
+            "hovertemplate": "%{text}"
+            + holder
+            + "%{hovertext}"
+            + (" · evidence: %{customdata[1]}" if alone else "")
+            + "<extra></extra>",
+            "showlegend": False,
+        }
+        for (holder, colour, alone), g in points.items()
     ]
     extra = LANE_PX * len(places)
     bottom = top + extra

@@ -10,6 +10,7 @@ import pytest
 from conflictmap.view import parse_view_state
 from dashboard.app import create_app
 from dashboard.callbacks.context import presented
+from dashboard.controllanes import LANE_CLICK
 from dashboard.controlpanel import LAYER_ON, ControlView, control_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,16 +92,20 @@ def test_control_lanes_show_the_history_as_known_on_the_date(app_and_view):
         state = parse_view_state(query, dataset)
         figure = timeline_figure(dataset, filter_events(dataset, state), state, x_range=period(dataset))
         out = view.with_lanes(figure, state, period(dataset))
-        bars = [t for t in out["data"] if t.get("meta") == "control-lane"]
+        bars = [t for t in out["data"] if t.get("meta") == "control-lane" and t["mode"] == "lines"]
         return out, bars
 
     out, bars = lanes("?to=2017-10-19")
     assert out["layout"]["yaxis"]["ticktext"][-1] == "Raqqa"  # only Raqqa has a known holder by then
     dotted = [t for t in bars if t["line"]["dash"] == "dot"]
-    start, _middle, end = dotted[0]["x"][:3]
+    start, end = dotted[0]["x"][:2]
     assert (start[:10], end[:10]) == ("2017-10-16", "2017-10-20")  # changing, as known on the 19th
     assert max(x for t in bars for x in t["x"] if x)[:10] == "2017-10-20"  # nothing drawn after the date
-    assert dotted[0]["customdata"][0] == ["control-lane", "raqqa-falls-to-sdf"]
+    # Its hover and click: an unseen point mid-bar, in its colour, that selects the change.
+    points = [t for t in out["data"] if t.get("meta") == "control-lane" and t["mode"] == "markers"]
+    changing = next(t for t in points if "changing" in t["hovertemplate"])
+    assert changing["x"] == ["2017-10-18"] and changing["marker"]["color"] == dotted[0]["line"]["color"]
+    assert changing["customdata"] == [[LANE_CLICK, "raqqa-falls-to-sdf"]]
     out, bars = lanes("?to=2017-10-26")
     assert out["layout"]["yaxis"]["ticktext"][-3:] == ["Raqqa", "Al-Omar oil field", "Mekhan"]
     sdf = dataset.factions.at["sdf", "colour"]
@@ -122,9 +127,10 @@ def test_the_strip_marks_the_as_of_date(app_and_view):
 def test_a_click_on_a_lane_names_its_event_and_nothing_else():
     from dashboard.controllanes import clicked_lane_event
 
-    assert clicked_lane_event({"points": [{"customdata": ["control-lane", "raqqa-falls-to-sdf"]}]}) == (
+    assert clicked_lane_event({"points": [{"customdata": [LANE_CLICK, "raqqa-falls-to-sdf"]}]}) == (
         "raqqa-falls-to-sdf"
     )
+    assert clicked_lane_event({"points": [{"customdata": [False, "raqqa-falls-to-sdf"]}]}) is None
     assert clicked_lane_event({"points": [{"customdata": "raqqa-falls-to-sdf"}]}) is None  # an event mark
     assert clicked_lane_event(None) is None
 

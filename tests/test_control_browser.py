@@ -61,10 +61,10 @@ for (const tr of gd.data) {
   if (k < 0) continue;
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
   const box = document.getElementById('lanes-scroll');
-  const y = ya.d2p(tr.y[k + 1]) + gd._fullLayout.margin.t;
+  const y = ya.d2p(tr.y[k]) + gd._fullLayout.margin.t;
   if (box) box.scrollTop = y - box.clientHeight / 2;
   const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
-  return [r.left + xa.d2p(tr.x[k + 1]), r.top + ya.d2p(tr.y[k + 1])];
+  return [r.left + xa.d2p(tr.x[k]), r.top + ya.d2p(tr.y[k])];
 }
 return null;
 """
