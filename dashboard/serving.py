@@ -64,10 +64,10 @@ def serve(events: Path | None, host: str, port: int, debug: bool, debug_on_publi
     path = events or default_events_path()
     # A store's Parquet files are read (mostly without the GIL) while Python imports Dash and the app.
     loading = load_store_in_background(path)
-    from dashboard.app import create_app
+    from dashboard.app import create_app, keep_for_the_process
     from dashboard.security import QuietRequestHandler
 
-    app = create_app(path) if loading is None else create_app(path, dataset=loading.result())
+    app = keep_for_the_process(create_app(path) if loading is None else create_app(path, dataset=loading.result()))
     check_port_free(host, port)  # loading took a moment: check again just before binding
     print(f"conflictmap: serving {path} at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)

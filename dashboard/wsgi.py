@@ -8,7 +8,7 @@ state on the server (the view lives in each browser's URL).
 
 import os
 
-from dashboard.app import create_app
+from dashboard.app import create_app, keep_for_the_process
 
-app = create_app(os.environ.get("CONFLICTMAP_EVENTS") or None)
+app = keep_for_the_process(create_app(os.environ.get("CONFLICTMAP_EVENTS") or None))
 server = app.server
