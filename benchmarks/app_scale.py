@@ -17,7 +17,9 @@ as a real process, and measures:
 - in Chromium, every callback request of the first view, a type filter and
   one- and three-month windows, timed by the browser (issue 18; see
   benchmarks/browser_callbacks.py): p50/p95 per step and the requests per step;
-- peak server memory (the process's VmHWM).
+- peak server memory (the process's VmHWM), over the whole run and per phase: the start, the
+  HTTP steps, the first paint, the Chromium steps (the peak is reset between phases, Linux's
+  ``clear_refs``).
 
 The same steps run against benchmarks/naive_app.py (one trace with every
 filtered point, one histogram of every date) in the same run, up to
@@ -37,7 +39,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +108,14 @@ def peak_rss_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def phase_peak_mb(pid: int) -> float:
+    """The process's peak RSS since the last call (VmHWM, then reset to the current RSS)."""
+    peak = peak_rss_mb(pid)
+    with suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return peak
 
 
 def dependencies(url: str) -> list[dict]:
@@ -331,16 +341,21 @@ def run_size(size: int, args) -> None:
     print(f"\n## {size:,} events (store {store})\n")
     results = {}
     port = free_port()
+    phases: dict[str, float] = {}
     with server([*CONFLICTMAP, "serve", str(store), "--port", str(port)], port) as (url, startup, proc):
+        phases["start"] = phase_peak_mb(proc.pid)
         steps = {
             name: measure(fn, args.runs) for name, fn in conflictmap_steps(url, factions, month, type_of(store)).items()
         }
+        phases["HTTP steps"] = phase_peak_mb(proc.pid)
         paint = first_paint(url, naive=False)
+        phases["first paint"] = phase_peak_mb(proc.pid)
         if args.browser_runs:
             from benchmarks.browser_callbacks import browser_steps
 
             browser = browser_steps(url, types_of(store), months_of(store), args.browser_runs)
-        results["conflictmap"] = (startup, steps, paint, peak_rss_mb(proc.pid))
+            phases["Chromium steps"] = phase_peak_mb(proc.pid)
+        results["conflictmap"] = (startup, steps, paint, max(phases.values()))
     if size <= args.naive_max:
         port = free_port()
         with server([PY, str(ROOT / "benchmarks" / "naive_app.py"), str(store), "--port", str(port)], port) as (
@@ -363,6 +378,7 @@ def run_size(size: int, args) -> None:
                     f"  {name:<22} p50 {r['p50'] * 1000:8.0f} ms  p95 {r['p95'] * 1000:8.0f} ms  "
                     f"{r['bytes'] / 1e6:7.2f} MB"
                 )
+    print("conflictmap server peak per phase: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in phases.items()))
     if args.browser_runs:
         from benchmarks.browser_callbacks import report
 

@@ -34,57 +34,61 @@ def count_text(driver) -> str:
     return driver.find_element("id", "event-count").text
 
 
+#: The MapLibre map has drawn, is not moving, and its markers were laid out for its current zoom.
+MAP_READY_JS = """
+  if (!(map && map.isStyleLoaded() && map.loaded() && !map.isMoving() && map.getCanvas().width > 0)) return false;
+  if ((gd.layout.meta || {}).markersZoom !== Math.round(map.getZoom() * 2) / 2) return false;
+"""
+
+#: MapLibre's own "idle": no camera move, every tile loaded, every fade (labels fade in) finished.
+#: A listener on the map instance records whether ``idle`` came after the last frame drawn; a map
+#: plotly has just made gets the listener at the first call (and a frame, so that an idle map says
+#: so). This replaces fixed sleeps for the label fade.
+MAP_SETTLED_JS = """
+  if (!map) return false;
+  if (!map.__cmIdle) {
+    const state = map.__cmIdle = {idle: false};
+    map.on('render', () => { state.idle = false; });
+    map.on('idle', () => { state.idle = true; });
+    map.triggerRepaint();
+    return false;
+  }
+  if (!map.__cmIdle.idle) return false;
+"""
+
+
 def map_ready(driver) -> bool:
     """The MapLibre map has drawn, is not moving, and its markers were laid out for its current zoom."""
-    return bool(
-        driver.execute_script(
-            MAP_JS
-            + """
-      if (!(map && map.isStyleLoaded() && map.loaded() && !map.isMoving() && map.getCanvas().width > 0)) return false;
-      const meta = gd.layout.meta || {};
-      return meta.markersZoom === Math.round(map.getZoom() * 2) / 2;
-    """
-        )
-    )
+    return bool(driver.execute_script(MAP_JS + MAP_READY_JS + "return true;"))
 
 
 def map_settled(driver) -> bool:
-    """MapLibre's own "idle": no camera move, every tile loaded, every fade (labels fade in) finished.
+    """MapLibre's own "idle" after the last frame drawn (see :data:`MAP_SETTLED_JS`)."""
+    return bool(driver.execute_script(MAP_JS + MAP_SETTLED_JS + "return true;"))
 
-    A listener on the map instance records whether ``idle`` came after the last frame
-    drawn; a map plotly has just made gets the listener at the first call (and a frame,
-    so that an idle map says so). This replaces fixed sleeps for the label fade.
+
+#: Every condition of :func:`page_idle`, in one script: one round trip per poll. (A WebDriver
+#: ``find_elements`` that finds nothing waits dash.testing's implicit 2 s first: asking the page
+#: for "no callback running" that way cost 2 s a poll, 4 s every :func:`wait_idle`.)
+PAGE_IDLE_JS = (
     """
-    return bool(
-        driver.execute_script(
-            MAP_JS
-            + """
-      if (!map) return false;
-      if (!map.__cmIdle) {
-        const state = map.__cmIdle = {idle: false};
-        map.on('render', () => { state.idle = false; });
-        map.on('idle', () => { state.idle = true; });
-        map.triggerRepaint();
-        return false;
-      }
-      return map.__cmIdle.idle;
-    """
-        )
-    )
+  if (document.querySelector("[data-dash-is-loading='true']")) return false;
+"""
+    + MAP_JS
+    + MAP_READY_JS
+    + MAP_SETTLED_JS
+    + """
+  const timeline = document.querySelector('#timeline .js-plotly-plot');
+  if (!(timeline && timeline.layout && timeline.layout.uirevision === 'analyst' && timeline._fullLayout)) return false;
+  const count = document.getElementById('event-count');
+  return !!(count && count.innerText.trim());
+"""
+)
 
 
 def page_idle(driver) -> bool:
     """No Dash callback running, the map drawn and settled for its zoom, the timeline drawn, the count shown."""
-    return bool(
-        not driver.find_elements("css selector", "[data-dash-is-loading='true']")
-        and map_ready(driver)
-        and map_settled(driver)
-        and driver.execute_script(
-            "const gd = document.querySelector('#timeline .js-plotly-plot');"
-            "return !!(gd && gd.layout && gd.layout.uirevision === 'analyst' && gd._fullLayout);"
-        )
-        and driver.find_element("id", "event-count").text
-    )
+    return bool(driver.execute_script(PAGE_IDLE_JS))
 
 
 def wait_idle(driver, timeout=60.0):
