@@ -270,10 +270,15 @@ def viewport(driver) -> dict:
 
 
 def set_viewport(driver, width: int, height: int) -> None:
-    """Resize the window so the page's viewport is exactly ``width`` x ``height``."""
-    driver.set_window_size(width, height)
-    inner = viewport(driver)
-    driver.set_window_size(width + (width - inner["width"]), height + (height - inner["height"]))
+    """The page's viewport exactly ``width`` x ``height`` CSS pixels, whatever the window's chrome.
+
+    Emulated (CDP), not a window resize: a headless window cannot grow past its screen,
+    which is the size Chromium started with.
+    """
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
     wait_for(lambda: viewport(driver) == {"width": width, "height": height}, message="viewport size")
 
 

@@ -92,7 +92,7 @@ CHROME_ARGS = (
     "--disable-sync",
     "--no-first-run",
     "--no-default-browser-check",
-    "--window-size=1400,1000",
+    "--window-size=1200,800",
     # One tab at a time, always in front; never let Chromium throttle its timers or renderer as a background tab's
     # (the session's Chromium opens a new tab per test and closes the old one).
     "--disable-background-timer-throttling",

@@ -19,6 +19,7 @@ from browser_helpers import (
     query_of,
     selected_on,
     serve,
+    set_viewport,
     severe_logs,
     timeline_event_ids,
     wait_for,
@@ -245,19 +246,16 @@ def test_brushing_the_timeline_filters_the_map(dash_duo, app_url):
 
 def test_phone_width_stacks_the_layout(dash_duo, app_url):
     driver = dash_duo.driver
-    driver.set_window_size(400, 900)
-    try:
-        open_page(dash_duo)
-        rects = driver.execute_script("""
-          return ['#map', '#timeline', '#event-detail', '.filters'].map(s => {
-            const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.width]; });
-        """)
-        tops = [r[1] for r in rects]
-        assert tops == sorted(tops), rects  # one column: map first, then timeline, details, filters
-        assert all(r[2] <= 400 for r in rects)
-        assert driver.find_elements("css selector", "#timeline .scatterlayer .point")
-    finally:
-        driver.set_window_size(1400, 1000)
+    set_viewport(driver, 400, 900)  # the tab is the test's own: the next test opens another
+    open_page(dash_duo)
+    rects = driver.execute_script("""
+      return ['#map', '#timeline', '#event-detail', '.filters'].map(s => {
+        const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.width]; });
+    """)
+    tops = [r[1] for r in rects]
+    assert tops == sorted(tops), rects  # one column: map first, then timeline, details, filters
+    assert all(r[2] <= 400 for r in rects)
+    assert driver.find_elements("css selector", "#timeline .scatterlayer .point")
 
 
 def hover_ring(driver, graph: str):

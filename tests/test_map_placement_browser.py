@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_helpers import MAP_JS, assert_clean_console, camera, serve, wait_for, wait_idle
+from browser_helpers import MAP_JS, assert_clean_console, camera, serve, set_viewport, wait_for, wait_idle
 from label_overlaps import featured_points, key_coverage, lost_places, measure
 from selenium.webdriver.common.keys import Keys
 
@@ -40,17 +40,9 @@ PROJECTOR = (1280, 720)
 KEY_CORNER = 0.06
 
 
-def exact_viewport(driver, width: int, height: int) -> None:
-    """The page's viewport exactly ``width`` x ``height`` CSS pixels (no window chrome to allow for)."""
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
-
-
 def open_at(dash_duo, path: str, size: tuple[int, int]):
     driver = dash_duo.driver
-    exact_viewport(driver, *size)
+    set_viewport(driver, *size)
     driver.get(dash_duo.server_url + path)
     wait_idle(driver)  # and MapLibre's labels faded in (its "idle")
     return driver

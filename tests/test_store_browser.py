@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_helpers import MAP_JS, count_text, severe_logs, wait_for, wait_idle
+from browser_helpers import MAP_JS, count_text, set_viewport, severe_logs, wait_for, wait_idle
 from label_overlaps import measure
 
 from conflictmap.store import load_store
@@ -97,7 +97,7 @@ def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, 
     total = len(events)
     assert (report["rows_read"], report["kept"], report["rejected"]) == (ROWS, ROWS - BAD, BAD) and total == ROWS - BAD
     driver = dash_br.driver
-    driver.set_window_size(1500, 950)
+    set_viewport(driver, 1500, 950)
     driver.get(served + "/")
     wait_idle(driver, timeout=120)
     assert f"Showing {total:,} of {total:,} events" in count_text(driver)
