@@ -137,9 +137,10 @@ def _draw_bars(places, as_of: dt.date, start, colours, names, event_ids) -> list
 def _runs(rows: list[PlaceControl], first: dt.datetime, end: dt.datetime):
     """A lane's bars: (the holdings drawn as one bar, its first and end instant), in time order.
 
-    Contiguous holdings that look the same (the same state, holder and staleness; a change also from
-    the same side) are one bar: drawn apart they make the same pixels, and at a million events a
-    place is reconfirmed by report after report. Nothing after ``end`` (the day after the as-of date).
+    Contiguous holdings that look the same (:func:`_look`: the same state and, where the bar shows
+    them, holder, staleness and, for a change, the side it is from) are one bar: drawn apart they
+    make the same pixels, and at a million events a place is reconfirmed by report after report.
+    Nothing after ``end`` (the day after the as-of date).
     """
     run: list[PlaceControl] = []
     x0 = x1 = first
@@ -160,7 +161,13 @@ def _runs(rows: list[PlaceControl], first: dt.datetime, end: dt.datetime):
 
 
 def _look(s: PlaceControl) -> tuple:
-    """What a bar shows: bars alike in this draw and read the same, so they are merged."""
+    """What a bar shows (its style and its words): bars alike in this draw and read the same, so they
+    are merged. "unknown" is one grey whoever last held the place and however old the news;
+    "contested" names no holder."""
+    if s.state == "unknown":
+        return (s.state,)
+    if s.state == "contested":
+        return (s.state, s.stale)
     return (s.state, s.holder, s.stale, s.previous if s.state == "changing" else None)
 
 
