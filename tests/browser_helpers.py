@@ -57,16 +57,6 @@ MAP_SETTLED_JS = """
 """
 
 
-def map_ready(driver) -> bool:
-    """The MapLibre map has drawn, is not moving, and its markers were laid out for its current zoom."""
-    return bool(driver.execute_script(MAP_JS + MAP_READY_JS + "return true;"))
-
-
-def map_settled(driver) -> bool:
-    """MapLibre's own "idle" after the last frame drawn (see :data:`MAP_SETTLED_JS`)."""
-    return bool(driver.execute_script(MAP_JS + MAP_SETTLED_JS + "return true;"))
-
-
 #: Every condition of :func:`page_idle`, in one script: one round trip per poll. (A WebDriver
 #: ``find_elements`` that finds nothing waits dash.testing's implicit 2 s first: asking the page
 #: for "no callback running" that way cost 2 s a poll, 4 s every :func:`wait_idle`.)
