@@ -18,13 +18,31 @@ slot, and workers share slots with no server of their own. A waiting job is
 no process at all, only an entry in the shared queue and in the memory of
 the worker that received it, whose dispatcher thread starts it when its turn
 comes and a slot is free.
+
+A job's process is forked from a worker that has other threads (the
+dispatcher, a threaded server's request threads), and a lock one of them held
+at the fork stays held for ever in the child, where that thread does not
+exist. Seen: a child stuck at its start in ``sqlite3Malloc``, on SQLite's
+memory mutex, which the test's main thread held while reading the job store.
+So the child first frees what it can (stdout and stderr taken afresh, import
+locks of half-done imports dropped: :func:`_free_inherited_locks`), then
+proves SQLite usable by reading the job store, which takes SQLite's global
+and per-file mutexes; a child that has not done so within
+``start_seconds`` is stuck on one of them: it is killed and the job forked
+again (a held lock is released the moment its thread goes on, so a later
+fork finds it free). The parent never waits for a job's process at exit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
+import logging
 import os
+import select
+import signal
+import sys
 import threading
 import uuid
 from collections import deque
@@ -41,6 +59,10 @@ JOB_PREFIX = "download-"  # job ids handed to Dash: "download-<ticket>"
 POLL_SECONDS = 0.2  # how often a waiting worker looks for a free slot
 MAX_WAITING = 200  # downloads waiting at once, all workers together; past it a click is turned away
 BUSY_MESSAGE = "Too many downloads are waiting: try again in a minute."
+STARTING_MESSAGE = "Starting…"
+START_SECONDS = 20.0  # a job's process that has not written its first progress by then is stuck: forked again
+START_ATTEMPTS = 3
+START_FAILED_MESSAGE = "Download failed: its process could not start; try again."
 
 
 def download_slots() -> int:
@@ -128,11 +150,18 @@ class DownloadPool:
     """
 
     def __init__(
-        self, cache, slots: int, slot_folder: Path, progress_key: Callable[[str], str], max_waiting: int = MAX_WAITING
+        self,
+        cache,
+        slots: int,
+        slot_folder: Path,
+        progress_key: Callable[[str], str],
+        max_waiting: int = MAX_WAITING,
+        start_seconds: float = START_SECONDS,
     ):
         self.cache = cache
         self.slots = slots
         self.max_waiting = max_waiting
+        self.start_seconds = start_seconds
         self.slot_folder = slot_folder
         self.progress_key = progress_key
         slot_folder.mkdir(parents=True, exist_ok=True)
@@ -141,6 +170,7 @@ class DownloadPool:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._thread_pid = 0
+        self._children: set[int] = set()  # job processes this process forked and has not reaped
 
     # -- the shared queue
 
@@ -204,6 +234,7 @@ class DownloadPool:
         ticket = self.ticket_of(job)
         if ticket is None:
             return False
+        self._reap()
         if ticket in self._queue():
             return True
         pid = self.pid(job)
@@ -237,11 +268,20 @@ class DownloadPool:
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()
             try:
+                self._reap()
                 self._dispatch()
             except Exception:  # a broken cache must not end the thread: the next look retries
-                import logging
-
                 logging.getLogger(__name__).exception("download queue")
+
+    def _reap(self) -> None:
+        """Collect the exit status of this process's finished jobs (else each stays a zombie while it lives)."""
+        for pid in list(self._children):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere (Dash's terminate_job waits for the process it kills)
+                done = pid
+            if done:
+                self._children.discard(pid)
 
     def _dispatch(self) -> None:
         """Start this process's waiting jobs while they are first in the shared queue and a slot is free."""
@@ -293,19 +333,131 @@ class DownloadPool:
         """Fork the job's process; it inherits the slot's lock and keeps it until it exits.
 
         The ticket leaves the queue only once the process is known, so a page polling in between
-        never finds its job neither waiting nor running (Dash would take it as cancelled)."""
-        from multiprocess import Process  # Dash's own choice (dill pickles its closures)
-
+        never finds its job neither waiting nor running (Dash would take it as cancelled). A process
+        that does not start (:meth:`_fork_job`) is forked again, up to ``START_ATTEMPTS`` times; then
+        the page is told, and Dash, finding the job neither waiting nor running, ends it."""
         try:
-            self.cache.set(self.progress_key(job.key), ["Starting…"], expire=3600)
-            process = Process(
-                target=_run_job, args=(job.job_fn, job.key, self.progress_key(job.key), job.args, job.context)
-            )
-            process.start()
-            self.cache.set(self._pid_key(job.ticket), process.pid, expire=24 * 3600)
+            self.cache.set(self.progress_key(job.key), [STARTING_MESSAGE], expire=3600)
+            for _attempt in range(START_ATTEMPTS):
+                pid = self._fork_job(job, slot_fd)
+                if pid is not None:
+                    self.cache.set(self._pid_key(job.ticket), pid, expire=24 * 3600)
+                    return
+            self.cache.set(self.progress_key(job.key), [START_FAILED_MESSAGE], expire=3600)
+        except Exception:
+            logging.getLogger(__name__).exception("download %s did not start", job.ticket)
         finally:
             os.close(slot_fd)  # the child's copy holds the lock now (or, if it never started, nobody)
             self._edit_queue(lambda queue: queue.pop(job.ticket, None))
+
+    def _fork_job(self, job: _Waiting, slot_fd: int) -> int | None:
+        """The pid of a job's process that has started, or None (it was stuck at its start and is killed).
+
+        The child reads the job store before it tells the parent it runs: that takes SQLite's global
+        mutexes and those of the store's files, the locks another thread of this process may have held
+        at the fork (and then holds for ever in the child). A read, not a write: writers busy on the
+        store would delay a write, never a read (the store is in WAL mode)."""
+        progress_key = self.progress_key(job.key)
+        ready_read, ready_write = os.pipe()
+        pid = os.fork()  # at-fork handlers: logging's locks renewed, no browser session (below)
+        if pid == 0:  # the job's process: never returns
+            code = 1
+            try:
+                os.close(ready_read)
+                _free_inherited_locks()
+                self.cache.get(progress_key)  # SQLite's mutexes, global and the store's: free, or stuck here
+                os.write(ready_write, b"1")
+                os.close(ready_write)
+                _run_job(job.job_fn, job.key, progress_key, job.args, job.context)
+                code = 0
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                for stream in (sys.stdout, sys.stderr):
+                    with contextlib.suppress(Exception):  # a closed or broken stream: nothing more to say
+                        stream.flush()
+                os._exit(code)
+        self._children.add(pid)
+        os.close(ready_write)
+        try:
+            readable, _, _ = select.select([ready_read], [], [], self.start_seconds)
+            started = bool(readable) and os.read(ready_read, 1) == b"1"
+        finally:
+            os.close(ready_read)
+        if started:
+            return pid
+        logging.getLogger(__name__).warning("download %s: process %s did not start; forked again", job.ticket, pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        self._children.discard(pid)
+        return None
+
+
+_abandoned: list[Any] = []  # the child's inherited stdio objects, kept so that freeing one never flushes it
+
+
+def _free_inherited_locks() -> None:
+    """In a forked job's process, before anything else: put aside the locks other threads may have held.
+
+    ``sys.stdout`` and ``sys.stderr`` lock their buffer while writing, and Python does not renew
+    those locks in a forked child: a thread of the parent caught writing a log line would leave every
+    later print of the job waiting. They are opened afresh on the same descriptors (with the logging
+    handlers that wrote to them); what the old buffers held is dropped. A module another thread was
+    importing holds its import lock in the child too: the half-run module is dropped with its lock, so
+    the job imports it anew. (Logging's own locks Python renews itself; SQLite's mutexes are checked
+    by the first write to the job store.)"""
+    import io
+
+    for name in ("stdout", "stderr"):
+        old = getattr(sys, name)
+        try:
+            fd = old.fileno()
+        except (AttributeError, OSError, ValueError):  # no descriptor (a test's capture): nothing to reopen
+            continue
+        try:
+            new = io.TextIOWrapper(
+                io.BufferedWriter(io.FileIO(fd, "w", closefd=False)),
+                encoding=getattr(old, "encoding", None) or "utf-8",
+                errors=getattr(old, "errors", None) or "backslashreplace",
+                line_buffering=True,
+            )
+        except OSError:
+            continue
+        _abandoned.append(old)
+        setattr(sys, name, new)
+        for ref in list(getattr(logging, "_handlerList", [])):
+            handler = ref()
+            if isinstance(handler, logging.StreamHandler) and handler.stream is old:
+                handler.stream = new  # not setStream: it would flush the old stream
+    try:
+        sys.stdin.close()
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115  # as multiprocessing's children: nothing to read
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        import importlib._bootstrap as bootstrap
+
+        me = threading.get_ident()
+        module_locks: dict[str, Any] = getattr(bootstrap, "_module_locks", {})
+        for module, ref in list(module_locks.items()):
+            lock = ref()
+            if lock is None or not getattr(lock, "count", 0) or getattr(lock, "owner", me) == me:
+                continue
+            module_locks.pop(module, None)
+            half = sys.modules.get(module)
+            if half is not None and getattr(getattr(half, "__spec__", None), "_initializing", False):
+                del sys.modules[module]
+        blocking = getattr(bootstrap, "_blocking_on", None)
+        if isinstance(blocking, dict):
+            for tid in [tid for tid in blocking if tid != me]:
+                blocking.pop(tid, None)
+    except Exception:  # another Python's import internals: leave them
+        pass
 
 
 def _run_job(job_fn: Callable, key: str, progress_key: str, args, context) -> None:
