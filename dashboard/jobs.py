@@ -25,7 +25,8 @@ at the fork stays held for ever in the child, where that thread does not
 exist. Seen: a child stuck at its start in ``sqlite3Malloc``, on SQLite's
 memory mutex, which the test's main thread held while reading the job store.
 So the child first frees what it can (stdout and stderr taken afresh, import
-locks of half-done imports dropped: :func:`_free_inherited_locks`), then
+locks of half-done imports dropped, the parent's SQLite connections put aside
+unclosed: :func:`_free_inherited_locks`), then
 proves SQLite usable by reading the job store, which takes SQLite's global
 and per-file mutexes; a child that has not done so within
 ``start_seconds`` is stuck on one of them: it is killed and the job forked
@@ -60,8 +61,8 @@ POLL_SECONDS = 0.2  # how often a waiting worker looks for a free slot
 MAX_WAITING = 200  # downloads waiting at once, all workers together; past it a click is turned away
 BUSY_MESSAGE = "Too many downloads are waiting: try again in a minute."
 STARTING_MESSAGE = "Starting…"
-START_SECONDS = 20.0  # a job's process that has not written its first progress by then is stuck: forked again
-START_ATTEMPTS = 3
+START_SECONDS = 20.0  # the longest wait for a job's process to start; the first waits 1 s, each next twice as long
+START_ATTEMPTS = 6  # forks of one job before its page is told it could not start
 START_FAILED_MESSAGE = "Download failed: its process could not start; try again."
 
 
@@ -338,8 +339,8 @@ class DownloadPool:
         the page is told, and Dash, finding the job neither waiting nor running, ends it."""
         try:
             self.cache.set(self.progress_key(job.key), [STARTING_MESSAGE], expire=3600)
-            for _attempt in range(START_ATTEMPTS):
-                pid = self._fork_job(job, slot_fd)
+            for attempt in range(START_ATTEMPTS):
+                pid = self._fork_job(job, slot_fd, min(self.start_seconds, 2.0**attempt))
                 if pid is not None:
                     self.cache.set(self._pid_key(job.ticket), pid, expire=24 * 3600)
                     return
@@ -350,13 +351,15 @@ class DownloadPool:
             os.close(slot_fd)  # the child's copy holds the lock now (or, if it never started, nobody)
             self._edit_queue(lambda queue: queue.pop(job.ticket, None))
 
-    def _fork_job(self, job: _Waiting, slot_fd: int) -> int | None:
+    def _fork_job(self, job: _Waiting, slot_fd: int, wait: float) -> int | None:
         """The pid of a job's process that has started, or None (it was stuck at its start and is killed).
 
         The child reads the job store before it tells the parent it runs: that takes SQLite's global
         mutexes and those of the store's files, the locks another thread of this process may have held
         at the fork (and then holds for ever in the child). A read, not a write: writers busy on the
-        store would delay a write, never a read (the store is in WAL mode)."""
+        store would delay a write, never a read (the store is in WAL mode). A child that has not read it
+        within ``wait`` seconds is killed: one stuck waits for ever, and a healthy one that was slow is
+        given longer at the next fork."""
         progress_key = self.progress_key(job.key)
         ready_read, ready_write = os.pipe()
         pid = os.fork()  # at-fork handlers: logging's locks renewed, no browser session (below)
@@ -382,7 +385,7 @@ class DownloadPool:
         self._children.add(pid)
         os.close(ready_write)
         try:
-            readable, _, _ = select.select([ready_read], [], [], self.start_seconds)
+            readable, _, _ = select.select([ready_read], [], [], wait)
             started = bool(readable) and os.read(ready_read, 1) == b"1"
         finally:
             os.close(ready_read)
@@ -398,7 +401,7 @@ class DownloadPool:
         return None
 
 
-_abandoned: list[Any] = []  # the child's inherited stdio objects, kept so that freeing one never flushes it
+_abandoned: list[Any] = []  # in a job: inherited stdio objects and SQLite connections, never flushed nor closed
 
 
 def _free_inherited_locks() -> None:
@@ -434,6 +437,7 @@ def _free_inherited_locks() -> None:
             handler = ref()
             if isinstance(handler, logging.StreamHandler) and handler.stream is old:
                 handler.stream = new  # not setStream: it would flush the old stream
+    _abandon_inherited_diskcache_connections()
     try:
         sys.stdin.close()
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115  # as multiprocessing's children: nothing to read
@@ -458,6 +462,29 @@ def _free_inherited_locks() -> None:
                 blocking.pop(tid, None)
     except Exception:  # another Python's import internals: leave them
         pass
+
+
+def _abandon_inherited_diskcache_connections() -> None:
+    """diskcache closes, in a forked child, the SQLite connection the parent's thread had opened (its pid
+    check); closing one takes the mutexes of its file's shared memory, which a thread of the parent may
+    have held at the fork (seen: a child stuck in ``sqlite3WalClose``). In the child such a connection
+    is put aside, never closed; the child opens its own."""
+    core = sys.modules.get("diskcache.core")
+    cache_class = getattr(core, "Cache", None)
+    if cache_class is None or getattr(cache_class.close, "keeps_inherited_connections", False):
+        return
+    close = cache_class.close
+
+    def close_but_keep_inherited(self) -> None:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid() and getattr(local, "con", None) is not None:
+            _abandoned.append(local.con)
+            del local.con
+            return
+        close(self)
+
+    close_but_keep_inherited.keeps_inherited_connections = True  # type: ignore[attr-defined]
+    cache_class.close = close_but_keep_inherited
 
 
 def _run_job(job_fn: Callable, key: str, progress_key: str, args, context) -> None:
