@@ -564,6 +564,25 @@ def release_free_memory() -> None:
         _malloc_trim(0)
 
 
+#: glibc's mallopt parameter for the number of malloc arenas (malloc.h's M_ARENA_MAX).
+_M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """At most ``arenas`` glibc malloc arenas for the threads created from now on.
+
+    A threaded server answers each request in a thread, and glibc gives threads up to 8 arenas per
+    core, each keeping the pages its requests freed: at a million events the server's resident
+    memory climbed a few hundred MB over a session of filters that way. Two arenas (one per core
+    here) keep it near what the data needs. A no-op where the C library has no ``mallopt``.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError):
+        return
+    mallopt(_M_ARENA_MAX, arenas)
+
+
 def _identity(path: Path) -> tuple[int, int]:
     try:
         st = os.stat(path)

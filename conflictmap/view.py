@@ -422,10 +422,14 @@ def _faction_rows(dataset: Dataset) -> dict[str, np.ndarray]:
 #: The filtered views last asked for, shared by every callback of one URL change (the views, the map's
 #: markers, the list, the timeline's highlight each ask for the same state). Bounded by entries and by
 #: rows held, so a stream of distinct links cannot grow it: at most MAX_CACHED_VIEWS views and, in
-#: all, half as many copied rows as the events table has (the unfiltered view is the table itself, no
-#: copy); the newest view is always kept, whatever its size, so one URL change's callbacks share it.
-MAX_CACHED_VIEWS = 8
-MAX_CACHED_ROWS_SHARE = 0.5
+#: all, a quarter as many copied rows as the events table has (the unfiltered view is the table
+#: itself, no copy); the newest view is always kept, whatever its size, so one URL change's callbacks
+#: share it. At a million events a quarter is about 70 MB of copies; half, and twice the views, let
+#: the server's memory climb past 1.2 GB over a session of filters (the views are recomputed in tens
+#: of ms: the cache is for sharing one state's work, not for history).
+MAX_CACHED_VIEWS = 4
+MAX_CACHED_ROWS_SHARE = 0.25
+MIN_CACHED_ROWS = 50_000  # a small table's views are kept whatever their share (a few MB)
 MAX_CACHED_DATASETS = 8
 _VIEWS: OrderedDict[tuple, tuple[Dataset, pd.DataFrame]] = OrderedDict()
 _INDEXES: OrderedDict[tuple, tuple[Dataset, Any]] = OrderedDict()  # per dataset: faction rows, projection
@@ -537,19 +541,28 @@ def _cached_view(dataset: Dataset, state: ViewState, projected: bool) -> pd.Data
             if hit is not None and hit[0] is dataset:
                 return hit[1]
         try:
-            visible = table[_mask(dataset, state)]
+            mask = _mask(dataset, state)
+            # Room is made before the copy: the views kept and the new one never exceed the bound
+            # together, so the server's peak is the bound, not the bound plus the newest view.
+            _make_room(len(dataset.events), int(mask.sum()))
+            visible = table[mask]
         finally:
             with _CACHE_LOCK:
                 _COMPUTING.pop(key, None)
         with _CACHE_LOCK:
             _VIEWS[key] = (dataset, visible)
             _VIEWS.move_to_end(key)
-            limit = max(int(len(dataset.events) * MAX_CACHED_ROWS_SHARE), 1)
-            while len(_VIEWS) > 1 and (
-                len(_VIEWS) > MAX_CACHED_VIEWS or sum(len(v) for _, v in _VIEWS.values()) > limit
-            ):
-                _VIEWS.popitem(last=False)
     return visible
+
+
+def _make_room(table_rows: int, new_rows: int) -> None:
+    """Drop the oldest views until one more of ``new_rows`` rows fits the bounds (see :data:`_VIEWS`)."""
+    limit = max(int(table_rows * MAX_CACHED_ROWS_SHARE), MIN_CACHED_ROWS)
+    with _CACHE_LOCK:
+        while _VIEWS and (
+            len(_VIEWS) >= MAX_CACHED_VIEWS or sum(len(v) for _, v in _VIEWS.values()) + new_rows > limit
+        ):
+            _VIEWS.popitem(last=False)
 
 
 def event_with_text(dataset: Dataset, event_id: str) -> pd.Series:

@@ -32,10 +32,11 @@ from conflictmap.briefing import Briefing, briefing_files, load_briefing
 from conflictmap.paths import default_events_path
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import event_place_keys, story_places
-from conflictmap.store import is_store, release_free_memory
+from conflictmap.store import is_store, limit_malloc_arenas, release_free_memory
 from conflictmap.table import Dataset
 from dashboard.callbacks import AppContext, register_callbacks
 from dashboard.controlpanel import ControlView
+from dashboard.idletrim import trim_when_idle
 from dashboard.jobs import background_manager
 from dashboard.layout import DOWNLOAD_FORMATS, layout
 from dashboard.mapfigure import initial_zoom
@@ -58,6 +59,7 @@ def keep_for_the_process(app: Dash) -> Dash:
     """
     gc.collect()
     gc.freeze()
+    limit_malloc_arenas()
     return app
 
 
@@ -112,6 +114,7 @@ def create_app(
         manager=manager,
     )
     register_callbacks(app, context)
+    trim_when_idle(app.server)
     release_free_memory()  # what building the app freed (the control model's claims, the layout's counts)
     # After the callbacks: the CSP hashes every inline script they add. A forged download format is a 400.
     # Pages: / and /briefing/NAME (an unknown name gets the page, with a notice naming the briefings).

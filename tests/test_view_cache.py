@@ -55,8 +55,22 @@ def test_the_cache_is_bounded_by_entries_and_rows(dataset):
     assert len(view._VIEWS) <= view.MAX_CACHED_VIEWS
     newest = list(view._VIEWS.values())[-1][1]
     cached = sum(len(v) for _, v in view._VIEWS.values())
-    assert cached <= max(len(dataset.events) * view.MAX_CACHED_ROWS_SHARE, len(newest))
+    assert cached <= max(len(dataset.events) * view.MAX_CACHED_ROWS_SHARE, view.MIN_CACHED_ROWS, len(newest))
     assert len(newest) == len(filter_events(dataset, ViewState(date_from=days[-1])))
+
+
+def test_the_row_bound_holds_while_each_view_is_made(dataset, monkeypatch):
+    """Room is made before a view is copied: the views kept and the newest never pass the row
+    bound together, so the server's memory peak is the bound (a big view drops the older ones)."""
+    monkeypatch.setattr(view, "MIN_CACHED_ROWS", 0)
+    view.clear_view_cache()
+    limit = len(dataset.events) * view.MAX_CACHED_ROWS_SHARE
+    days = sorted(dataset.events["date_start"].dt.date.unique())
+    for day in [*days, *reversed(days)]:
+        newest = filter_events(dataset, ViewState(date_to=day))
+        cached = [v for _, v in view._VIEWS.values()]
+        assert cached[-1] is newest
+        assert sum(len(v) for v in cached) <= max(limit, len(newest))
 
 
 def test_two_datasets_never_share_a_view(dataset):
