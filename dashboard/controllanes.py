@@ -114,6 +114,8 @@ def _draw_bars(places, as_of: dt.date, start, colours, names, event_ids) -> list
     bars = []
     for k, rows in enumerate(places):
         for run, x0, x1 in _runs(rows, first, end):
+            if x1 <= first:  # ended before the axis starts: never seen, and most of a window's bars
+                continue
             span = since_text(run[0]) if len(run) == 1 else _span_text(run)
             evidence = list(dict.fromkeys(e for s in run for e in s.evidence))  # in order, each once
             event = next((e for e in evidence if e in event_ids), None)

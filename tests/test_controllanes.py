@@ -85,16 +85,19 @@ def drawn(figure: dict) -> tuple[set[tuple], list[tuple]]:
     return covered, [tuple(b) for b in bars]
 
 
-def one_bar_per_holding(model, as_of: dt.date) -> set[tuple]:
-    """What the lanes drew before bars were merged: each holding of a drawn place a bar of its own style."""
+def one_bar_per_holding(model, as_of: dt.date, start: dt.date = START) -> set[tuple]:
+    """What the lanes drew before bars were merged: each holding of a drawn place a bar of its own style
+    (from the axis' ``start`` for a holding with no known start; none that ended before ``start``)."""
     places, _ = _lane_histories(model, as_of)
     top = float(lanes_figure()["layout"]["yaxis"]["range"][0])  # the lanes start below the timeline's
     covered = set()
     for k, rows in enumerate(places):
         y = top + 26 * k + 13
         for s in rows:
-            first = s.since or START
+            first = s.since or start
             end = min(s.until + DAY, as_of + DAY) if s.until else as_of + DAY
+            if end <= start:
+                continue
             style = _style(s, COLOURS)
             day = first
             while day < end:
@@ -103,8 +106,8 @@ def one_bar_per_holding(model, as_of: dt.date) -> set[tuple]:
     return covered
 
 
-def lanes(model, as_of: dt.date, event_ids=frozenset()) -> dict:
-    return add_control_lanes(lanes_figure(), model, as_of, COLOURS, NAMES, [START, as_of], event_ids)
+def lanes(model, as_of: dt.date, event_ids=frozenset(), start: dt.date = START) -> dict:
+    return add_control_lanes(lanes_figure(), model, as_of, COLOURS, NAMES, [start, as_of], event_ids)
 
 
 def change(cid, start, gainer, loser, end=None, precision="day", result="held", place=TOWN):
@@ -187,9 +190,19 @@ def test_the_bundled_lanes_draw_what_one_bar_per_holding_drew():
     dataset = load_dataset(ROOT / "events.yaml")
     model = model_for(dataset)
     for as_of in (D("2017-10-19"), D("2017-10-26")):
-        figure = lanes(model, as_of, frozenset(dataset.events.index))
-        covered, _ = drawn(figure)
-        assert covered and covered == one_bar_per_holding(model, as_of)
+        for start in (D("2017-01-01"), D("2017-10-15")):  # the whole period's axis, and a window's
+            figure = lanes(model, as_of, frozenset(dataset.events.index), start=start)
+            covered, _ = drawn(figure)
+            assert covered and covered == one_bar_per_holding(model, as_of, start)
+
+
+def test_a_bar_that_ended_before_the_axis_starts_is_not_drawn_and_one_across_it_is():
+    claims = [change("e1", "2019-03-01", "a", "c"), change("e2", "2019-06-01", "b", "a")]
+    model = build_model(claims)
+    _, whole = drawn(lanes(model, D("2019-09-01"), frozenset({"e1", "e2"}), start=D("2019-01-01")))
+    _, window = drawn(lanes(model, D("2019-09-01"), frozenset({"e1", "e2"}), start=D("2019-07-01")))
+    assert [b for b in whole if b[2] > D("2019-07-01")] == window  # the same bars, words and clicks
+    assert len(window) < len(whole)
 
 
 def test_holdings_with_days_between_them_stay_apart():
