@@ -51,6 +51,7 @@ import contextlib
 import ctypes
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -543,7 +544,14 @@ def load_store_in_background(path: Path | str) -> Future[Dataset] | None:
     return future
 
 
-_malloc_trim: Any = None  # glibc's malloc_trim once looked up; False where there is none
+@functools.cache
+def _libc_function(name: str) -> Any:
+    """A function of the C library this process runs on (glibc's ``malloc_trim``, ``mallopt``), or None
+    where it has none (musl, macOS, Windows): looked up once."""
+    try:
+        return getattr(ctypes.CDLL(None), name)
+    except (AttributeError, OSError):
+        return None
 
 
 def release_free_memory() -> None:
@@ -552,16 +560,11 @@ def release_free_memory() -> None:
     Reading a store converts each column group from Arrow to pandas and frees the Arrow copy; on a
     1,000,000-event store about 190 MB of freed pages stayed in the process (its resident memory
     after the load fell from about 1,015 MB to 830 MB with this). A no-op where the C library has no
-    ``malloc_trim`` (musl, macOS, Windows).
+    ``malloc_trim``.
     """
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            _malloc_trim = ctypes.CDLL(None).malloc_trim
-        except (AttributeError, OSError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
+    malloc_trim = _libc_function("malloc_trim")
+    if malloc_trim is not None:
+        malloc_trim(0)
 
 
 #: glibc's mallopt parameter for the number of malloc arenas (malloc.h's M_ARENA_MAX).
@@ -576,11 +579,9 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
     memory climbed a few hundred MB over a session of filters that way. Two arenas (one per core
     here) keep it near what the data needs. A no-op where the C library has no ``mallopt``.
     """
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, OSError):
-        return
-    mallopt(_M_ARENA_MAX, arenas)
+    mallopt = _libc_function("mallopt")
+    if mallopt is not None:
+        mallopt(_M_ARENA_MAX, arenas)
 
 
 def _identity(path: Path) -> tuple[int, int]:

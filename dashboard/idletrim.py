@@ -15,10 +15,10 @@ import time
 from flask import Flask, g, request
 
 from conflictmap.store import release_free_memory
+from dashboard.security import CALLBACK_PATH
 
 #: Seconds with no callback running before freed memory is given back.
 IDLE_SECONDS = 0.5
-CALLBACK_PATH = "_dash-update-component"
 
 
 class IdleTrimmer:

@@ -413,7 +413,7 @@ def _free_inherited_locks() -> None:
     handlers that wrote to them); what the old buffers held is dropped. A module another thread was
     importing holds its import lock in the child too: the half-run module is dropped with its lock, so
     the job imports it anew. (Logging's own locks Python renews itself; SQLite's mutexes are checked
-    by the first write to the job store.)"""
+    by the first read of the job store, in :meth:`DownloadPool._fork_job`.)"""
     import io
 
     for name in ("stdout", "stderr"):
