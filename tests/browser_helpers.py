@@ -81,20 +81,53 @@ def page_idle(driver) -> bool:
     return bool(driver.execute_script(PAGE_IDLE_JS))
 
 
+#: :data:`PAGE_IDLE_JS` checked by the page itself every 50 ms until it holds twice, 150 ms apart, or
+#: ``arguments[0]`` ms pass: one WebDriver round trip per wait instead of one per poll. (Each round trip
+#: costs Chromium's browser process, chromedriver and Python about 5 ms of CPU: polling a page that
+#: takes seconds to settle, with two browser workers beside the other tests, was a few per cent
+#: of the suite's CPU.)
+WAIT_IDLE_JS = (
+    """
+  const done = arguments[arguments.length - 1];
+  const until = performance.now() + arguments[0];
+  const idle = () => { try { return (() => {"""
+    + PAGE_IDLE_JS
+    + """})(); } catch (e) { return false; } };
+  const poll = () => {
+    if (idle()) {
+      setTimeout(() => (idle() ? done(true) : performance.now() > until ? done(false) : setTimeout(poll, 50)), 150);
+    } else if (performance.now() > until) {
+      done(false);
+    } else {
+      setTimeout(poll, 50);
+    }
+  };
+  poll();
+"""
+)
+#: The longest one in-page wait runs before Python asks again (below WebDriver's 30 s script timeout).
+IDLE_WAIT_CHUNK_S = 10.0
+
+
 def wait_idle(driver, timeout=60.0):
     """Dash has no callback running, the map has drawn and settled, and the timeline has its points.
 
     Idle twice, 0.15 s apart: a callback the last answer triggers (the markers for the
-    map's zoom) starts within that time, and then the wait goes on.
+    map's zoom) starts within that time, and then the wait goes on. The page polls
+    itself (:data:`WAIT_IDLE_JS`); a page that navigates away mid-wait is asked again.
     """
-
-    def idle_twice() -> bool:
-        if not page_idle(driver):
-            return False
-        time.sleep(0.15)
-        return page_idle(driver)
-
-    wait_for(idle_twice, timeout, interval=0.05, message="Dash idle with map drawn")
+    end = time.time() + timeout
+    last: object = None
+    while time.time() < end:
+        chunk = min(IDLE_WAIT_CHUNK_S, max(0.2, end - time.time()))
+        try:
+            if driver.execute_async_script(WAIT_IDLE_JS, chunk * 1000):
+                return
+            last = "not idle"
+        except Exception as exc:  # the page unloaded mid-wait (a navigation): ask the new one
+            last = exc
+            time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for Dash idle with map drawn (last: {last!r})")
 
 
 def query_of(driver) -> dict:

@@ -32,6 +32,13 @@
     if ((tries || 0) > 200) return;
     setTimeout(function () { whenMapReady(fn, (tries || 0) + 1); }, 50);
   }
+  // As soon as plotly has made the map, before its style and tiles load (a camera needs neither).
+  function whenMapMade(fn, tries) {
+    var map = mapOf();
+    if (map) { fn(map); return; }
+    if ((tries || 0) > 2000) return;
+    setTimeout(function () { whenMapMade(fn, (tries || 0) + 1); }, 5);
+  }
 
   // ------------------------------------------------------------------ the URL
 
@@ -613,10 +620,24 @@
         state.lastToken = frame.token;
         var linked = first && !fit ? cameraInHash() : null;
         var token = frame.token;
+        function targetOn(map) { return linked || (!fit && frame.camera) || cameraForFrame(map, frame.bounds); }
+        if (first) {
+          // A page's first frame: move the camera the moment the map exists, so that the base map's
+          // tiles, the labels and the markers for the frame's zoom are loaded and drawn once, at the
+          // frame, not first at the figure's rough camera and then again (a second of CPU a load on
+          // a laptop without a GPU). Checked again below once the style is in: the page may have
+          // resized the map since.
+          whenMapMade(function (map) {
+            if (state.lastToken !== token) return;
+            var early = targetOn(map);
+            if (early) moveCamera(map, early, false);
+          });
+        }
         whenMapReady(function (map) {
+          if (state.lastToken !== token) return;
           foldKeyIfCovering();
-          var target = linked || (!fit && frame.camera) || cameraForFrame(map, frame.bounds);
-          if (target) moveCamera(map, target, !first && !linked);
+          var target = targetOn(map);
+          if (target && !(first && arrived(map, target))) moveCamera(map, target, !first && !linked);
           state.cameraRestored = true;
           settleOn(map, target, token, 0);
         });
