@@ -42,10 +42,13 @@ STALE_TEMPORARY_S = 3600.0
 log = logging.getLogger(__name__)
 
 
-def digest_of(inputs: Iterable[Path]) -> str:
-    """A digest of the inputs' bytes, with the Python and pandas versions the result is pickled by."""
+def digest_of(inputs: Iterable[Path], versions: Iterable[str] = ()) -> str:
+    """A digest of the inputs' bytes and ``versions`` (of the libraries whose objects are pickled),
+    with the Python and pandas versions."""
     h = hashlib.sha256()
     h.update(f"python {sys.version_info[:2]} pandas {pd.__version__} pickle {pickle.HIGHEST_PROTOCOL}".encode())
+    for version in versions:
+        h.update(version.encode() + b"\0")
     for path in inputs:
         h.update(str(Path(path).name).encode() + b"\0")
         h.update(Path(path).read_bytes())
@@ -53,14 +56,16 @@ def digest_of(inputs: Iterable[Path]) -> str:
     return h.hexdigest()[:32]
 
 
-def cached_build(name: str, inputs: Iterable[Path], build: Callable[[], T], folder: Path) -> T:
-    """``build()``, or what an earlier run of it from the same inputs saved under ``folder``.
+def cached_build(
+    name: str, inputs: Iterable[Path], build: Callable[[], T], folder: Path, versions: Iterable[str] = ()
+) -> T:
+    """``build()``, or what an earlier run of it from the same inputs (and ``versions``) saved under ``folder``.
 
     Never fails for the cache's sake: any problem reading or writing it is logged at
     debug level and the result is built.
     """
     try:
-        path = folder / f"{name}-{digest_of(inputs)}.pickle"
+        path = folder / f"{name}-{digest_of(inputs, versions)}.pickle"
     except OSError as exc:  # an input unreadable: let build() report it in its own words
         log.debug("not caching %s: %s", name, exc)
         return build()

@@ -138,3 +138,30 @@ def test_a_second_process_validates_without_building_the_gazetteer(tmp_path):
     assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
     assert [r.stdout.splitlines()[-1] for r in runs] == ["builds 1", "builds 0"]
     assert list((tmp_path / "xdg" / "conflictmap" / "built").glob("gazetteer-*.pickle"))
+
+
+def test_an_aho_corasick_automaton_read_back_finds_what_the_built_one_finds(tmp_path, source):
+    """The drafter keeps its automaton this way (conflictmap.draft.places.gazetteer_automaton)."""
+    import ahocorasick
+
+    def build():
+        automaton = ahocorasick.Automaton()
+        for key in ("raqqa", "deir ez zor", "mayadin", "al omar"):
+            automaton.add_word(key, key)
+        automaton.make_automaton()
+        return automaton
+
+    text = "forces took the al omar field east of mayadin, south of deir ez zor, far from raqqa"
+    built = cached_build("automaton", [source], build, tmp_path / "cache")
+    kept = cached_build("automaton", [source], lambda: pytest.fail("built again"), tmp_path / "cache")
+    assert list(kept.iter(text)) == list(built.iter(text)) and len(list(kept.iter(text))) == 4
+
+
+def test_the_drafters_automaton_is_kept_beside_the_gazetteer():
+    from conflictmap.draft.places import automaton_hits, gazetteer_automaton
+    from geodata.cache import cache_dir
+
+    gazetteer_automaton()
+    assert list((cache_dir() / "built").glob("draft-automaton-*.pickle"))
+    text = "Government forces took Mayadin."
+    assert [text[a:b] for a, b in automaton_hits(text)] == ["Mayadin"]
