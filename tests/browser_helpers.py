@@ -342,3 +342,26 @@ def assert_clean_console(driver) -> None:
         lines = [entry["message"] for entry in severe] + ["--- stacks ---", *severe[0].get("stacks", [])]
         lines += ["--- context ---", *severe[0].get("context", [])]
         raise AssertionError("browser console errors:\n" + "\n".join(lines))
+
+
+def assert_date_axis_and_map_on_screen(driver) -> None:
+    """The strip's date labels and the map are both on screen, and nothing is drawn over the labels."""
+    view = driver.execute_script("return [innerWidth, innerHeight]")
+    ticks = driver.execute_script("""
+      return Array.from(document.querySelectorAll('#timeline-strip .xtick text'))
+        .map(t => t.getBoundingClientRect()).filter(r => r.width > 0).map(r => [r.top, r.bottom]);
+    """)
+    assert ticks, "no date axis ticks"
+    assert all(top >= 0 and bottom <= view[1] for top, bottom in ticks), (ticks, view)
+    m = rect(driver, "#map")
+    assert m["top"] >= 0 and m["bottom"] <= view[1] and m["height"] >= 250, m
+    # Nothing is drawn over the axis: the element at each tick label is the strip itself.
+    over = driver.execute_script("""
+      return Array.from(document.querySelectorAll('#timeline-strip .xtick text')).every(text => {
+        const t = text.getBoundingClientRect();
+        if (t.width === 0) return true;
+        const e = document.elementFromPoint(t.left + t.width / 2, t.top + t.height / 2);
+        return !!(e && e.closest('#timeline-strip'));
+      });
+    """)
+    assert over, "something is drawn over the date axis"

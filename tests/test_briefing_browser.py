@@ -94,12 +94,6 @@ def test_keyboard_home_end_space_and_left(page):
     wait_for(lambda: step_of(driver) == 1, message="stays on step 1")
 
 
-def test_step_text_renders_markdown_but_not_html(page):
-    driver = page("?step=1")
-    wait_for(lambda: driver.find_elements("css selector", "#step-text strong"), message="bold from Markdown")
-    assert "Syrian Democratic Forces" in driver.find_element("css selector", "#step-text strong").text
-
-
 def test_out_of_range_step_and_unknown_briefing_show_notices(page, dash_duo):
     driver = page("?step=99")
     wait_for(
@@ -113,8 +107,17 @@ def test_out_of_range_step_and_unknown_briefing_show_notices(page, dash_duo):
     assert severe_logs(driver) == []
 
 
-def test_play_sweeps_the_date_window(page):
+def test_step_one_renders_markdown_goes_full_screen_and_plays(page):
+    """Three things on one page (one load): the step's Markdown, the full-screen button, then play."""
     driver = page("?step=1")
+    wait_for(lambda: driver.find_elements("css selector", "#step-text strong"), message="bold from Markdown")
+    assert "Syrian Democratic Forces" in driver.find_element("css selector", "#step-text strong").text
+
+    driver.find_element("id", "fullscreen").click()
+    wait_for(lambda: driver.execute_script("return !!document.fullscreenElement"), message="full screen")
+    driver.find_element("id", "fullscreen").click()
+    wait_for(lambda: driver.execute_script("return !document.fullscreenElement"), message="left full screen")
+
     driver.find_element("id", "play-step").click()
     step = BRIEFING.steps[0]
 
@@ -126,11 +129,3 @@ def test_play_sweeps_the_date_window(page):
     wait_for(lambda: window() not in (None, first), timeout=10, message="window moved")
     assert first >= step.date_from.isoformat()
     driver.find_element("id", "play-step").click()  # pause
-
-
-def test_full_screen_button_enters_full_screen(page):
-    driver = page("?step=1")
-    driver.find_element("id", "fullscreen").click()
-    wait_for(lambda: driver.execute_script("return !!document.fullscreenElement"), message="full screen")
-    driver.find_element("id", "fullscreen").click()
-    wait_for(lambda: driver.execute_script("return !document.fullscreenElement"), message="left full screen")

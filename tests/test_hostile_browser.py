@@ -163,7 +163,7 @@ def test_the_hostile_events_file_and_briefing_validate():
 
 
 @pytest.mark.browser
-def test_main_page_shows_hostile_text_as_text(app):
+def test_main_page_and_its_hover_labels_show_hostile_text_as_text(app):
     driver = open_page(app, "/")
     assert driver.title == f"conflictmap — {DATASET.title}"  # the <title> holds the text, literally
     assert_inert(driver)
@@ -177,6 +177,15 @@ def test_main_page_shows_hostile_text_as_text(app):
     lanes = svg_texts(driver, "timeline")
     assert any(t.startswith(BOLD) for t in lanes), lanes
     assert non_loopback_resources(driver) == []
+    # The hover labels, on the same page (one load): the map's, then the timeline's.
+    row = DATASET.events.loc[PLACED_EVENT]
+    driver.execute_script("const k = document.getElementById('map-key'); if (k) k.open = false;")
+    move_to(driver, *point_position(driver, "map", PLACED_EVENT))
+    wait_for(lambda: row["title"] in text_of(driver, "#map .hoverlayer"), message="map hover label")
+    assert_inert(driver)
+    move_to(driver, *point_position(driver, "timeline", PLACED_EVENT))
+    wait_for(lambda: row["title"] in text_of(driver, "#timeline .hoverlayer"), message="timeline hover label")
+    assert_inert(driver)
     assert_clean_console(driver)
 
 
@@ -235,20 +244,6 @@ def test_presenter_mode_shows_hostile_briefing_text_as_text(app):
     second = BRIEFING.steps[1]
     wait_for(lambda: driver.find_element("id", "step-heading").text == second.heading, message="second step")
     wait_idle(driver)
-    assert_inert(driver)
-    assert_clean_console(driver)
-
-
-@pytest.mark.browser
-def test_hover_labels_show_hostile_text_as_text(app):
-    driver = open_page(app, "/")
-    row = DATASET.events.loc[PLACED_EVENT]
-    driver.execute_script("const k = document.getElementById('map-key'); if (k) k.open = false;")
-    move_to(driver, *point_position(driver, "map", PLACED_EVENT))
-    wait_for(lambda: row["title"] in text_of(driver, "#map .hoverlayer"), message="map hover label")
-    assert_inert(driver)
-    move_to(driver, *point_position(driver, "timeline", PLACED_EVENT))
-    wait_for(lambda: row["title"] in text_of(driver, "#timeline .hoverlayer"), message="timeline hover label")
     assert_inert(driver)
     assert_clean_console(driver)
 

@@ -16,7 +16,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_helpers import MAP_JS, assert_clean_console, camera, serve, set_viewport, wait_for, wait_idle
+from browser_helpers import (
+    MAP_JS,
+    assert_clean_console,
+    assert_date_axis_and_map_on_screen,
+    camera,
+    serve,
+    set_viewport,
+    wait_for,
+    wait_idle,
+)
 from label_overlaps import featured_points, key_coverage, lost_places, measure
 from selenium.webdriver.common.keys import Keys
 
@@ -56,6 +65,7 @@ def served(dash_duo, name: str):
 
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_no_label_over_a_label_or_a_mark_and_every_place_in_view_at_every_size(dash_duo, name):
+    """And at each size the date axis and the map are on screen together, nothing over the axis."""
     dataset = served(dash_duo, name)
     everything = featured_points(placed_events(dataset.events), list(dataset.events.index))
     assert everything, "the file has placed events"
@@ -65,6 +75,8 @@ def test_no_label_over_a_label_or_a_mark_and_every_place_in_view_at_every_size(d
         assert found == [], (size, found)
         assert lost_places(driver, everything) == [], size
         assert key_coverage(driver) <= KEY_CORNER, (size, key_coverage(driver))
+        # The same page at the same size (one load for both): the timeline's dates stay on screen with the map.
+        assert_date_axis_and_map_on_screen(driver)
     assert_clean_console(driver)
 
 
