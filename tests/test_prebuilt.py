@@ -161,6 +161,7 @@ def test_the_drafters_automaton_is_kept_beside_the_gazetteer():
     from conflictmap.draft.places import automaton_hits, gazetteer_automaton
     from geodata.cache import cache_dir
 
+    gazetteer_automaton.cache_clear()  # whatever this process built earlier: read (or build) it here
     gazetteer_automaton()
     assert list((cache_dir() / "built").glob("draft-automaton-*.pickle"))
     text = "Government forces took Mayadin."
