@@ -325,6 +325,13 @@ def load_gazetteer(
     return build_index(df)
 
 
+def packaged_index_inputs() -> list[Path]:
+    """What the packaged gazetteer's indexes are built from: its files and the code that indexes them."""
+    from . import normalize
+
+    return [GAZETTEER_CSV, SUPPLEMENT_YAML, Path(__file__), Path(normalize.__file__)]
+
+
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
     """The packaged gazetteer, built on first use and shared thereafter.
@@ -333,12 +340,9 @@ def default_gazetteer() -> Gazetteer:
     cache folder and read back (0.1 s instead of 1 s) until the packaged files or the
     code that indexes them change (:mod:`geodata.prebuilt`).
     """
-    from . import normalize
-    from .cache import cache_dir
     from .prebuilt import cached_build
 
-    inputs = [Path(GAZETTEER_CSV), Path(SUPPLEMENT_YAML), Path(__file__), Path(normalize.__file__)]
-    return cached_build("gazetteer", inputs, load_gazetteer, cache_dir() / "built")
+    return cached_build("gazetteer", packaged_index_inputs(), load_gazetteer)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -30,10 +30,11 @@ from typing import TypeVar, cast
 
 import pandas as pd
 
-__all__ = ["KEEP_BUILDS", "cached_build", "digest_of"]
+__all__ = ["BUILT_DIR_NAME", "KEEP_BUILDS", "built_dir", "cached_build", "digest_of"]
 
 T = TypeVar("T")
 
+BUILT_DIR_NAME = "built"
 #: Builds of one name kept in the folder (the newest first); older ones are removed.
 KEEP_BUILDS = 3
 #: A temporary file this old was left by a process killed while writing it.
@@ -50,20 +51,33 @@ def digest_of(inputs: Iterable[Path], versions: Iterable[str] = ()) -> str:
     for version in versions:
         h.update(version.encode() + b"\0")
     for path in inputs:
-        h.update(str(Path(path).name).encode() + b"\0")
+        h.update(Path(path).name.encode() + b"\0")
         h.update(Path(path).read_bytes())
         h.update(b"\0")
     return h.hexdigest()[:32]
 
 
+def built_dir() -> Path:
+    """Where builds are kept: ``built/`` in conflictmap's cache folder (beside the geocoding cache)."""
+    from .cache import cache_dir
+
+    return cache_dir() / BUILT_DIR_NAME
+
+
 def cached_build(
-    name: str, inputs: Iterable[Path], build: Callable[[], T], folder: Path, versions: Iterable[str] = ()
+    name: str,
+    inputs: Iterable[Path],
+    build: Callable[[], T],
+    folder: Path | None = None,
+    versions: Iterable[str] = (),
 ) -> T:
-    """``build()``, or what an earlier run of it from the same inputs (and ``versions``) saved under ``folder``.
+    """``build()``, or what an earlier run of it from the same inputs (and ``versions``) saved under
+    ``folder`` (:func:`built_dir` when not given).
 
     Never fails for the cache's sake: any problem reading or writing it is logged at
     debug level and the result is built.
     """
+    folder = built_dir() if folder is None else folder
     try:
         path = folder / f"{name}-{digest_of(inputs, versions)}.pickle"
     except OSError as exc:  # an input unreadable: let build() report it in its own words

@@ -57,7 +57,8 @@ MAP_SETTLED_JS = """
 """
 
 
-#: Every condition of :func:`page_idle`, in one script: one round trip per poll. (A WebDriver
+#: No Dash callback running, the map drawn and settled for its zoom, the timeline drawn, the count
+#: shown: every condition of :func:`wait_idle`, in one script. (A WebDriver
 #: ``find_elements`` that finds nothing waits dash.testing's implicit 2 s first: asking the page
 #: for "no callback running" that way cost 2 s a poll, 4 s every :func:`wait_idle`.)
 PAGE_IDLE_JS = (
@@ -74,11 +75,6 @@ PAGE_IDLE_JS = (
   return !!(count && count.innerText.trim());
 """
 )
-
-
-def page_idle(driver) -> bool:
-    """No Dash callback running, the map drawn and settled for its zoom, the timeline drawn, the count shown."""
-    return bool(driver.execute_script(PAGE_IDLE_JS))
 
 
 #: :data:`PAGE_IDLE_JS` checked by the page itself every 50 ms until it holds twice, 150 ms apart, or

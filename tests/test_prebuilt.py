@@ -67,7 +67,6 @@ def test_a_path_that_is_not_a_folder_costs_only_the_time(tmp_path, source):
     assert build.builds == 1
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
 def test_a_file_others_could_have_written_is_not_unpickled(tmp_path, source):
     build = Builder(source)
     cached_build("thing", [source], build, tmp_path / "cache")
@@ -159,10 +158,10 @@ def test_an_aho_corasick_automaton_read_back_finds_what_the_built_one_finds(tmp_
 
 def test_the_drafters_automaton_is_kept_beside_the_gazetteer():
     from conflictmap.draft.places import automaton_hits, gazetteer_automaton
-    from geodata.cache import cache_dir
+    from geodata.prebuilt import built_dir
 
     gazetteer_automaton.cache_clear()  # whatever this process built earlier: read (or build) it here
     gazetteer_automaton()
-    assert list((cache_dir() / "built").glob("draft-automaton-*.pickle"))
+    assert list(built_dir().glob("draft-automaton-*.pickle"))
     text = "Government forces took Mayadin."
     assert [text[a:b] for a, b in automaton_hits(text)] == ["Mayadin"]

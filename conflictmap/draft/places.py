@@ -460,17 +460,13 @@ def gazetteer_automaton() -> Any:
     """
     from importlib.metadata import version
 
-    from geodata import gazetteer, normalize
-    from geodata.cache import cache_dir
+    from geodata.gazetteer import packaged_index_inputs
     from geodata.prebuilt import cached_build
 
-    inputs = [gazetteer.GAZETTEER_CSV, gazetteer.SUPPLEMENT_YAML, Path(gazetteer.__file__), Path(normalize.__file__)]
-    inputs.append(Path(__file__))
     return cached_build(
         "draft-automaton",
-        inputs,
+        [*packaged_index_inputs(), Path(__file__)],  # the folding and the articles live here
         _build_gazetteer_automaton,
-        cache_dir() / "built",
         versions=[f"pyahocorasick {version('pyahocorasick')}", f"anyascii {version('anyascii')}"],
     )
 

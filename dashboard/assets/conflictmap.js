@@ -26,18 +26,19 @@
     var full = gd && gd._fullLayout;
     return full && full.map && full.map._subplot ? full.map._subplot.map : null;
   }
-  function whenMapReady(fn, tries) {
+  // fn(map) once plotly's map passes ready(map), asked every `every` ms, at most `most` times.
+  function whenMap(ready, every, most, fn, tries) {
     var map = mapOf();
-    if (map && map.isStyleLoaded && map.isStyleLoaded()) { fn(map); return; }
-    if ((tries || 0) > 200) return;
-    setTimeout(function () { whenMapReady(fn, (tries || 0) + 1); }, 50);
+    if (map && ready(map)) { fn(map); return; }
+    if ((tries || 0) > most) return;
+    setTimeout(function () { whenMap(ready, every, most, fn, (tries || 0) + 1); }, every);
+  }
+  function whenMapReady(fn) {
+    whenMap(function (map) { return map.isStyleLoaded && map.isStyleLoaded(); }, 50, 200, fn);
   }
   // As soon as plotly has made the map, before its style and tiles load (a camera needs neither).
-  function whenMapMade(fn, tries) {
-    var map = mapOf();
-    if (map) { fn(map); return; }
-    if ((tries || 0) > 2000) return;
-    setTimeout(function () { whenMapMade(fn, (tries || 0) + 1); }, 5);
+  function whenMapMade(fn) {
+    whenMap(function () { return true; }, 5, 2000, fn);
   }
 
   // ------------------------------------------------------------------ the URL
