@@ -34,6 +34,14 @@ def source(tmp_path) -> Path:
     return path
 
 
+def built_once(source: Path, folder: Path) -> tuple[Builder, Path]:
+    """A builder that has built once into ``folder``, and the file it was kept in."""
+    build = Builder(source)
+    cached_build("thing", [source], build, folder)
+    (kept,) = folder.glob("thing-*.pickle")
+    return build, kept
+
+
 def test_a_second_run_reads_what_the_first_built(tmp_path, source):
     build = Builder(source)
     first = cached_build("thing", [source], build, tmp_path / "cache")
@@ -50,9 +58,7 @@ def test_a_changed_input_is_rebuilt_never_read_stale(tmp_path, source):
 
 
 def test_a_damaged_file_is_rebuilt_and_replaced(tmp_path, source):
-    build = Builder(source)
-    cached_build("thing", [source], build, tmp_path / "cache")
-    (kept,) = (tmp_path / "cache").glob("thing-*.pickle")
+    build, kept = built_once(source, tmp_path / "cache")
     kept.write_bytes(kept.read_bytes()[:10])  # a truncated write from some other tool
     assert cached_build("thing", [source], build, tmp_path / "cache") == {"places.csv": "id,name\n1,Raqqa\n"}
     assert cached_build("thing", [source], build, tmp_path / "cache") == {"places.csv": "id,name\n1,Raqqa\n"}
@@ -68,9 +74,7 @@ def test_a_path_that_is_not_a_folder_costs_only_the_time(tmp_path, source):
 
 
 def test_a_file_others_could_have_written_is_not_unpickled(tmp_path, source):
-    build = Builder(source)
-    cached_build("thing", [source], build, tmp_path / "cache")
-    (kept,) = (tmp_path / "cache").glob("thing-*.pickle")
+    build, kept = built_once(source, tmp_path / "cache")
     kept.chmod(0o666)
     cached_build("thing", [source], build, tmp_path / "cache")
     assert build.builds == 2
