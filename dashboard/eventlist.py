@@ -19,6 +19,8 @@ from conflictmap.wording import date_text, faction_colour, faction_label, place_
 from dashboard.htmlprops import wildcard_props
 
 LIST_PAGE = 500
+#: The CSS custom property that carries a row's faction colour to its swatch (``.event-row::before``).
+ROW_COLOUR = "--row-colour"
 #: What a row shows (title, faction, date, place).
 ROW_COLUMNS = ["title", "primary_faction", "date_start", "date_end", "date_precision", "place_name", "dest_name"]
 
@@ -44,10 +46,17 @@ def passive_note(dataset: Dataset, passive: pd.DataFrame) -> str:
 def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = None) -> list[dict]:
     """One row per event; ``passive`` (from ``conflictmap.view.passive_only``) marks rows kept only as affected.
 
-    Each row is an ``html.Li`` as Dash sends it (:func:`_element`), built as plain dicts: a page of 500
-    rows is 2,500 elements, and making each a component object, then turning it back into this dict
-    for the response, cost more than everything else the list does (about 90 ms of 110 at a million
-    events). The page receives the same JSON; Dash escapes the text in it as for any component."""
+    Each row is an ``html.Li`` as Dash sends it (:func:`_element`), built as plain dicts: making each a
+    component object, then turning it back into this dict for the response, cost more than everything
+    else the list does (about 90 ms of 110 at a million events). The page receives the same JSON; Dash
+    escapes the text in it as for any component.
+
+    A row is two components, not five: the title is the row's own text, the swatch is drawn by CSS
+    from the row's colour (``--row-colour``), and only the date line (and an *affected only* mark) is
+    an element of its own. Dash's renderer pays for every component it mounts once per component
+    already on the page (each new one dispatches a store update that every mounted one answers), so
+    a page of 500 rows of five components cost seconds of the browser's time before the first paint
+    of a large store; two per row cost about a sixth of that."""
     # Only the columns a row shows, read as plain lists: a row Series per event (iterrows over the
     # whole table's columns) cost about as much as building the components.
     ev = dataset.events.loc[ids, [c for c in ROW_COLUMNS if c in dataset.events.columns]]
@@ -72,22 +81,12 @@ def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = 
         rows.append(
             _element(
                 "Li",
-                [
-                    _element("Span", className="swatch", style={"background": colour}, title=label),
-                    _element(
-                        "Span",
-                        [
-                            _element("Span", row["title"], className="row-title"),
-                            _element("Span", f"{date_text(row)} · {place_text(row)}", className="row-meta"),
-                            *mark,
-                        ],
-                        className="row-text",
-                    ),
-                ],
+                [row["title"], _element("Span", f"{date_text(row)} · {place_text(row)}", className="row-meta"), *mark],
                 className="event-row",
+                style={ROW_COLOUR: colour},
                 role="option",
                 tabIndex="-1",
-                title="Show this event on the map and timeline",
+                title=f"{label}: show this event on the map and timeline",
                 **wildcard_props({"data-event-id": eid, "aria-selected": "false"}),
             )
         )

@@ -271,5 +271,5 @@ def test_faction_names_in_the_marks_are_text_escaped_once_by_the_page():
     passive = passive_only(dataset, state, visible)
     assert passive_note(dataset, passive).endswith(hostile)
     row = event_rows(dataset, [passive["event_id"].iloc[0]], passive)[0]
-    mark = row["props"]["children"][1]["props"]["children"][-1]
+    mark = row["props"]["children"][-1]
     assert mark["props"] == {"children": f"Affected only: {hostile}", "className": "row-affected"}
