@@ -6,8 +6,9 @@ scrolled into view. Long lists come a page at a time.
 
 A faction filter keeps events in which the faction takes part in any role;
 a row the filter keeps only because the faction is *affected* says so, and so
-does the count line, so nobody reads them as the faction's own actions. Text
-from the data goes into the page as text (Dash escapes it), never as HTML.
+does the count line, so nobody reads them as the faction's own actions. The
+rows go to the page as data and ``conflictmap.js`` draws them; text from the
+data goes into the page as text, never as HTML.
 """
 
 from __future__ import annotations
@@ -16,19 +17,10 @@ import pandas as pd
 
 from conflictmap.table import Dataset
 from conflictmap.wording import date_text, faction_colour, faction_label, place_text
-from dashboard.htmlprops import wildcard_props
 
 LIST_PAGE = 500
-#: The CSS custom property that carries a row's faction colour to its swatch (``.event-row::before``).
-ROW_COLOUR = "--row-colour"
 #: What a row shows (title, faction, date, place).
 ROW_COLUMNS = ["title", "primary_faction", "date_start", "date_end", "date_precision", "place_name", "dest_name"]
-
-
-def _element(tag: str, children: object = None, **props: object) -> dict:
-    """An element of Dash's HTML components in the form Dash sends to the page (what
-    ``html.<tag>(children, **props).to_plotly_json()`` gives, serialised; ``children`` always there)."""
-    return {"props": {"children": children, **props}, "type": tag, "namespace": "dash_html_components"}
 
 
 def _faction_names(dataset: Dataset, factions) -> str:
@@ -44,19 +36,16 @@ def passive_note(dataset: Dataset, passive: pd.DataFrame) -> str:
 
 
 def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = None) -> list[dict]:
-    """One row per event; ``passive`` (from ``conflictmap.view.passive_only``) marks rows kept only as affected.
+    """One row per event, as the data the page draws it from; ``passive`` (from
+    ``conflictmap.view.passive_only``) marks rows kept only as affected.
 
-    Each row is an ``html.Li`` as Dash sends it (:func:`_element`), built as plain dicts: making each a
-    component object, then turning it back into this dict for the response, cost more than everything
-    else the list does (about 90 ms of 110 at a million events). The page receives the same JSON; Dash
-    escapes the text in it as for any component.
-
-    A row is two components, not five: the title is the row's own text, the swatch is drawn by CSS
-    from the row's colour (``--row-colour``), and only the date line (and an *affected only* mark) is
-    an element of its own. Dash's renderer pays for every component it mounts once per component
-    already on the page (each new one dispatches a store update that every mounted one answers), so
-    a page of 500 rows of five components cost seconds of the browser's time before the first paint
-    of a large store; two per row cost about a sixth of that."""
+    A row is ``{"id", "title", "meta", "colour", "faction", "affected"}``: plain text (and a ``#rrggbb``
+    colour) that ``conflictmap.js`` (``drawList``) puts into the page as text nodes and attributes, never
+    as HTML. Why not Dash components: Dash's renderer pays for each component it mounts once per
+    component already on the page (each new one dispatches a store update that every mounted one
+    answers), so a page of 500 rows, five components each, cost a 20,000-event store 4.1 s of the
+    browser's main thread before its first paint; as data the rows cost it nothing there.
+    """
     # Only the columns a row shows, read as plain lists: a row Series per event (iterrows over the
     # whole table's columns) cost about as much as building the components.
     ev = dataset.events.loc[ids, [c for c in ROW_COLUMNS if c in dataset.events.columns]]
@@ -73,21 +62,14 @@ def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = 
         if key not in looks:
             looks[key] = (faction_colour(dataset, key), faction_label(dataset, key))
         colour, label = looks[key]
-        mark = (
-            [_element("Span", f"Affected only: {_faction_names(dataset, affected[eid])}", className="row-affected")]
-            if eid in affected
-            else []
-        )
         rows.append(
-            _element(
-                "Li",
-                [row["title"], _element("Span", f"{date_text(row)} · {place_text(row)}", className="row-meta"), *mark],
-                className="event-row",
-                style={ROW_COLOUR: colour},
-                role="option",
-                tabIndex="-1",
-                title=f"{label}: show this event on the map and timeline",
-                **wildcard_props({"data-event-id": eid, "aria-selected": "false"}),
-            )
+            {
+                "id": eid,
+                "title": str(row["title"]),
+                "meta": f"{date_text(row)} · {place_text(row)}",
+                "colour": colour,
+                "faction": label,
+                "affected": f"Affected only: {_faction_names(dataset, affected[eid])}" if eid in affected else None,
+            }
         )
     return rows

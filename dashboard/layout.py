@@ -89,6 +89,8 @@ def layout(dataset: Dataset, briefings: dict[str, Briefing], *, initial_zoom: fl
             dcc.Store(id="view-info"),
             dcc.Store(id="emphasis-done"),
             dcc.Store(id="list-page", data=1),
+            # The event list's rows as data (dashboard/eventlist.py), drawn into #event-list by conflictmap.js.
+            dcc.Store(id="event-list-rows", data=[]),
             # Bumped when the event list is drawn: what the selection's scroll-into-view listens to
             # (listening to the rows themselves makes Dash's renderer diff hundreds of them).
             dcc.Store(id="list-drawn", data=0),

@@ -1,14 +1,11 @@
-"""The event list's rows are built as the dicts Dash sends: the page must get exactly what Dash's html
-components would have sent, text from the data included (Dash escapes it in the page)."""
+"""The event list's rows are data (dashboard/eventlist.py) that conflictmap.js draws as text: each row
+says what the list shows (title, date and place, faction and its colour, an *affected only* mark) with
+the data's own text, markup included, left as it is (the page puts it in text nodes)."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
-
-from dash import html
-from plotly.utils import PlotlyJSONEncoder
 
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import ViewState, filter_events, passive_only
@@ -19,27 +16,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DATASET = load_dataset(ROOT / "events.yaml")
 
 
-def component_row(dataset, event_id: str, affected: str | None) -> html.Li:
-    """A row as the list built it with Dash's html components (the reference)."""
+def expected_row(dataset, event_id: str, affected: str | None) -> dict:
     row = dataset.events.loc[event_id]
     faction = row["primary_faction"]
-    mark = [html.Span(f"Affected only: {affected}", className="row-affected")] if affected else []
-    return html.Li(
-        [row["title"], html.Span(f"{date_text(row)} · {place_text(row)}", className="row-meta"), *mark],
-        className="event-row",
-        style={"--row-colour": faction_colour(dataset, faction)},
-        role="option",
-        tabIndex="-1",
-        title=f"{faction_label(dataset, faction)}: show this event on the map and timeline",
-        **{"data-event-id": event_id, "aria-selected": "false"},
-    )
+    return {
+        "id": event_id,
+        "title": row["title"],
+        "meta": f"{date_text(row)} · {place_text(row)}",
+        "colour": faction_colour(dataset, faction),
+        "faction": faction_label(dataset, faction),
+        "affected": f"Affected only: {affected}" if affected else None,
+    }
 
 
-def as_sent(value) -> object:
-    return json.loads(json.dumps(value, cls=PlotlyJSONEncoder))
-
-
-def test_rows_are_what_the_html_components_send_markup_in_titles_included():
+def test_rows_say_what_the_list_shows_markup_in_titles_left_as_text():
     events = DATASET.events.copy()
     first = events.index[0]
     events.loc[first, "title"] = '<img src=x onerror="alert(1)"> & "quoted"'
@@ -47,9 +37,9 @@ def test_rows_are_what_the_html_components_send_markup_in_titles_included():
     state = ViewState(factions=(str(dataset.actors.loc[dataset.actors["role"] == "affected", "faction"].iloc[0]),))
     passive = passive_only(dataset, state, filter_events(dataset, state))
     assert len(passive), "the bundled file has an event kept only as affected"
-    ids = [first, *dataset.events.index[1:], *passive["event_id"]]
+    ids = list(dict.fromkeys([first, *dataset.events.index[1:], *passive["event_id"]]))
     names = dict(zip(passive["event_id"], passive["faction"].map(dataset.factions["name"]), strict=True))
-    expected = [component_row(dataset, i, names.get(i)) for i in dict.fromkeys(ids)]
-    rows = event_rows(dataset, list(dict.fromkeys(ids)), passive)
-    assert as_sent(rows) == as_sent(expected)
-    assert rows[0]["props"]["children"][0] == events.loc[first, "title"]  # as text: Dash escapes it in the page
+    rows = event_rows(dataset, ids, passive)
+    assert rows == [expected_row(dataset, i, names.get(i)) for i in ids]
+    assert rows[0]["title"] == '<img src=x onerror="alert(1)"> & "quoted"'  # not escaped here: drawn as text
+    assert all(r["colour"].startswith("#") and len(r["colour"]) == 7 for r in rows)

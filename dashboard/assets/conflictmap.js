@@ -13,6 +13,13 @@
   function noUpdate() {
     return (window.dash_clientside && window.dash_clientside.no_update) || NO_UPDATE;
   }
+  // An element holding ``text`` as text (never parsed as HTML).
+  function textElement(tag, className, text) {
+    var el = document.createElement(tag);
+    el.className = className;
+    el.textContent = text;
+    return el;
+  }
   // plotly records camera moves that carry an originalEvent as the user's (uirevision keeps them).
   var ANALYST = { originalEvent: { type: "conflictmap" } };
   var UNCERTAINTY_LAYERS = ["story-halo", "story-area-fill", "story-area-line", "story-corridor"];
@@ -605,6 +612,31 @@
           placeHoverRings();
         }, 0);
         return Date.now();
+      },
+      // The event list from its rows as data (dashboard/eventlist.py): every text goes in as a text
+      // node or an attribute, never as HTML; a colour only if it is one. Drawn here rather than as
+      // Dash components, which Dash's renderer mounts at a cost that grows with every component
+      // already on the page (seconds for a page of 500 rows).
+      drawList: function (rows, drawn) {
+        var list = document.getElementById("event-list");
+        if (!list) return noUpdate();
+        var items = document.createDocumentFragment();
+        (rows || []).forEach(function (row) {
+          var li = document.createElement("li");
+          li.className = "event-row";
+          li.setAttribute("role", "option");
+          li.setAttribute("tabindex", "-1");
+          li.setAttribute("aria-selected", "false");
+          li.setAttribute("data-event-id", row.id);
+          li.title = row.faction + ": show this event on the map and timeline";
+          if (/^#[0-9a-fA-F]{3,8}$/.test(row.colour || "")) li.style.setProperty("--row-colour", row.colour);
+          li.appendChild(document.createTextNode(row.title));
+          li.appendChild(textElement("span", "row-meta", row.meta));
+          if (row.affected) li.appendChild(textElement("span", "row-affected", row.affected));
+          items.appendChild(li);
+        });
+        list.replaceChildren(items);
+        return (drawn || 0) + 1;
       },
       // A responsive dcc.Graph fills its box and drops the figure's height, so the box takes the
       // height the lanes need (the figure's own); the lanes' scroll area then scrolls it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, html, no_update
 
 from conflictmap.view import events_in_time_order, passive_only, shown_events
 from dashboard.callbacks.context import AppContext, presented_for
@@ -12,12 +12,12 @@ from dashboard.eventlist import LIST_PAGE, event_rows
 
 
 def list_page(
-    context: AppContext, page: int | None, search: str | None, pathname: str | None, drawn: int | None
-) -> tuple[list, html.Button | None, int]:
-    """(rows, the *Show more* button or None, the list's draw count) for the first ``page`` pages.
+    context: AppContext, page: int | None, search: str | None, pathname: str | None
+) -> tuple[list[dict], html.Button | None]:
+    """(the rows, as data, and the *Show more* button or None) for the first ``page`` pages.
 
     Only the earliest rows shown are sorted (``nsmallest``), so a million-event view lists its first page
-    without ordering the whole table. The draw count changes on every render: ``emphasize`` waits for it.
+    without ordering the whole table. The page draws the rows (``drawList`` in conflictmap.js).
     """
     shown_state = presented_for(context, search, pathname).state
     visible = shown_events(context.dataset, shown_state)
@@ -36,7 +36,7 @@ def list_page(
             id={"type": "list-more", "page": int(page or 1)},
             className="button list-more",
         )
-    return rows, more, int(drawn or 0) + 1
+    return rows, more
 
 
 def next_page(clicks: list | None, page: int | None) -> int | Any:
@@ -47,20 +47,26 @@ def next_page(clicks: list | None, page: int | None) -> int | Any:
 
 
 def register(app: Dash, context: AppContext) -> None:
-    """The list on a new view or page, and its *Show more* button."""
+    """The list on a new view or page, its *Show more* button, and the page drawing its rows."""
 
     @app.callback(
-        Output("event-list", "children"),
+        Output("event-list-rows", "data"),
         Output("event-list-more", "children"),
-        Output("list-drawn", "data"),
         Input("view-key", "data"),
         Input("list-page", "data"),
         State("url", "search"),
         State("url", "pathname"),
+    )
+    def render_list(_key, page, search, pathname):
+        return list_page(context, page, search, pathname)
+
+    # The draw count changes on every drawing: ``emphasize`` waits for it to mark the selected row.
+    app.clientside_callback(
+        ClientsideFunction(namespace="conflictmap", function_name="drawList"),
+        Output("list-drawn", "data"),
+        Input("event-list-rows", "data"),
         State("list-drawn", "data"),
     )
-    def render_list(_key, page, search, pathname, drawn):
-        return list_page(context, page, search, pathname, drawn)
 
     @app.callback(
         Output("list-page", "data", allow_duplicate=True),
