@@ -194,8 +194,8 @@ def conflictmap_steps(url: str, dataset_factions: list[str], month: tuple[str, s
     deps = dependencies(url)
     views = find(deps, "timeline-strip.figure")
     markers = find(deps, "map.figure", "map-view.data")
-    rows = find(deps, "event-list.children")
-    control = find(deps, "control-body.children")
+    rows = find(deps, "event-list-rows.data")
+    control = find(deps, "control-rows.data")
     base = {
         "url.pathname": "/",
         "map-selection.data": [],

@@ -119,7 +119,7 @@ def main() -> int:
     deps = json.loads(client.get("/_dash-dependencies").data)
     views = find(deps, "timeline-strip.figure")
     markers = find(deps, "map.figure", "map-view.data")
-    rows = find(deps, "event-list.children")
+    rows = find(deps, "event-list-rows.data")
     details = find(deps, "event-detail.children")
     month = month_of(args.store)
     quarter = three_months(month)
@@ -133,7 +133,6 @@ def main() -> int:
         "map-drawn.data": True,
         "map-view.data": {"zoom": 5.5, "bounds": WHOLE_BOUNDS},
         "list-page.data": 1,
-        "list-drawn.data": 0,
     }
 
     responses: list[bytes] = []

@@ -138,7 +138,7 @@ KIND_RULES = {
     "sync": lambda cb: cb.reads("faction-filter", "value") and cb.writes("url", "search"),
     "play": lambda cb: cb.writes("play-timer", "disabled"),
     "render": lambda cb: cb.writes("event-count", "children") and cb.reads("view-key", "data"),
-    "list": lambda cb: cb.writes("event-list", "children"),
+    "list": lambda cb: cb.writes("event-list-rows", "data"),
     "detail": lambda cb: cb.writes("event-detail", "children") and cb.reads("selected-event", "data"),
     "markers": lambda cb: cb.reads("map-view", "data") and cb.writes("map", "figure"),
     "download": lambda cb: cb.writes("download", "data"),
@@ -184,23 +184,9 @@ def dash_config(page: str) -> dict:
     return json.loads(html.unescape(match.group(1)))
 
 
-def event_ids_in(children) -> list[str]:
-    """The data-event-id of each row of the event list (a callback's answer)."""
-    ids: list[str] = []
-
-    def walk(node):
-        if isinstance(node, list):
-            for child in node:
-                walk(child)
-        elif isinstance(node, dict):
-            props = node.get("props", {})
-            if isinstance(props, dict):
-                if isinstance(props.get("data-event-id"), str):
-                    ids.append(props["data-event-id"])
-                walk(props.get("children"))
-
-    walk(children)
-    return ids
+def event_ids_in(rows) -> list[str]:
+    """The event id of each row of the event list (the list callback's answer: rows as data)."""
+    return [str(row["id"]) for row in rows or [] if isinstance(row, dict) and "id" in row]
 
 
 def text_in(children) -> str:
@@ -455,8 +441,8 @@ class Analyst:
             calls.append(self.fire("detail", [("selected-event", "data")]))
         results = await asyncio.gather(*calls)
         for result in results:
-            if result and "event-list" in result:
-                self.event_ids = event_ids_in(result["event-list"].get("children"))
+            if result and "event-list-rows" in result:
+                self.event_ids = event_ids_in(result["event-list-rows"].get("data"))
 
     def set_camera(self, zoom: float | None = None) -> None:
         """A new camera for the map-view store: a zoom bucket and the bounds around the events."""

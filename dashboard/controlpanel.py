@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
 from conflictmap.control import ControlModel, PlaceControl, control_at, faction_names, last_day, model_for
 from conflictmap.table import Dataset
@@ -134,6 +134,8 @@ def control_section(dataset: Dataset) -> html.Section:
                 className="control-toggle",
             ),
             html.P(id="control-asof", className="hint", role="status"),
+            dcc.Store(id="control-rows"),  # the table as data (control_table), drawn into control-body
+            dcc.Store(id="control-drawn"),
             html.Div(id="control-body", className="control-body"),
         ],
         className="control-panel",
@@ -144,8 +146,16 @@ def control_section(dataset: Dataset) -> html.Section:
 
 def control_table(
     view: ControlView, day: dt.date | None, states: list[PlaceControl], state: ViewState, search: str, pathname: str
-) -> html.Table:
-    """One ``<tr>`` per place: place, holder, since, evidence (past MAX_ROWS places, the latest changes)."""
+) -> dict:
+    """The table as data, one row per place (past MAX_ROWS places, the latest changes), which
+    ``conflictmap.js`` (``drawControl``) draws as a ``<table>``: text nodes and attributes, never HTML.
+
+    ``{"caption", "rows": [{"place", "region", "holder", "since", "className", "state", "holderId",
+    "evidence": [{"id", "href", "quote"}]}]}``; an evidence item with an ``href`` is an event of the
+    file (the link selects it), one without is an assertion, shown with its quote. As data, not Dash
+    components: Dash's renderer mounts each component at a cost that grows with the components
+    already on the page, and 100 rows are about 600 of them.
+    """
     highlight = set(state.factions)
     total = len(states)
     if total > MAX_ROWS:  # a store: the most recent changes (a faction's first when filtered), by name
@@ -156,9 +166,6 @@ def control_table(
         states = [s for s in states if id(s) in kept]
     rows = []
     for s in states:
-        place: list[str | html.Span] = [s.place.name]
-        if not s.place.painted:
-            place.append(html.Span(" (region: listed, not painted)", className="muted"))
         holder = holder_text(s, view.names)
         if s.stale:
             holder += " (last known)"
@@ -168,37 +175,31 @@ def control_table(
         if highlight and s.holder in highlight:
             classes.append("control-highlight")
         rows.append(
-            html.Tr(
-                [
-                    html.Td(place, className="control-place"),
-                    html.Td(holder, className="control-holder"),
-                    html.Td(since_text(s), className="control-since"),
-                    html.Td(_evidence(view, s, search, pathname), className="control-evidence"),
-                ],
-                className=" ".join(classes),
-                **wildcard_props({"data-place": s.place.name, "data-state": s.state, "data-holder": s.holder or ""}),
-            )
+            {
+                "place": s.place.name,
+                "region": not s.place.painted,
+                "holder": holder,
+                "since": since_text(s),
+                "className": " ".join(classes),
+                "state": s.state,
+                "holderId": s.holder or "",
+                "evidence": _evidence(view, s, search, pathname),
+            }
         )
-    head = html.Thead(html.Tr([html.Th("Place"), html.Th("Holder"), html.Th("Since"), html.Th("Evidence")]))
-    caption_text = f"Who holds what, as of {day:%a %d %b %Y}" if day else "Who holds what"
+    caption = f"Who holds what, as of {day:%a %d %b %Y}" if day else "Who holds what"
     if total > len(states):
-        caption_text += f" (the {len(states):,} latest changes of {total:,} places; `conflictmap control` lists all)"
-    caption = html.Caption(caption_text)
-    return html.Table([caption, head, html.Tbody(rows)], id="control", className="control-table")
+        caption += f" (the {len(states):,} latest changes of {total:,} places; `conflictmap control` lists all)"
+    return {"caption": caption, "rows": rows}
 
 
-def _evidence(view: ControlView, s: PlaceControl, search: str, pathname: str) -> list:
-    out: list = []
-    for i, evidence_id in enumerate(s.evidence):
-        if i:
-            out.append(", ")
+def _evidence(view: ControlView, s: PlaceControl, search: str, pathname: str) -> list[dict]:
+    """The row's evidence: events of the file (a link that selects them) and assertions (with their quote)."""
+    out: list[dict] = []
+    for evidence_id in s.evidence:
         if evidence_id in view.dataset.events.index:
-            out.append(dcc.Link(evidence_id, href=_with_event(search, pathname, evidence_id), className="evidence"))
+            out.append({"id": evidence_id, "href": _with_event(search, pathname, evidence_id), "quote": None})
         else:
-            quote = view.quotes.get(evidence_id)
-            out.append(html.Span(evidence_id, className="evidence"))
-            if quote:
-                out.append(html.Q(quote, className="evidence-quote"))
+            out.append({"id": evidence_id, "href": None, "quote": view.quotes.get(evidence_id)})
     return out
 
 
@@ -228,7 +229,7 @@ def register_control_callbacks(
         return "?" + _with_event(search or "", pathname or "/", event_id).split("?", 1)[1]
 
     @app.callback(
-        Output("control-body", "children"),
+        Output("control-rows", "data"),
         Output("control-asof", "children"),
         Input("url", "search"),
         Input("url", "pathname"),
@@ -245,6 +246,12 @@ def register_control_callbacks(
             where = "the last event's day"
         note = f"As of {day:%d %b %Y} ({where}); {len(states)} place(s)."
         return control_table(view, day, states, state, search or "", pathname or "/"), note
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="conflictmap", function_name="drawControl"),
+        Output("control-drawn", "data"),
+        Input("control-rows", "data"),
+    )
 
 
 __all__ = ["ControlView", "control_section", "control_table", "register_control_callbacks"]

@@ -60,15 +60,19 @@ def test_the_table_has_one_row_per_place_and_links_to_the_evidence(app_and_view)
     state = parse_view_state("?to=2017-10-26&faction=sdf", dataset)
     day, states = view.states(state)
     table = control_table(view, day, states, state, "?to=2017-10-26&faction=sdf", "/")
-    assert table.id == "control"
-    body = table.children[2].children
+    body = table["rows"]
     assert len(body) == len(states)
-    raqqa = next(tr for tr in body if tr.__dict__["data-place"] == "Raqqa")
-    assert "control-highlight" in raqqa.className  # the faction filter highlights, never hides
-    link = raqqa.children[3].children[0]
-    assert link.href == "/?to=2017-10-26&faction=sdf&event=raqqa-falls-to-sdf"
-    assertion_row = next(tr for tr in body if "daesh-holds-deir-ez-zor" in str(tr.children[3].children))
-    assert "Daesh-held Deir Ez-Zor" in str(assertion_row.children[3].children)  # its quote, in the row
+    raqqa = next(tr for tr in body if tr["place"] == "Raqqa")
+    assert "control-highlight" in raqqa["className"]  # the faction filter highlights, never hides
+    assert raqqa["evidence"][0] == {
+        "id": "raqqa-falls-to-sdf",
+        "href": "/?to=2017-10-26&faction=sdf&event=raqqa-falls-to-sdf",
+        "quote": None,
+    }
+    assertion_row = next(tr for tr in body if any(e["id"] == "daesh-holds-deir-ez-zor" for e in tr["evidence"]))
+    (assertion,) = [e for e in assertion_row["evidence"] if e["id"] == "daesh-holds-deir-ez-zor"]
+    assert assertion["href"] is None and "Daesh-held Deir Ez-Zor" in assertion["quote"]  # its quote, in the row
+    assert assertion_row["region"] is True  # a governorate: listed, not painted
 
 
 def test_the_layer_paints_held_places_only_and_is_off_when_toggled(app_and_view):
@@ -155,7 +159,7 @@ def test_a_store_with_thousands_of_places_shows_the_latest_changes(app_and_view)
     ]
     state = parse_view_state("", dataset)
     table = control_table(view, dt.date(2018, 1, 1), states, state, "", "/")
-    body = table.children[2].children
+    body = table["rows"]
     assert len(body) == MAX_ROWS
-    assert body[0].__dict__["data-place"] == "Place 0050"  # the 50 oldest changes left out, the rest by name
-    assert f"of {MAX_ROWS + 50:,} places" in table.children[0].children
+    assert body[0]["place"] == "Place 0050"  # the 50 oldest changes left out, the rest by name
+    assert f"of {MAX_ROWS + 50:,} places" in table["caption"]

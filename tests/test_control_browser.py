@@ -172,6 +172,14 @@ def test_bundled_file_panel_layer_toggle_and_key(dash_duo):
     wait_for(lambda: "event=raqqa-falls-to-sdf" in driver.current_url, message="event selected from the lane")
     detail = driver.find_element("css selector", "#event-detail")
     wait_for(lambda: "fell to the US-backed" in detail.get_attribute("textContent"), message="the quote shown")
+    # The table's evidence link selects its event within the page (no reload), keeping the date.
+    driver.execute_script("window.__samePage = true;")
+    link = driver.find_element("css selector", "#control tr[data-place='Al-Omar oil field'] a.evidence")
+    assert link.text == "al-omar-oil-field-captured"
+    link.click()
+    wait_for(lambda: "event=al-omar-oil-field-captured" in driver.current_url, message="event selected from the table")
+    assert "to=2017-10-26" in driver.current_url and driver.execute_script("return window.__samePage === true")
+    wait_for(lambda: "Al-Omar" in detail.get_attribute("textContent"), message="its details shown")
     assert on_26["Al-Omar oil field"]["text"] == "US-led coalition"
     assert on_26["Mekhan"]["text"] == "contested"
     # The layer: under the event marks, one disc per painted place (the governorate rows are not painted).

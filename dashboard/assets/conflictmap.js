@@ -16,7 +16,7 @@
   // An element holding ``text`` as text (never parsed as HTML).
   function textElement(tag, className, text) {
     var el = document.createElement(tag);
-    el.className = className;
+    if (className) el.className = className;
     el.textContent = text;
     return el;
   }
@@ -544,10 +544,16 @@
     window.requestAnimationFrame(function () { pending = false; attachAll(); });
   }).observe(document.documentElement, { childList: true, subtree: true });
 
-  // The list: a click selects, hovering links to both views.
+  // The list: a click selects, hovering links to both views. So does the control table's evidence
+  // link, within the page (its href, which keeps the view's filters, is for opening it elsewhere).
   document.addEventListener("click", function (e) {
     var row = e.target && e.target.closest && e.target.closest("#event-list [data-event-id]");
     if (row) select(row.getAttribute("data-event-id"));
+    var link = e.target && e.target.closest && e.target.closest("#control a.evidence[data-event-id]");
+    if (link && e.button === 0 && !(e.ctrlKey || e.metaKey || e.shiftKey || e.altKey)) {
+      e.preventDefault();
+      select(link.getAttribute("data-event-id"));
+    }
   });
   document.addEventListener("mouseover", function (e) {
     var row = e.target && e.target.closest && e.target.closest("#event-list [data-event-id]");
@@ -637,6 +643,46 @@
         });
         list.replaceChildren(items);
         return (drawn || 0) + 1;
+      },
+      // The control table from its data (dashboard/controlpanel.py control_table), drawn as text like
+      // the list: an event cited as evidence is a link within the app that selects it.
+      drawControl: function (table) {
+        var box = document.getElementById("control-body");
+        if (!box) return noUpdate();
+        if (!table) { box.replaceChildren(); return Date.now(); }
+        var t = document.createElement("table");
+        t.id = "control";
+        t.className = "control-table";
+        t.appendChild(textElement("caption", "", table.caption));
+        var headRow = document.createElement("tr");
+        ["Place", "Holder", "Since", "Evidence"].forEach(function (h) { headRow.appendChild(textElement("th", "", h)); });
+        t.appendChild(document.createElement("thead")).appendChild(headRow);
+        var body = t.appendChild(document.createElement("tbody"));
+        (table.rows || []).forEach(function (row) {
+          var tr = body.appendChild(document.createElement("tr"));
+          tr.className = row.className;
+          tr.setAttribute("data-place", row.place);
+          tr.setAttribute("data-state", row.state);
+          tr.setAttribute("data-holder", row.holderId);
+          var place = tr.appendChild(textElement("td", "control-place", row.place));
+          if (row.region) place.appendChild(textElement("span", "muted", " (region: listed, not painted)"));
+          tr.appendChild(textElement("td", "control-holder", row.holder));
+          tr.appendChild(textElement("td", "control-since", row.since));
+          var evidence = tr.appendChild(textElement("td", "control-evidence", ""));
+          (row.evidence || []).forEach(function (e, i) {
+            if (i) evidence.appendChild(document.createTextNode(", "));
+            if (e.href && /^\/(?![\/\\])/.test(e.href)) {  // a path of this app, nothing else
+              var a = evidence.appendChild(textElement("a", "evidence", e.id));
+              a.setAttribute("href", e.href);
+              a.setAttribute("data-event-id", e.id);
+            } else {
+              evidence.appendChild(textElement("span", "evidence", e.id));
+              if (e.quote) evidence.appendChild(textElement("q", "evidence-quote", e.quote));
+            }
+          });
+        });
+        box.replaceChildren(t);
+        return Date.now();
       },
       // A responsive dcc.Graph fills its box and drops the figure's height, so the box takes the
       // height the lanes need (the figure's own); the lanes' scroll area then scrolls it.
