@@ -28,7 +28,7 @@ from dashboard.controllayer import control_traces, holder_text, since_text
 from dashboard.htmlprops import wildcard_props
 
 LAYER_ON = "on"
-MAX_ROWS = 100  # rows in the table; a store may hold thousands of places (each row is ~6 components to mount)
+MAX_ROWS = 100  # rows in the table: a store may hold thousands of places (`conflictmap control` lists all)
 KEEP_VIEWS = 4  # datasets whose model stays built (an app has one; tests make many)
 _VIEWS: dict[int, ControlView] = {}
 

@@ -41,6 +41,7 @@ from conflictmap.briefing import briefing_files, load_briefing
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import ViewState
 from dashboard.app import create_app
+from dashboard.controlpanel import ControlView
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
@@ -173,6 +174,11 @@ def test_main_page_and_its_hover_labels_show_hostile_text_as_text(app):
         assert name in text_of(driver, "#map-key"), name  # the key, as text
     for title in DATASET.events["title"]:
         assert title in text_of(driver, "#event-list"), title
+    # The control table, drawn by conflictmap.js from data like the list: each place's name as text.
+    _, held = ControlView.of(DATASET).states(ViewState())
+    assert held, "the fixture has a place someone holds"
+    for state in held:
+        assert state.place.name in text_of(driver, "#control"), state.place.name
     # Timeline lanes are plotly SVG text: the names show with their markup as characters.
     lanes = svg_texts(driver, "timeline")
     assert any(t.startswith(BOLD) for t in lanes), lanes
