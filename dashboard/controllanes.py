@@ -233,7 +233,7 @@ def add_control_lanes(
         line = lines.setdefault(bar.style, {"x": [], "y": []})
         line["x"] += [bar.days[0], bar.days[2], None]
         line["y"] += [y, y, None]
-        # The bar's hover and click: an unseen point mid-bar, its words shared by the bars of the same
+        # The bar's hover and click: a point mid-bar, not drawn, its words shared by the bars of the same
         # holder (the hover template), the place and the dates its own.
         point = points.setdefault(
             (bar.holder, bar.style[0], bar.alone), {"x": [], "y": [], "text": [], "detail": [], "click": []}
@@ -263,9 +263,12 @@ def add_control_lanes(
             "type": "scatter",
             "x": g["x"],
             "y": g["y"],
-            "mode": "markers",
+            # Nothing drawn (``mode: "none"``), but hovered and clicked like points: at a million events
+            # a timeline holds thousands of bars, and as invisible markers each was an SVG element the
+            # browser styled, laid out and painted (about half the page's DOM).
+            "mode": "none",
             "meta": "control-lane",
-            "marker": {"size": BAR, "color": colour, "opacity": 0},  # seen only as the hover's colour
+            "hoverlabel": {"bgcolor": colour},
             "text": g["text"],
             "hovertext": g["detail"],
             "customdata": g["click"],

@@ -105,10 +105,10 @@ def test_control_lanes_show_the_history_as_known_on_the_date(app_and_view):
     start, end = dotted[0]["x"][:2]
     assert (start[:10], end[:10]) == ("2017-10-16", "2017-10-20")  # changing, as known on the 19th
     assert max(x for t in bars for x in t["x"] if x)[:10] == "2017-10-20"  # nothing drawn after the date
-    # Its hover and click: an unseen point mid-bar, in its colour, that selects the change.
-    points = [t for t in out["data"] if t.get("meta") == "control-lane" and t["mode"] == "markers"]
+    # Its hover and click: a point mid-bar, not drawn, its label in the bar's colour, that selects the change.
+    points = [t for t in out["data"] if t.get("meta") == "control-lane" and t["mode"] == "none"]
     changing = next(t for t in points if "changing" in t["hovertemplate"])
-    assert changing["x"] == ["2017-10-18"] and changing["marker"]["color"] == dotted[0]["line"]["color"]
+    assert changing["x"] == ["2017-10-18"] and changing["hoverlabel"]["bgcolor"] == dotted[0]["line"]["color"]
     assert changing["customdata"] == [[LANE_CLICK, "raqqa-falls-to-sdf"]]
     out, bars = lanes("?to=2017-10-26")
     assert out["layout"]["yaxis"]["ticktext"][-3:] == ["Raqqa", "Al-Omar oil field", "Mekhan"]

@@ -49,14 +49,14 @@ def drawn(figure: dict) -> tuple[set[tuple], list[tuple]]:
         if trace.get("meta") != "control-lane":
             continue
         x, y = trace["x"], trace["y"]
-        if trace["mode"] == "markers":
-            assert trace["marker"]["opacity"] == 0  # seen only as a hover
+        if trace["mode"] == "none":  # the hover and click points (not drawn)
+            assert "marker" not in trace  # nothing drawn: seen only as a hover
             for i, middle in enumerate(x):
                 click = trace["customdata"][i]
                 words = trace["hovertemplate"].replace("<extra></extra>", "")
                 words = words.replace("%{text}", trace["text"][i]).replace("%{hovertext}", trace["hovertext"][i])
                 words = words.replace("%{customdata[1]}", click[1] if click else "")
-                points.append((y[i], dt.datetime.fromisoformat(middle), trace["marker"]["color"], words, click))
+                points.append((y[i], dt.datetime.fromisoformat(middle), trace["hoverlabel"]["bgcolor"], words, click))
             continue
         assert trace["hoverinfo"] == "skip"  # the hover is the point's
         style = (trace["line"]["color"], trace["line"]["dash"], trace["opacity"])
