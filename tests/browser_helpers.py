@@ -126,6 +126,30 @@ def wait_idle(driver, timeout=60.0):
     raise AssertionError(f"timed out waiting for Dash idle with map drawn (last: {last!r})")
 
 
+#: How many callback requests the page has made (resource timing; its buffer is enlarged by go_in_page).
+UPDATE_REQUESTS_JS = (
+    "return performance.getEntriesByType('resource').filter(e => e.name.includes('_dash-update-component')).length"
+)
+
+
+def go_in_page(driver, path: str) -> None:
+    """Move the page to ``path`` (``/?faction=sdf``) as the browser's back and forward buttons do: no
+    reload; Dash's Location follows and the views render the new state.
+
+    A test that checks what several links show loads the page once (each load draws the map in
+    software WebGL for seconds) and moves between them like this; each link is also opened afresh by
+    some test. Waits for the page to ask the server for the new state, then for it to settle.
+    """
+    driver.execute_script("performance.setResourceTimingBufferSize(100000);")
+    before = driver.execute_script(UPDATE_REQUESTS_JS)
+    driver.execute_script(
+        "window.history.pushState({}, '', arguments[0]); window.dispatchEvent(new PopStateEvent('popstate'));",
+        path,
+    )
+    wait_for(lambda: driver.execute_script(UPDATE_REQUESTS_JS) > before, message=f"the page rendering {path}")
+    wait_idle(driver)
+
+
 def query_of(driver) -> dict:
     return parse_qs(urlsplit(driver.current_url).query)
 

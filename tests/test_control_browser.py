@@ -16,10 +16,10 @@ import pytest
 from browser_helpers import (
     assert_clean_console,
     click_at,
+    go_in_page,
     non_loopback_resources,
     settle_first_page,
     wait_for,
-    wait_idle,
 )
 
 from conflictmap.control import control_at, control_claims, model_for
@@ -70,15 +70,6 @@ return null;
 """
 
 
-def go(driver, query: str) -> None:
-    """Change the URL inside the page, as the browser's history does; Dash's Location follows it."""
-    driver.execute_script(
-        "window.history.pushState({}, '', arguments[0]);window.dispatchEvent(new PopStateEvent('popstate'));",
-        "/" + query,
-    )
-    wait_idle(driver)
-
-
 def panel_rows(driver, day: dt.date) -> list[dict]:
     wait_for(lambda: f"{day:%d %b %Y}" in driver.execute_script(CAPTION_JS), message=f"control table as of {day}")
     return driver.execute_script(ROWS_JS)
@@ -126,22 +117,22 @@ def test_the_panel_follows_the_date_in_the_link_on_the_two_country_fixture(fixtu
     }
     for iso, want in facts.items():
         day = dt.date.fromisoformat(iso)
-        go(driver, f"?to={iso}")
+        go_in_page(driver, f"/?to={iso}")
         rows = panel_rows(driver, day)
         assert rows == expected_rows(dataset, day), iso
         got = {r["place"]: (r["state"], r["holder"]) for r in rows}
         assert {k: got[k] for k in want} == want, iso
         assert_no_holder_from_a_later_change(dataset, day, rows)
     # Inside the recapture's week the row says who is losing it and who is gaining it.
-    go(driver, "?to=2017-11-02")
+    go_in_page(driver, "/?to=2017-11-02")
     qaim = next(r for r in panel_rows(driver, dt.date(2017, 11, 2)) if r["place"] == "Al-Qaim")
     assert qaim["text"] == "changing: Daesh (Islamic State) → Iraqi forces"
     # Stale: Tabqa has had no news since May.
-    go(driver, "?to=2017-09-28")
+    go_in_page(driver, "/?to=2017-09-28")
     tabqa = next(r for r in panel_rows(driver, dt.date(2017, 9, 28)) if r["place"] == "Tabqa")
     assert tabqa["text"] == "Syrian Democratic Forces (last known)"
     # asof= sets the date on its own, whatever the window.
-    go(driver, "?asof=2017-05-10")
+    go_in_page(driver, "/?asof=2017-05-10")
     assert {r["place"]: r["holder"] for r in panel_rows(driver, dt.date(2017, 5, 10))}["Tabqa"] == "sdf"
     assert non_loopback_resources(driver) == []
     assert_clean_console(driver)
@@ -155,7 +146,7 @@ def test_bundled_file_panel_layer_toggle_and_key(dash_duo):
     expected = {"2017-10-10": ("held", "daesh"), "2017-10-19": ("changing", "sdf"), "2017-10-26": ("held", "sdf")}
     for iso, want in expected.items():
         day = dt.date.fromisoformat(iso)
-        go(driver, f"?to={iso}")
+        go_in_page(driver, f"/?to={iso}")
         rows = panel_rows(driver, day)
         assert rows == expected_rows(dataset, day)
         raqqa = next(r for r in rows if r["place"] == "Raqqa")
