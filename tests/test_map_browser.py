@@ -166,8 +166,7 @@ def test_filtering_and_selection_keep_the_camera_and_emphasis_follows_the_select
         else:
             wait_for(lambda: selected_on(driver, "map") == [], message="no map ring for an unplaced event")
     # Filter by a side: the map stays where the analyst put it.
-    driver.get(app.server_url + "/?side=US-backed")
-    wait_idle(driver)
+    go_in_page(driver, "/?side=US-backed")
     driver.execute_script(MAP_JS + "map.jumpTo({center: [40.6, 35.0], zoom: 8.25}, {originalEvent: {type: 'test'}});")
     wait_idle(driver)
     driver.find_element("id", "clear-all").click()
@@ -267,8 +266,7 @@ def test_timeline_height_follows_its_lanes(app):
     driver = open_page(app)
     all_height = rect(driver, "#timeline")["height"]
     smallest = min(DATASET.factions.index, key=lambda f: len(filter_events(DATASET, ViewState(factions=(f,)))))
-    driver.get(app.server_url + f"/?faction={smallest}")
-    wait_idle(driver)
+    go_in_page(driver, f"/?faction={smallest}")
     wait_for(lambda: rect(driver, "#timeline")["height"] < all_height * 0.7, message="shorter timeline")
 
 
