@@ -9,6 +9,7 @@ import pytest
 from browser_helpers import (
     assert_clean_console,
     count_text,
+    go_in_page,
     non_loopback_resources,
     serve,
     severe_logs,
@@ -94,13 +95,13 @@ def test_keyboard_home_end_space_and_left(page):
     wait_for(lambda: step_of(driver) == 1, message="stays on step 1")
 
 
-def test_out_of_range_step_and_unknown_briefing_show_notices(page, dash_duo):
+def test_out_of_range_step_and_unknown_briefing_show_notices(page):
     driver = page("?step=99")
     wait_for(
         lambda: f"Step {len(BRIEFING.steps)} of" in driver.find_element("id", "step-counter").text, message="clamped"
     )
     assert "steps" in driver.find_element("id", "notices").text
-    driver.get(f"{dash_duo.server_url}/briefing/no-such-briefing")
+    go_in_page(driver, "/briefing/no-such-briefing")  # a link followed within the page (no reload)
     wait_for(
         lambda: "No briefing named 'no-such-briefing'" in driver.find_element("id", "notices").text, message="notice"
     )
