@@ -449,5 +449,4 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
-        if item.get_closest_marker("browser"):  # by a fixture above or by its module (its own Chromium)
             item.user_properties.append(("browser", "true"))
