@@ -19,9 +19,9 @@ without pip and pip is bootstrapped from its wheel on PyPI (or
 $PIP_INDEX_URL), checked against the index's sha256.
 
 ``test`` needs Chromium and chromedriver on PATH (or $BROWSER_PATH); it
-never installs them: it names the packages and stops. It runs the whole
-suite in one pytest with two pytest-xdist workers, then prints the ten
-slowest tests and the time.
+never installs them: it names the packages and stops. It runs the browser
+tests (in two pytest-xdist workers) and the others in pytest processes at
+once, then prints the ten slowest tests and the time.
 
 This file runs on the system Python before anything is installed, so it
 uses the standard library only and stays readable by old Pythons long
@@ -306,65 +306,72 @@ def test(args):
                 f"{name} failed: fix what it reports above (ruff: `.venv/bin/ruff check --fix . && "
                 ".venv/bin/ruff format .`)"
             )
-    say("== pytest: the whole suite, two workers")
+    say("== pytest: the browser tests (two workers) and the others, at once")
     sys.exit(run_suite(args, env, started))
 
 
-# The whole suite in one pytest, two pytest-xdist workers (a Chromium each when they run browser
-# tests), tests handed out as workers free up. Two busy processes for two cores: the browser tests'
-# software WebGL and the rest share them. (Until December 2026 the browser tests ran in two workers
-# beside a second pytest for the others: three busy processes on two cores, which took about 190 s
-# more CPU and 110 s more time for the same tests.)
-WORKERS = ["-n", "2", "--dist", "worksteal"]
+# The two halves of the suite: tests/conftest.py marks every test that drives Chromium `browser`.
+HALVES = (("browser", "browser"), ("other", "not browser"))
+# The browser half runs in two pytest-xdist workers (a Chromium each), tests handed out as workers
+# free up: one page load keeps about one core busy in bursts (the page's scripts, then the map drawn
+# in software WebGL) and waits in between, so two Chromiums fill the gaps.
+BROWSER_WORKERS = ["-n", "2", "--dist", "worksteal"]
 
 
 def run_suite(args, env, started):
-    """Run the suite; print the time and the ten slowest; return the exit code.
+    """Run the browser tests and the rest side by side; print the time and the ten slowest; return the exit code.
 
-    With no arguments (the whole suite) it also fails when no browser test ran: a browser test is
-    never skipped (without Chromium they fail), and tests/conftest.py records each one in the report.
+    The browser tests (a Chromium per worker, the map drawn in software WebGL) are most
+    of the time; the others run beside them in a second pytest. The
+    browser half prints as it goes; the other half's output is kept and printed when
+    both are done. Either failing fails the command, and so does a half that
+    collects no test when the whole suite was asked for (a browser test is never
+    skipped: without Chromium they fail).
     """
     tests_started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="conflictmap-test-") as folder:
-        report = os.path.join(folder, "suite.xml")
-        command = (
-            [VENV_PYTHON, "-m", "pytest", "--headless", "-p", "no:cacheprovider"]
-            + ["--junitxml", report, "-o", "junit_family=xunit1"]
-            + (WORKERS if not args else [])
+        reports = {name: os.path.join(folder, name + ".xml") for name, _ in HALVES}
+        commands = {
+            name: [VENV_PYTHON, "-m", "pytest", "--headless", "-p", "no:cacheprovider", "-m", marks]
+            + ["--junitxml", reports[name], "-o", "junit_family=xunit1"]
+            + (BROWSER_WORKERS if name == "browser" and not args else [])
             + args
-        )
-        code = subprocess.run(command, cwd=ROOT, env=env).returncode
-        slowest = ten_slowest([report])
-        browser_tests = count_browser_tests(report)
+            for name, marks in HALVES
+        }
+        other_log = os.path.join(folder, "other.log")
+        with open(other_log, "w", encoding="utf-8") as log:
+            other = subprocess.Popen(commands["other"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            codes = {"browser": subprocess.run(commands["browser"], cwd=ROOT, env=env).returncode}
+            codes["other"] = other.wait()
+        say("== pytest, the tests that drive no browser (they ran beside the browser tests):")
+        with open(other_log, encoding="utf-8") as log:
+            sys.stdout.write(log.read())
+        slowest = ten_slowest(reports.values())
     if slowest:
         say("the ten slowest tests (setup, call and teardown):")
         for seconds, test in slowest:
             print(f"  {seconds:7.1f} s  {test}")
-    took, whole = duration(time.monotonic() - tests_started), duration(time.monotonic() - started)
-    say(f"tests took {took} (exit {code}; {browser_tests} browser tests); the whole command {whole}")
-    return verdict(code, browser_tests, whole_suite=not args)
+    say(
+        "tests took {} ({}); the whole command {}".format(
+            duration(time.monotonic() - tests_started),
+            ", ".join(f"{n}: exit {c}" for n, c in codes.items()),
+            duration(time.monotonic() - started),
+        )
+    )
+    return verdict(codes, whole_suite=not args)
 
 
-def verdict(code, browser_tests, whole_suite):
-    """The command's exit code: pytest's; and a whole suite in which no browser test ran fails."""
-    if code not in (0, 5):
-        say(f"failed: pytest exit {code}")
-        return code
-    if whole_suite and (code == 5 or browser_tests == 0):
-        say("no browser test ran in the whole suite: that is a failure here")
+def verdict(codes, whole_suite):
+    """The command's exit code from the halves': any failure fails; collecting nothing fails."""
+    failed = {name: code for name, code in codes.items() if code not in (0, 5)}
+    if failed:
+        say("failed: " + ", ".join(f"the {name} tests (exit {code})" for name, code in failed.items()))
+        return max(failed.values())
+    empty = [name for name, code in codes.items() if code == 5]
+    if empty and (whole_suite or len(empty) == len(codes)):
+        say("pytest collected no {} tests: that is a failure here".format(" and no ".join(empty)))
         return 5
-    return code
-
-
-def count_browser_tests(report):
-    """How many tests of the JUnit XML report drove Chromium (tests/conftest.py gives them the property)."""
-    import xml.etree.ElementTree as ET
-
-    try:
-        root = ET.parse(report).getroot()
-    except (OSError, ET.ParseError):
-        return 0
-    return sum(1 for case in root.iter("testcase") if any(p.get("name") == "browser" for p in case.iter("property")))
+    return 0
 
 
 def ten_slowest(reports):

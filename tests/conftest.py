@@ -442,11 +442,17 @@ BROWSER_FIXTURES = {
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: `-m browser` / `-m "not browser"` split exactly here
 def pytest_collection_modifyitems(config, items):
-    """Tests that drive Chromium are marked ``browser``, whether or not their module says so, and
-    carry the property ``browser`` into the JUnit report, where ``scripts/dev.py test`` counts them
-    (a whole suite in which no browser test ran fails). ``-m browser`` and ``-m "not browser"``
-    select them or the rest."""
+    """Tests that drive Chromium are marked ``browser`` and run one after another on one xdist worker.
+
+    ``scripts/dev.py test`` runs ``-m browser`` and ``-m "not browser"`` as two pytest
+    processes side by side, so every test that uses a browser fixture is marked here,
+    whether or not its module says so.
+
+    The MapLibre map draws with software WebGL (SwiftShader); two such browsers at
+    once on two cores starve each other past the tests' waits. With
+    ``pytest -n 2 --dist loadgroup`` the other worker runs everything else.
+    """
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
-            item.user_properties.append(("browser", "true"))
+            item.add_marker(pytest.mark.xdist_group("chromium"))
