@@ -135,7 +135,7 @@ def control_section(dataset: Dataset) -> html.Section:
             ),
             html.P(id="control-asof", className="hint", role="status"),
             dcc.Store(id="control-rows"),  # the table as data (control_table), drawn into control-body
-            dcc.Store(id="control-drawn"),
+            dcc.Store(id="control-drawn"),  # drawControl's output (a clientside callback needs one); read by none
             html.Div(id="control-body", className="control-body"),
         ],
         className="control-panel",

@@ -47,7 +47,7 @@ def event_rows(dataset: Dataset, ids: list[str], passive: pd.DataFrame | None = 
     browser's main thread before its first paint; as data the rows cost it nothing there.
     """
     # Only the columns a row shows, read as plain lists: a row Series per event (iterrows over the
-    # whole table's columns) cost about as much as building the components.
+    # whole table's columns) cost more than everything else the list does.
     ev = dataset.events.loc[ids, [c for c in ROW_COLUMNS if c in dataset.events.columns]]
     affected: dict[str, list[str]] = {}
     if passive is not None and len(passive):

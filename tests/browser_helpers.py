@@ -136,9 +136,9 @@ def go_in_page(driver, path: str) -> None:
     """Move the page to ``path`` (``/?faction=sdf``) as the browser's back and forward buttons do: no
     reload; Dash's Location follows and the views render the new state.
 
-    A test that checks what several links show loads the page once (each load draws the map in
-    software WebGL for seconds) and moves between them like this; each link is also opened afresh by
-    some test. Waits for the page to ask the server for the new state, then for it to settle.
+    A test that checks what several links show opens the first afresh (each load draws the map in
+    software WebGL for seconds) and moves to the others like this. Waits for the page to ask the
+    server for the new state, then for it to settle.
     """
     driver.execute_script("performance.setResourceTimingBufferSize(100000);")
     before = driver.execute_script(UPDATE_REQUESTS_JS)
