@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conflictmap.collector import paused_gc
 from conflictmap.errors import EventsFileError, Problem
 from conflictmap.schema import EventsFileModel, Place, References, Source
 from conflictmap.seeds import SourceDocument, load_source_document
 from conflictmap.validation import bidi_warnings, validate_model
-from conflictmap.yamlsource import YamlDocument, dotted, load_yaml, paused_gc
+from conflictmap.yamlsource import YamlDocument, dotted, load_yaml
 
 
 @dataclass

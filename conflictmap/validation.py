@@ -20,9 +20,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from conflictmap.collector import paused_gc
 from conflictmap.errors import Problem
 from conflictmap.schema import PATTERN_MESSAGES, UNION_TAGS, RuleViolations, json_schema
-from conflictmap.yamlsource import YamlDocument, dotted, paused_gc
+from conflictmap.yamlsource import YamlDocument, dotted
 
 M = TypeVar("M", bound=BaseModel)
 

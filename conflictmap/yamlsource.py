@@ -9,15 +9,14 @@ would win and an analyst's edit would vanish).
 
 from __future__ import annotations
 
-import gc
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from conflictmap.collector import paused_gc
 from conflictmap.errors import EventsFileError, Problem
 from conflictmap.yamlerrors import explain as explain_yaml_error
 from conflictmap.yamlerrors import yaml_lines
@@ -130,24 +129,6 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         raise EventsFileError([Problem(file, 1, "", "invalid YAML: nested more than Python can read")]) from None
     doc.lines.setdefault((), 1)
     return doc
-
-
-@contextmanager
-def paused_gc():
-    """Pause Python's cyclic garbage collector while a large tree of plain values is built.
-
-    Building creates millions of dicts and lists that all stay alive and
-    hold no cycles; the collector would scan the growing heap again and
-    again for nothing (a third of the time on 30,000 events). It is
-    restored afterwards, as it was.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Guard:

@@ -29,6 +29,7 @@ from dash import Dash
 from flask import Response
 
 from conflictmap.briefing import Briefing, briefing_files, load_briefing
+from conflictmap.collector import paused_gc
 from conflictmap.paths import default_events_path
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import event_place_keys, story_places
@@ -66,7 +67,16 @@ def keep_for_the_process(app: Dash) -> Dash:
 def create_app(
     events: Path | str | None = None, dataset: Dataset | None = None, briefings: dict[str, Briefing] | None = None
 ) -> Dash:
-    """The app for one events file; its briefings (``briefings/*.yaml`` beside it) are loaded and checked once."""
+    """The app for one events file; its briefings (``briefings/*.yaml`` beside it) are loaded and checked once.
+
+    Built with the collector paused: the control model, its lanes and the layout are hundreds of
+    thousands of objects that live as long as the app (at a million events 1.30 s, not 2.27 s).
+    """
+    with paused_gc():
+        return _build_app(events, dataset, briefings)
+
+
+def _build_app(events: Path | str | None, dataset: Dataset | None, briefings: dict[str, Briefing] | None) -> Dash:
     if dataset is None:
         dataset = load_dataset(events or default_events_path())
     if briefings is None:

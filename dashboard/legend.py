@@ -48,7 +48,7 @@ def _control_key(dataset: Dataset) -> list:
 
 def legend(dataset: Dataset) -> html.Details:
     ev = dataset.events
-    used = set(ev["type"])
+    used = set(ev["type"].unique())  # the distinct types, not a million values iterated (0.2 s)
     # The factions the map colours now (dashboard/keyview.py follows the view); at first the whole file's.
     factions = html.Div(faction_key(dataset, faction_counts(ev)), id="map-key-factions")
     types = [_row(shape_icon(TYPE_SYMBOLS[t]), TYPE_LABELS[t]) for t in TYPE_LABELS if t in used]
