@@ -1,9 +1,9 @@
 """Many analysts at once against the README's gunicorn recipe, through the app's real HTTP API.
 
-    python benchmarks/load_test.py [--users 50] [--seconds 60] [--workers 2] [--events events.yaml]
+    python benchmarks/load_test.py [--users 50] [--seconds 60] [--workers 2] [--events events.yaml] [--no-preload]
                                    [--think 1:5] [--ramp 10] [--formats csv,geojson] [--json report.json]
 
-Starts ``CONFLICTMAP_EVENTS=... gunicorn -w WORKERS -b 127.0.0.1:PORT dashboard.wsgi:server``
+Starts ``CONFLICTMAP_EVENTS=... gunicorn --preload -w WORKERS -b 127.0.0.1:PORT dashboard.wsgi:server``
 on a free loopback port (or, with ``--url``, uses a server already running) and
 runs USERS simulated analysts for SECONDS, each an asyncio task with its own
 connection pool (httpx, six connections like a browser), arriving evenly over
@@ -45,7 +45,8 @@ which patch it); per action
 errors (any non-2xx, a dropped connection, or a body that is not the
 callback's JSON: a download must carry its file, a render its count); and the
 gunicorn workers' resident memory at start, after warm-up, at its peak (sampled
-each second) and at the end, with any worker restarted meanwhile; and the
+each second) and at the end, with any worker restarted meanwhile; the whole server's proportional
+set size (master and workers; what they share counted once) after warm-up and at the end; and the
 lines of gunicorn's log that say a worker timed out or a callback failed.
 The client runs on the same machine and its CPU share is printed with the
 figures. Numbers are printed, never asserted (tests/test_load.py asserts only
@@ -609,11 +610,16 @@ def find_gunicorn() -> str:
     return found
 
 
-def start_gunicorn(events: Path, workers: int, port: int, log) -> subprocess.Popen:
-    """The README's production recipe, exactly, on loopback; its log goes to ``log`` (a file)."""
+def start_gunicorn(events: Path, workers: int, port: int, log, preload: bool = True) -> subprocess.Popen:
+    """The README's production recipe, exactly, on loopback; its log goes to ``log`` (a file).
+
+    ``preload=False`` (``--no-preload``) is the recipe before the workers shared the data: each worker
+    loads the events itself.
+    """
     env = dict(os.environ, CONFLICTMAP_EVENTS=str(events))
     return subprocess.Popen(
-        [find_gunicorn(), "-w", str(workers), "-b", f"127.0.0.1:{port}", "dashboard.wsgi:server"],
+        [find_gunicorn(), *(["--preload"] if preload else []), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+        + ["dashboard.wsgi:server"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -682,6 +688,27 @@ def worker_memory(master_pid: int) -> dict[int, float]:
     return out
 
 
+def server_pss(master_pid: int) -> float:
+    """The proportional set size (MB) of the gunicorn master and its workers, summed: the memory the
+    server takes, each page shared by k of them counted 1/k in each (download jobs and their browsers
+    left out; they come and go). With ``--preload`` the data is loaded once in the master and shared
+    by the workers it forks; without, each worker holds its own copy."""
+    import psutil
+
+    try:
+        master = psutil.Process(master_pid)
+        processes = [master, *master.children()]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for p in processes:
+        try:
+            total += p.memory_full_info().pss / 2**20
+        except (psutil.Error, AttributeError):  # AttributeError: no PSS where /proc has no smaps
+            continue
+    return total
+
+
 async def sample_memory(server, samples: list[dict[int, float]], stop: asyncio.Event) -> None:
     """Once a second, the workers' memory: a leak shows as a climb, a killed worker as a new pid."""
     while not stop.is_set():
@@ -715,6 +742,8 @@ class Report:
     client_cpu_share: float
     megabytes_in: float
     burst: dict = field(default_factory=dict)
+    preload: bool | None = None
+    pss_mb: dict = field(default_factory=dict)  # the master's and workers' PSS summed, per stage
 
     def as_json(self) -> dict:
         return self.__dict__
@@ -748,7 +777,9 @@ class Server:
         if self.base is None:
             port = free_port()
             self.base = f"http://127.0.0.1:{port}"
-            self.proc = start_gunicorn(Path(self.args.events).resolve(), self.args.workers, port, self.log)
+            self.proc = start_gunicorn(
+                Path(self.args.events).resolve(), self.args.workers, port, self.log, self.args.preload
+            )
         async with httpx.AsyncClient(timeout=10) as probe:
             await wait_until_up(probe, self.base, self.proc, self.log)
         return self
@@ -764,6 +795,9 @@ class Server:
 
     def memory(self) -> dict[int, float]:
         return worker_memory(self.proc.pid) if self.proc is not None else {}
+
+    def pss(self) -> float:
+        return server_pss(self.proc.pid) if self.proc is not None else 0.0
 
     def job_processes(self) -> int:
         """Processes the workers started (background jobs) that are still running."""
@@ -850,6 +884,7 @@ async def drive(server: Server, args) -> Report:
         warm = max(2, 2 * (args.workers or 1))
         await asyncio.gather(*(analyst(k).warm_up(ENTRIES[k % len(ENTRIES)]) for k in range(warm)))
         memory["after_warm_up"] = server.memory()
+        pss = {"after_warm_up": server.pss()}
         sampler = asyncio.create_task(sample_memory(server, samples, stop))
         stats.recording = True
         started = time.monotonic()
@@ -874,6 +909,7 @@ async def drive(server: Server, args) -> Report:
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
     memory["end"] = server.memory()
+    pss["end"] = server.pss()
     await asyncio.sleep(GRACE)  # a job that just answered may take a moment to exit and clean up
     jobs_left = server.job_processes()
     temp_left = sorted(set(download_folders()) - temp_before)
@@ -906,6 +942,8 @@ async def drive(server: Server, args) -> Report:
         client_cpu_share=round(cpu / elapsed, 2),
         megabytes_in=round(stats.bytes_in / 2**20, 1),
         burst=burst,
+        preload=args.preload if args.url is None else None,
+        pss_mb={stage: round(mb, 1) for stage, mb in pss.items() if mb},
     )
 
 
@@ -1005,6 +1043,13 @@ def print_report(report: Report) -> None:
                 values = report.memory[stage]
                 print(f"  {stage:<14}" + "  ".join(f"pid {pid}: {mb:.0f}" for pid, mb in values.items()))
         print(f"  worker restarts during the run: {report.worker_restarts}")
+    if report.pss_mb:
+        print(
+            "the server's proportional set size (master and workers, summed; "
+            + ("data preloaded in the master and shared" if report.preload else "each worker loads its own data")
+            + "): "
+            + ", ".join(f"{stage.replace('_', ' ')} {mb:,.0f} MB" for stage, mb in report.pss_mb.items())
+        )
     if report.burst:
         b = report.burst
         print(
@@ -1042,6 +1087,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (-w)")
     parser.add_argument("--events", default=str(ROOT / "events.yaml"), help="CONFLICTMAP_EVENTS for gunicorn")
+    parser.add_argument(
+        "--preload",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gunicorn --preload, as the README runs it: the data loaded once and shared by the workers "
+        "(--no-preload: each worker loads its own)",
+    )
     parser.add_argument("--url", help="a server already running (no gunicorn started; memory not measured)")
     parser.add_argument(
         "--think",

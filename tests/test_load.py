@@ -75,6 +75,9 @@ def test_a_small_load_test_has_no_errors_and_exercises_every_request(tmp_path):
     assert report["worker_restarts"] == 0
     for stage in ("start", "after_warm_up", "end"):
         assert len(report["memory"][stage]) == workers, report["memory"]
+    # The README's recipe preloads the data in the master, and the server's PSS is measured.
+    assert report["preload"] is True
+    assert report["pss_mb"]["after_warm_up"] > 0 and report["pss_mb"]["end"] > 0, report["pss_mb"]
     assert "p95" in proc.stdout and "errors: 0" in proc.stdout
 
 

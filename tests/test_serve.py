@@ -114,7 +114,7 @@ def test_gunicorn_serves_the_same_app(tmp_path):
     port = free_port()
     env = dict(os.environ, CONFLICTMAP_EVENTS=str(ROOT / "events.yaml"))
     proc = subprocess.Popen(
-        [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "dashboard.wsgi:server"],
+        [gunicorn, "--preload", "-w", "2", "-b", f"127.0.0.1:{port}", "dashboard.wsgi:server"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
