@@ -219,6 +219,7 @@ class Stats:
     error_samples: list[str] = field(default_factory=list)
     bytes_in: int = 0
     recording: bool = True
+    refused: int = 0  # downloads the page refused as past its limit (dashboard/callbacks/downloads.py)
 
     def error(self, kind: str, message: str) -> None:
         self.errors[kind] += 1
@@ -381,6 +382,9 @@ class Analyst:
             said = " ".join(text_in(props.get("children")) for props in data["response"].values())
             if "failed" in said.lower():
                 return f"download of {self.format} failed: {said[:200]}"
+            if said.startswith("Download refused: this view has"):  # past the page's limit: the app's answer
+                self.stats.refused += 1
+                return None
             sent = data["response"].get("download", {}).get("data")
             if not isinstance(sent, dict) or not sent.get("content"):
                 return f"no file in the download answer: {str(data)[:200]}"
@@ -744,6 +748,7 @@ class Report:
     burst: dict = field(default_factory=dict)
     preload: bool | None = None
     pss_mb: dict = field(default_factory=dict)  # the master's and workers' PSS summed, per stage
+    downloads_refused: int = 0
 
     def as_json(self) -> dict:
         return self.__dict__
@@ -944,6 +949,7 @@ async def drive(server: Server, args) -> Report:
         burst=burst,
         preload=args.preload if args.url is None else None,
         pss_mb={stage: round(mb, 1) for stage, mb in pss.items() if mb},
+        downloads_refused=stats.refused,
     )
 
 
@@ -1005,6 +1011,24 @@ ENTRIES = ["", "", "?lanes=side"]
 # ---------------------------------------------------------------- printing
 
 
+def print_memory(report: Report) -> None:
+    """The workers' resident memory per stage and the server's PSS."""
+    if report.memory:
+        print("\ngunicorn workers' resident memory (MB):")
+        for stage in ("start", "after_warm_up", "peak", "end"):
+            if stage in report.memory:
+                values = report.memory[stage]
+                print(f"  {stage:<14}" + "  ".join(f"pid {pid}: {mb:.0f}" for pid, mb in values.items()))
+        print(f"  worker restarts during the run: {report.worker_restarts}")
+    if report.pss_mb:
+        print(
+            "the server's proportional set size (master and workers, summed; "
+            + ("data preloaded in the master and shared" if report.preload else "each worker loads its own data")
+            + "): "
+            + ", ".join(f"{stage.replace('_', ' ')} {mb:,.0f} MB" for stage, mb in report.pss_mb.items())
+        )
+
+
 def print_report(report: Report) -> None:
     print(
         f"load test: {report.users} users for {report.seconds} s against "
@@ -1032,24 +1056,15 @@ def print_report(report: Report) -> None:
                 f"{action:<13}{s['count']:>7}{s['p50_ms']:>17.0f}{s['p95_ms']:>9.0f}{s['p99_ms']:>9.0f}"
                 f"{s['max_ms']:>9.0f}"
             )
+    if report.downloads_refused:
+        print(
+            f"\ndownloads refused as past the page's limit (the app's answer, not an error): {report.downloads_refused}"
+        )
     total_errors = sum(report.errors.values())
     print(f"\nerrors: {total_errors}" + (f" {dict(report.errors)}" if total_errors else ""))
     for sample in report.error_samples[:10]:
         print("  " + sample)
-    if report.memory:
-        print("\ngunicorn workers' resident memory (MB):")
-        for stage in ("start", "after_warm_up", "peak", "end"):
-            if stage in report.memory:
-                values = report.memory[stage]
-                print(f"  {stage:<14}" + "  ".join(f"pid {pid}: {mb:.0f}" for pid, mb in values.items()))
-        print(f"  worker restarts during the run: {report.worker_restarts}")
-    if report.pss_mb:
-        print(
-            "the server's proportional set size (master and workers, summed; "
-            + ("data preloaded in the master and shared" if report.preload else "each worker loads its own data")
-            + "): "
-            + ", ".join(f"{stage.replace('_', ' ')} {mb:,.0f} MB" for stage, mb in report.pss_mb.items())
-        )
+    print_memory(report)
     if report.burst:
         b = report.burst
         print(

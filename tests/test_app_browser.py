@@ -32,6 +32,7 @@ from conflictmap.describe import download_name
 from conflictmap.pipeline import load_dataset
 from conflictmap.view import ViewState, events_in_time_order, filter_events
 from dashboard.app import create_app
+from dashboard.callbacks import downloads
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,7 +312,7 @@ def test_box_select_on_the_map_highlights_on_the_timeline(dash_duo, app_url):
     wait_for(lambda: set(bright_on_timeline()) == set(raqqa), message="timeline highlights the selection")
 
 
-def test_download_button_exports_the_filtered_view(dash_duo, app_url, tmp_path):
+def test_download_button_exports_the_filtered_view(dash_duo, app_url, tmp_path, monkeypatch):
     import json
 
     driver = open_page(dash_duo, "?faction=us-coalition")
@@ -327,3 +328,15 @@ def test_download_button_exports_the_filtered_view(dash_duo, app_url, tmp_path):
     placed = set(shown.index[shown["map_lat"].notna()])
     assert {f["id"] for f in collection["features"]} == placed
     assert "Middle East Monitor" in json.dumps(collection)
+    # Past the page's limit (a million events' CSV was a 1.1 GB answer that never arrived) the page
+    # says so, with the count and the command, and no file comes.
+    monkeypatch.setattr(downloads, "PAGE_DOWNLOAD_MAX_EVENTS", len(shown) - 1)
+    choose_option(driver, "download-format", "Table (CSV)")
+    driver.find_element("id", "download-button").click()
+    status = wait_for(
+        lambda: (t := driver.find_element("id", "download-status").text).startswith("Download refused") and t,
+        timeout=30,
+        message="the refusal in the status line",
+    )
+    assert f"this view has {len(shown):,} events" in status and "conflictmap export --format csv" in status
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".csv"]

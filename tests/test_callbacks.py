@@ -14,7 +14,7 @@ from conflictmap.briefing import briefing_files, load_briefing
 from conflictmap.pipeline import load_dataset
 from conflictmap.places import event_place_keys
 from conflictmap.view import ViewState
-from dashboard.callbacks import briefing, details, event_list, places, url, views
+from dashboard.callbacks import briefing, details, downloads, event_list, places, url, views
 from dashboard.callbacks.context import AppContext, presented_for
 from dashboard.callbacks.downloads import export_download
 from dashboard.controlpanel import ControlView
@@ -207,3 +207,18 @@ def test_play_toggles_on_a_press_and_stops_at_the_end_of_the_period(context):
 def test_a_download_of_an_unknown_format_is_refused_in_words(context):
     assert export_download(context.dataset, "exe", "") == (no_update, "Download failed: unknown format")
     assert export_download(context.dataset, None, "") == (no_update, "Download failed: unknown format")
+
+
+def test_a_data_download_past_the_pages_limit_is_refused_naming_the_count_and_the_command(context, monkeypatch):
+    """At a million events a CSV from the page was a 1.1 GB answer and ended with no file and no word."""
+    total = len(context.dataset.events)
+    monkeypatch.setattr(downloads, "PAGE_DOWNLOAD_MAX_EVENTS", total - 1)
+    sent, status = export_download(context.dataset, "geojson", "")
+    assert sent is no_update
+    assert status.startswith(f"Download refused: this view has {total:,} events")
+    assert "conflictmap export --format geojson" in status
+    # A narrower view fits; the limit is on the events the view holds, not the file's.
+    sent, status = export_download(context.dataset, "csv", "?to=2017-10-15")
+    assert status.startswith("Ready: ") and sent["content"]
+    monkeypatch.setattr(downloads, "PAGE_DOWNLOAD_MAX_EVENTS", total)  # exactly at the limit: allowed
+    assert export_download(context.dataset, "kml", "")[1].startswith("Ready: ")
