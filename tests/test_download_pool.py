@@ -158,3 +158,19 @@ def test_a_forked_job_starts_without_the_parents_browser_session_or_its_held_loc
         browser._session = parent_session
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_job_that_ends_as_it_is_ended_is_no_error():
+    """Dash kills a job as it hands over the result; a job that exits in between made psutil raise (a 500)."""
+    import psutil
+
+    from dashboard.jobs import end_process
+
+    ended = []
+
+    def gone(pid):
+        raise psutil.NoSuchProcess(pid)
+
+    end_process(12345, gone)  # no exception
+    end_process(12345, ended.append)
+    assert ended == [12345]
