@@ -34,12 +34,12 @@ from benchmarks.app_scale import (
     ensure_store,
     find,
     first_paint,
-    free_port,
     headless_chromium,
     measure,
     post,
     server,
 )
+from benchmarks.loopback import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,17 +41,13 @@ import urllib.request
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from benchmarks.loopback import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CONFLICTMAP = [PY, "-m", "conflictmap_cli"]
 ALEPPO_BOUNDS = [36.95, 36.05, 37.35, 36.35]
 WHOLE_BOUNDS = [35.0, 29.0, 48.5, 37.5]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ensure_store(size: int, workdir: Path) -> Path:

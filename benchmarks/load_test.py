@@ -65,7 +65,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -74,6 +73,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
+
+from benchmarks.loopback import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -596,12 +597,6 @@ def _words(values: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------- the server and its memory
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def find_gunicorn() -> str:

@@ -26,6 +26,8 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 
+from benchmarks.loopback import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,12 +47,6 @@ def label_overlaps():
         sys.modules[name] = module  # before running it: its dataclasses look their module up
         spec.loader.exec_module(module)
     return sys.modules[name]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve_in_background(port: int, events: Path = ROOT / "events.yaml") -> subprocess.Popen:

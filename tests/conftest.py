@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 from urllib.parse import urlsplit
 
@@ -139,12 +138,6 @@ def pytest_setup_options():
 DRAIN_SECONDS = 10.0  # longest a callback still running at the end of a test may take to finish
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SharedOrigin:
     """One loopback server per pytest process; the apps of the tests are served from it in turn.
 
@@ -161,10 +154,12 @@ class SharedOrigin:
     """
 
     def __init__(self):
-        self.port = free_port()
         self._apps: list[SharedOriginRunner] = []
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", self.port, self._dispatch, threaded=True)
+        # Port 0: the kernel's pick, bound at once. A port probed first and bound later can be taken in
+        # between by an outgoing connection (a session of 42 browser tests failed on "Address already in use").
+        self._server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
+        self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="shared-origin", daemon=True)
         self._thread.start()
 

@@ -135,7 +135,9 @@ def test_validate_the_bundled_example_from_the_installed_wheel(venv, elsewhere):
 
 
 def test_serve_the_bundled_example_from_the_installed_wheel(venv, elsewhere):
-    from test_serve import free_port, wait_http
+    from test_serve import wait_http
+
+    from benchmarks.loopback import free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}

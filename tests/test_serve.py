@@ -15,13 +15,9 @@ from pathlib import Path
 import pytest
 from browser_helpers import MAP_JS, count_text, non_loopback_resources, severe_logs, wait_idle
 
+from benchmarks.loopback import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url: str, timeout: float = 60.0) -> str:
@@ -132,3 +128,13 @@ def test_gunicorn_serves_the_same_app(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_free_port_is_bindable_and_outside_the_range_outgoing_connections_take_theirs_from():
+    from benchmarks.loopback import ephemeral_low
+
+    port = free_port()
+    assert port < ephemeral_low()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+        server.listen()

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import psutil
 import pytest
-from test_serve import free_port, wait_http
+from test_serve import wait_http
+
+from benchmarks.loopback import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLBACK = "/_dash-update-component"

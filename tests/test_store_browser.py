@@ -58,7 +58,9 @@ def store(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def served(store):
-    from test_serve import free_port, wait_http
+    from test_serve import wait_http
+
+    from benchmarks.loopback import free_port
 
     port = free_port()
     proc = subprocess.Popen(
