@@ -48,7 +48,7 @@ import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -185,12 +185,33 @@ class PlaceControl:
         }
 
 
+class _Step(NamedTuple):
+    """A place's intervals just after one claim of its sweep: ``intervals[:settled]`` of the whole
+    sweep's list (never changed by a later claim) followed by ``tail``."""
+
+    first: dt.date  # the claim's first day
+    place: Place
+    settled: int
+    tail: tuple[Interval, ...]
+
+
 @dataclass
 class _Prepared:
-    """One place swept once: the first day of each claim in time order and the state after it."""
+    """One place swept once: each claim's first day in time order, the intervals after it, and the
+    whole sweep's intervals (the settled ones are shared by every step)."""
 
     firsts: list[dt.date]
-    steps: list[tuple[dt.date, Place, tuple[Interval, ...]]]
+    steps: list[_Step]
+    intervals: list[Interval]
+
+    def known_on(self, day: dt.date) -> _Step | None:
+        """The step of the last claim whose first day is on or before ``day``; None: no claim yet."""
+        known = bisect.bisect_right(self.firsts, day)
+        return self.steps[known - 1] if known else None
+
+    def intervals_after(self, step: _Step) -> list[Interval]:
+        """The intervals as a sweep of the claims up to ``step`` gives them."""
+        return self.intervals[: step.settled] + list(step.tail)
 
 
 @dataclass
@@ -234,27 +255,27 @@ class ControlModel:
     def empty(self) -> bool:
         return not self.claims
 
-    def state_at(self, key: str, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> PlaceControl | None:
-        claims = self.claims[key]
+    def prepared(self, key: str) -> _Prepared | None:
+        """The place's sweep, made on first use; None where an "on or before" claim makes it per day."""
         if key not in self._prepared:
-            self._prepared[key] = _prepare(claims)
-        prepared = self._prepared[key]
-        if prepared is None:
-            return place_state_at(claims, day, stale_after)
-        known = bisect.bisect_right(prepared.firsts, day)
-        if known == 0:
-            return place_state_at(claims, day, stale_after)  # before any claim: the inferred state, if any
-        _first, place, tail = prepared.steps[known - 1]
-        interval = next(i for i in reversed(tail) if i.contains(day))
-        return _state(interval, place, day, stale_after)
+            self._prepared[key] = _prepare(self.claims[key])
+        return self._prepared[key]
+
+    def state_at(self, key: str, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> PlaceControl | None:
+        prepared = self.prepared(key)
+        step = prepared.known_on(day) if prepared else None
+        if step is None:  # swept per day, or before any claim: the inferred state, if any
+            return place_state_at(self.claims[key], day, stale_after)
+        interval = next(i for i in reversed(step.tail) if i.contains(day))
+        return _state(interval, step.place, day, stale_after)
 
 
 def _prepare(claims: list[Claim]) -> _Prepared | None:
     if any(c.upper_bound_only for c in claims):
         return None
-    steps: list[tuple[dt.date, Place, tuple[Interval, ...]]] = []
-    _sweep(claims, steps)
-    return _Prepared([first for first, _, _ in steps], steps)
+    steps: list[_Step] = []
+    intervals = _sweep(claims, steps)
+    return _Prepared([step.first for step in steps], steps, intervals)
 
 
 # ---------------------------------------------------------------------------
@@ -455,15 +476,17 @@ def _outcome(claim: Claim, previous: str | None) -> tuple[str, str | None, str |
     return "unknown", None, claim.loser or previous  # withdrawn: who holds it next is unknown
 
 
-def _sweep(
-    claims: list[Claim], steps: list[tuple[dt.date, Place, tuple[Interval, ...]]] | None = None
-) -> list[Interval]:
+def _sweep(claims: list[Claim], steps: list[_Step] | None = None) -> list[Interval]:
     """The intervals of one place: contiguous, never overlapping, in time order.
 
-    With ``steps``, appends after each claim (in time order) its first day, its
-    place and the intervals a day on or after that first day can fall in (the
-    last two): the answer for any later day, before the next claim, without
-    sweeping again.
+    With ``steps``, appends a :class:`_Step` after each claim (in time order):
+    the intervals a sweep of the claims so far gives, without copying them.
+    Claims come in order of their first day, and a later claim only cuts,
+    drops or extends intervals that reach the day before its first day, so an
+    interval ending earlier than the day before this claim's first day is
+    settled: it is the same object in every later list. A step keeps how many
+    lead the list settled, and the rest (a few: the one cut short, a window,
+    its outcome), so the history as known on any day costs no sweep.
     """
     timed = _windows(claims)
     if not timed:
@@ -476,6 +499,7 @@ def _sweep(
     else:
         intervals.append(Interval(None, before_first, "unknown", None, None, ()))
     holder: str | None = intervals[0].holder
+    settled = 0
     for claim, first_day, window_end in timed:
         intervals = _clip(intervals, first_day)
         previous = claim.loser if claim.kind != "assertion" and claim.loser else holder
@@ -492,7 +516,10 @@ def _sweep(
             intervals.append(Interval(start, None, state, new_holder, new_previous, (claim,)))
         holder = new_holder
         if steps is not None:
-            steps.append((first_day, claim.place, tuple(intervals[-2:])))
+            cut = first_day - ONE_DAY
+            while settled < len(intervals) - 1 and (end := intervals[settled].end) is not None and end < cut:
+                settled += 1
+            steps.append(_Step(first_day, claim.place, settled, tuple(intervals[settled:])))
     return intervals
 
 
@@ -583,14 +610,14 @@ def control_history(
     """
     rows = []
     last_day = as_of or max((max(map(_claim_end, claims)) for claims in model.claims.values() if claims), default=None)
-    chosen = model.claims.values() if keys is None else [model.claims[k] for k in keys]
-    for all_claims in chosen:
-        claims = all_claims if as_of is None else _known_by(all_claims, as_of)
-        if not claims:
-            inferred = place_state_at(all_claims, as_of, stale_after) if as_of else None
+    for key in model.claims if keys is None else keys:
+        known = _intervals_known(model, key, as_of)
+        if known is None:
+            inferred = place_state_at(model.claims[key], as_of, stale_after) if as_of else None
             rows += [inferred] if inferred else []
             continue
-        for interval in _sweep(claims):
+        place, intervals = known
+        for interval in intervals:
             if interval.state == "unknown" and not interval.evidence:
                 continue
             if as_of is not None and interval.start is not None and interval.start > as_of:
@@ -598,8 +625,26 @@ def control_history(
             end = interval.end or last_day
             latest = interval.last_evidence
             stale = bool(end and latest and not interval.inferred and (end - latest).days > stale_after)
-            rows.append(_place_control(claims[0].place, interval, stale, latest))
+            rows.append(_place_control(place, interval, stale, latest))
     return sorted(rows, key=lambda s: (s.place.name.casefold(), s.place.key, s.since or dt.date.min))
+
+
+def _intervals_known(model: ControlModel, key: str, as_of: dt.date | None) -> tuple[Place, list[Interval]] | None:
+    """A place's intervals from the claims that can have happened by ``as_of`` (all, for None), and the
+    place they are listed under; None when no claim is known yet.
+
+    From the place's prepared sweep where it has one (a new as-of date costs no sweep: the lanes of a
+    million-event store are swept once, not once per date), else by sweeping the known claims.
+    """
+    all_claims = model.claims[key]
+    if as_of is None:
+        return all_claims[0].place, _sweep(all_claims)
+    prepared = model.prepared(key)
+    if prepared is not None:
+        step = prepared.known_on(as_of)
+        return None if step is None else (prepared.steps[0].place, prepared.intervals_after(step))
+    claims = _known_by(all_claims, as_of)
+    return (claims[0].place, _sweep(claims)) if claims else None
 
 
 def faction_names(dataset: Dataset) -> dict[str, str]:
