@@ -1,6 +1,6 @@
 """The app at ACLED scale: startup, callbacks, bytes, first paint, memory; against a naive app.
 
-    python benchmarks/app_scale.py [--sizes 10000,100000,1000000] [--workdir /tmp/conflictmap-bench]
+    python -m benchmarks.app_scale [--sizes 10000,100000,1000000] [--workdir /tmp/conflictmap-bench]
                                    [--runs 7] [--naive-max 100000]
 
 For each size it uses (or makes, with acled_synth.py and ``conflictmap import``)

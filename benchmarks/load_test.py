@@ -1,6 +1,6 @@
 """Many analysts at once against the README's gunicorn recipe, through the app's real HTTP API.
 
-    python benchmarks/load_test.py [--users 50] [--seconds 60] [--workers 2] [--events events.yaml] [--no-preload]
+    python -m benchmarks.load_test [--users 50] [--seconds 60] [--workers 2] [--events events.yaml] [--no-preload]
                                    [--think 1:5] [--ramp 10] [--formats csv,geojson] [--json report.json]
 
 Starts ``CONFLICTMAP_EVENTS=... gunicorn --preload -w WORKERS -b 127.0.0.1:PORT dashboard.wsgi:server``

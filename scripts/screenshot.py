@@ -3,7 +3,7 @@
     python -m scripts.screenshot            # docs/screenshot.png, docs/zoomed.png, docs/briefing.png
     python -m scripts.screenshot --query '?event=raqqa-falls-to-sdf' -o shot.png   # one picture
 
-(from the repository root; ``python scripts/screenshot.py`` works as well).
+(from the repository root: it imports ``benchmarks.loopback`` for its port).
 
 Starts `conflictmap serve` on a free loopback port, opens the page in a
 Chromium that can resolve only loopback (so the pictures prove the offline
