@@ -77,6 +77,23 @@ def test_export_reports_its_progress_when_a_command_asks(dataset, tmp_path):
     assert (tmp_path / "map.png").read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize("quieted", [True, False])
+def test_the_browser_drivers_own_log_stays_off_stderr(quieted):
+    """choreographer logs a traceback for a Chromium message it ignores; with logging not set up Python
+    printed it to stderr under a successful export. Both sides run, so the check can fail."""
+    logged = (
+        "import logging\n"
+        "from dashboard.exports.browser import quiet_driver_logs\n"
+        + ("quiet_driver_logs()\n" if quieted else "")
+        + "try:\n    raise ValueError('bad message')\n"
+        "except ValueError:\n"
+        "    logging.getLogger('choreographer.channels.pipe').exception('JSONError decoding message. Ignoring')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", logged], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    assert ("Traceback" in proc.stderr) is not quieted, proc.stderr
+
+
 def test_mp4_export_prints_nothing_but_the_result(tmp_path):
     out = tmp_path / "deep" / "er" / "a.mp4"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import logging
 import os
 import shutil
 import tempfile
@@ -47,6 +48,23 @@ START_TIMEOUT = 90.0  # s for Chromium to start and load the page
 FIGURE_TIMEOUT = 120.0  # s for one figure
 IDLE_SECONDS = 300.0  # an unused browser is closed after this long
 _BROWSER_ERRORS = ("ChromeNotFoundError", "BrowserFailedError", "BrowserDepsError", "BrowserClosedError")
+#: The loggers of kaleido and of choreographer, its Chromium driver.
+DRIVER_LOGGERS = ("choreographer", "kaleido")
+
+
+def quiet_driver_logs() -> None:
+    """Keep the browser driver's own log off stderr, unless a program set its level.
+
+    choreographer logs a traceback for a message from Chromium it cannot decode
+    and then ignores ("JSONError decoding message. Ignoring"). With no logging
+    set up, Python prints that to stderr: an mp4 export that succeeded ended on
+    a traceback (seen once in the suite). The driver's real failures reach the
+    exports as exceptions, which say what to do; its log adds nothing for a user.
+    """
+    for name in DRIVER_LOGGERS:
+        log = logging.getLogger(name)
+        if log.level == logging.NOTSET:
+            log.setLevel(logging.CRITICAL)
 
 
 def find_browser() -> str:
@@ -100,6 +118,7 @@ class BrowserSession:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     async def _open(self) -> None:
+        quiet_driver_logs()
         import kaleido
 
         page = kaleido.PageGenerator(mathjax=False)
