@@ -147,6 +147,12 @@ class Interval:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
     @cached_property
+    def evidence_ids(self) -> tuple[str, ...]:
+        """The ids of its evidence, made once: a busy town's holding rests on thousands of reports, and the
+        same interval is read for every as-of date after it."""
+        return tuple(c.id for c in self.evidence)
+
+    @cached_property
     def last_evidence(self) -> dt.date | None:
         """The last day of its latest evidence (its claims' last possible day)."""
         return max(map(_claim_end, self.evidence), default=None)  # C-level: evidence runs to thousands
@@ -203,6 +209,7 @@ class _Prepared:
     firsts: list[dt.date]
     steps: list[_Step]
     intervals: list[Interval]
+    before_first: PlaceControl | None  # the state before its first claim, whatever the day
 
     def known_on(self, day: dt.date) -> _Step | None:
         """The step of the last claim whose first day is on or before ``day``; None: no claim yet."""
@@ -263,9 +270,11 @@ class ControlModel:
 
     def state_at(self, key: str, day: dt.date, stale_after: int = DEFAULT_STALE_AFTER_DAYS) -> PlaceControl | None:
         prepared = self.prepared(key)
-        step = prepared.known_on(day) if prepared else None
-        if step is None:  # swept per day, or before any claim: the inferred state, if any
+        if prepared is None:  # swept per day
             return place_state_at(self.claims[key], day, stale_after)
+        step = prepared.known_on(day)
+        if step is None:
+            return prepared.before_first
         interval = next(i for i in reversed(step.tail) if i.contains(day))
         return _state(interval, step.place, day, stale_after)
 
@@ -275,7 +284,7 @@ def _prepare(claims: list[Claim]) -> _Prepared | None:
         return None
     steps: list[_Step] = []
     intervals = _sweep(claims, steps)
-    return _Prepared([step.first for step in steps], steps, intervals)
+    return _Prepared([step.first for step in steps], steps, intervals, _inferred_before(claims))
 
 
 # ---------------------------------------------------------------------------
@@ -566,13 +575,19 @@ def place_state_at(
     """One place's state on ``day``, from the claims that can have happened by then; None: not listed."""
     known = _known_by(claims, day)
     if not known:
-        timed = _windows(claims)
-        first = timed[0][0] if timed else None
-        if first is None or first.kind == "assertion" or not first.loser:
-            return None  # nothing known yet, and no named target to have held it
-        return PlaceControl(first.place, "held", first.loser, None, None, None, False, (first.id,), inferred=True)
+        return _inferred_before(claims)
     interval = next(i for i in reversed(_sweep(known)) if i.contains(day))
     return _state(interval, known[-1].place, day, stale_after)
+
+
+def _inferred_before(claims: list[Claim]) -> PlaceControl | None:
+    """A place's state before any of its claims is known: held by its first change's named target;
+    None (not listed) where that claim names none or is an assertion."""
+    timed = _windows(claims)
+    first = timed[0][0] if timed else None
+    if first is None or first.kind == "assertion" or not first.loser:
+        return None  # nothing known yet, and no named target to have held it
+    return PlaceControl(first.place, "held", first.loser, None, None, None, False, (first.id,), inferred=True)
 
 
 def _state(interval: Interval, place: Place, day: dt.date, stale_after: int) -> PlaceControl:
@@ -612,8 +627,8 @@ def control_history(
     last_day = as_of or max((max(map(_claim_end, claims)) for claims in model.claims.values() if claims), default=None)
     for key in model.claims if keys is None else keys:
         known = _intervals_known(model, key, as_of)
-        if known is None:
-            inferred = place_state_at(model.claims[key], as_of, stale_after) if as_of else None
+        if known is None:  # no claim known on as_of: the state before the first, if it names a holder
+            inferred = _inferred_before(model.claims[key]) if as_of else None
             rows += [inferred] if inferred else []
             continue
         place, intervals = known
@@ -716,7 +731,7 @@ def _place_control(place, interval, stale: bool, latest) -> PlaceControl:
         since=interval.start,
         until=interval.end,
         stale=stale,
-        evidence=tuple(c.id for c in interval.evidence),
+        evidence=interval.evidence_ids,
         inferred=interval.inferred,
         latest_evidence=latest,
     )

@@ -63,14 +63,21 @@ def _lane_histories(model: ControlModel, as_of: dt.date) -> tuple[list[list[Plac
     return model.remember(("lanes", as_of), lambda: _sweep_lanes(model, as_of))
 
 
+def _lane_candidates(model: ControlModel) -> list[tuple[str, dt.date]]:
+    """Every painted place with the first day a claim of it can have happened on (``date.min`` where an
+    "on or before" claim gives no lower bound), busiest first, then by name: sorted once per model."""
+
+    def candidates() -> list[tuple[str, dt.date]]:
+        painted = [k for k, claims in model.claims.items() if claims[0].place.painted]
+        painted.sort(key=lambda k: (-len(model.claims[k]), model.claims[k][0].place.name.casefold()))
+        return [(k, min(c.earliest or dt.date.min for c in model.claims[k])) for k in painted]
+
+    return model.remember(("lane candidates",), candidates)
+
+
 def _sweep_lanes(model: ControlModel, as_of: dt.date) -> tuple[list[list[PlaceControl]], int]:
     # Most changes first (the busiest places), then by name; only the lanes drawn are swept.
-    known = [
-        k
-        for k, claims in model.claims.items()
-        if claims[0].place.painted and any(c.earliest is None or c.earliest <= as_of for c in claims)
-    ]
-    known.sort(key=lambda k: (-len(model.claims[k]), model.claims[k][0].place.name.casefold()))
+    known = [k for k, earliest in _lane_candidates(model) if earliest <= as_of]
     places: list[list[PlaceControl]] = []
     hidden = 0
     for n, k in enumerate(known):
