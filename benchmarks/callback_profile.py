@@ -160,6 +160,10 @@ def main() -> int:
         "three months": url_change(f"?from={quarter[0]}&to={quarter[1]}"),
         "one faction": url_change(f"?faction={faction}"),
         "text search (a place's name)": url_change(f"?q={search_word}"),
+        # What the page asks once the first map reports its camera: the markers for the whole view.
+        "first view's camera (markers)": lambda: post(
+            markers, {**base, "url.search": "", "control-layer.value": ["on"]}, ["map-view.data"]
+        ),
         "zoom into a city (markers)": lambda: post(
             markers,
             {**base, "url.search": "", "map-view.data": {"zoom": 10.5, "bounds": ALEPPO_BOUNDS}},

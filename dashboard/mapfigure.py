@@ -132,6 +132,7 @@ def map_figure(
         "font": FONT,
         "hoverlabel": {"font": {"size": 15}, "namelength": 0},
         "paper_bgcolor": "#cfe1ee",
+        # What the markers were laid out for: a zoom, and every event (no ``markersBounds``).
         "meta": {"markersZoom": zoom},
     }
     if height:
@@ -139,14 +140,20 @@ def map_figure(
     return {"data": traces, "layout": layout}
 
 
+def widened(bounds, margin: float = 0.5) -> list[float]:
+    """``bounds`` ([west, south, east, north]) widened by ``margin`` of its size on each side."""
+    w, s, e, n = (float(v) for v in bounds)
+    dx, dy = (e - w) * margin, (n - s) * margin
+    return [w - dx, s - dy, e + dx, n + dy]
+
+
 def in_view(events: pd.DataFrame, bounds, margin: float = 0.5) -> pd.DataFrame:
     """Events whose marker point lies in ``bounds`` ([west, south, east, north]) widened by
     ``margin`` of its size on each side, so a small pan needs no new data."""
-    w, s, e, n = (float(v) for v in bounds)
-    dx, dy = (e - w) * margin, (n - s) * margin
+    w, s, e, n = widened(bounds, margin)
     lat = events["map_lat"].to_numpy(dtype=float)
     lon = events["map_lon"].to_numpy(dtype=float)
-    keep = (lat >= s - dy) & (lat <= n + dy) & (lon >= w - dx) & (lon <= e + dx)
+    keep = (lat >= s) & (lat <= n) & (lon >= w) & (lon <= e)
     return events if keep.all() else events[keep]
 
 

@@ -133,6 +133,23 @@ def test_markers_wait_for_the_first_map_and_keep_only_shown_selected_events(cont
     assert views.view_zoom(None) == views.DEFAULT_ZOOM and views.view_zoom({"zoom": 8.5}) == 8.5
 
 
+def test_a_camera_the_markers_on_the_page_already_cover_costs_no_layout(context, monkeypatch):
+    """The page says when its markers serve the new camera (conflictmap.js markersCover): a move alone is
+    then answered with nothing; a box selection or the control toggle is drawn whatever the camera says."""
+    covered = {"zoom": 8, "bounds": [38, 35, 40, 36], "covered": True}
+    assert views.marker_patch(context, covered, None, None, "", "/", 1, camera_moved=True) is no_update
+    assert isinstance(views.marker_patch(context, covered, None, None, "", "/", 1, camera_moved=False), Patch)
+    assert isinstance(views.marker_patch(context, {**covered, "covered": False}, None, None, "", "/", 1), Patch)
+    # A view past the marker limit is laid out for the viewport and a margin, and says so for the page.
+    monkeypatch.setattr(views, "MAX_MARKERS", 3)
+    visible = context.dataset.events
+    meta = views.map_patch(context, visible, (), 8, (), None, [38, 35, 40, 36]).to_plotly_json()
+    assert json.dumps([38, 35, 40, 36]) not in json.dumps(meta)
+    assert "[37.0, 34.5, 41.0, 36.5]" in json.dumps(meta), meta
+    small = views.map_patch(context, visible.head(2), (), 8, (), None, [38, 35, 40, 36]).to_plotly_json()
+    assert "markersBounds" not in json.dumps(small)  # every event of the view: any camera at this zoom
+
+
 def test_a_map_selection_is_drawn_brighter_on_the_lanes(context):
     plain = views.highlighted_lanes(context, None, "", "/")
     boxed = views.highlighted_lanes(context, ["raqqa-falls-to-sdf"], "", "/")

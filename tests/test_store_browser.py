@@ -111,6 +111,7 @@ def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, 
     # The timeline's counts (conflictmap/timeline_data.py) as drawn: every event once in the lanes'
     # histograms and once in the strip.
     assert driver.execute_script(HISTOGRAM_SUMS_JS) == {"lanes": total, "strip": total}
+    markers_follow_the_camera_only_past_what_they_cover(driver)
     # One month: the middle month of the data.
     dates = pd.to_datetime(events["date_start"]).sort_values()
     start = dates.iloc[len(dates) // 2].replace(day=1)
@@ -130,6 +131,39 @@ def test_a_served_store_shows_every_event_and_a_month_narrows_it(store, served, 
     sizes = callback_bytes(driver)
     assert sizes and max(sizes) <= MAX_RESPONSE, sorted(sizes)[-3:]
     assert severe_logs(driver) == []
+
+
+CAMERA_JS = (
+    MAP_JS
+    + """
+const b = map.getBounds();
+return {meta: gd.layout.meta, view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+        marks: map.queryRenderedFeatures().filter(f => String(f.layer.id).startsWith('plotly-trace-layer')).length};
+"""
+)
+
+
+def markers_follow_the_camera_only_past_what_they_cover(driver) -> None:
+    """The first map's markers cover every event at their zoom: its framed camera asks for no second
+    layout (its meta has no area). Zoomed in, the markers cover the view and a margin; a jump past that
+    area at the same zoom lays them out again there, and marks are drawn in the new view."""
+    first = driver.execute_script(CAMERA_JS)
+    assert "markersBounds" not in first["meta"], first["meta"]
+    zoom = first["meta"]["markersZoom"] + 2
+    areas = []
+    for lon, lat in ((37.16, 36.2), (40.14, 35.33)):  # Aleppo, then Deir ez-Zor: far apart at this zoom
+        # As an analyst's gesture (an originalEvent): plotly keeps the camera instead of restoring its own.
+        driver.execute_script(
+            MAP_JS + f"map.jumpTo({{center: [{lon}, {lat}], zoom: {zoom}}}, {{originalEvent: {{type: 'test'}}}});"
+        )
+        wait_idle(driver, timeout=120)
+        now = driver.execute_script(CAMERA_JS)
+        area, (w, s, e, n) = now["meta"].get("markersBounds"), now["view"]
+        assert now["meta"]["markersZoom"] == zoom and area, now["meta"]
+        assert area[0] <= w and area[1] <= s and area[2] >= e and area[3] >= n, (area, now["view"])
+        assert now["marks"] > 0, now
+        areas.append(area)
+    assert areas[0] != areas[1]
 
 
 def key_lists_the_factions_in_view(driver, dataset) -> None:

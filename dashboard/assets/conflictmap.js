@@ -377,8 +377,20 @@
     state.zoomBucket = bucket;
     state.viewBounds = key;
     if (window.dash_clientside && window.dash_clientside.set_props) {
-      window.dash_clientside.set_props("map-view", { data: { zoom: bucket, bounds: bounds } });
+      var covered = !force && markersCover(bucket, bounds);
+      window.dash_clientside.set_props("map-view", { data: { zoom: bucket, bounds: bounds, covered: covered } });
     }
+  }
+
+  // Whether the markers on the map serve a view: laid out for its zoom, over every event of the view
+  // (no markersBounds) or over an area holding it. The server then keeps them (views.marker_patch).
+  function markersCover(bucket, bounds) {
+    var gd = graph("map");
+    var meta = (gd && gd.layout && gd.layout.meta) || {};
+    if (meta.markersZoom !== bucket) return false;
+    var area = meta.markersBounds;
+    if (!area) return true;
+    return bounds[0] >= area[0] && bounds[1] >= area[1] && bounds[2] <= area[2] && bounds[3] <= area[3];
   }
 
   // ------------------------------------------------------------------ wiring the views

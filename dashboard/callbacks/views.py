@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, Patch, State, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, Patch, State, ctx, html, no_update
 
 from conflictmap.view import ViewState, passive_only, shown_events
 from dashboard.actions import selected_event_ids
@@ -29,6 +29,7 @@ from dashboard.mapfigure import (
     map_figure,
     map_traces,
     placed_events,
+    widened,
 )
 from dashboard.markers import MAX_MARKERS, fitted_zoom
 from dashboard.timeline import strip_figure, timeline_figure
@@ -80,15 +81,17 @@ def map_patch(
     """The map's data and layers, replaced; its camera (layout.map's centre and zoom) left alone."""
     # Level of detail: past the marker limit only what the viewport (and a margin) holds is drawn,
     # one marker per event when few enough are in view, else counted cells; never the whole table.
+    meta: dict[str, Any] = {"markersZoom": zoom}  # what the markers were laid out for (conflictmap.js)
     if len(visible) > MAX_MARKERS and bounds:
         visible = in_view(visible, bounds)
+        meta["markersBounds"] = widened(bounds)  # none: every event of the view
     traces, layers = map_traces(
         context.dataset, visible, zoom=zoom, featured=featured, highlighted=highlighted, selected=selected
     )
     patch = Patch()
     patch["data"] = list(control_layer) + traces  # the control layer under the event marks
     patch["layout"]["map"]["layers"] = layers
-    patch["layout"]["meta"] = {"markersZoom": zoom}  # which zoom the markers were laid out for
+    patch["layout"]["meta"] = meta
     return patch
 
 
@@ -203,10 +206,17 @@ def marker_patch(
     search: str | None,
     pathname: str | None,
     map_drawn: Any,
+    camera_moved: bool = True,
 ) -> Patch | Any:
     """The analyst zoomed (markers re-spread, clusters split) or box-selected (others dim); nothing before the
-    first map is drawn."""
-    if not map_drawn:
+    first map is drawn.
+
+    Nothing either when only the camera moved (``camera_moved``) and the page says the markers it has
+    cover the new view (``map_view["covered"]``: laid out for its zoom, over every event or an area
+    holding the view): the first camera of a large view, framed after the first map, needs no second
+    layout of a million events, nor does a small pan.
+    """
+    if not map_drawn or (camera_moved and (map_view or {}).get("covered") is True):
         return no_update
     shown = presented_for(context, search, pathname)
     visible = shown_events(context.dataset, shown.state)
@@ -275,7 +285,10 @@ def register(app: Dash, context: AppContext) -> None:
         prevent_initial_call=True,
     )
     def render_markers(map_view, map_selection, control_layer, search, pathname, map_drawn):
-        return marker_patch(context, map_view, map_selection, control_layer, search, pathname, map_drawn)
+        camera_moved = ctx.triggered_id == "map-view"
+        return marker_patch(
+            context, map_view, map_selection, control_layer, search, pathname, map_drawn, camera_moved
+        )
 
     @app.callback(
         Output("timeline", "figure", allow_duplicate=True),
