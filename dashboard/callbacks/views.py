@@ -286,9 +286,7 @@ def register(app: Dash, context: AppContext) -> None:
     )
     def render_markers(map_view, map_selection, control_layer, search, pathname, map_drawn):
         camera_moved = ctx.triggered_id == "map-view"
-        return marker_patch(
-            context, map_view, map_selection, control_layer, search, pathname, map_drawn, camera_moved
-        )
+        return marker_patch(context, map_view, map_selection, control_layer, search, pathname, map_drawn, camera_moved)
 
     @app.callback(
         Output("timeline", "figure", allow_duplicate=True),
