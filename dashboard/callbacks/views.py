@@ -152,9 +152,14 @@ def rendered_views(
     map_drawn: Any,
     control_layer: list[str] | None,
     map_box: dict | None = None,
+    first_map_zoom: float | None = None,
 ) -> tuple:
     """The twelve outputs of a new view: map (a figure the first time, a patch after), lanes, strip, count,
-    notices, root class, the step's three parts, the frame, the browser's view info, the list's first page."""
+    notices, root class, the step's three parts, the frame, the browser's view info, the list's first page.
+
+    ``first_map_zoom``: the zoom of the page's first map where the caller has worked it out
+    (:func:`page_first_zoom`), else worked out here from ``map_box``.
+    """
     shown = presented_for(context, search, pathname)
     state, featured, root = shown.state, shown.featured, shown.root
     visible = shown_events(context.dataset, state)
@@ -162,9 +167,11 @@ def rendered_views(
     placed = placed_events(visible)
     if featured and not placed.index.isin(list(featured)).any():
         root += " timeline-stage"  # a step whose events have no place: the timeline takes the stage
-    token = f"{pathname or '/'}#{state.step or ''}" if featured or shown.camera else "explore"
-    frame = map_frame(placed, featured, shown.camera, token)
-    zoom = view_zoom(map_view) if map_drawn else first_zoom(frame, map_box, map_view)
+    frame = view_frame(context, search, pathname)
+    if map_drawn:
+        zoom = view_zoom(map_view)
+    else:
+        zoom = first_map_zoom if first_map_zoom is not None else first_zoom(frame, map_box, map_view)
     under = context.control.map_traces(state, control_layer)
     x_range = timeline_range(context, state, pathname)
     map_update: Patch | dict
@@ -196,6 +203,22 @@ def rendered_views(
         view_info(context, visible),
         1,
     )
+
+
+def view_frame(context: AppContext, search: str | None, pathname: str | None) -> dict:
+    """What ``frameMap`` frames for the view the URL presents (see :func:`map_frame`)."""
+    shown = presented_for(context, search, pathname)
+    placed = placed_events(shown_events(context.dataset, shown.state))
+    token = f"{pathname or '/'}#{shown.state.step or ''}" if shown.featured or shown.camera else "explore"
+    return map_frame(placed, shown.featured, shown.camera, token)
+
+
+def page_first_zoom(
+    context: AppContext, search: str | None, pathname: str | None, map_view: dict | None, map_box: dict | None
+) -> float:
+    """The zoom the page's first map is laid out for: all the first render takes from the map's measured
+    box, so that two loads of a link whose boxes differ by a few pixels (the Key's width) get one answer."""
+    return first_zoom(view_frame(context, search, pathname), map_box, map_view)
 
 
 def marker_patch(
@@ -264,7 +287,10 @@ def register(app: Dash, context: AppContext) -> None:
         State("map-box", "data"),
     )
     def render_views(_key, search, pathname, map_view, map_selection, map_drawn, control_layer, map_box):
-        inputs = [search, pathname, map_view, map_selection, map_drawn, control_layer, map_box]
+        # Before the first map the box matters only through the zoom it gives; after, only the camera.
+        zoom = None if map_drawn else page_first_zoom(context, search, pathname, map_view, map_box)
+        camera = map_view if map_drawn else None
+        inputs = [search, pathname, camera, map_selection, map_drawn, control_layer, None, zoom]
         return answered(json.dumps(inputs, sort_keys=True))
 
     # The views are a pure function of their inputs: a link every analyst opens (and every reload of
