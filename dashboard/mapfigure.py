@@ -246,30 +246,49 @@ _LAST_FRAME: list = [None]  # (a weak reference to the frame, its points): one t
 
 
 def _frame_points(placed: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """Column by column, missing values skipped by the reductions themselves (``fmin``/``fmax``): no
+    concatenated or filtered copies of a million values (a first view's frame took 130 ms that way)."""
     if placed.empty:
         return [], []
-
-    def extent(columns: list[str]) -> list[float]:
-        values = np.concatenate([placed[c].to_numpy(dtype=float, na_value=np.nan) for c in columns])
-        values = values[np.isfinite(values)]
-        return [float(values.min()), float(values.max())] if len(values) else []
-
-    lats, lons = extent(["map_lat", "dest_lat", "place_lat"]), extent(["map_lon", "dest_lon", "place_lon"])
+    column = {c: placed[c].to_numpy(dtype=float, na_value=np.nan) for c in _FRAME_COLUMNS if c in placed}
+    lats, lons = (
+        _extent(column, ("map_lat", "dest_lat", "place_lat")),
+        _extent(column, ("map_lon", "dest_lon", "place_lon")),
+    )
     if not (lats and lons):
         return [], []
     # Each place's uncertainty (its ring or area, up to UNCERTAINTY_FRAMED_KM) is inside the frame too.
-    radius = placed["map_radius_km"].to_numpy(dtype=float, na_value=np.nan) if "map_radius_km" in placed else None
+    radius = column.get("map_radius_km")
     if radius is not None and np.isfinite(radius).any():
-        lat = placed["map_lat"].to_numpy(dtype=float, na_value=np.nan)
-        lon = placed["map_lon"].to_numpy(dtype=float, na_value=np.nan)
-        r = np.clip(np.nan_to_num(radius, nan=0.0), 0.0, UNCERTAINTY_FRAMED_KM)
+        lat, lon = column["map_lat"], column["map_lon"]
         ok = np.isfinite(lat) & np.isfinite(lon)
         if ok.any():
-            dlat = r[ok] / 111.32
-            dlon = r[ok] / (111.32 * np.maximum(np.cos(np.radians(lat[ok])), 0.05))
-            lats = [min(lats[0], float((lat[ok] - dlat).min())), max(lats[1], float((lat[ok] + dlat).max()))]
-            lons = [min(lons[0], float((lon[ok] - dlon).min())), max(lons[1], float((lon[ok] + dlon).max()))]
+            r = np.where(ok, np.clip(np.nan_to_num(radius, nan=0.0), 0.0, UNCERTAINTY_FRAMED_KM), np.nan)
+            dlat = r / 111.32
+            dlon = r / (111.32 * np.maximum(np.cos(np.radians(lat)), 0.05))
+            lats = [min(lats[0], float(np.fmin.reduce(lat - dlat))), max(lats[1], float(np.fmax.reduce(lat + dlat)))]
+            lons = [min(lons[0], float(np.fmin.reduce(lon - dlon))), max(lons[1], float(np.fmax.reduce(lon + dlon)))]
     return lats, lons
+
+
+_FRAME_COLUMNS = ("map_lat", "dest_lat", "place_lat", "map_lon", "dest_lon", "place_lon", "map_radius_km")
+
+
+def _extent(column: dict[str, np.ndarray], names: tuple[str, ...]) -> list[float]:
+    """[least, greatest] of the finite values of the named columns; [] when there is none."""
+    low, high = math.inf, -math.inf
+    for name in names:
+        values = column.get(name)
+        if values is None or not len(values):
+            continue
+        least, greatest = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))
+        if not (math.isfinite(least) and math.isfinite(greatest)):  # all missing, or an infinity: the slow way
+            finite = values[np.isfinite(values)]
+            if not len(finite):
+                continue
+            least, greatest = float(finite.min()), float(finite.max())
+        low, high = min(low, least), max(high, greatest)
+    return [low, high] if low <= high else []
 
 
 def _centre(lats, lons) -> tuple[float, float]:
