@@ -253,6 +253,7 @@ class Analyst:
         self.components: dict[str, dict] = {}
         self.end_id: str | None = None
         self.event_ids: list[str] = []
+        self.markers_meta: dict = {}  # the first map's layout.meta: the zoom (and area) its markers were laid out for
         self.words: list[str] = []
         self.downloaded = False
         self.progress_seen: list[str] = []  # a background job's progress texts, in order (queue places too)
@@ -426,9 +427,14 @@ class Analyst:
         # What the renderer fires on load: the URL's callbacks, then what the derived keys feed.
         await asyncio.gather(self.fire("sync", [("url", "search")]), self.fire("play", [("url", "search")]))
         await self.after_url_change(first=True)
-        # The map has loaded and framed the events: it reports its camera, and the markers follow.
+        # The map has loaded and framed the events: it reports its camera, and the markers follow. As the
+        # page does (conflictmap.js markersCover), the camera says when the first map's markers, laid out
+        # for its zoom over every event, already serve it: the server then answers with nothing.
         self.values[("map-drawn", "data")] = True
-        self.set_camera()
+        first_zoom = self.markers_meta.get("markersZoom")
+        self.set_camera(first_zoom)
+        if first_zoom is not None and "markersBounds" not in self.markers_meta:
+            self.values[("map-view", "data")]["covered"] = True
         await self.fire("markers", [("map-view", "data")])
         self.action("load", start)
 
@@ -449,6 +455,8 @@ class Analyst:
         for result in results:
             if result and "event-list-rows" in result:
                 self.event_ids = event_ids_in(result["event-list-rows"].get("data"))
+            if result and isinstance((result.get("map") or {}).get("figure"), dict):
+                self.markers_meta = (result["map"]["figure"].get("layout") or {}).get("meta") or {}
 
     def set_camera(self, zoom: float | None = None) -> None:
         """A new camera for the map-view store: a zoom bucket and the bounds around the events."""
