@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 D = dt.date.fromisoformat
 DAY = dt.timedelta(days=1)
 TOWN = Place("town:x", "X", "town", 35.0, 40.0, True)
+OTHER_TOWN = Place("town:y", "Y", "town", 36.0, 41.0, True)
 COLOURS = {"a": "#111111", "b": "#222222", "c": "#111111"}  # a and c share a colour
 NAMES = {"a": "Side A", "b": "Side B", "c": "Side C"}
 START = D("2019-01-01")
@@ -232,3 +233,25 @@ def test_the_first_views_lanes_are_drawn_when_the_app_starts():
     model = ControlView.of(dataset).model
     assert ("lanes", D("2017-10-26")) in model._memo  # the last event's day: the first view's as-of date
     assert any(key[0] == "bars" and key[1] == D("2017-10-26") for key in model._memo)
+
+
+def test_the_bars_kept_for_a_date_are_placed_under_each_figures_own_lanes():
+    """The bars are kept per as-of date and written into each figure at its own height: a view with more
+    event lanes above puts the same bars lower, and the first figure's bars are not moved by the second."""
+    claims = [change("e1", "2019-03-01", "a", "c"), change("e2", "2019-06-01", "b", "a", place=OTHER_TOWN)]
+    model = build_model(claims)
+    as_of = D("2019-07-01")
+    first = lanes(model, as_of)
+    deeper = lanes_figure()
+    deeper["layout"]["yaxis"]["range"] = [160, 0]  # 60 px more of event lanes above the control lanes
+    second = add_control_lanes(deeper, model, as_of, COLOURS, NAMES, [START, as_of], frozenset())
+    again = lanes(model, as_of)
+    fresh = lanes(build_model(claims), as_of)  # nothing kept: the reference
+
+    def control(figure):
+        return [t for t in figure["data"] if t.get("meta") == "control-lane"]
+
+    assert control(first) == control(again) == control(fresh)
+    for one, other in zip(control(first), control(second), strict=True):
+        assert one["x"] == other["x"]
+        assert [y if y is None else y + 60 for y in one["y"]] == other["y"]
