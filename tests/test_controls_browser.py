@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_helpers import serve, wait_idle
+from browser_helpers import serve, wait_for, wait_idle
 
 from conflictmap.pipeline import load_dataset
 from dashboard.app import create_app
@@ -52,6 +52,13 @@ const out = {
               .map(e => [e, e.closest('.dash-input-container') || e])
               .filter(([e, box]) => box.getBoundingClientRect().height < parseFloat(getComputedStyle(e).fontSize) * 1.6)
               .map(([e, box]) => name(e) + ' ' + Math.round(box.getBoundingClientRect().height) + ' px tall'),
+  // A control taller than what it holds: a tall window's spare height grew Dash's date picker (flex: 1)
+  // into an empty band above the search box.
+  swollen: [...side.children].filter(visible).filter(e => e.children.length)
+              .filter(e => { const r = e.getBoundingClientRect();
+                             const held = Math.max(...[...e.children].map(c => c.getBoundingClientRect().bottom));
+                             return r.height > held - r.top + 12; })
+              .map(e => name(e) + ' ' + Math.round(e.getBoundingClientRect().height) + ' px tall'),
 };
 const entry = document.getElementById('briefings-menu');
 const er = entry.getBoundingClientRect();
@@ -135,6 +142,7 @@ def test_sidebar_fits_and_nothing_leaves_the_machine_at_desktop_sizes(dash_duo, 
             "outside the sidebar": m["outside"],
             "clipped text": m["clipped"],
             "squashed inputs": m["squashed"],
+            "controls taller than their content": m["swollen"],
         }
         b = m["briefings"]
         on_screen = b["top"] >= 0 and b["left"] >= 0 and b["bottom"] <= height and b["right"] <= width
@@ -172,6 +180,12 @@ def test_sidebar_fits_and_nothing_leaves_the_machine_at_desktop_sizes(dash_duo, 
         found = {k: v for k, v in found.items() if v}
         if found:
             problems[f"{width}x{height}"] = found
+    # A window taller than the sidebar's content (a portrait screen): the spare height stays below the
+    # controls, none of them grows into it. The same page, the viewport changed in place.
+    emulate(driver, 1920, 1600)
+    swollen = wait_for(lambda: driver.execute_script(LAYOUT_JS), message="the layout at 1920x1600")["swollen"]
+    if swollen:
+        problems["1920x1600"] = {"controls taller than their content": swollen}
     assert not problems, problems
 
 
