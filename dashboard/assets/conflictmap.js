@@ -368,8 +368,7 @@
   function reportView(map, force) {
     var bucket = Math.round(map.getZoom() * 2) / 2;
     var info = state.viewInfo || {};
-    var b = map.getBounds();
-    var bounds = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return Math.round(v * 1e4) / 1e4; });
+    var bounds = viewBounds(map);
     // Plotly's redraws call jumpTo, which fires moveend without moving: reporting an unchanged view
     // would redraw the markers, and so on for ever.
     var key = bounds.join(",");
@@ -380,6 +379,11 @@
       var covered = !force && markersCover(bucket, bounds);
       window.dash_clientside.set_props("map-view", { data: { zoom: bucket, bounds: bounds, covered: covered } });
     }
+  }
+
+  function viewBounds(map) {
+    var b = map.getBounds();
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return Math.round(v * 1e4) / 1e4; });
   }
 
   // Whether the markers on the map serve a view: laid out for its zoom, over every event of the view
@@ -407,11 +411,14 @@
     map.on("moveend", function () { reportView(map); writeCameraHash(map); });
     // Two redraws can cross (a filter's and a zoom's): when the markers on the map were laid out for
     // another zoom than the map's, ask again, once the map is idle.
+    // The same when a render laid out around another camera than the map's now (a filter's answer that
+    // arrived after a pan): the markers on the map do not cover the view, so ask for the view's.
     map.on("idle", function () {
       var gd = graph("map");
       var meta = (gd && gd.layout && gd.layout.meta) || {};
+      if (meta.markersZoom === undefined || map.isMoving()) return;
       var bucket = Math.round(map.getZoom() * 2) / 2;
-      if (meta.markersZoom !== undefined && meta.markersZoom !== bucket && !map.isMoving()) reportView(map, true);
+      if (meta.markersZoom !== bucket || !markersCover(bucket, viewBounds(map))) reportView(map, true);
     });
     map.on("click", function (e) {
       var pad = 6;

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, Patch, State, ctx, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, Patch, State, html, no_update
 
 from conflictmap.view import ViewState, passive_only, shown_events
 from dashboard.actions import selected_event_ids
@@ -300,19 +300,35 @@ def register(app: Dash, context: AppContext) -> None:
     def answered(inputs: str) -> tuple:
         return rendered_views(context, *json.loads(inputs))
 
+    # The markers for a new camera, and for a box selection or the control layer: two callbacks, because
+    # Dash drops the answer of a callback still running when the same one is called again, and a camera
+    # the markers already cover is answered with nothing: one callback for both, a small pan would have
+    # thrown away the control layer being drawn.
     @app.callback(
         Output("map", "figure", allow_duplicate=True),
         Input("map-view", "data"),
-        Input("map-selection", "data"),
-        Input("control-layer", "value"),
+        State("map-selection", "data"),
+        State("control-layer", "value"),
         State("url", "search"),
         State("url", "pathname"),
         State("map-drawn", "data"),
         prevent_initial_call=True,
     )
     def render_markers(map_view, map_selection, control_layer, search, pathname, map_drawn):
-        camera_moved = ctx.triggered_id == "map-view"
-        return marker_patch(context, map_view, map_selection, control_layer, search, pathname, map_drawn, camera_moved)
+        return marker_patch(context, map_view, map_selection, control_layer, search, pathname, map_drawn, True)
+
+    @app.callback(
+        Output("map", "figure", allow_duplicate=True),
+        Input("map-selection", "data"),
+        Input("control-layer", "value"),
+        State("map-view", "data"),
+        State("url", "search"),
+        State("url", "pathname"),
+        State("map-drawn", "data"),
+        prevent_initial_call=True,
+    )
+    def render_marked(map_selection, control_layer, map_view, search, pathname, map_drawn):
+        return marker_patch(context, map_view, map_selection, control_layer, search, pathname, map_drawn, False)
 
     @app.callback(
         Output("timeline", "figure", allow_duplicate=True),
