@@ -256,8 +256,6 @@ def add_control_lanes(
         return figure
     top = float(yaxis["range"][0])
     start = pd.Timestamp(x_range[0])
-    lines: dict[tuple[str, str, float], dict[str, list]] = {}
-    points: dict[tuple[str, str, bool], dict[str, list]] = {}
     tickvals, ticktext = list(yaxis["tickvals"]), list(yaxis["ticktext"])
     for k, rows in enumerate(places):
         tickvals.append(top + LANE_PX * k + LANE_PX / 2)
@@ -269,10 +267,11 @@ def add_control_lanes(
     # Each lane's y on this figure ("1161", not "1161.0"): the one thing that depends on the lanes above.
     lane_y = [top + LANE_PX * k + LANE_PX / 2 for k in range(len(places))]
     lane_y = [int(y) if y.is_integer() else y for y in lane_y]
-    for style, group in bar_lines.items():
-        lines[style] = {"x": group["x"], "y": [None if k is None else lane_y[k] for k in group["lane"]]}
-    for key, group in bar_points.items():
-        points[key] = {**group, "y": [lane_y[k] for k in group["lane"]]}
+    lines = {
+        style: {"x": g["x"], "y": [None if k is None else lane_y[k] for k in g["lane"]]}
+        for style, g in bar_lines.items()
+    }
+    points = {key: {**g, "y": [lane_y[k] for k in g["lane"]]} for key, g in bar_points.items()}
     traces = [
         {
             "type": "scatter",

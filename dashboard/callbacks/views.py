@@ -19,7 +19,7 @@ from dash import ClientsideFunction, Dash, Input, Output, Patch, State, html, no
 
 from conflictmap.view import ViewState, passive_only, shown_events
 from dashboard.actions import selected_event_ids
-from dashboard.callbacks.context import AppContext, presented_for, timeline_range
+from dashboard.callbacks.context import AppContext, Presented, presented_for, timeline_range
 from dashboard.eventlist import passive_note
 from dashboard.mapfigure import (
     LABEL_FOLLOWS_VIEW_FROM,
@@ -167,7 +167,7 @@ def rendered_views(
     placed = placed_events(visible)
     if featured and not placed.index.isin(list(featured)).any():
         root += " timeline-stage"  # a step whose events have no place: the timeline takes the stage
-    frame = view_frame(context, search, pathname)
+    frame = shown_frame(shown, placed, pathname)
     if map_drawn:
         zoom = view_zoom(map_view)
     else:
@@ -205,12 +205,16 @@ def rendered_views(
     )
 
 
-def view_frame(context: AppContext, search: str | None, pathname: str | None) -> dict:
-    """What ``frameMap`` frames for the view the URL presents (see :func:`map_frame`)."""
-    shown = presented_for(context, search, pathname)
-    placed = placed_events(shown_events(context.dataset, shown.state))
+def shown_frame(shown: Presented, placed: pd.DataFrame, pathname: str | None) -> dict:
+    """What ``frameMap`` frames for what a URL presents, given its placed events (see :func:`map_frame`)."""
     token = f"{pathname or '/'}#{shown.state.step or ''}" if shown.featured or shown.camera else "explore"
     return map_frame(placed, shown.featured, shown.camera, token)
+
+
+def view_frame(context: AppContext, search: str | None, pathname: str | None) -> dict:
+    """What ``frameMap`` frames for the view the URL presents."""
+    shown = presented_for(context, search, pathname)
+    return shown_frame(shown, placed_events(shown_events(context.dataset, shown.state)), pathname)
 
 
 def page_first_zoom(
