@@ -790,7 +790,24 @@ class Server:
             )
         async with httpx.AsyncClient(timeout=10) as probe:
             await wait_until_up(probe, self.base, self.proc, self.log)
+        if self.proc is not None:
+            await self.wait_for_workers(self.args.workers)
         return self
+
+    async def wait_for_workers(self, count: int, timeout: float = 60.0) -> None:
+        """Until the master has forked all ``count`` workers: one answering says nothing of the others.
+
+        The first answer can come from the first worker forked while the master is still forking the
+        next; memory read then ("start") named one worker of two.
+        """
+        assert self.proc is not None
+        end = time.monotonic() + timeout
+        while len(self.memory()) < count:
+            if self.proc.poll() is not None:
+                raise LoadTestError(f"gunicorn exited with {self.proc.returncode}:\n{log_tail(self.log)}")
+            if time.monotonic() > end:
+                raise LoadTestError(f"gunicorn forked {len(self.memory())} of {count} workers within {timeout:.0f} s")
+            await asyncio.sleep(0.1)
 
     async def __aexit__(self, *exc) -> None:
         if self.proc is not None:

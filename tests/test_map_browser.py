@@ -86,6 +86,8 @@ def check_default_view_labels_every_place_the_events_name_in_their_spelling(driv
         assert name in labels, (name, sorted(labels))
     # GeoNames' romanisation of a story place is not drawn beside the file's spelling.
     assert "Ar Raqqah" not in labels
+    # Labels appear at once, with no fade: each fade redrew the software-rendered map about 18 times.
+    assert driver.execute_script(MAP_JS + "return map._fadeDuration;") == 0
     assert non_loopback_resources(driver) == []
     assert severe_logs(driver) == []
 

@@ -403,6 +403,12 @@
     var map = mapOf();
     if (!map || state.maps.has(map)) return;
     state.maps.add(map);
+    // Labels appear at once, not faded in over 300 ms: each fade redraws the whole map about 18 times,
+    // and where WebGL is drawn in software (a locked-down laptop, a virtual machine, headless Chromium)
+    // those redraws were a fifth of the page's CPU. plotly creates the map without MapLibre's
+    // `fadeDuration` option, and MapLibre has no setter: its field is set (absent in another version:
+    // then the fade stays, nothing breaks).
+    if (typeof map._fadeDuration === "number") map._fadeDuration = 0;
     // Every icon is in the app's sprite; plotly's fallback would fetch a missing one from a CDN.
     if (map.setMissingStyleImageResolver) map.setMissingStyleImageResolver(function () { return Promise.resolve(); });
     map.on("webglcontextlost", function () { console.warn("conflictmap: WebGL context lost"); });
