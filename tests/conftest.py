@@ -437,15 +437,11 @@ BROWSER_FIXTURES = {
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: `-m browser` / `-m "not browser"` split exactly here
 def pytest_collection_modifyitems(config, items):
-    """Tests that drive Chromium are marked ``browser`` and run one after another on one xdist worker.
+    """Tests that drive a page in Chromium are marked ``browser``, whether or not their module says so.
 
-    ``scripts/dev.py test`` runs ``-m browser`` and ``-m "not browser"`` as two pytest
-    processes side by side, so every test that uses a browser fixture is marked here,
-    whether or not its module says so.
-
-    The MapLibre map draws with software WebGL (SwiftShader); two such browsers at
-    once on two cores starve each other past the tests' waits. With
-    ``pytest -n 2 --dist loadgroup`` the other worker runs everything else.
+    ``scripts/dev.py test`` runs ``-m browser`` (in two xdist workers) and ``-m "not browser"``
+    as two pytest processes side by side. A whole-suite ``pytest -n 2 --dist loadgroup``
+    keeps the browser tests on one worker (the ``chromium`` group) and the rest on the other.
     """
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):

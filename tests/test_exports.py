@@ -61,6 +61,12 @@ def out_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("exports")
 
 
+#: The static formats draw in Chromium (kaleido), seconds of software rendering each: they run in the
+#: browser half of ``scripts/dev.py test`` (two workers), beside the page tests, not in the single
+#: process of the others, which they made the longer half.
+DRAWS_IN_CHROMIUM = pytest.mark.browser
+
+
 def placed_ids(dataset):
     return set(dataset.events.index[dataset.events["map_lat"].notna()])
 
@@ -236,6 +242,7 @@ def _pixel_stddev(img) -> float:
     return max(ImageStat.Stat(img.convert("RGB")).stddev)
 
 
+@DRAWS_IN_CHROMIUM
 def test_png(dataset, out_dir):
     from PIL import Image
 
@@ -250,6 +257,7 @@ def test_png(dataset, out_dir):
         assert len(band.getcolors(maxcolors=1_000_000)) > 50
 
 
+@DRAWS_IN_CHROMIUM
 def test_png_per_briefing_step(dataset, two_step_briefing, out_dir):
     from PIL import Image
 
@@ -266,6 +274,7 @@ def test_png_per_briefing_step(dataset, two_step_briefing, out_dir):
     assert len(digests) == len(written)  # each step shows something different
 
 
+@DRAWS_IN_CHROMIUM
 def test_svg(dataset, out_dir):
     out = out_dir / "view.svg"
     assert export(dataset, "svg", out) == [out]
@@ -278,6 +287,7 @@ def test_svg(dataset, out_dir):
     assert text.count("<path") > 50
 
 
+@DRAWS_IN_CHROMIUM
 def test_pdf(dataset, out_dir):
     from pypdf import PdfReader
 
@@ -293,6 +303,7 @@ def test_pdf(dataset, out_dir):
     assert len(page.get_contents().get_data()) > 10_000  # the map and timeline are drawn, not an empty page
 
 
+@DRAWS_IN_CHROMIUM
 def test_gif(dataset, out_dir):
     import numpy as np
     from PIL import Image, ImageSequence
@@ -307,6 +318,7 @@ def test_gif(dataset, out_dir):
     assert (frames[0] != frames[-1]).mean() > 0.001
 
 
+@DRAWS_IN_CHROMIUM
 def test_mp4(dataset, out_dir):
     import imageio_ffmpeg
 
@@ -331,6 +343,7 @@ def test_mp4(dataset, out_dir):
     assert any(frames[0][1] != f[1] for f in frames[1:])
 
 
+@DRAWS_IN_CHROMIUM
 def test_pptx(dataset, two_step_briefing, out_dir):
     from pptx import Presentation
 
