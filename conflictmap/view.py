@@ -466,18 +466,24 @@ def filter_key(state: ViewState) -> tuple:
 #: for a loaded store, from its file for the rows they show (:func:`event_with_text`, :func:`chunks_with_text`).
 FREE_TEXT_COLUMNS = ("description", "notes", "search_text", "place_path", "dest_path")
 #: Columns only the details panel and the exports read (the source's own fields, how a place was
-#: geocoded): left out of :func:`shown_events` too, so a filter copies the 27 columns the figures,
+#: geocoded): left out of :func:`shown_events` too, so a filter copies the 26 columns the figures,
 #: the Key and the list's order read instead of about 60 (an ACLED import's).
 DETAIL_ONLY_COLUMNS = ("type_label", "sub_type", "date_basis", "confidence", "source_line", "fatalities")
+#: Text the figures read only for the events they draw one by one (a hover's title: a few hundred rows
+#: at most), from the table (:func:`titles_of`): left out of :func:`shown_events`, since the title was
+#: the widest column a view copied (42 of 98 MB for a type filter of 425,000 ACLED events).
+ROW_TEXT_COLUMNS = ("title",)
 DETAIL_ONLY_PREFIXES = ("acled_",)
 DETAIL_ONLY_SUFFIXES = ("_note", "_country", "_coord_source", "_status", "_source", "_match", "_score", "_matched_name")
 
 
 def is_detail_only(column: str) -> bool:
-    """True for a column only the details panel and the exports read (left out of the views)."""
+    """True for a column the views leave out: the details panel and the exports read it from the table,
+    and the figures read a title there for the rows they draw one by one."""
     return (
         column in FREE_TEXT_COLUMNS
         or column in DETAIL_ONLY_COLUMNS
+        or column in ROW_TEXT_COLUMNS
         or column.startswith(DETAIL_ONLY_PREFIXES)
         or column.endswith(DETAIL_ONLY_SUFFIXES)
     )
@@ -499,6 +505,14 @@ def filter_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     keeps a caller's change to its own copy).
     """
     return _cached_view(dataset, state, projected=False)
+
+
+def titles_of(dataset: Dataset, rows: pd.DataFrame) -> pd.Series:
+    """The titles of ``rows`` (a view's, indexed by event id), from ``rows`` where it has them (a view of
+    every column), else looked up in the events table by id (a view from :func:`shown_events`)."""
+    if "title" in rows.columns:
+        return rows["title"]
+    return dataset.events["title"].reindex(rows.index)
 
 
 def _projected(dataset: Dataset) -> pd.DataFrame:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from conflictmap.table import Dataset
+from conflictmap.view import titles_of
 from conflictmap.vocabulary import TYPE_LABELS
 from conflictmap.wording import date_text, place_text
 
@@ -48,12 +50,14 @@ FIGURE_COLUMNS = [
 ]  # fmt: skip
 
 
-def prepare_view(visible: pd.DataFrame) -> pd.DataFrame:
+def prepare_view(dataset: Dataset, visible: pd.DataFrame) -> pd.DataFrame:
     """Only the columns figures read, plus hover text: row loops over a wide
     table of Arrow strings cost more than the figures themselves. Callers
-    drawing both views prepare once and pass the result to both."""
+    drawing both views prepare once and pass the result to both. The titles
+    come from the table where the view has none (:func:`conflictmap.view.titles_of`)."""
     if "hover" in visible.columns:
         return visible
     frame = visible[[c for c in FIGURE_COLUMNS if c in visible.columns]].copy()
+    frame["title"] = titles_of(dataset, visible).array
     frame["hover"] = [hover_text(r) for r in frame.to_dict(orient="records")]
     return frame

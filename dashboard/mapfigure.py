@@ -73,7 +73,7 @@ def map_traces(
     layout = markers if markers is not None else layout_markers(raw, zoom)
     # Hover text and the other per-event work only for the events drawn one by one.
     # (No label lookup when nothing is drawn one by one: ``.loc`` of even no labels hashes the view's ids.)
-    placed = prepare_view(raw.loc[layout.markers.index] if len(layout.markers) else raw.iloc[:0])
+    placed = prepare_view(dataset, raw.loc[layout.markers.index] if len(layout.markers) else raw.iloc[:0])
     traces: list[dict] = []
     layers: list[dict] = []
     emphasised = set(featured) or set(highlighted)

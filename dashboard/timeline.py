@@ -204,7 +204,7 @@ def timeline_figure(
         return _no_events(x_range, ticks)
     if len(visible) > MAX_TIMELINE_EVENTS:
         return lane_histograms(dataset, visible, state, x_range=x_range, ticks=ticks)
-    view = prepare_view(visible)
+    view = prepare_view(dataset, visible)
     pos, bands = timeline_positions(dataset, view, state.lanes)
     emphasised = set(featured) or set(highlighted)
     traces: list[dict] = []

@@ -122,7 +122,7 @@ def test_callbacks_asking_at_once_share_one_computation(dataset, monkeypatch):
 
 
 def test_shown_events_leave_out_free_text_and_detail_only_columns(dataset):
-    from dashboard.figures import FIGURE_COLUMNS
+    from dashboard.figures import FIGURE_COLUMNS, prepare_view
 
     state = ViewState(factions=("sdf",))
     full, shown = filter_events(dataset, state), view.shown_events(dataset, state)
@@ -131,9 +131,13 @@ def test_shown_events_leave_out_free_text_and_detail_only_columns(dataset):
     assert left_out == {c for c in full.columns if view.is_detail_only(c)}
     assert set(view.FREE_TEXT_COLUMNS) & set(full.columns) <= left_out
     assert {"description", "notes", "confidence", "place_note"} <= left_out
-    # Every column the figures, the timeline, the Key and the list's order read stays.
-    kept = {*FIGURE_COLUMNS, "type", "side", "primary_faction", "factions", "place_key", "dest_key"}
+    # Every column the figures, the timeline, the Key and the list's order read stays, but the title: the
+    # figures read it from the table for the rows they draw one by one, the same text as a full view's.
+    assert "title" in left_out
+    kept = {*FIGURE_COLUMNS, "type", "side", "primary_faction", "factions", "place_key", "dest_key"} - {"title"}
     assert kept & set(full.columns) | {"place_key", "dest_key"} <= set(shown.columns)
+    assert view.titles_of(dataset, shown).equals(view.titles_of(dataset, full))
+    assert prepare_view(dataset, shown)["hover"].equals(prepare_view(dataset, full)["hover"])
     assert shown.equals(full.assign(place_key=shown["place_key"], dest_key=shown["dest_key"])[shown.columns])
     assert view.shown_events(dataset, state) is shown and filter_events(dataset, state) is full
     assert view.shown_events(dataset, ViewState()).index.equals(dataset.events.index)
