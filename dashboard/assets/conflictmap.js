@@ -405,7 +405,8 @@
     state.maps.add(map);
     // Labels appear at once, not faded in over 300 ms: each fade redraws the whole map about 18 times,
     // and where WebGL is drawn in software (a locked-down laptop, a virtual machine, headless Chromium)
-    // those redraws were a fifth of the page's CPU. plotly creates the map without MapLibre's
+    // they cost a seventh of the CPU of the map's browser tests, where labels change with each zoom and
+    // filter. plotly creates the map without MapLibre's
     // `fadeDuration` option, and MapLibre has no setter: its field is set (absent in another version:
     // then the fade stays, nothing breaks).
     if (typeof map._fadeDuration === "number") map._fadeDuration = 0;
