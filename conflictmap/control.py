@@ -53,10 +53,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import numpy as np
 import pandas as pd
 
+from conflictmap.vocabulary import DEFAULT_STALE_AFTER_DAYS
+
 if TYPE_CHECKING:
     from conflictmap.table import Dataset
 
-DEFAULT_STALE_AFTER_DAYS = 90
 STATES = ("held", "changing", "contested", "unknown")
 RANGE_PRECISIONS = ("range", "week", "month")
 UPPER_BOUND_PRECISIONS = ("reported", "by")  # on or before the day: no lower bound of its own

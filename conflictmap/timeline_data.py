@@ -30,7 +30,6 @@ import pandas as pd
 from conflictmap.table import Dataset
 
 UNATTRIBUTED = "Unattributed"
-LANE_MODES = ("faction", "side")
 BIN_UNITS = {"D": "day", "W-MON": "week", "MS": "month"}
 
 

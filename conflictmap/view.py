@@ -24,9 +24,7 @@ from conflictmap.joins import positions_of
 from conflictmap.places import event_place_keys
 from conflictmap.store import SHOWN_TEXT_COLUMNS, stored_text, with_stored_text
 from conflictmap.table import Dataset
-from conflictmap.vocabulary import EVENT_TYPES
-
-LANE_MODES = ("faction", "side")
+from conflictmap.vocabulary import EVENT_TYPES, LANE_MODES
 
 
 @dataclass(frozen=True)

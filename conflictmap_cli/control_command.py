@@ -26,7 +26,7 @@ class ControlCommandError(ConflictmapError):
 
 
 def register(sub: Any) -> None:
-    from conflictmap.control import DEFAULT_STALE_AFTER_DAYS
+    from conflictmap.vocabulary import DEFAULT_STALE_AFTER_DAYS
 
     p = sub.add_parser(
         "control",

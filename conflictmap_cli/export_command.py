@@ -11,9 +11,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from conflictmap.view import LANE_MODES
+from conflictmap.vocabulary import EXPORT_FORMATS as FORMATS
+from conflictmap.vocabulary import LANE_MODES
 from conflictmap_cli.common import EXIT_OK, add_progress_flag
-from dashboard.exports import FORMATS
 
 EPILOG = """\
 Filters are the app's URL parameters: the export shows what the same link shows.

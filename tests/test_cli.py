@@ -57,6 +57,21 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
     return {}
 
 
+def test_building_the_command_line_imports_no_data_or_app_library():
+    """Every command's options are read without pandas, numpy, pyarrow, Dash or plotly (the export
+    command's choices once imported the exporters, and the control command's default the control
+    model: 0.7 s before ``conflictmap --help`` or any command could answer)."""
+    probe = (
+        "import sys\n"
+        "from conflictmap_cli import build_parser\n"
+        "build_parser()\n"
+        "heavy = {'pandas', 'numpy', 'pyarrow', 'dash', 'plotly', 'kaleido'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
 def test_every_argument_of_every_command_has_help():
     commands = _subparsers(build_parser())
     assert set(commands) == {"validate", "geocode", "locate", "import", "control", "serve", "export", "draft"}

@@ -24,8 +24,7 @@ from conflictmap.exports.errors import ExportError
 from conflictmap.output import check_target, input_files
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
-
-DATA_FORMATS = ("csv", "geojson", "kml", "timelinejs")
+from conflictmap.vocabulary import DATA_FORMATS
 
 __all__ = ["DATA_FORMATS", "ExportError", "export"]
 

@@ -27,14 +27,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from conflictmap.briefing import Briefing
-from conflictmap.exports import DATA_FORMATS
 from conflictmap.exports import export as export_data
 from conflictmap.exports.errors import BrowserNotFoundError, ExportError, MissingDependencyError
 from conflictmap.output import check_target, input_files
 from conflictmap.table import Dataset
 from conflictmap.view import ViewState
+from conflictmap.vocabulary import DATA_FORMATS, EXPORT_FORMATS
 
-FORMATS = ("html", "png", "pdf", "svg", "gif", "mp4", "pptx", *DATA_FORMATS)
+FORMATS = EXPORT_FORMATS
 
 __all__ = ["FORMATS", "BrowserNotFoundError", "ExportError", "MissingDependencyError", "export"]
 
