@@ -8,11 +8,9 @@ territory sub-types under one name analysts search for.
 ``ACLED_EQUIVALENT`` maps each (type, sub_type) back to ACLED's wording.
 
 The words and defaults a view, an export or the control model are asked for by
-(lane modes, export formats, when control goes stale) are here too: the command
-line lists them as choices and defaults without importing pandas, the app or the
-exporters (``conflictmap --help`` 0.72 -> 0.06 s). ``conflictmap serve`` starts
-reading a store that much sooner, though its start is no shorter: with the
-Parquet read on both cores and Python importing the app, the machine was busy.
+(lane modes, export formats, when control goes stale) are here too, in a module
+that imports nothing: the command line lists them as choices and defaults without
+importing pandas, the app or the exporters.
 """
 
 from __future__ import annotations

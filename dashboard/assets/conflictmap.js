@@ -406,9 +406,8 @@
     // Labels appear at once, not faded in over 300 ms: each fade redraws the whole map about 18 times,
     // and where WebGL is drawn in software (a locked-down laptop, a virtual machine, headless Chromium)
     // they cost a seventh of the CPU of the map's browser tests, where labels change with each zoom and
-    // filter. plotly creates the map without MapLibre's
-    // `fadeDuration` option, and MapLibre has no setter: its field is set (absent in another version:
-    // then the fade stays, nothing breaks).
+    // filter. plotly creates the map without MapLibre's `fadeDuration` option and MapLibre has no setter,
+    // so its field is set (absent in another version: then the fade stays, nothing breaks).
     if (typeof map._fadeDuration === "number") map._fadeDuration = 0;
     // Every icon is in the app's sprite; plotly's fallback would fetch a missing one from a CDN.
     if (map.setMissingStyleImageResolver) map.setMissingStyleImageResolver(function () { return Promise.resolve(); });
