@@ -51,9 +51,12 @@ WHOLE_BOUNDS = [35.0, 29.0, 48.5, 37.5]
 
 
 def ensure_store(size: int, workdir: Path) -> Path:
+    from conflictmap.store import STORE_VERSION
+
     store = workdir / f"store-{size}"
-    if (store / "manifest.json").is_file():
-        return store
+    manifest = store / "manifest.json"
+    if manifest.is_file() and json.loads(manifest.read_text()).get("version") == STORE_VERSION:
+        return store  # a store of an older version is imported again (the server would refuse it)
     workdir.mkdir(parents=True, exist_ok=True)
     csv = workdir / f"acled-{size}.csv"
     if not csv.is_file():

@@ -45,6 +45,7 @@ import bisect
 import datetime as dt
 import math
 import operator
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -380,7 +381,37 @@ def build_model(claims: Iterable[Claim]) -> ControlModel:
 
 
 def model_for(dataset: Dataset) -> ControlModel:
-    return build_model(control_claims(dataset))
+    """The dataset's model, from the claims its store kept (:func:`remember_claims`) or computed."""
+    claims = _remembered_claims(dataset)
+    return build_model(control_claims(dataset) if claims is None else claims)
+
+
+#: Claims handed over by loaded stores, by the id of their events table: (events, actors, control, claims).
+_STORED_CLAIMS: dict[int, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[Claim]]] = {}
+_STORED_LOCK = threading.Lock()
+MAX_STORED_CLAIMS = 4  # an app has one store; tests load many
+
+
+def remember_claims(dataset: Dataset, claims: list[Claim]) -> None:
+    """Hand over the claims of these very tables computed elsewhere (a store's, when it was written).
+
+    Used only for a dataset with the same events, actors and control tables (the same objects): a
+    dataset with other tables computes its own.
+    """
+    with _STORED_LOCK:
+        _STORED_CLAIMS[id(dataset.events)] = (dataset.events, dataset.actors, dataset.control, claims)
+        while len(_STORED_CLAIMS) > MAX_STORED_CLAIMS:
+            del _STORED_CLAIMS[next(iter(_STORED_CLAIMS))]
+
+
+def _remembered_claims(dataset: Dataset) -> list[Claim] | None:
+    with _STORED_LOCK:
+        hit = _STORED_CLAIMS.get(id(dataset.events))
+    if hit is None:
+        return None
+    events, actors, control, claims = hit
+    same = events is dataset.events and actors is dataset.actors and control is dataset.control
+    return claims if same else None
 
 
 def _first_roles(actors: pd.DataFrame, rows: np.ndarray) -> dict[str, tuple[str | None, str | None]]:
@@ -719,6 +750,7 @@ __all__ = [
     "last_day",
     "model_for",
     "place_state_at",
+    "remember_claims",
 ]
 
 

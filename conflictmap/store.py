@@ -68,6 +68,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from conflictmap.claimstable import claims_from_arrow, claims_to_arrow
+from conflictmap.control import control_claims, remember_claims
 from conflictmap.errors import ConflictmapError
 from conflictmap.places import remember_place_keys, remember_story_places
 from conflictmap.table import Dataset, empty_places
@@ -76,13 +78,16 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 STORE_FORMAT = "conflictmap/store"
-STORE_VERSION = 3  # 2: per-table rows and SHA-256 in the manifest, and the places table; 3: the derived tables
+# 2: per-table rows and SHA-256 in the manifest, and the places table; 3: the derived tables;
+# 4: the control statements and the control claims
+STORE_VERSION = 4
 MANIFEST = "manifest.json"
-DATASET_TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")
+DATASET_TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places", "control")
 #: Tables computed from the dataset's own tables when the store is written, so that no start computes
 #: them again: each event's place keys (``place_keys``: codes into categories kept in the table's
-#: metadata) and the map's story places (``story_places``). See :func:`_derived_tables`.
-DERIVED_TABLES = ("place_keys", "story_places")
+#: metadata), the map's story places (``story_places``) and the claims about control
+#: (``control_claims``, :mod:`conflictmap.claimstable`). See :func:`_derived_tables`.
+DERIVED_TABLES = ("place_keys", "story_places", "control_claims")
 TABLES = DATASET_TABLES + DERIVED_TABLES
 CATEGORIES_KEY = b"conflictmap.categories"
 #: Columns a load leaves in the Parquet file: read where they are used, never held (see :class:`StoredText`).
@@ -91,7 +96,10 @@ SHOWN_TEXT_COLUMNS = ("description", "notes")
 ON_DISK_COLUMNS = {"events": ("search_text", *SHOWN_TEXT_COLUMNS)}
 INDEX_COLUMNS = {"factions": "faction", "documents": "document"}  # their pandas index
 ID_INDEXED = ("events", "places")  # indexed by their own ``id`` column, unnamed, as conflictmap.table builds them
-DATE_COLUMNS = {"events": ("date_start", "date_end")}  # DATE in Parquet, datetime64[s] in pandas
+DATE_COLUMNS = {
+    "events": ("date_start", "date_end"),
+    "control": ("date_start", "date_end"),
+}  # DATE in Parquet, datetime64[s] in pandas
 JSON_COLUMNS_KEY = b"conflictmap.json_columns"
 COMPRESSION = "zstd"
 COLUMNS_PER_READ = 16
@@ -493,6 +501,7 @@ def load_store(path: Path | str) -> Dataset:
         frames = {name: _read_table(path, name) for name in DATASET_TABLES}
         keys = _read_place_keys(path)
         story = _read_story_places(path)
+        claims = _read_claims(path)
         text = StoredText.open(path / "events.parquet", ON_DISK_COLUMNS["events"])
         if _identity(path) == folder:
             break
@@ -512,7 +521,7 @@ def load_store(path: Path | str) -> Dataset:
     remember_story_places(events, places, story)
     _remember_text(events, text)
     release_free_memory()
-    return Dataset(
+    dataset = Dataset(
         manifest.get("title") or path.name,
         events,
         frames["actors"],
@@ -522,7 +531,11 @@ def load_store(path: Path | str) -> Dataset:
         file=str(path),
         report=frames["report"],
         places=places,
+        control=frames["control"],
     )
+    if claims is not None:
+        remember_claims(dataset, claims)
+    return dataset
 
 
 def load_store_in_background(path: Path | str) -> Future[Dataset] | None:
@@ -612,7 +625,35 @@ def _derived_tables(folder: Path) -> dict[str, pa.Table]:
     codes = {c: pa.array(keys[c].cat.codes.to_numpy(), pa.int32()) for c in keys.columns}
     categories = {c: [str(v) for v in keys[c].cat.categories] for c in keys.columns}
     key_table = pa.table(codes).replace_schema_metadata({CATEGORIES_KEY: json.dumps(categories).encode()})
-    return {"place_keys": key_table, "story_places": table_to_arrow("story_places", story)}
+    return {
+        "place_keys": key_table,
+        "story_places": table_to_arrow("story_places", story),
+        "control_claims": claims_to_arrow(control_claims(_claims_inputs(folder))),
+    }
+
+
+def _claims_inputs(folder: Path) -> Dataset:
+    """The tables :func:`conflictmap.control.control_claims` reads, from a written store: the events'
+    dates, types and places (not their text), the actors and the control statements."""
+    from conflictmap.control import PLACE_COLUMNS as CLAIM_PLACE_COLUMNS
+
+    names = pq.ParquetFile(folder / "events.parquet").schema_arrow.names
+    wanted = {"id", "type", "date_start", "date_end", "date_precision", *CLAIM_PLACE_COLUMNS}
+    events = _read_columns(folder, "events", [c for c in names if c in wanted])
+    actors = _read_columns(folder, "actors", None)
+    control = _read_table(folder, "control")
+    empty = pd.DataFrame()
+    return Dataset("", events, actors, empty, empty, empty, control=control)
+
+
+def _read_claims(path: Path) -> list | None:
+    """The claims the store kept (None: made under other rules, computed at start instead)."""
+    file = path / "control_claims.parquet"
+    try:
+        table = pq.read_table(file)
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"{file}: cannot read ({exc})") from None
+    return claims_from_arrow(table)
 
 
 #: The events' columns the place keys and story places are computed from, after "place_"/"dest_".

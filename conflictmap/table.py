@@ -76,7 +76,7 @@ class Dataset:
     # for the map to label; index place id, columns PLACE_COLUMNS (geocoded: + GEO columns).
     places: pd.DataFrame = field(default_factory=lambda: empty_places())
     # Explicit control statements (events' `control:` blocks, top-level assertions);
-    # conflictmap.controlstatements.STATEMENT_COLUMNS. Empty for a store.
+    # conflictmap.controlstatements.STATEMENT_COLUMNS (a store keeps them since its version 4).
     control: pd.DataFrame = field(default_factory=lambda: empty_statements())
 
     def with_events(self, events: pd.DataFrame, report: pd.DataFrame | None = None) -> Dataset:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conflictmap.control import _remembered_claims, build_model, control_claims, model_for
 from conflictmap.importers import import_file
 from conflictmap.pipeline import load_dataset
 from conflictmap.store import StoreError, StoreWriter, load_store, with_stored_text, write_store
@@ -17,7 +18,7 @@ from conflictmap.view import ViewState, filter_events
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path(__file__).parent / "fixtures" / "acled_sample.csv"
-TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places")  # the Dataset's
+TABLES = ("events", "actors", "sources", "factions", "documents", "report", "places", "control")  # the Dataset's
 
 
 def _assert_same(a, b):
@@ -38,6 +39,10 @@ def _assert_derived_tables_match(loaded):
 
     pd.testing.assert_frame_equal(event_place_keys(loaded), compute_place_keys(loaded.events), check_exact=True)
     pd.testing.assert_frame_equal(story_places(loaded), compute_story_places(loaded), check_exact=True)
+    kept = _remembered_claims(loaded)
+    assert kept is not None  # handed over by the load, not computed
+    assert kept == control_claims(loaded)
+    assert model_for(loaded).claims == build_model(control_claims(loaded)).claims
 
 
 def test_a_curated_file_round_trips_with_its_dtypes(tmp_path):
@@ -67,7 +72,7 @@ def test_an_imported_store_round_trips(tmp_path):
 def test_manifest_records_counts_source_hash_and_time(tmp_path):
     import_file(SAMPLE, tmp_path / "s", on_error="skip", progress=False, on_problem=lambda p: None)
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    assert manifest["format"] == "conflictmap/store" and manifest["version"] == 3
+    assert manifest["format"] == "conflictmap/store" and manifest["version"] == 4
     assert manifest["source"]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
     assert manifest["counts"]["events"] == 6 and manifest["import"]["rejected"] == 7
     assert dt.datetime.fromisoformat(manifest["created"]).tzinfo is not None
@@ -162,7 +167,8 @@ def test_a_store_without_places_loads_with_an_empty_places_table(tmp_path):
 def test_any_dataset_round_trips_through_a_store(tmp_path):
     """write_store then load_store gives back the same Dataset: every table, dtypes and index included,
     over datasets made from the bundled file (events kept and reordered at random, free text, numbers
-    and missing values changed, the places table too)."""
+    and missing values changed, the places and control statements too), and the claims about control
+    the store kept are the ones its tables give."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
@@ -177,8 +183,11 @@ def test_any_dataset_round_trips_through_a_store(tmp_path):
         descriptions=st.lists(st.none() | text, min_size=n, max_size=n),
         lats=st.lists(st.none() | st.floats(-90, 90), min_size=n, max_size=n),
         place_names=st.lists(text, min_size=2, max_size=2),
+        statements=st.lists(st.integers(0, len(base.control) - 1), max_size=len(base.control), unique=True),
+        quotes=st.lists(text, min_size=len(base.control), max_size=len(base.control)),
+        holders=st.lists(st.none() | st.sampled_from(list(base.factions.index)), min_size=len(base.control)),
     )
-    def check(keep, titles, descriptions, lats, place_names):
+    def check(keep, titles, descriptions, lats, place_names, statements, quotes, holders):
         events = base.events.copy()
         events["title"] = pd.Series(titles, index=events.index, dtype=events["title"].dtype)
         events["description"] = pd.Series(descriptions, index=events.index, dtype=events["description"].dtype)
@@ -186,7 +195,11 @@ def test_any_dataset_round_trips_through_a_store(tmp_path):
         events = events.iloc[keep]
         places = base.places.copy()
         places["name"] = pd.Series(place_names, index=places.index, dtype=places["name"].dtype)
-        dataset = base.with_events(events).with_places(places)
+        control = base.control.copy()
+        control["quote"] = pd.Series(quotes, index=control.index, dtype=control["quote"].dtype)
+        control["holder"] = pd.Series(holders[: len(control)], index=control.index, dtype=control["holder"].dtype)
+        control = control.iloc[statements].reset_index(drop=True)  # numbered in order, as statements_table makes it
+        dataset = base.with_events(events).with_places(places).with_control(control)
         target = tmp_path / "store"
         write_store(dataset, target)
         _assert_same(dataset, load_store(target))
@@ -382,3 +395,13 @@ def test_the_details_panel_of_a_store_shows_the_description_read_for_that_event(
     for event_id in base.events.index:
         assert description_of(loaded, event_id) == description_of(base, event_id)
         assert description_of(loaded, event_id) == [[base.events.at[event_id, "description"]]]
+
+
+def test_claims_kept_under_other_rules_are_not_handed_over():
+    """A store written under other claim rules (an older conflictmap) gets its claims computed at start."""
+    from conflictmap.claimstable import RULES_KEY, claims_from_arrow, claims_to_arrow
+
+    claims = control_claims(load_dataset(ROOT / "events.yaml"))
+    table = claims_to_arrow(claims)
+    assert claims_from_arrow(table) == claims
+    assert claims_from_arrow(table.replace_schema_metadata({RULES_KEY: b"0"})) is None

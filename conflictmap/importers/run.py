@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from conflictmap.controlstatements import empty_statements
 from conflictmap.errors import ConflictmapError, Problem
 from conflictmap.importers.build import SourceDocument, assemble, event_schema
 from conflictmap.importers.groups import ActorGroups, load_groups
@@ -252,6 +253,7 @@ def _import_batches(path, store, fmt, on_error, groups, mapping, on_problem, rea
         writer.append("documents", _documents_table(document, newest))
         writer.append("report", _empty_report())
         writer.append("places", table_to_arrow("places", empty_places()))
+        writer.append("control", table_to_arrow("control", empty_statements()))  # a CSV states no control
         summary.sha256 = reader.sha256
         writer.commit(
             {
