@@ -9,8 +9,12 @@ from __future__ import annotations
 import errno
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conflictmap.errors import ConflictmapError
+
+if TYPE_CHECKING:
+    from dash import Dash
 
 
 class PortUnavailableError(ConflictmapError):
@@ -48,9 +52,7 @@ def serve(events: Path | None, host: str, port: int, debug: bool, debug_on_publi
     Refuses, before loading anything, debug mode on an address other machines can
     reach unless ``debug_on_public_interface``, and a port that is taken.
     """
-    from conflictmap.collector import paused_gc
     from conflictmap.paths import default_events_path
-    from conflictmap.store import load_store_in_background
 
     if debug and not debug_on_public_interface:
         from dashboard.security import is_loopback
@@ -63,14 +65,27 @@ def serve(events: Path | None, host: str, port: int, debug: bool, debug_on_publi
             )
     check_port_free(host, port)
     path = events or default_events_path()
-    # A store's Parquet files are read (mostly without the GIL) while Python imports Dash and the app;
-    # the collector waits until all of it is built (imports, the dataset and the app all stay alive).
+    app = served_app(path)
+    check_port_free(host, port)  # loading took a moment: check again just before binding
+    from dashboard.security import QuietRequestHandler
+
+    print(f"conflictmap: serving {path} at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)
+
+
+def served_app(path: Path | str) -> Dash:
+    """The app of an events file or a store, built as a server starts (``serve`` and the WSGI entry point).
+
+    A store's Parquet files are read in a thread (mostly without the GIL) while Python imports Dash
+    and the app. The collector waits until all of it is built (imports, the dataset and the app all
+    stay alive).
+    """
+    from conflictmap.collector import paused_gc
+    from conflictmap.store import load_store_in_background
+
     with paused_gc():
         loading = load_store_in_background(path)
         from dashboard.app import create_app, keep_for_the_process
-        from dashboard.security import QuietRequestHandler
 
-        app = keep_for_the_process(create_app(path) if loading is None else create_app(path, dataset=loading.result()))
-    check_port_free(host, port)  # loading took a moment: check again just before binding
-    print(f"conflictmap: serving {path} at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)
+        dataset = None if loading is None else loading.result()
+        return keep_for_the_process(create_app(path, dataset=dataset))

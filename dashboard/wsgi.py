@@ -11,7 +11,8 @@ The app keeps no per-user state on the server (the view lives in each browser's 
 
 import os
 
-from dashboard.app import create_app, keep_for_the_process
+from conflictmap.paths import default_events_path
+from dashboard.serving import served_app
 
-app = keep_for_the_process(create_app(os.environ.get("CONFLICTMAP_EVENTS") or None))
+app = served_app(os.environ.get("CONFLICTMAP_EVENTS") or default_events_path())
 server = app.server
