@@ -22,6 +22,7 @@ import gc
 import html as html_text
 import json
 import re
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from conflictmap.places import event_place_keys, story_places
 from conflictmap.store import is_store, limit_malloc_arenas, release_free_memory
 from conflictmap.table import Dataset
 from dashboard.callbacks import AppContext, register_callbacks
+from dashboard.callbacks.control import draw_first_lanes
 from dashboard.controlpanel import ControlView
 from dashboard.idletrim import trim_when_idle
 from dashboard.jobs import background_manager
@@ -65,18 +67,45 @@ def keep_for_the_process(app: Dash) -> Dash:
 
 
 def create_app(
-    events: Path | str | None = None, dataset: Dataset | None = None, briefings: dict[str, Briefing] | None = None
+    events: Path | str | None = None,
+    dataset: Dataset | None = None,
+    briefings: dict[str, Briefing] | None = None,
+    warm_up_in_background: bool = False,
 ) -> Dash:
     """The app for one events file; its briefings (``briefings/*.yaml`` beside it) are loaded and checked once.
 
     Built with the collector paused: the control model, its lanes and the layout are objects that live
     as long as the app (at a million events 206,000 the collector tracks; built in 1.30 s, not 2.27 s).
+    Then warmed up (:func:`warm_up`), in a thread with ``warm_up_in_background`` (a server that answers
+    while it warms up), else before it returns (tests; gunicorn's master, which forks after).
     """
     with paused_gc():
-        return _build_app(events, dataset, briefings)
+        app, context = _build_app(events, dataset, briefings)
+        if not warm_up_in_background:
+            warm_up(context)
+    if warm_up_in_background:
+        threading.Thread(target=warm_up, args=(context,), name="conflictmap-warm-up", daemon=True).start()
+    return app
 
 
-def _build_app(events: Path | str | None, dataset: Dataset | None, briefings: dict[str, Briefing] | None) -> Dash:
+def warm_up(context: AppContext) -> None:
+    """What the first view's callbacks would otherwise each pay once, done as the app starts.
+
+    At a million events about 0.6 s: the events' hash of their ids (0.2-0.26 s; the event list, the
+    details and the exports find events by id), each place's control sweep (0.25-0.3 s) and the first
+    view's control lanes (0.15-0.25 s). A server runs it in a thread once it can answer: the page
+    and its scripts load meanwhile, and a callback that comes first computes what it needs itself
+    (the same answer; the work is kept by whichever finishes). It does not pause the collector itself:
+    in a thread, a pause would be the whole process's, and would end whenever the other thread's did.
+    """
+    context.dataset.events.index.get_indexer(context.dataset.events.index[:1])
+    context.control.warm_up()
+    draw_first_lanes(context)
+
+
+def _build_app(
+    events: Path | str | None, dataset: Dataset | None, briefings: dict[str, Briefing] | None
+) -> tuple[Dash, AppContext]:
     if dataset is None:
         dataset = load_dataset(events or default_events_path())
     if briefings is None:
@@ -107,10 +136,6 @@ def _build_app(events: Path | str | None, dataset: Dataset | None, briefings: di
         response.headers["Cache-Control"] = "no-cache"
         return response
 
-    # Every first view's event list (and the details, the exports) finds events by id: the table's
-    # hash of its ids is built here, once (0.26 s at a million events), not in the first page's callbacks
-    # (the control lanes' membership tests used to build it as a side effect).
-    dataset.events.index.get_indexer(dataset.events.index[:1])
     # The frame needs only the coordinates: framing the whole table copied every column of a million
     # events (about 100 MB kept by the allocator, 0.3 s).
     framing = replace(dataset, events=dataset.events.filter(regex=FRAME_COLUMNS))
@@ -132,8 +157,9 @@ def _build_app(events: Path | str | None, dataset: Dataset | None, briefings: di
     release_free_memory()  # what building the app freed (the control model's claims, the layout's counts)
     # After the callbacks: the CSP hashes every inline script they add. A forged download format is a 400.
     # Pages: / and /briefing/NAME (an unknown name gets the page, with a notice naming the briefings).
-    return harden(
+    app = harden(
         app,
         allowed_values={("download-format", "value"): tuple(DOWNLOAD_FORMATS)},
         page_paths=re.compile(r"(briefing(/[^/]*)?/?)?"),
     )
+    return app, context

@@ -65,7 +65,7 @@ def serve(events: Path | None, host: str, port: int, debug: bool, debug_on_publi
             )
     check_port_free(host, port)
     path = events or default_events_path()
-    app = served_app(path)
+    app = served_app(path, warm_up_in_background=True)
     check_port_free(host, port)  # loading took a moment: check again just before binding
     from dashboard.security import QuietRequestHandler
 
@@ -73,12 +73,14 @@ def serve(events: Path | None, host: str, port: int, debug: bool, debug_on_publi
     app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)
 
 
-def served_app(path: Path | str) -> Dash:
+def served_app(path: Path | str, warm_up_in_background: bool = False) -> Dash:
     """The app of an events file or a store, built as a server starts (``serve`` and the WSGI entry point).
 
     A store's Parquet files are read in a thread (mostly without the GIL) while Python imports Dash
     and the app. The collector waits until all of it is built (imports, the dataset and the app all
-    stay alive).
+    stay alive). ``warm_up_in_background``: the app's warm-up (:func:`dashboard.app.warm_up`) runs
+    while the server answers; never where the process forks after (gunicorn's ``--preload``), as
+    a thread does not survive a fork and could leave a lock held in the children.
     """
     from conflictmap.collector import paused_gc
     from conflictmap.store import load_store_in_background
@@ -88,4 +90,4 @@ def served_app(path: Path | str) -> Dash:
         from dashboard.app import create_app, keep_for_the_process
 
         dataset = None if loading is None else loading.result()
-        return keep_for_the_process(create_app(path, dataset=dataset))
+        return keep_for_the_process(create_app(path, dataset=dataset, warm_up_in_background=warm_up_in_background))

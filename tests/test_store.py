@@ -405,3 +405,26 @@ def test_claims_kept_under_other_rules_are_not_handed_over():
     table = claims_to_arrow(claims)
     assert claims_from_arrow(table) == claims
     assert claims_from_arrow(table.replace_schema_metadata({RULES_KEY: b"0"})) is None
+
+
+def test_a_server_answers_while_it_warms_up_and_the_warm_up_leaves_the_first_views_work_done(tmp_path):
+    """``conflictmap serve`` answers before its warm-up ends (dashboard.app.warm_up, in a thread): the page
+    is served meanwhile, and once it ends every place is swept and the first view's lanes are kept."""
+    import gc
+    import threading
+
+    from dashboard import controlpanel
+    from dashboard.serving import served_app
+
+    import_file(ROOT / "events.yaml", tmp_path / "s", progress=False)
+    try:
+        app = served_app(tmp_path / "s", warm_up_in_background=True)
+        assert app.server.test_client().get("/").status_code == 200
+        for thread in threading.enumerate():
+            if thread.name == "conflictmap-warm-up":
+                thread.join(timeout=60)
+        (view,) = [v for v in controlpanel._VIEWS.values() if v.dataset.file == str(tmp_path / "s")]
+        assert len(view.model._prepared) == len(view.model.claims) == 5
+        assert any(key[0] == "bar groups" for key in view.model._memo)  # the first view's lanes
+    finally:
+        gc.unfreeze()  # served_app keeps what it built for the process; a test process frees it

@@ -19,11 +19,10 @@ def register(app: Dash, context: AppContext) -> None:
         return presented_for(context, search, pathname).state
 
     register_control_callbacks(app, context.control, presented_state)
-    draw_first_lanes(context)
 
 
 def draw_first_lanes(context: AppContext) -> None:
-    """Draw the first view's control lanes while the app starts, so the page's first answer finds them kept.
+    """Draw the first view's control lanes as the app starts (its warm-up), so the first view finds them kept.
 
     The lanes are kept per as-of date (every filter on the same date draws the same lanes); the first
     view's date is the last event's. At a million events sweeping the busiest places and writing their
