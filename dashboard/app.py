@@ -101,6 +101,7 @@ def warm_up(context: AppContext) -> None:
     context.dataset.events.index.get_indexer(context.dataset.events.index[:1])
     context.control.warm_up()
     draw_first_lanes(context)
+    release_free_memory()  # the sweeps' and the lanes' temporaries
 
 
 def _build_app(

@@ -83,8 +83,9 @@ def served_app(path: Path | str, warm_up_in_background: bool = False) -> Dash:
     a thread does not survive a fork and could leave a lock held in the children.
     """
     from conflictmap.collector import paused_gc
-    from conflictmap.store import load_store_in_background
+    from conflictmap.store import limit_malloc_arenas, load_store_in_background
 
+    limit_malloc_arenas()  # before the load's thread and the warm-up's: each would otherwise take its own arena
     with paused_gc():
         loading = load_store_in_background(path)
         from dashboard.app import create_app, keep_for_the_process
