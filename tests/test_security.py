@@ -251,7 +251,7 @@ def fake_serve(monkeypatch):
     import dashboard.serving
 
     FakeApp.runs = []
-    monkeypatch.setattr(dashboard.app, "create_app", lambda events: FakeApp())
+    monkeypatch.setattr(dashboard.app, "create_app", lambda events, **options: FakeApp())
     # The fake app binds nothing: whether port 8050 is free on this machine is not the question here.
     monkeypatch.setattr(dashboard.serving, "check_port_free", lambda host, port: None)
     return FakeApp.runs
