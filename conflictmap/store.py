@@ -40,9 +40,9 @@ Why this shape:
 Layout: ``manifest.json`` (format, version, each table's file, rows, SHA-256
 and stamp, source file and its SHA-256, groups file, created time) and one
 Parquet file per table of ``conflictmap.table.Dataset`` (events, actors,
-sources, factions, documents, report, places) and per derived table
-(place_keys, story_places). Event dates are Parquet DATEs; lists (an area's
-outline) are JSON text, decoded on load.
+sources, factions, documents, report, places, control) and per derived table
+(place_keys, story_places, control_claims). Event and statement dates are
+Parquet DATEs; lists (an area's outline) are JSON text, decoded on load.
 """
 
 from __future__ import annotations
