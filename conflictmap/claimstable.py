@@ -30,15 +30,15 @@ CLAIMS_SCHEMA = pa.schema(
         pa.field("id", pa.string(), nullable=False),  # the evidence: an event's id or an assertion's
         pa.field("kind", pa.string(), nullable=False),  # change | statement | assertion
         pa.field("place_key", pa.string(), nullable=False),  # what identifies the place across claims
-        pa.field("place_name", pa.string(), nullable=False),
+        pa.field("place_name", pa.string()),
         pa.field("place_precision", pa.string()),
         pa.field("place_lat", pa.float64()),
         pa.field("place_lon", pa.float64()),
-        pa.field("place_painted", pa.bool_(), nullable=False),  # False: a region, or not located
-        pa.field("start", pa.date32(), nullable=False),  # the first and last possible day
-        pa.field("end", pa.date32(), nullable=False),
-        pa.field("date_precision", pa.string(), nullable=False),
-        pa.field("result", pa.string(), nullable=False),  # held | contested | withdrawn
+        pa.field("place_painted", pa.bool_()),  # False: a region, or not located
+        pa.field("start", pa.date32()),  # the first and last possible day
+        pa.field("end", pa.date32()),
+        pa.field("date_precision", pa.string()),
+        pa.field("result", pa.string()),  # held | contested | withdrawn
         pa.field("gainer", pa.string()),  # the faction holding the place afterwards
         pa.field("loser", pa.string()),  # the faction that held it before
     ],
@@ -70,8 +70,8 @@ def claims_to_arrow(claims: list[Claim]) -> pa.Table:
 def claims_from_arrow(table: pa.Table) -> list[Claim] | None:
     """The claims a table of :data:`CLAIMS_SCHEMA` holds; None where other rules made it.
 
-    One :class:`Place` per distinct place, shared by its claims, as
-    :func:`conflictmap.control.control_claims` makes them.
+    One :class:`Place` per distinct place (equal values), shared by its claims: a place is compared by
+    value, so the claims equal those :func:`conflictmap.control.control_claims` makes.
     """
     rules = (table.schema.metadata or {}).get(RULES_KEY)
     if rules != str(CLAIM_RULES).encode() or set(table.column_names) != set(CLAIMS_SCHEMA.names):

@@ -77,6 +77,7 @@ OUTPUT_COLUMNS = [
     "events",
 ]
 ONE_DAY = dt.timedelta(days=1)
+_NOT_KEPT = object()  # ControlModel.remember: no answer kept (None may be one)
 T = TypeVar("T")
 
 #: Answers kept on a model: control_at's dates and the app's lanes and bars per date (the callbacks of
@@ -245,12 +246,19 @@ class ControlModel:
     def remember(self, key: tuple, compute: Callable[[], T]) -> T:
         """The answer kept for ``key``, or ``compute()`` kept for next time: the same object for the same
         question (a view's callbacks ask for the same date). Bounded: the oldest go past MEMO_KEPT."""
-        if key in self._memo:
-            return self._memo[key]
+        # Request threads and the app's warm-up share the model: each step is one dict operation (atomic
+        # under the GIL), so no lock, which a forked download job could inherit held. Two threads asking
+        # at once compute the same answer.
+        kept = self._memo.get(key, _NOT_KEPT)
+        if kept is not _NOT_KEPT:
+            return kept
         answer = compute()
         self._memo[key] = answer
         while len(self._memo) > MEMO_KEPT:
-            del self._memo[next(iter(self._memo))]
+            try:
+                self._memo.pop(next(iter(self._memo)), None)
+            except RuntimeError:  # another thread changed the dict between iter() and next(): look again
+                continue
         return answer
 
     @property

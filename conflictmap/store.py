@@ -613,6 +613,7 @@ def _derived_tables(folder: Path) -> dict[str, pa.Table]:
     """
     from conflictmap.places import compute_place_keys, compute_story_places
 
+    claims = claims_to_arrow(control_claims(_claims_inputs(folder)))  # its inputs freed before the next
     events_file = pq.ParquetFile(folder / "events.parquet")
     wanted = {f"{p}_{c}" for p in ("place", "dest") for c in PLACE_KEY_INPUTS}
     events = _read_columns(folder, "events", [c for c in events_file.schema_arrow.names if c in wanted])
@@ -628,7 +629,7 @@ def _derived_tables(folder: Path) -> dict[str, pa.Table]:
     return {
         "place_keys": key_table,
         "story_places": table_to_arrow("story_places", story),
-        "control_claims": claims_to_arrow(control_claims(_claims_inputs(folder))),
+        "control_claims": claims,
     }
 
 

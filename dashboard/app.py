@@ -84,8 +84,15 @@ def create_app(
         if not warm_up_in_background:
             warm_up(context)
     if warm_up_in_background:
-        threading.Thread(target=warm_up, args=(context,), name="conflictmap-warm-up", daemon=True).start()
+        threading.Thread(target=_warm_up_and_keep, args=(context,), name="conflictmap-warm-up", daemon=True).start()
     return app
+
+
+def _warm_up_and_keep(context: AppContext) -> None:
+    """The warm-up of a server's app (a thread), its work then taken out of the collector's passes as
+    :func:`keep_for_the_process` took the rest: the sweeps and lanes live as long as the process."""
+    warm_up(context)
+    gc.freeze()
 
 
 def warm_up(context: AppContext) -> None:

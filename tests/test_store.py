@@ -42,7 +42,10 @@ def _assert_derived_tables_match(loaded):
     kept = _remembered_claims(loaded)
     assert kept is not None  # handed over by the load, not computed
     assert kept == control_claims(loaded)
-    assert model_for(loaded).claims == build_model(control_claims(loaded)).claims
+    model = model_for(loaded)
+    assert model.claims == build_model(control_claims(loaded)).claims
+    used = [claim for claims in model.claims.values() for claim in claims]
+    assert sorted(map(id, used)) == sorted(map(id, kept))  # the model is made of the kept claims themselves
 
 
 def test_a_curated_file_round_trips_with_its_dtypes(tmp_path):
@@ -428,3 +431,16 @@ def test_a_server_answers_while_it_warms_up_and_the_warm_up_leaves_the_first_vie
         assert any(key[0] == "bar groups" for key in view.model._memo)  # the first view's lanes
     finally:
         gc.unfreeze()  # served_app keeps what it built for the process; a test process frees it
+
+
+def test_a_dataset_with_other_tables_than_its_stores_computes_its_own_claims(tmp_path):
+    """The kept claims belong to the loaded tables: other control statements or events are not given them."""
+    import_file(ROOT / "events.yaml", tmp_path / "s", progress=False)
+    loaded = load_store(tmp_path / "s")
+    assert _remembered_claims(loaded) is not None
+    fewer = loaded.with_control(loaded.control.iloc[:0])
+    other = loaded.with_events(loaded.events.iloc[:3].copy())
+    for changed in (fewer, other):
+        assert _remembered_claims(changed) is None
+        assert model_for(changed).claims == build_model(control_claims(changed)).claims
+    assert len(control_claims(fewer)) < len(control_claims(loaded))
