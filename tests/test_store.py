@@ -429,6 +429,9 @@ def test_a_server_answers_while_it_warms_up_and_the_warm_up_leaves_the_first_vie
         (view,) = [v for v in controlpanel._VIEWS.values() if v.dataset.file == str(tmp_path / "s")]
         assert len(view.model._prepared) == len(view.model.claims) == 5
         assert any(key[0] == "bar groups" for key in view.model._memo)  # the first view's lanes
+        from conflictmap import view as views
+
+        assert ("factions", id(view.dataset)) in views._INDEXES  # the faction filter's index
     finally:
         gc.unfreeze()  # served_app keeps what it built for the process; a test process frees it
 
