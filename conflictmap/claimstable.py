@@ -15,7 +15,6 @@ is not handed over, and the app computes the claims as before.
 
 from __future__ import annotations
 
-import pandas as pd
 import pyarrow as pa
 
 from conflictmap.control import Claim, Place
@@ -90,9 +89,4 @@ def claims_from_arrow(table: pa.Table) -> list[Claim] | None:
     return claims
 
 
-def claims_frame(claims: list[Claim]) -> pd.DataFrame:
-    """The claims as a DataFrame (what a test compares)."""
-    return claims_to_arrow(claims).to_pandas()
-
-
-__all__ = ["CLAIMS_SCHEMA", "CLAIM_RULES", "claims_frame", "claims_from_arrow", "claims_to_arrow"]
+__all__ = ["CLAIMS_SCHEMA", "CLAIM_RULES", "claims_from_arrow", "claims_to_arrow"]

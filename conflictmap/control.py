@@ -45,7 +45,6 @@ import bisect
 import datetime as dt
 import math
 import operator
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -54,6 +53,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import numpy as np
 import pandas as pd
 
+from conflictmap.kept import KeptForTables
 from conflictmap.vocabulary import DEFAULT_STALE_AFTER_DAYS
 
 if TYPE_CHECKING:
@@ -394,10 +394,8 @@ def model_for(dataset: Dataset) -> ControlModel:
     return build_model(control_claims(dataset) if claims is None else claims)
 
 
-#: Claims handed over by loaded stores, by the id of their events table: (events, actors, control, claims).
-_STORED_CLAIMS: dict[int, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[Claim]]] = {}
-_STORED_LOCK = threading.Lock()
-MAX_STORED_CLAIMS = 4  # an app has one store; tests load many
+#: Claims handed over by loaded stores: (events, actors, control tables) -> their claims.
+_STORED_CLAIMS: KeptForTables[list[Claim]] = KeptForTables()
 
 
 def remember_claims(dataset: Dataset, claims: list[Claim]) -> None:
@@ -406,20 +404,16 @@ def remember_claims(dataset: Dataset, claims: list[Claim]) -> None:
     Used only for a dataset with the same events, actors and control tables (the same objects): a
     dataset with other tables computes its own.
     """
-    with _STORED_LOCK:
-        _STORED_CLAIMS[id(dataset.events)] = (dataset.events, dataset.actors, dataset.control, claims)
-        while len(_STORED_CLAIMS) > MAX_STORED_CLAIMS:
-            del _STORED_CLAIMS[next(iter(_STORED_CLAIMS))]
+    _STORED_CLAIMS.keep(_claim_tables(dataset), claims)
 
 
 def _remembered_claims(dataset: Dataset) -> list[Claim] | None:
-    with _STORED_LOCK:
-        hit = _STORED_CLAIMS.get(id(dataset.events))
-    if hit is None:
-        return None
-    events, actors, control, claims = hit
-    same = events is dataset.events and actors is dataset.actors and control is dataset.control
-    return claims if same else None
+    return _STORED_CLAIMS.get(_claim_tables(dataset))
+
+
+def _claim_tables(dataset: Dataset) -> tuple[pd.DataFrame, ...]:
+    """The tables :func:`control_claims` reads."""
+    return (dataset.events, dataset.actors, dataset.control)
 
 
 def _first_roles(actors: pd.DataFrame, rows: np.ndarray) -> dict[str, tuple[str | None, str | None]]:

@@ -14,12 +14,12 @@ one place, one name shared by two towns is two places).
 from __future__ import annotations
 
 import math
-import threading
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from conflictmap.kept import KeptForTables
 from conflictmap.table import Dataset
 
 #: Precisions drawn as an area (outline or corridor) rather than a point with a halo.
@@ -96,10 +96,9 @@ def story_places(dataset: Dataset, limit: int = MAX_STORY_PLACES, keys: pd.DataF
     every start (a group-by over two million rows and the gazetteer's index for
     a few dozen outlines)."""
     if limit == MAX_STORY_PLACES:
-        with _KEYS_LOCK:
-            stored = _STORED_STORY.get(id(dataset.events))
-        if stored is not None and stored[0] is dataset.events and stored[1] is dataset.places:
-            return stored[2].copy()
+        stored = _STORED_STORY.get((dataset.events, dataset.places))
+        if stored is not None:
+            return stored.copy()
     return compute_story_places(dataset, limit, keys)
 
 
@@ -233,9 +232,7 @@ def _float(v) -> float:
     return f if math.isfinite(f) else float("nan")
 
 
-_KEYS: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # id(events table) -> (the table, its keys)
-_KEYS_LOCK = threading.Lock()
-MAX_KEPT_KEYS = 4
+_KEYS: KeptForTables[pd.DataFrame] = KeptForTables()  # (events table,) -> its keys
 
 
 def event_place_keys(dataset: Dataset) -> pd.DataFrame:
@@ -246,10 +243,9 @@ def event_place_keys(dataset: Dataset) -> pd.DataFrame:
     Computed once per events table (the app and the view's projection share them): read-only.
     """
     ev = dataset.events
-    with _KEYS_LOCK:
-        hit = _KEYS.get(id(ev))
-    if hit is not None and hit[0] is ev:
-        return hit[1]
+    hit = _KEYS.get((ev,))
+    if hit is not None:
+        return hit
     keys = compute_place_keys(ev)
     remember_place_keys(ev, keys)
     return keys
@@ -264,26 +260,18 @@ def compute_place_keys(events: pd.DataFrame) -> pd.DataFrame:
 
 def remember_place_keys(events: pd.DataFrame, keys: pd.DataFrame) -> None:
     """Hand over an events table's place keys computed elsewhere (a store's, computed at import)."""
-    _keep(_KEYS, id(events), (events, keys))
+    _KEYS.keep((events,), keys)
 
 
-def _keep(kept: dict, key: int, value: tuple) -> None:
-    """Keep ``value`` under ``key``, the oldest entries dropped past :data:`MAX_KEPT_KEYS`."""
-    with _KEYS_LOCK:
-        kept[key] = value
-        while len(kept) > MAX_KEPT_KEYS:
-            del kept[next(iter(kept))]
-
-
-#: id(events table) -> (the table, the places table, their story places as a store keeps them).
-_STORED_STORY: dict[int, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = {}
+#: (events table, places table) -> their story places as a store keeps them.
+_STORED_STORY: KeptForTables[pd.DataFrame] = KeptForTables()
 
 
 def remember_story_places(events: pd.DataFrame, places: pd.DataFrame, story: pd.DataFrame) -> None:
     """Hand over the story places of these tables computed elsewhere (a store's, computed at import).
 
     Kept for this very pair of tables: a dataset with other events or places computes its own."""
-    _keep(_STORED_STORY, id(events), (events, places, story))
+    _STORED_STORY.keep((events, places), story)
 
 
 def _key_category(events: pd.DataFrame, prefix: str) -> pd.Series:

@@ -77,6 +77,8 @@ from conflictmap.table import Dataset, empty_places
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from conflictmap.control import Claim
+
 STORE_FORMAT = "conflictmap/store"
 # 2: per-table rows and SHA-256 in the manifest, and the places table; 3: the derived tables;
 # 4: the control statements and the control claims
@@ -647,7 +649,7 @@ def _claims_inputs(folder: Path) -> Dataset:
     return Dataset("", events, actors, empty, empty, empty, control=control)
 
 
-def _read_claims(path: Path) -> list | None:
+def _read_claims(path: Path) -> list[Claim] | None:
     """The claims the store kept (None: made under other rules, computed at start instead)."""
     file = path / "control_claims.parquet"
     try:

@@ -72,7 +72,7 @@ class ControlView:
     def warm_up(self) -> None:
         """Sweep each place once (for the default day), so that no first answer for a date does it.
 
-        At a million events 0.25-0.3 s; done by the app's warm-up (:func:`dashboard.app.create_app`).
+        At a million events 0.25-0.3 s; done by the app's warm-up (:func:`dashboard.app.warm_up`).
         """
         if self.default_day is not None and not self.model.empty:
             control_at(self.model, self.default_day)
